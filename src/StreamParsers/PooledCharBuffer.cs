@@ -1,0 +1,65 @@
+using System.Buffers;
+
+namespace ToolFlow.StreamParsers;
+
+/// <summary>A growable character buffer on <see cref="ArrayPool{T}.Shared"/>, kept in a field and used in place.</summary>
+internal struct PooledCharBuffer
+{
+    private const int MinimumCapacity = 256;
+
+    private char[]? _array;
+    private int _length;
+
+    /// <summary>How many characters the buffer holds.</summary>
+    public readonly int Length => _length;
+
+    /// <summary>The characters held; valid until the next change.</summary>
+    public readonly ReadOnlySpan<char> Span => _array is null ? default : _array.AsSpan(0, _length);
+
+    /// <summary>Appends characters.</summary>
+    /// <param name="text">The characters.</param>
+    public void Append(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        if (_array is null || _array.Length - _length < text.Length)
+        {
+            Grow(text.Length);
+        }
+
+        text.CopyTo(_array.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    /// <summary>Empties the buffer and keeps its storage.</summary>
+    public void Clear() => _length = 0;
+
+    /// <summary>Empties the buffer and returns its storage to the pool.</summary>
+    public void Release()
+    {
+        char[]? array = _array;
+        _array = null;
+        _length = 0;
+        if (array is not null)
+        {
+            ArrayPool<char>.Shared.Return(array);
+        }
+    }
+
+    private void Grow(int additional)
+    {
+        int needed = checked(_length + additional);
+        int doubled = (int)Math.Min((long)(_array?.Length ?? 0) * 2, Array.MaxLength);
+        char[] next = ArrayPool<char>.Shared.Rent(Math.Max(needed, Math.Max(doubled, MinimumCapacity)));
+        if (_array is not null)
+        {
+            _array.AsSpan(0, _length).CopyTo(next);
+            ArrayPool<char>.Shared.Return(_array);
+        }
+
+        _array = next;
+    }
+}
