@@ -16,7 +16,8 @@ namespace ToolFlow.StreamParsers;
 /// stream as raw JSON text, and it completes (<see cref="ToolCallCompletionReason.JsonClosed"/>) in the very
 /// <see cref="Append"/> whose chunk holds the character that closes the arguments value, or closes the name when
 /// the arguments came first, or closes the object when there are no arguments (then <c>{}</c>). The
-/// <see cref="ParsedToolCall.Offset"/> is the position just past that character. The rest of the object and the
+/// <see cref="ParsedToolCall.Offset"/> is the position just past that character (for arguments that are a bare
+/// number, the character after the number, which is what ends it). The rest of the object and the
 /// <c>&lt;/tool_call&gt;</c> marker are then consumed silently. Arguments that are valid JSON but not an object
 /// complete with <see cref="ParsedToolCall.Error"/> set. Call ids are <see langword="null"/>.
 /// </para>

@@ -6,65 +6,149 @@ public sealed class HermesToolCallParserTests
 {
     private static readonly Func<ToolCallTextParser> s_create = () => new HermesToolCallParser();
 
-    public static TheoryData<string> SplitCases { get; } = new()
+    // Input, the text expected around the calls, and the names of the calls expected to complete.
+    public static TheoryData<string, string, string> SplitCases { get; } = new()
     {
         // Text before and after one call.
-        """Hello <tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call> bye""",
+        { """Hello <tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call> bye""", "Hello  bye", "get_weather" },
 
         // Several calls, whitespace and newlines around the JSON, text between.
-        "A<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>\nB<tool_call>{\"name\":\"b\",\"arguments\":{}}</tool_call>C",
+        { "A<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>\nB<tool_call>{\"name\":\"b\",\"arguments\":{}}</tool_call>C", "A\nBC", "a,b" },
 
         // Nested objects and arrays, every scalar kind.
-        """<tool_call>{"name":"n","arguments":{"a":{"b":[1,2,{"c":[[]]}]},"d":[{"e":null,"f":true,"g":false,"h":-1.5e+3,"i":0}]}}</tool_call>""",
+        { """<tool_call>{"name":"n","arguments":{"a":{"b":[1,2,{"c":[[]]}]},"d":[{"e":null,"f":true,"g":false,"h":-1.5e+3,"i":0}]}}</tool_call>""", "", "n" },
 
         // Strings holding braces, brackets, quotes, escapes, both markers and non-ASCII text.
-        """<tool_call>{"name":"echo","arguments":{"s":"} ] { [ \" \\ </tool_call> <tool_call> 杭州 🎉 \u00e9\n"}}</tool_call>tail""",
+        { """<tool_call>{"name":"echo","arguments":{"s":"} ] { [ \" \\ </tool_call> <tool_call> 杭州 🎉 \u00e9\n"}}</tool_call>tail""", "tail", "echo" },
 
         // "parameters" instead of "arguments", extra members, the name after the arguments.
-        """<tool_call>{"id": 7, "parameters": {"q": "cats"}, "name": "search", "extra": [1, {"x": "}"}]}</tool_call>""",
+        { """<tool_call>{"id": 7, "parameters": {"q": "cats"}, "name": "search", "extra": [1, {"x": "}"}]}</tool_call>""", "", "search" },
 
         // No arguments at all, and empty arguments.
-        """x<tool_call>{"name": "now"}</tool_call>y<tool_call>{"name": "now", "arguments": {}}</tool_call>""",
+        { """x<tool_call>{"name": "now"}</tool_call>y<tool_call>{"name": "now", "arguments": {}}</tool_call>""", "xy", "now,now" },
 
         // Text with '<' that is not a marker, and near misses.
-        "a < b <tool <tool_ca x</tool_call> <tool_call <<tool_call>{\"name\":\"f\",\"arguments\":{}}</tool_call><",
+        { "a < b <tool <tool_ca x</tool_call> <tool_call <<tool_call>{\"name\":\"f\",\"arguments\":{}}</tool_call><", "a < b <tool <tool_ca x</tool_call> <tool_call <<", "f" },
 
         // An escaped name and key.
-        """<tool_call>{"name": "get\u005fweather", "argu\u006dents": {"k": "v"}}</tool_call>""",
+        { """<tool_call>{"name": "get\u005fweather", "argu\u006dents": {"k": "v"}}</tool_call>""", "", "get_weather" },
 
         // Malformed: no JSON object after the marker; end marker before the JSON closes; invalid JSON.
-        """<tool_call>oops</tool_call> then <tool_call>{"name": "f", "arguments": {"a": 1</tool_call> after""",
-        """<tool_call>{"name": "f", "arguments": {"a": tru}}</tool_call> ok""",
+        {
+            """<tool_call>oops</tool_call> then <tool_call>{"name": "f", "arguments": {"a": 1</tool_call> after""",
+            """<tool_call>oops</tool_call> then <tool_call>{"name": "f", "arguments": {"a": 1</tool_call> after""",
+            ""
+        },
+        { """<tool_call>{"name": "f", "arguments": {"a": tru}}</tool_call> ok""", """<tool_call>{"name": "f", "arguments": {"a": tru}}</tool_call> ok""", "" },
 
         // Malformed: no name, a name that is not a string, an empty name.
-        """<tool_call>{"arguments": {}}</tool_call> <tool_call>{"name": 3}</tool_call> <tool_call>{"name": ""}</tool_call>""",
+        {
+            """<tool_call>{"arguments": {}}</tool_call> <tool_call>{"name": 3}</tool_call> <tool_call>{"name": ""}</tool_call>""",
+            """<tool_call>{"arguments": {}}</tool_call> <tool_call>{"name": 3}</tool_call> <tool_call>{"name": ""}</tool_call>""",
+            ""
+        },
 
         // The end marker is missing: followed by text, by another call, or by nothing.
-        "<tool_call>{\"name\": \"f\", \"arguments\": {}}\n\nDone.",
-        """<tool_call>{"name": "a", "arguments": {}}<tool_call>{"name": "b", "arguments": {}}</tool_call>""",
-        """<tool_call>{"name": "f", "arguments": {"a": 1}}""",
+        { "<tool_call>{\"name\": \"f\", \"arguments\": {}}\n\nDone.", "\n\nDone.", "f" },
+        { """<tool_call>{"name": "a", "arguments": {}}<tool_call>{"name": "b", "arguments": {}}</tool_call>""", "", "a,b" },
+        { """<tool_call>{"name": "f", "arguments": {"a": 1}}""", "", "f" },
 
         // The call's object is missing its closing brace but the call is already complete.
-        """<tool_call>{"name": "f", "arguments": {"a": 1}</tool_call>ok""",
+        { """<tool_call>{"name": "f", "arguments": {"a": 1}</tool_call>ok""", "ok", "f" },
 
         // Arguments that are JSON but not an object.
-        """<tool_call>{"name": "f", "arguments": [1, 2]}</tool_call><tool_call>{"name": "g", "arguments": 5}</tool_call>""",
+        { """<tool_call>{"name": "f", "arguments": [1, 2]}</tool_call><tool_call>{"name": "g", "arguments": 5}</tool_call>""", "", "f,g" },
 
         // The input ends inside a call, before and after its name.
-        """x<tool_call>{"name": "f", "arguments": {"a": """,
-        """x<tool_call>{"na""",
-        "x <tool_ca",
-        "<tool_call>\n ",
+        { """x<tool_call>{"name": "f", "arguments": {"a": """, "x", "" },
+        { """x<tool_call>{"na""", """x<tool_call>{"na""", "" },
+        { "x <tool_ca", "x <tool_ca", "" },
+        { "<tool_call>\n ", "<tool_call>\n ", "" },
     };
 
     [Theory]
     [MemberData(nameof(SplitCases))]
-    public void Append_EverySplit_SameEventsAsWholeInput(string input)
+    public void Append_EverySplit_SameEventsAsWholeInput(string input, string expectedText, string expectedNames)
     {
         RecordingObserver whole = TextParserHarness.AssertSplitInvariant(s_create, input);
 
-        // Nothing that is not a call is lost: the text plus the calls' blocks rebuild the input in length.
-        Assert.NotEmpty(whole.Events);
+        Assert.Equal(expectedText, whole.Text);
+        Assert.Equal(expectedNames, string.Join(",", whole.Calls.Select(c => c.Name)));
+    }
+
+    [Fact]
+    public void Append_RandomInputs_EverySplitSameEventsAndNoTextLost()
+    {
+        var random = new Random(20260101);
+        int withCalls = 0;
+        int withDiagnostics = 0;
+        for (int n = 0; n < 300; n++)
+        {
+            string input = RandomResponse(random);
+
+            RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, input);
+
+            if (observer.Started.Count == 0)
+            {
+                Assert.Equal(input, observer.Text);
+            }
+
+            withCalls += observer.Calls.Count > 0 ? 1 : 0;
+            withDiagnostics += observer.Diagnostics.Count > 0 ? 1 : 0;
+        }
+
+        // The generator reaches both calls and malformed blocks.
+        Assert.True(withCalls >= 100 && withDiagnostics >= 50, $"{withCalls} inputs with calls, {withDiagnostics} with diagnostics.");
+    }
+
+    // Text and calls; some calls are cut short or have a random piece inserted.
+    private static string RandomResponse(Random random)
+    {
+        string[] text = ["hi ", "a < b", "<tool_", "<", "\n", "é", "</tool_call>"];
+        string[] noise = ["<tool_call>", "</tool_call>", "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "x", "1"];
+        var builder = new System.Text.StringBuilder();
+        for (int segment = random.Next(1, 4); segment > 0; segment--)
+        {
+            if (random.Next(3) == 0)
+            {
+                builder.Append(text[random.Next(text.Length)]);
+                continue;
+            }
+
+            string call = "<tool_call>" + (random.Next(2) == 0 ? "\n" : string.Empty) +
+                "{\"name\": \"f\", \"arguments\": " + RandomObject(random, 2) + "}" +
+                (random.Next(2) == 0 ? "\n" : string.Empty) + "</tool_call>";
+            switch (random.Next(4))
+            {
+                case 0:
+                    call = call[..random.Next(call.Length)];
+                    break;
+                case 1:
+                    call = call.Insert(random.Next(call.Length), noise[random.Next(noise.Length)]);
+                    break;
+                default:
+                    break;
+            }
+
+            builder.Append(call);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string RandomObject(Random random, int depth)
+    {
+        string[] scalars = ["1", "-2.5e3", "true", "null", "\"s\"", "\"} ]\"", "\"\\\"\"", "\"</tool_call>\""];
+        var members = new List<string>();
+        for (int k = random.Next(3); k > 0; k--)
+        {
+            string value = depth > 0 && random.Next(3) == 0
+                ? (random.Next(2) == 0 ? RandomObject(random, depth - 1) : "[" + RandomObject(random, depth - 1) + "]")
+                : scalars[random.Next(scalars.Length)];
+            members.Add("\"k" + k + "\": " + value);
+        }
+
+        return "{" + string.Join(", ", members) + "}";
     }
 
     [Fact]

@@ -45,6 +45,45 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
+    public void Append_RandomArgumentsRandomlyFragmented_SameEventsAsWholeFragments()
+    {
+        string[] values = ["1", "-2.5e3", "true", "null", "\"s\"", "\"} ]\"", "\"\\\"\"", "{}", "[1, {\"a\": [2]}]"];
+        string[] noise = ["{", "}", "]", "\"", "\\", ",", "x", " "];
+        var random = new Random(7);
+        for (int n = 0; n < 200; n++)
+        {
+            var calls = new CallSpec[random.Next(1, 4)];
+            for (int k = 0; k < calls.Length; k++)
+            {
+                string arguments = random.Next(5) == 0
+                    ? string.Empty
+                    : "{\"a\": " + values[random.Next(values.Length)] + ", \"b\": " + values[random.Next(values.Length)] + "}";
+                if (arguments.Length > 0 && random.Next(3) == 0)
+                {
+                    arguments = random.Next(2) == 0
+                        ? arguments[..random.Next(arguments.Length)]
+                        : arguments.Insert(random.Next(arguments.Length), noise[random.Next(noise.Length)]);
+                }
+
+                calls[k] = new CallSpec(random.Next(2) == 0 ? k : null, "id" + k, "f" + k, arguments);
+            }
+
+            IReadOnlyList<string> expected = Run(Deltas(calls, _ => [])).Normalized();
+            for (int attempt = 0; attempt < 20; attempt++)
+            {
+                List<ToolCallDelta> deltas = Deltas(calls, k => RandomCuts(random, calls[k].Arguments.Length));
+                RecordingObserver split = Run(deltas);
+
+                Assert.Equal(expected, split.Normalized());
+                AssertCompletedInClosingDelta(split, deltas);
+            }
+        }
+    }
+
+    private static int[] RandomCuts(Random random, int length) =>
+        Enumerable.Range(0, random.Next(4)).Select(_ => random.Next(length + 1)).Order().ToArray();
+
+    [Fact]
     public void Append_FragmentClosesObject_CompletesInThatAppend()
     {
         var parser = new ToolCallDeltaParser();
@@ -446,10 +485,9 @@ public sealed class ToolCallDeltaParserTests
         {
             CallSpec call = calls[k];
             int[] points = cut(k);
-            int previous = 0;
             string first = call.Arguments[..(points.Length > 0 ? points[0] : call.Arguments.Length)];
             deltas.Add(new ToolCallDelta(call.Index, call.Id, call.Name, first));
-            previous = first.Length;
+            int previous = first.Length;
             for (int p = 1; p <= points.Length; p++)
             {
                 int next = p < points.Length ? points[p] : call.Arguments.Length;
