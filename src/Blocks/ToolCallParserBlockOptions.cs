@@ -1,0 +1,40 @@
+using ToolFlow.StreamParsers;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>Options of <see cref="ToolCallParserBlock"/>.</summary>
+public sealed class ToolCallParserBlockOptions : ToolBlockOptions
+{
+    /// <summary>
+    /// Makes the parser for tool calls the model writes as text (one per response). Default: none, all text is
+    /// text. Structured calls (<see cref="ToolCallUpdateContent"/>, <see cref="Microsoft.Extensions.AI.FunctionCallContent"/>)
+    /// are read whatever this is.
+    /// </summary>
+    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = static options => new PlainTextParser(options);
+
+    /// <summary>The parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
+    public ToolCallParserOptions ParserOptions
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = ToolCallParserOptions.Default;
+
+    internal ToolCallParserBlockOptions Clone()
+    {
+        var clone = new ToolCallParserBlockOptions { TextParserFactory = TextParserFactory, ParserOptions = ParserOptions };
+        CopyTo(clone);
+        return clone;
+    }
+}

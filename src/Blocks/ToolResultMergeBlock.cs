@@ -1,0 +1,87 @@
+using Microsoft.Extensions.AI;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>
+/// The end of the mesh. Numbers every event in the order it arrives (completion order, what a UI wants) and, once a
+/// response is parsed and each of its calls has an outcome, offers <see cref="TurnCompleted"/> with the turn's
+/// messages: the assistant message, then the results as <see cref="FunctionResultContent"/> in call order (what the
+/// model and its prompt cache want).
+/// </summary>
+public sealed class ToolResultMergeBlock : ToolEventBlock<ToolPipelineEvent>
+{
+    private readonly Dictionary<string, ToolPipelineEvent> _outcomes = new(StringComparer.Ordinal);
+    private ResponseCompleted? _response;
+    private long _sequence;
+
+    /// <summary>Initializes the block.</summary>
+    /// <param name="options">Clock, scheduler and cancellation, or <see langword="null"/> for the defaults.</param>
+    public ToolResultMergeBlock(ToolBlockOptions? options = null)
+        : base(options ?? new ToolBlockOptions())
+    {
+    }
+
+    /// <summary>The sequence number of the last event offered.</summary>
+    public long LastSequence => Volatile.Read(ref _sequence);
+
+    private protected override Task HandleAsync(ToolPipelineEvent message)
+    {
+        Number(message);
+        switch (message)
+        {
+            case ToolCallCompleted completed:
+                _outcomes[completed.Call.CallId] = completed;
+                break;
+            case ToolCallFailed failed:
+                _outcomes[failed.Call.CallId] = failed;
+                break;
+            case ResponseCompleted response:
+                _response = response;
+                break;
+            default:
+                return Task.CompletedTask;
+        }
+
+        TryCompleteTurn();
+        return Task.CompletedTask;
+    }
+
+    private void Number(ToolPipelineEvent message) => Emit(message with { Sequence = Interlocked.Increment(ref _sequence) });
+
+    private void TryCompleteTurn()
+    {
+        if (_response is not { } response)
+        {
+            return;
+        }
+
+        foreach (ToolCall call in response.Calls)
+        {
+            if (!_outcomes.ContainsKey(call.CallId))
+            {
+                return;
+            }
+        }
+
+        var messages = new List<ChatMessage>(2) { response.Message };
+        if (response.Calls.Count > 0)
+        {
+            var results = new List<AIContent>(response.Calls.Count);
+            foreach (ToolCall call in response.Calls)
+            {
+                results.Add(_outcomes[call.CallId] switch
+                {
+                    ToolCallCompleted completed => new FunctionResultContent(call.CallId, completed.Result),
+                    ToolCallFailed failed => new FunctionResultContent(call.CallId, failed.ResultForModel) { Exception = failed.Exception },
+                    _ => throw new InvalidOperationException("Unreachable: outcomes hold only completions and failures."),
+                });
+                _outcomes.Remove(call.CallId);
+            }
+
+            messages.Add(new ChatMessage(ChatRole.Tool, results));
+        }
+
+        _response = null;
+        Number(new TurnCompleted(messages, response) { Turn = response.Turn });
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using ToolFlow.Perf;
+using ToolFlow.Providers;
+
+namespace ToolFlow.Cli.Demo;
+
+/// <summary><c>toolflow demo [--json] [--shape openai|hermes] [--no-compare]</c>.</summary>
+internal static class DemoCommand
+{
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON summary: ToolFlow's timeline, the lower bound, and the measured after-decode and sequential baselines." };
+        var shape = new Option<string>("--shape") { Description = "How the scripted model writes calls: openai (argument deltas) or hermes (<tool_call> text).", DefaultValueFactory = _ => "openai" };
+        shape.AcceptOnlyFromAmong("openai", "hermes");
+        var noCompare = new Option<bool>("--no-compare") { Description = "Skip the baseline runs after the live view." };
+        var command = new Command("demo", "Run a multi-tool conversation on the embedded scripted model, with a live view.") { json, shape, noCompare };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            ScriptedToolCallShape callShape = parse.GetValue(shape) == "hermes" ? ScriptedToolCallShape.HermesText : ScriptedToolCallShape.OpenAIDeltas;
+            return parse.GetValue(json)
+                ? await RunJsonAsync(callShape, Console.Out, TimeProvider.System, TaskScheduler.Default, cancellationToken)
+                : await RunLiveAsync(callShape, !parse.GetValue(noCompare), cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunJsonAsync(ScriptedToolCallShape shape, TextWriter output, TimeProvider timeProvider, TaskScheduler scheduler, CancellationToken cancellationToken)
+    {
+        DemoRun toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, timeProvider, shape, null, cancellationToken, scheduler);
+        DemoRun afterDecode = await DemoRunner.RunAsync(ExecutionStrategy.AfterDecode, timeProvider, shape, null, cancellationToken, scheduler);
+        DemoRun sequential = await DemoRunner.RunAsync(ExecutionStrategy.Sequential, timeProvider, shape, null, cancellationToken, scheduler);
+        await output.WriteLineAsync(JsonSerializer.Serialize(DemoSummary.From(toolFlow, afterDecode, sequential), s_json));
+        return 0;
+    }
+
+    private static async Task<int> RunLiveAsync(ScriptedToolCallShape shape, bool compare, CancellationToken cancellationToken)
+    {
+        AnsiConsole.MarkupLine($"[bold]User:[/] {Markup.Escape(DemoScenario.UserPrompt)}");
+        AnsiConsole.WriteLine();
+        var view = new LiveView();
+        DemoRun toolFlow = null!;
+        await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async context =>
+        {
+            toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, TimeProvider.System, shape, e =>
+            {
+                view.Apply(e);
+                context.UpdateTarget(view.Render());
+            }, cancellationToken);
+        });
+
+        if (!compare)
+        {
+            return 0;
+        }
+
+        DemoRun afterDecode = null!;
+        DemoRun sequential = null!;
+        await AnsiConsole.Status().StartAsync("Measuring the same conversation with calls held until the response ends...", async context =>
+        {
+            afterDecode = await DemoRunner.RunAsync(ExecutionStrategy.AfterDecode, TimeProvider.System, shape, null, cancellationToken);
+            context.Status("...and with calls run one at a time after the response...");
+            sequential = await DemoRunner.RunAsync(ExecutionStrategy.Sequential, TimeProvider.System, shape, null, cancellationToken);
+        });
+
+        var table = new Table().Title("End to end, same conversation, same clock").AddColumns("Strategy", "End to end", "vs lower bound", "vs ToolFlow");
+        table.AddRow("lower bound", $"{toolFlow.LowerBoundMs:F0} ms", "1.00x", string.Empty);
+        foreach ((string name, DemoRun run) in new[] { ("ToolFlow (await)", toolFlow), ("parallel after decode", afterDecode), ("sequential after decode", sequential) })
+        {
+            table.AddRow(name, $"{run.EndToEndMs:F0} ms", $"{run.EndToEndMs / toolFlow.LowerBoundMs:F2}x", $"{run.EndToEndMs / toolFlow.EndToEndMs:F2}x");
+        }
+
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

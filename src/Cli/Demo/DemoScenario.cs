@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using ToolFlow.Perf;
+using ToolFlow.Providers;
+
+namespace ToolFlow.Cli.Demo;
+
+/// <summary>
+/// The demo conversation: a trip-planning request whose first response calls four tools spread through text that
+/// keeps streaming, and whose second turn answers from the results. The tools compute real answers from local
+/// tables and take a fixed service latency on the injected clock.
+/// </summary>
+internal static class DemoScenario
+{
+    public const string UserPrompt =
+        "I'm flying from London to Lisbon on Friday 27 November for three nights. What's the weather, the best flight, a hotel under 180 EUR a night, and what is my 500 GBP budget in euros?";
+
+    public static IReadOnlyDictionary<string, TimeSpan> Latencies { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal)
+    {
+        ["get_weather"] = TimeSpan.FromMilliseconds(350),
+        ["search_flights"] = TimeSpan.FromMilliseconds(800),
+        ["find_hotels"] = TimeSpan.FromMilliseconds(600),
+        ["convert_currency"] = TimeSpan.FromMilliseconds(150),
+    };
+
+    public static ScriptedModelOptions ModelOptions(TimeProvider timeProvider, ScriptedToolCallShape shape = ScriptedToolCallShape.OpenAIDeltas) => new()
+    {
+        TimeProvider = timeProvider,
+        TimeToFirstToken = TimeSpan.FromMilliseconds(300),
+        TokensPerSecond = 60,
+        CallShape = shape,
+    };
+
+    public static ScriptedChatClient CreateModel(TimeProvider timeProvider, ScriptedToolCallShape shape = ScriptedToolCallShape.OpenAIDeltas) =>
+        new(Respond, ModelOptions(timeProvider, shape));
+
+    public static IReadOnlyList<ChatMessage> Conversation { get; } =
+    [
+        new(ChatRole.System, "You are a travel assistant. Use the tools; answer briefly."),
+        new(ChatRole.User, UserPrompt),
+    ];
+
+    public static IReadOnlyList<AIFunction> CreateTools(TimeProvider timeProvider)
+    {
+        async Task WaitAsync(string tool, CancellationToken cancellationToken) =>
+            await Task.Delay(Latencies[tool], timeProvider, cancellationToken);
+
+        return
+        [
+            AIFunctionFactory.Create(
+                async (string city, CancellationToken cancellationToken) =>
+                {
+                    await WaitAsync("get_weather", cancellationToken);
+                    return TravelData.Weather(city);
+                },
+                "get_weather",
+                "The weather forecast for a city."),
+            AIFunctionFactory.Create(
+                async (string from, string to, string date, CancellationToken cancellationToken) =>
+                {
+                    await WaitAsync("search_flights", cancellationToken);
+                    return TravelData.Flights(from, to, date);
+                },
+                "search_flights",
+                "Flights between two airports on a date (yyyy-mm-dd), cheapest first."),
+            AIFunctionFactory.Create(
+                async (string city, int nights, decimal maxPricePerNight, CancellationToken cancellationToken) =>
+                {
+                    await WaitAsync("find_hotels", cancellationToken);
+                    return TravelData.Hotels(city, nights, maxPricePerNight);
+                },
+                "find_hotels",
+                "Hotels in a city under a nightly price in EUR, best rated first."),
+            AIFunctionFactory.Create(
+                async (decimal amount, string from, string to, CancellationToken cancellationToken) =>
+                {
+                    await WaitAsync("convert_currency", cancellationToken);
+                    return TravelData.Convert(amount, from, to);
+                },
+                "convert_currency",
+                "Converts an amount between currencies at today's reference rate."),
+        ];
+    }
+
+    /// <summary>The plan of a finished run, for its lower bound: each stream's decode and call closings, with the tools' latencies.</summary>
+    public static IReadOnlyList<TurnPlan> PlanOf(ScriptedChatClient model) =>
+        [.. model.Streams.Select(s => new TurnPlan(
+            s.DecodeDuration,
+            [.. s.CallClosedOffsets.Select((closed, i) => new PlannedCall(closed, Latencies.GetValueOrDefault(s.CallNames[i])))]))];
+
+    private static ScriptedResponse Respond(IReadOnlyList<ChatMessage> messages)
+    {
+        int turn = ScriptedChatClient.TurnOf(messages);
+        if (turn == 1)
+        {
+            return new ScriptedResponse()
+                .Text("Happy to help plan Lisbon! I'll check the weather first.")
+                .Call("get_weather", """{"city": "Lisbon"}""")
+                .Text(" Next, flights from Heathrow on Friday the 27th.")
+                .Call("search_flights", """{"from": "LHR", "to": "LIS", "date": "2026-11-27"}""")
+                .Text(" I'm also looking for a hotel for three nights near the centre, within your 180 euro budget.")
+                .Call("find_hotels", """{"city": "Lisbon", "nights": 3, "maxPricePerNight": 180}""")
+                .Text(" And let me convert your 500 pounds to euros so the numbers line up.")
+                .Call("convert_currency", """{"amount": 500, "from": "GBP", "to": "EUR"}""")
+                .Text(" Once these come back I'll put together a plan with the best flight, a hotel that fits, and what to pack.");
+        }
+
+        return new ScriptedResponse().Text(Summarize(messages));
+    }
+
+    private static string Summarize(IReadOnlyList<ChatMessage> messages)
+    {
+        var results = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (ChatMessage message in messages)
+        {
+            foreach (AIContent content in message.Contents)
+            {
+                if (content is FunctionCallContent call)
+                {
+                    names[call.CallId] = call.Name;
+                }
+                else if (content is FunctionResultContent result && names.TryGetValue(result.CallId, out string? name))
+                {
+                    results[name] = JsonSerializer.SerializeToElement(result.Result, AIJsonUtilities.DefaultOptions);
+                }
+            }
+        }
+
+        var text = new StringBuilder("Here's your plan. ");
+        CultureInfo c = CultureInfo.InvariantCulture;
+        if (results.TryGetValue("get_weather", out JsonElement weather) && weather.ValueKind == JsonValueKind.Object)
+        {
+            text.Append(c, $"Lisbon will be {weather.GetProperty("forecast").GetString()}, {weather.GetProperty("lowC")} to {weather.GetProperty("highC")} °C. ");
+        }
+
+        if (results.TryGetValue("search_flights", out JsonElement flights) && flights.ValueKind == JsonValueKind.Array && flights.GetArrayLength() > 0)
+        {
+            JsonElement best = flights[0];
+            text.Append(c, $"Take {best.GetProperty("flight").GetString()} at {best.GetProperty("departs").GetString()} for {best.GetProperty("priceEur")} EUR. ");
+        }
+
+        if (results.TryGetValue("find_hotels", out JsonElement hotels) && hotels.ValueKind == JsonValueKind.Array && hotels.GetArrayLength() > 0)
+        {
+            JsonElement hotel = hotels[0];
+            text.Append(c, $"Stay at {hotel.GetProperty("name").GetString()} ({hotel.GetProperty("rating")}/5) for {hotel.GetProperty("totalEur")} EUR in all. ");
+        }
+
+        if (results.TryGetValue("convert_currency", out JsonElement money) && money.ValueKind == JsonValueKind.Object)
+        {
+            text.Append(c, $"Your 500 GBP is {money.GetProperty("converted")} EUR.");
+        }
+
+        if (results.Count < 4)
+        {
+            text.Append(" Some lookups failed, so parts of this plan are missing.");
+        }
+
+        return text.ToString();
+    }
+}

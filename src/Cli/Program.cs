@@ -1,0 +1,17 @@
+using System.CommandLine;
+using ToolFlow.Cli.Demo;
+
+namespace ToolFlow.Cli;
+
+/// <summary>The <c>toolflow</c> command.</summary>
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => BuildCommand().Parse(args).InvokeAsync();
+
+    internal static RootCommand BuildCommand()
+    {
+        var root = new RootCommand("ToolFlow: streaming tool calling for .NET. Tools start the moment their call is complete, mid-decode.");
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,235 @@
+using System.Reactive.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+
+namespace ToolFlow.Pipeline;
+
+/// <summary>
+/// Runs a conversation with tools as a streaming mesh: each call starts the moment its arguments are complete,
+/// mid-decode; independent calls run side by side; results enter the conversation in call order; turns repeat
+/// until the model answers without calls.
+/// </summary>
+/// <remarks>
+/// A pipeline is immutable and thread-safe: build it once and run it for many requests. Each run gets its own mesh:
+/// <c>source → parse → (your blocks) → execute → (your blocks) → merge</c>.
+/// </remarks>
+public sealed class ToolPipeline
+{
+    private readonly IChatClient _chatClient;
+    private readonly AIFunction[] _tools;
+    private readonly ToolPipelineOptions _options;
+    private readonly (ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)[] _inserted;
+
+    internal ToolPipeline(
+        IChatClient chatClient,
+        AIFunction[] tools,
+        ToolPipelineOptions options,
+        (ToolPipelineStage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>>)[] inserted)
+    {
+        _chatClient = chatClient;
+        _tools = tools;
+        _options = options;
+        _inserted = inserted;
+    }
+
+    /// <summary>Starts building a pipeline around a model.</summary>
+    /// <param name="chatClient">The model.</param>
+    /// <returns>A builder.</returns>
+    public static ToolPipelineBuilder CreateBuilder(IChatClient chatClient) => new(chatClient);
+
+    /// <summary>The tools the model may call.</summary>
+    public IReadOnlyList<AIFunction> Tools => _tools;
+
+    /// <summary>Runs the conversation, streaming every event as it happens.</summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
+    /// <returns>The events, in the order they happened, ending with <see cref="RunCompleted"/>.</returns>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public async IAsyncEnumerable<ToolPipelineEvent> RunAsync(
+        IEnumerable<ChatMessage> messages,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = new Run(this, [.. messages], runCancellation.Token);
+        try
+        {
+            await foreach (ToolPipelineEvent @event in run.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return @event;
+            }
+        }
+        finally
+        {
+            // A caller that stops reading early ends the run: cancel the model and the tools.
+            await runCancellation.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The run as an observable for UIs. Each subscription starts a run; disposing the subscription cancels it.
+    /// </summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <returns>The events of a run.</returns>
+    public IObservable<ToolPipelineEvent> Observe(IEnumerable<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ChatMessage[] snapshot = [.. messages];
+        return Observable.Create<ToolPipelineEvent>(async (observer, cancellationToken) =>
+        {
+            await foreach (ToolPipelineEvent @event in RunAsync(snapshot, cancellationToken).ConfigureAwait(false))
+            {
+                observer.OnNext(@event);
+            }
+        });
+    }
+
+    /// <summary>One run's mesh and agent loop.</summary>
+    private sealed class Run
+    {
+        private readonly ToolPipeline _pipeline;
+        private readonly List<ChatMessage> _history;
+        private readonly ChatModelSourceBlock _source;
+        private readonly ToolResultMergeBlock _merge;
+        private readonly ChatOptions _chatOptions;
+        private readonly Channel<ToolPipelineEvent> _events;
+        private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
+        private int _turn = 1;
+
+        public Run(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
+        {
+            _pipeline = pipeline;
+            _history = history;
+            ToolPipelineOptions options = pipeline._options;
+
+            _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
+            _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools];
+
+            // The reader runs inline with the writer, so a run on a single-threaded scheduler stays on it.
+            _events = Channel.CreateUnbounded<ToolPipelineEvent>(new UnboundedChannelOptions
+            {
+                SingleReader = true,
+                SingleWriter = true,
+                AllowSynchronousContinuations = true,
+            });
+
+            var common = new ToolBlockOptions
+            {
+                TimeProvider = options.TimeProvider,
+                TaskScheduler = options.TaskScheduler,
+                CancellationToken = cancellationToken,
+            };
+            _source = new ChatModelSourceBlock(pipeline._chatClient, common);
+            var parserOptions = new ToolCallParserBlockOptions
+            {
+                TimeProvider = options.TimeProvider,
+                TaskScheduler = options.TaskScheduler,
+                CancellationToken = cancellationToken,
+                ParserOptions = options.ParserOptions,
+            };
+            if (options.TextParserFactory is { } factory)
+            {
+                parserOptions.TextParserFactory = factory;
+            }
+
+            var executionOptions = new ToolExecutionBlockOptions
+            {
+                TimeProvider = options.TimeProvider,
+                TaskScheduler = options.TaskScheduler,
+                CancellationToken = cancellationToken,
+                MaxConcurrency = options.MaxConcurrency,
+                DispatchTiming = options.DispatchTiming,
+                IncludeDetailedErrors = options.IncludeDetailedErrors,
+            };
+            _merge = new ToolResultMergeBlock(common);
+
+            var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
+            ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(parserOptions), linkOptions);
+            tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
+            tail = tail.LinkThrough(new ToolExecutionBlock(pipeline._tools, executionOptions), linkOptions);
+            tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
+            tail = tail.LinkThrough(_merge, linkOptions);
+
+            var loop = new ActionBlock<ToolPipelineEvent>(OnEvent, new ExecutionDataflowBlockOptions
+            {
+                TaskScheduler = options.TaskScheduler,
+                CancellationToken = cancellationToken,
+            });
+            tail.LinkTo(loop, linkOptions);
+            _ = FinishAsync(loop.Completion);
+
+            _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
+        }
+
+        public ChannelReader<ToolPipelineEvent> Events => _events.Reader;
+
+        private ISourceBlock<ToolPipelineEvent> LinkInserted(ISourceBlock<ToolPipelineEvent> tail, ToolPipelineStage stage, DataflowLinkOptions linkOptions)
+        {
+            foreach ((ToolPipelineStage s, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> factory) in _pipeline._inserted)
+            {
+                if (s == stage)
+                {
+                    tail = tail.LinkThrough(factory() ?? throw new InvalidOperationException("An inserted block factory returned null."), linkOptions);
+                }
+            }
+
+            return tail;
+        }
+
+        private void OnEvent(ToolPipelineEvent @event)
+        {
+            // The loop acts before the caller sees the event, so a slow reader never delays the next turn.
+            if (@event is TurnCompleted completed)
+            {
+                _history.AddRange(completed.Messages);
+                if (completed.Response.Error is not null)
+                {
+                    _reason = RunCompletionReason.ModelFailed;
+                    _source.Complete();
+                }
+                else if (!completed.HasToolCalls)
+                {
+                    _reason = RunCompletionReason.FinalAnswer;
+                    _source.Complete();
+                }
+                else if (_turn >= _pipeline._options.MaxTurns)
+                {
+                    _reason = RunCompletionReason.TurnLimitReached;
+                    _source.Complete();
+                }
+                else
+                {
+                    _turn++;
+                    _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
+                }
+            }
+
+            _events.Writer.TryWrite(@event);
+        }
+
+        private async Task FinishAsync(Task loopCompletion)
+        {
+            try
+            {
+                await loopCompletion.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _events.Writer.TryComplete(e);
+                return;
+            }
+
+            var completed = new RunCompleted(_reason, _history.ToArray(), _turn)
+            {
+                Sequence = _merge.LastSequence + 1,
+                Timestamp = _pipeline._options.TimeProvider.GetUtcNow(),
+                Turn = _turn,
+            };
+            _events.Writer.TryWrite(completed);
+            _events.Writer.TryComplete();
+        }
+    }
+}

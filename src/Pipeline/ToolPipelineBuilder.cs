@@ -1,0 +1,109 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+using ToolFlow.StreamParsers;
+
+namespace ToolFlow.Pipeline;
+
+/// <summary>Builds a <see cref="ToolPipeline"/>. Get one from <see cref="ToolPipeline.CreateBuilder(IChatClient)"/>.</summary>
+public sealed class ToolPipelineBuilder
+{
+    private readonly IChatClient _chatClient;
+    private readonly List<AIFunction> _tools = [];
+    private readonly List<(ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)> _inserted = [];
+    private readonly ToolPipelineOptions _options = new();
+
+    internal ToolPipelineBuilder(IChatClient chatClient)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        _chatClient = chatClient;
+    }
+
+    /// <summary>Adds a tool the model may call.</summary>
+    /// <param name="tool">The tool; its <see cref="AITool.Name"/> must be unique.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTool(AIFunction tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        if (_tools.Exists(t => t.Name == tool.Name))
+        {
+            throw new ArgumentException($"A tool named '{tool.Name}' is already added.", nameof(tool));
+        }
+
+        _tools.Add(tool);
+        return this;
+    }
+
+    /// <summary>Adds tools the model may call.</summary>
+    /// <param name="tools">The tools.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (AIFunction tool in tools)
+        {
+            AddTool(tool);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the clock every timestamp and delay comes from.</summary>
+    /// <param name="timeProvider">The clock.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithTimeProvider(TimeProvider timeProvider) => Configure(o => o.TimeProvider = timeProvider);
+
+    /// <summary>Sets the most calls that run at once in one run.</summary>
+    /// <param name="maxConcurrency">A positive number, or <see cref="DataflowBlockOptions.Unbounded"/>.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithMaxConcurrency(int maxConcurrency) => Configure(o => o.MaxConcurrency = maxConcurrency);
+
+    /// <summary>Sets the most model turns in one run.</summary>
+    /// <param name="maxTurns">A positive number.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithMaxTurns(int maxTurns) => Configure(o => o.MaxTurns = maxTurns);
+
+    /// <summary>Sets when a complete call may start.</summary>
+    /// <param name="timing">The timing.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithDispatchTiming(ToolDispatchTiming timing) => Configure(o => o.DispatchTiming = timing);
+
+    /// <summary>Reads tool calls the model writes as text, with parsers from <paramref name="factory"/>.</summary>
+    /// <param name="factory">Makes one parser per response.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithTextParser(Func<ToolCallParserOptions, ToolCallTextParser> factory) => Configure(o => o.TextParserFactory = factory);
+
+    /// <summary>Changes any option.</summary>
+    /// <param name="configure">Sets options.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder Configure(Action<ToolPipelineOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_options);
+        return this;
+    }
+
+    /// <summary>
+    /// Inserts a block of your own after a stage. The block takes and offers <see cref="ToolPipelineEvent"/>s; it
+    /// must pass on the events it does not act on and complete when its input completes. A new block is made for
+    /// every run.
+    /// </summary>
+    /// <param name="stage">The stage the block follows.</param>
+    /// <param name="blockFactory">Makes the block for a run.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder InsertAfter(ToolPipelineStage stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> blockFactory)
+    {
+        ArgumentNullException.ThrowIfNull(blockFactory);
+        if (!Enum.IsDefined(stage))
+        {
+            throw new ArgumentOutOfRangeException(nameof(stage));
+        }
+
+        _inserted.Add((stage, blockFactory));
+        return this;
+    }
+
+    /// <summary>Builds an immutable, thread-safe pipeline that can serve many runs at once.</summary>
+    /// <returns>The pipeline.</returns>
+    public ToolPipeline Build() => new(_chatClient, _tools.ToArray(), _options.Clone(), _inserted.ToArray());
+}

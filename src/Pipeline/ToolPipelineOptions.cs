@@ -1,0 +1,97 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+using ToolFlow.StreamParsers;
+
+namespace ToolFlow.Pipeline;
+
+/// <summary>
+/// The settings of a <see cref="ToolPipeline"/>. The builder fills one; <see cref="ToolPipelineBuilder.Build"/>
+/// copies it, so a built pipeline never changes.
+/// </summary>
+public sealed class ToolPipelineOptions
+{
+    /// <summary>The most model turns in one run. Default 10.</summary>
+    public int MaxTurns
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10;
+
+    /// <summary>The most calls running at once in a run; <see cref="DataflowBlockOptions.Unbounded"/> for no limit. Default 16.</summary>
+    public int MaxConcurrency
+    {
+        get;
+        set
+        {
+            if (value is not DataflowBlockOptions.Unbounded)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            }
+
+            field = value;
+        }
+    } = 16;
+
+    /// <summary>When a complete call may start. Default <see cref="ToolDispatchTiming.OnCallClosed"/>.</summary>
+    public ToolDispatchTiming DispatchTiming { get; set; }
+
+    /// <summary>Whether the model sees a throwing tool's exception message. Default <see langword="false"/>.</summary>
+    public bool IncludeDetailedErrors { get; set; }
+
+    /// <summary>The source of every timestamp and delay. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = TimeProvider.System;
+
+    /// <summary>The scheduler the mesh runs on. Default <see cref="TaskScheduler.Default"/>.</summary>
+    public TaskScheduler TaskScheduler
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = TaskScheduler.Default;
+
+    /// <summary>Makes the parser for calls written as text; default none (see <see cref="ToolCallParserBlockOptions.TextParserFactory"/>).</summary>
+    public Func<ToolCallParserOptions, ToolCallTextParser>? TextParserFactory { get; set; }
+
+    /// <summary>Parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
+    public ToolCallParserOptions ParserOptions
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = ToolCallParserOptions.Default;
+
+    /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
+    public ChatOptions? ChatOptions { get; set; }
+
+    internal ToolPipelineOptions Clone() => new()
+    {
+        MaxTurns = MaxTurns,
+        MaxConcurrency = MaxConcurrency,
+        DispatchTiming = DispatchTiming,
+        IncludeDetailedErrors = IncludeDetailedErrors,
+        TimeProvider = TimeProvider,
+        TaskScheduler = TaskScheduler,
+        TextParserFactory = TextParserFactory,
+        ParserOptions = ParserOptions,
+        ChatOptions = ChatOptions?.Clone(),
+    };
+}

@@ -1,0 +1,66 @@
+namespace ToolFlow.Testing;
+
+/// <summary>
+/// Runs asynchronous code on a manual clock and a single-threaded scheduler: it runs every queued task until
+/// nothing can move, then advances the clock to the next timer, and repeats. Time moves only when the whole system
+/// is waiting for it, so every timestamp is exact and a run is the same every time.
+/// </summary>
+public static class VirtualTime
+{
+    /// <summary>Runs <paramref name="body"/> to completion in virtual time.</summary>
+    /// <param name="clock">The clock the code under test uses.</param>
+    /// <param name="scheduler">The scheduler the code under test uses.</param>
+    /// <param name="body">The code.</param>
+    /// <param name="limit">Fails the run if virtual time passes this (default 1 hour).</param>
+    public static void Run(ManualTimeProvider clock, ManualTaskScheduler scheduler, Func<Task> body, TimeSpan? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(body);
+        TimeSpan end = clock.Elapsed + (limit ?? TimeSpan.FromHours(1));
+
+        // Continuations that capture a context must come back to the scheduler, not to the test framework's.
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            Drive(clock, scheduler, body, end, limit);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private static void Drive(ManualTimeProvider clock, ManualTaskScheduler scheduler, Func<Task> body, TimeSpan end, TimeSpan? limit)
+    {
+        Task task = Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap();
+        task.ContinueWith(static (_, s) => ((ManualTaskScheduler)s!).Wake(), scheduler, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        while (!task.IsCompleted)
+        {
+            scheduler.RunUntilIdle();
+            if (task.IsCompleted)
+            {
+                break;
+            }
+
+            if (clock.AdvanceToNextTimer())
+            {
+                if (clock.Elapsed > end)
+                {
+                    throw new TimeoutException($"The run did not finish within {limit ?? TimeSpan.FromHours(1)} of virtual time.");
+                }
+
+                continue;
+            }
+
+            // Nothing is queued and no timer is set: some work is still on another thread. Wait for it to come back.
+            if (!scheduler.WaitForWork(TimeSpan.FromSeconds(30)) && !task.IsCompleted)
+            {
+                throw new TimeoutException("The run is stuck: no task is queued, no timer is set, and it has not finished.");
+            }
+        }
+
+        task.GetAwaiter().GetResult();
+    }
+}
