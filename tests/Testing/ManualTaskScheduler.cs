@@ -15,6 +15,9 @@ public sealed class ManualTaskScheduler : TaskScheduler
     /// <inheritdoc/>
     public override int MaximumConcurrencyLevel => 1;
 
+    /// <summary>Whether tasks are queued.</summary>
+    public bool HasWork => !_queue.IsEmpty;
+
     /// <summary>Runs queued tasks, and the tasks they queue, until none is left.</summary>
     /// <returns>How many tasks ran.</returns>
     public int RunUntilIdle()

@@ -5,6 +5,12 @@ namespace ToolFlow.Testing;
 /// nothing can move, then advances the clock to the next timer, and repeats. Time moves only when the whole system
 /// is waiting for it, so every timestamp is exact and a run is the same every time.
 /// </summary>
+/// <remarks>
+/// Code under test must not hop to the thread pool between two timers, or the clock may move before it is done:
+/// tools resume from their delays with <c>ConfigureAwait(false)</c> (inline, at the exact instant), or capture the
+/// scheduler. <c>AIFunctionFactory</c> functions whose delegate is itself asynchronous resume on the pool; give them
+/// their latency with <c>SimulatedLatencyFunction</c> around a synchronous delegate instead.
+/// </remarks>
 public static class VirtualTime
 {
     /// <summary>Runs <paramref name="body"/> to completion in virtual time.</summary>

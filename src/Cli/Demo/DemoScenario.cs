@@ -44,43 +44,14 @@ internal static class DemoScenario
 
     public static IReadOnlyList<AIFunction> CreateTools(TimeProvider timeProvider)
     {
-        async Task WaitAsync(string tool, CancellationToken cancellationToken) =>
-            await Task.Delay(Latencies[tool], timeProvider, cancellationToken);
+        AIFunction WithLatency(AIFunction tool) => new SimulatedLatencyFunction(tool, Latencies[tool.Name], timeProvider);
 
         return
         [
-            AIFunctionFactory.Create(
-                async (string city, CancellationToken cancellationToken) =>
-                {
-                    await WaitAsync("get_weather", cancellationToken);
-                    return TravelData.Weather(city);
-                },
-                "get_weather",
-                "The weather forecast for a city."),
-            AIFunctionFactory.Create(
-                async (string from, string to, string date, CancellationToken cancellationToken) =>
-                {
-                    await WaitAsync("search_flights", cancellationToken);
-                    return TravelData.Flights(from, to, date);
-                },
-                "search_flights",
-                "Flights between two airports on a date (yyyy-mm-dd), cheapest first."),
-            AIFunctionFactory.Create(
-                async (string city, int nights, decimal maxPricePerNight, CancellationToken cancellationToken) =>
-                {
-                    await WaitAsync("find_hotels", cancellationToken);
-                    return TravelData.Hotels(city, nights, maxPricePerNight);
-                },
-                "find_hotels",
-                "Hotels in a city under a nightly price in EUR, best rated first."),
-            AIFunctionFactory.Create(
-                async (decimal amount, string from, string to, CancellationToken cancellationToken) =>
-                {
-                    await WaitAsync("convert_currency", cancellationToken);
-                    return TravelData.Convert(amount, from, to);
-                },
-                "convert_currency",
-                "Converts an amount between currencies at today's reference rate."),
+            WithLatency(AIFunctionFactory.Create(TravelData.Weather, "get_weather", "The weather forecast for a city.")),
+            WithLatency(AIFunctionFactory.Create(TravelData.Flights, "search_flights", "Flights between two airports on a date (yyyy-mm-dd), cheapest first.")),
+            WithLatency(AIFunctionFactory.Create(TravelData.Hotels, "find_hotels", "Hotels in a city under a nightly price in EUR, best rated first.")),
+            WithLatency(AIFunctionFactory.Create(TravelData.Convert, "convert_currency", "Converts an amount between currencies at today's reference rate.")),
         ];
     }
 

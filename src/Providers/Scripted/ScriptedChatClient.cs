@@ -146,6 +146,8 @@ public sealed class ScriptedChatClient : IChatClient
         TimeSpan wait = offset - _options.TimeProvider.GetElapsedTime(start);
         if (wait > TimeSpan.Zero)
         {
+            // Timers count whole milliseconds and would truncate; round up so a token is never early.
+            wait = TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
             await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         else

@@ -109,10 +109,11 @@ public sealed class ScriptedStream
 
         var tokens = new ScriptedToken[pieces.Count];
         var closed = new TimeSpan[callIndex];
-        double secondsPerToken = 1.0 / options.TokensPerSecond;
+        double millisecondsPerToken = 1000.0 / options.TokensPerSecond;
         for (int i = 0; i < pieces.Count; i++)
         {
-            TimeSpan offset = options.TimeToFirstToken + TimeSpan.FromSeconds(i * secondsPerToken);
+            // Whole milliseconds: timers have millisecond resolution, so a plan in whole milliseconds is kept exactly.
+            TimeSpan offset = options.TimeToFirstToken + TimeSpan.FromMilliseconds(Math.Round(i * millisecondsPerToken));
             tokens[i] = new ScriptedToken(offset, pieces[i].Content, pieces[i].Closes);
             if (pieces[i].Closes is int call)
             {

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh machine, then runs every test in the solution.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet restore Dataflow.sln
+dotnet build Dataflow.sln --no-restore
+dotnet test Dataflow.sln --no-build "$@"
