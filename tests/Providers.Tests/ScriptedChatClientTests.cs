@@ -84,7 +84,7 @@ public sealed class ScriptedChatClientTests
     [InlineData(60)]
     [InlineData(3)]
     [InlineData(7)]
-    public void GetStreamingResponseAsync_RateNotAWholeNumberOfTicks_EachTokenWithinATickOfTheFormulaAndNoDrift(int tokensPerSecond)
+    public void GetStreamingResponseAsync_RateNotAWholeNumberOfMilliseconds_EachTokenWithinHalfAMillisecondOfTheFormulaAndNoDrift(int tokensPerSecond)
     {
         ScriptedModelOptions options = Options();
         options.TokensPerSecond = tokensPerSecond;
@@ -92,13 +92,15 @@ public sealed class ScriptedChatClientTests
 
         List<(TimeSpan At, ChatResponseUpdate Update)> updates = Stream(model, Ask("go"));
 
-        // Offsets are computed from the start, never by adding rounded steps, so the error stays under a tick.
+        // Offsets are rounded to whole milliseconds (what timers resolve) from the start, never by adding rounded
+        // steps, so the error stays under half a millisecond however long the stream, and tokens arrive on time.
         ScriptedStream stream = model.Streams.Single();
         Assert.Equal(stream.Tokens.Select(t => t.Offset), updates.Select(u => u.At));
         for (int k = 0; k < updates.Count; k++)
         {
-            decimal exact = TimeSpan.FromMilliseconds(100).Ticks + ((decimal)k * TimeSpan.TicksPerSecond / tokensPerSecond);
-            Assert.True(Math.Abs(updates[k].At.Ticks - exact) < 1, $"token {k} at {updates[k].At.Ticks} ticks, the formula gives {exact}");
+            decimal exactMs = 100 + ((decimal)k * 1000 / tokensPerSecond);
+            decimal actualMs = (decimal)updates[k].At.Ticks / TimeSpan.TicksPerMillisecond;
+            Assert.True(Math.Abs(actualMs - exactMs) <= 0.5m, $"token {k} at {actualMs} ms, the formula gives {exactMs} ms");
         }
     }
 
