@@ -7,4 +7,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 dotnet restore Dataflow.sln
 dotnet build Dataflow.sln --no-restore
-dotnet test Dataflow.sln --no-build "$@"
+status=0
+dotnet test Dataflow.sln --no-build "$@" || status=$?
+
+report=tests/StreamParsers.Tests/bin/Debug/net10.0/conformance-report.txt
+if [ -f "$report" ]; then
+  echo "Parser conformance (cases passed per format, whole, at every split and in recorded chunks):"
+  cat "$report"
+fi
+exit $status

@@ -28,6 +28,13 @@ public sealed class ToolCallParserOptions
         }
     } = 64;
 
+    /// <summary>
+    /// The tools' parameter schemas by tool name (each a JSON Schema object), for formats that write values as text
+    /// and type them from the schema (XML-parameter formats). Default none: such values stay strings unless they
+    /// read as JSON.
+    /// </summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? ToolSchemas { get; init; }
+
     /// <summary>The most calls one response may hold; later ones are reported and dropped. Default 128.</summary>
     public int MaxCallsPerResponse
     {

@@ -5,6 +5,18 @@ namespace ToolFlow.StreamParsers.Tests;
 /// <summary>An expected call of a conformance case.</summary>
 internal sealed record ConformanceCall(string Name, JsonElement Arguments);
 
+/// <summary>A case of <c>cases.jsonl</c> as the conformance runner uses it; <see cref="Raw"/> keeps every field.</summary>
+internal sealed record FullCase(
+    string Format,
+    string Id,
+    string Text,
+    IReadOnlyList<JsonElement> Calls,
+    bool HasContent,
+    string? Content,
+    string[]? Chunks,
+    ToolCallParserOptions Options,
+    JsonElement Raw);
+
 /// <summary>One complete-output case of the shared parser conformance corpus.</summary>
 internal sealed record ConformanceCase(
     string Id,
@@ -52,6 +64,55 @@ internal static class ConformanceCorpus
                 content,
                 root.TryGetProperty("reasoning", out _));
         }
+    }
+
+    /// <summary>Every complete-output case of every format, with what a parser needs to run it.</summary>
+    public static IReadOnlyList<FullCase> FullCases() => s_fullCases.Value;
+
+    private static readonly Lazy<IReadOnlyList<FullCase>> s_fullCases = new(LoadFullCases);
+
+    private static IReadOnlyList<FullCase> LoadFullCases()
+    {
+        var cases = new List<FullCase>();
+        foreach (string line in File.ReadLines(Path.Combine(Directory, "cases.jsonl")))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            JsonElement root = JsonDocument.Parse(line).RootElement;
+            Dictionary<string, JsonElement>? schemas = null;
+            if (root.TryGetProperty("tools", out JsonElement tools) && tools.ValueKind == JsonValueKind.Array)
+            {
+                schemas = [];
+                foreach (JsonElement tool in tools.EnumerateArray())
+                {
+                    JsonElement function = tool.TryGetProperty("function", out JsonElement f) ? f : tool;
+                    if (function.TryGetProperty("name", out JsonElement name) && function.TryGetProperty("parameters", out JsonElement parameters))
+                    {
+                        schemas[name.GetString()!] = parameters;
+                    }
+                }
+            }
+
+            string[]? chunks = root.TryGetProperty("chunks", out JsonElement c) && c.ValueKind == JsonValueKind.Array
+                ? [.. c.EnumerateArray().Select(x => x.GetString()!)]
+                : null;
+            bool hasContent = root.TryGetProperty("content", out JsonElement content);
+            cases.Add(new FullCase(
+                root.GetProperty("format").GetString()!,
+                root.GetProperty("id").GetString()!,
+                root.GetProperty("text").GetString()!,
+                [.. root.GetProperty("calls").EnumerateArray()],
+                hasContent,
+                hasContent && content.ValueKind == JsonValueKind.String ? content.GetString() : null,
+                chunks,
+                new ToolCallParserOptions { ToolSchemas = schemas },
+                root));
+        }
+
+        return cases;
     }
 
     /// <summary>The lines of a recorded provider stream under <c>sse/</c>.</summary>

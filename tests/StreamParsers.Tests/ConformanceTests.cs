@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ToolFlow.StreamParsers.Tests;
+
+/// <summary>
+/// Holds every registered format to the shared corpus (vLLM, SGLang, llama.cpp, LLMCompiler test suites): each case
+/// whole, at every split point, and in the case's own chunks, must give the expected calls and content.
+/// </summary>
+public sealed class ConformanceTests(ITestOutputHelper output)
+{
+    /// <summary>Inputs up to this long are also split at every pair of points.</summary>
+    private const int PairSplitMaxLength = 80;
+
+    public static TheoryData<string> RegisteredCorpusFormats()
+    {
+        var data = new TheoryData<string>();
+        foreach (string format in ConformanceCorpus.FullCases().Select(c => c.Format).Distinct().Order(StringComparer.Ordinal))
+        {
+            if (ToolCallFormatRegistry.Default.Contains(format) && !format.Equals("hermes", StringComparison.Ordinal))
+            {
+                data.Add(format);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RegisteredCorpusFormats))]
+    public void Parse_EveryCorpusCase_MatchesAtEverySplit(string format)
+    {
+        var failures = new List<string>();
+        int total = 0;
+        foreach (FullCase c in ConformanceCorpus.FullCases().Where(c => c.Format == format))
+        {
+            total++;
+            string? failure = Check(c);
+            if (failure is not null)
+            {
+                failures.Add($"{c.Id}: {failure}");
+            }
+        }
+
+        string summary = $"conformance {format}: {total - failures.Count}/{total} passed";
+        output.WriteLine(summary);
+        ConformanceReport.Record(format, total - failures.Count, total);
+        Assert.True(failures.Count == 0, summary + "\n" + string.Join("\n\n", failures));
+    }
+
+    internal static string? Check(FullCase c)
+    {
+        Func<ToolCallTextParser> create = () => ToolCallFormatRegistry.Default.Create(c.Format, c.Options);
+        RecordingObserver whole;
+        try
+        {
+            whole = TextParserHarness.Run(create, c.Text);
+        }
+        catch (Exception e)
+        {
+            return $"threw {e.GetType().Name}: {e.Message}";
+        }
+
+        string? mismatch = CompareCalls(c, whole.Calls) ?? CompareContent(c, whole);
+        if (mismatch is not null)
+        {
+            return mismatch + "\n  events:\n  " + string.Join("\n  ", whole.Normalized());
+        }
+
+        IReadOnlyList<string> expected = whole.Normalized();
+        foreach (string[] chunks in Splits(c))
+        {
+            IReadOnlyList<string> actual = TextParserHarness.Run(create, chunks).Normalized();
+            if (!expected.SequenceEqual(actual))
+            {
+                return $"split [{string.Join(", ", chunks.Select(x => x.Length))}] differs from whole:\n  whole: {string.Join(" | ", expected)}\n  split: {string.Join(" | ", actual)}";
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string[]> Splits(FullCase c)
+    {
+        if (c.Chunks is { } own)
+        {
+            yield return own;
+        }
+
+        yield return c.Text.Select(ch => ch.ToString()).ToArray();
+        for (int a = 1; a < c.Text.Length; a++)
+        {
+            yield return [c.Text[..a], c.Text[a..]];
+        }
+
+        if (c.Text.Length <= PairSplitMaxLength)
+        {
+            for (int a = 1; a < c.Text.Length; a++)
+            {
+                for (int b = a + 1; b < c.Text.Length; b++)
+                {
+                    yield return [c.Text[..a], c.Text[a..b], c.Text[b..]];
+                }
+            }
+        }
+    }
+
+    private static string? CompareCalls(FullCase c, IReadOnlyList<ParsedToolCall> actual)
+    {
+        if (actual.Count != c.Calls.Count)
+        {
+            return $"expected {c.Calls.Count} calls, got {actual.Count}";
+        }
+
+        for (int i = 0; i < actual.Count; i++)
+        {
+            JsonElement expected = c.Calls[i];
+            string name = expected.GetProperty("name").GetString()!;
+            if (actual[i].Name != name)
+            {
+                return $"call {i}: expected name {name}, got {actual[i].Name}";
+            }
+
+            JsonElement arguments = expected.GetProperty("arguments");
+            bool same = arguments.ValueKind == JsonValueKind.String
+                ? actual[i].ArgumentsJson == arguments.GetString()
+                : actual[i].Arguments is JsonElement value && JsonElement.DeepEquals(value, arguments);
+            if (!same)
+            {
+                return $"call {i} ({name}): expected arguments {arguments.GetRawText()}, got {actual[i].Arguments?.GetRawText() ?? actual[i].ArgumentsJson} (error: {actual[i].Error})";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? CompareContent(FullCase c, RecordingObserver whole)
+    {
+        if (!c.HasContent)
+        {
+            return null;
+        }
+
+        // Engines differ on null versus empty and on surrounding white space; the text itself must match.
+        string expected = (c.Content ?? string.Empty).Trim();
+        string actual = whole.Text.Trim();
+        return expected == actual ? null : $"expected content \"{expected}\", got \"{actual}\"";
+    }
+}
