@@ -11,7 +11,10 @@ namespace ToolFlow.Blocks;
 public sealed class ToolResultMergeBlock : ToolEventBlock<ToolPipelineEvent>
 {
     private readonly Dictionary<string, ToolPipelineEvent> _outcomes = new(StringComparer.Ordinal);
-    private ResponseCompleted? _response;
+
+    // Responses still waiting for outcomes, in arrival order. Usually one; several when a mesh streams the next
+    // request (another conversation, say) before the last turn's tools finish, and no turn may be dropped then.
+    private readonly List<ResponseCompleted> _responses = [];
     private long _sequence;
 
     /// <summary>Initializes the block.</summary>
@@ -36,30 +39,36 @@ public sealed class ToolResultMergeBlock : ToolEventBlock<ToolPipelineEvent>
                 _outcomes[failed.Call.CallId] = failed;
                 break;
             case ResponseCompleted response:
-                _response = response;
+                _responses.Add(response);
                 break;
             default:
                 return Task.CompletedTask;
         }
 
-        TryCompleteTurn();
+        for (int i = 0; i < _responses.Count;)
+        {
+            if (TryCompleteTurn(_responses[i]))
+            {
+                _responses.RemoveAt(i);
+            }
+            else
+            {
+                i++;
+            }
+        }
+
         return Task.CompletedTask;
     }
 
     private void Number(ToolPipelineEvent message) => Emit(message with { Sequence = Interlocked.Increment(ref _sequence) });
 
-    private void TryCompleteTurn()
+    private bool TryCompleteTurn(ResponseCompleted response)
     {
-        if (_response is not { } response)
-        {
-            return;
-        }
-
         foreach (ToolCall call in response.Calls)
         {
             if (!_outcomes.ContainsKey(call.CallId))
             {
-                return;
+                return false;
             }
         }
 
@@ -81,7 +90,7 @@ public sealed class ToolResultMergeBlock : ToolEventBlock<ToolPipelineEvent>
             messages.Add(new ChatMessage(ChatRole.Tool, results));
         }
 
-        _response = null;
         Number(new TurnCompleted(messages, response) { Turn = response.Turn });
+        return true;
     }
 }

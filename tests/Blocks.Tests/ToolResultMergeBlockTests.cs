@@ -145,6 +145,23 @@ public sealed class ToolResultMergeBlockTests
     }
 
     [Fact]
+    public void Post_NextResponseBeforeTheLastTurnsToolsFinish_BothTurnsComplete()
+    {
+        // A mesh may stream the next request (another conversation, say) while the last one's tools still run.
+        ToolCall slow = Call(0, "slow", "{}", turn: 1);
+
+        IReadOnlyList<ToolPipelineEvent> first = _merge.Send(Response(1, slow));
+        IReadOnlyList<ToolPipelineEvent> second = _merge.Send(Response(2));
+        IReadOnlyList<ToolPipelineEvent> outcome = _merge.Send(Completed(slow, "done"));
+
+        Assert.Equal(["response tool_calls calls call_1_0"], first.Select(Describe));
+        Assert.Equal(["response stop calls ", "turn completed 2"], second.Select(Describe));
+        Assert.Equal(["completed call_1_0 \"done\"", "turn completed 1"], outcome.Select(Describe));
+        TurnCompleted turn1 = Assert.IsType<TurnCompleted>(outcome[^1]);
+        Assert.Equal("done", Assert.IsType<FunctionResultContent>(Assert.Single(turn1.Messages[1].Contents)).Result);
+    }
+
+    [Fact]
     public void Post_OutcomeForACallOfNoResponse_NeverCompletesATurn()
     {
         ToolCall stray = Call(5, "a", "{}");
