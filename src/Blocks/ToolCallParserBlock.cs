@@ -18,6 +18,8 @@ namespace ToolFlow.Blocks;
 /// </remarks>
 public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
 {
+    private static readonly JsonSerializerOptions s_compactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     private readonly ToolCallParserBlockOptions _options;
     private TurnState? _turn;
 
@@ -143,7 +145,7 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
             string callId = string.IsNullOrEmpty(whole.CallId) ? NewCallId(index) : whole.CallId;
             Emit(new ToolCallDetected(callId, whole.Name, index));
             var arguments = whole.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(whole.Arguments);
-            string json = JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions);
+            string json = JsonSerializer.Serialize(arguments, s_compactJson);
             Close(new ToolCall(callId, whole.Name, index, Turn, arguments, json));
         }
 

@@ -29,7 +29,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         _tools = new Dictionary<string, AIFunction>(StringComparer.Ordinal);
         foreach (AIFunction tool in tools)
         {
-            _tools[tool.Name] = tool;
+            if (!_tools.TryAdd(tool.Name, tool))
+            {
+                throw new ArgumentException($"Two tools are named '{tool.Name}'; tool names must be unique.", nameof(tools));
+            }
         }
 
         _workers = new ActionBlock<ToolCall>(ExecuteAsync, new ExecutionDataflowBlockOptions

@@ -82,12 +82,15 @@ public sealed class ScriptedStreamTests
     }
 
     [Fact]
-    public void Render_EmptyResponse_NoTokensAndZeroDecodeDuration()
+    public void Render_EmptyResponse_OneEmptyTokenAtTheFirstTokenTime()
     {
-        ScriptedStream stream = ScriptedStream.Render(new ScriptedResponse(), Options(ScriptedToolCallShape.OpenAIDeltas), "c");
+        ScriptedModelOptions options = Options(ScriptedToolCallShape.OpenAIDeltas);
+        ScriptedStream stream = ScriptedStream.Render(new ScriptedResponse(), options, "c");
 
-        Assert.Empty(stream.Tokens);
-        Assert.Equal(TimeSpan.Zero, stream.DecodeDuration);
+        // One empty update, so the stream still reports its finish reason.
+        ScriptedToken token = Assert.Single(stream.Tokens);
+        Assert.Equal(string.Empty, Assert.IsType<TextContent>(token.Content).Text);
+        Assert.Equal(options.TimeToFirstToken, stream.DecodeDuration);
     }
 
     [Theory]

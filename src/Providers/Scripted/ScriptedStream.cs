@@ -106,6 +106,11 @@ public sealed class ScriptedStream
         }
 
         FlushText();
+        if (pieces.Count == 0)
+        {
+            // An empty response still sends one (empty) update, which carries the finish reason.
+            pieces.Add((new TextContent(string.Empty), null));
+        }
 
         var tokens = new ScriptedToken[pieces.Count];
         var closed = new TimeSpan[callIndex];
