@@ -1,0 +1,133 @@
+using System.Text.Json;
+
+namespace ToolFlow.StreamParsers;
+
+/// <summary>
+/// Reads a Cohere v2 Chat API streamed body (<c>message-start</c>, <c>content-delta</c>, <c>tool-plan-delta</c>,
+/// <c>tool-call-start</c>, <c>tool-call-delta</c>, <c>tool-call-end</c>, <c>message-end</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <c>tool-call-start</c> starts a call (with its id and name, and possibly a first piece of its arguments);
+/// <c>tool-call-delta</c> streams the arguments, and the call completes in the event whose piece closes the arguments
+/// JSON, or at <c>tool-call-end</c>, where a call whose arguments are empty gets <c>{}</c>. <c>content-delta</c> text is
+/// text; its <c>thinking</c>, and the <c>tool-plan-delta</c> plan the model writes before calling tools, are reasoning.
+/// </para>
+/// <para>
+/// The <c>finish_reason</c> of <c>message-end</c> ends the response; after <c>MAX_TOKENS</c>, <c>ERROR</c> or any other
+/// unusual reason, and when the body ends without it, every call still open is aborted with a diagnostic.
+/// </para>
+/// </remarks>
+public sealed class CohereStreamParser : ProviderStreamParser
+{
+    private readonly ProviderDeltaCalls _calls;
+
+    /// <summary>Initializes a parser for one response.</summary>
+    /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
+    public CohereStreamParser(ToolCallParserOptions? options = null)
+        : base(options)
+    {
+        _calls = new ProviderDeltaCalls(Options);
+    }
+
+    /// <summary>The format's registry name: <c>cohere</c>.</summary>
+    public override string Format => "cohere";
+
+    /// <inheritdoc/>
+    protected override void OnEvent(string? eventType, JsonElement data, IToolCallParserObserver observer)
+    {
+        if (data.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        int index = ProviderJson.Int32(data, "index") ?? -1;
+        ProviderJson.TryGetObject(data, "delta", out JsonElement delta);
+        ProviderJson.TryGetObject(delta, "message", out JsonElement message);
+        switch (ProviderJson.String(data, "type") ?? eventType)
+        {
+            case "content-delta":
+                if (ProviderJson.TryGetObject(message, "content", out JsonElement content))
+                {
+                    if (ProviderJson.String(content, "thinking") is { Length: > 0 } thinking)
+                    {
+                        observer.OnReasoning(thinking);
+                    }
+
+                    if (ProviderJson.String(content, "text") is { Length: > 0 } text)
+                    {
+                        observer.OnText(text);
+                    }
+                }
+
+                break;
+
+            case "tool-plan-delta":
+                if (ProviderJson.String(message, "tool_plan") is { Length: > 0 } plan)
+                {
+                    observer.OnReasoning(plan);
+                }
+
+                break;
+
+            case "tool-call-start":
+            case "tool-call-delta":
+                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("tool_calls", out JsonElement toolCall))
+                {
+                    if (toolCall.ValueKind == JsonValueKind.Array)
+                    {
+                        toolCall = toolCall.GetArrayLength() > 0 ? toolCall[0] : default;
+                    }
+
+                    ProviderJson.TryGetObject(toolCall, "function", out JsonElement function);
+                    _calls.Append(
+                        new ToolCallDelta(index, ProviderJson.String(toolCall, "id"), ProviderJson.String(function, "name"), ProviderJson.ArgumentsText(function, "arguments")),
+                        EventOffset,
+                        observer);
+                }
+
+                break;
+
+            case "tool-call-end":
+                _calls.End(index, null, EventOffset, observer);
+                break;
+
+            case "message-end":
+                string finishReason = ProviderJson.String(delta, "finish_reason") ?? "COMPLETE";
+                if (finishReason is "COMPLETE" or "TOOL_CALL" or "STOP_SEQUENCE")
+                {
+                    _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, null, observer);
+                }
+                else if (!_calls.IsFinished)
+                {
+                    ReportDiagnostic(
+                        observer,
+                        ProviderStreamDiagnosticCodes.ResponseStopped,
+                        $"The provider stopped the response early (finish_reason '{finishReason}'); calls still open are dropped.");
+                    _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, $"the response stopped ({finishReason}) before the call was complete.", observer);
+                }
+
+                break;
+
+            default:
+                if (data.TryGetProperty("error", out JsonElement error) && error.ValueKind != JsonValueKind.Null)
+                {
+                    ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + ProviderJson.ErrorMessage(error));
+                }
+
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnEnd(IToolCallParserObserver observer)
+    {
+        if (_calls.IsFinished)
+        {
+            return;
+        }
+
+        ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.StreamTruncated, "The stream ended before the provider finished the response.");
+        _calls.Finish(EventOffset, ToolCallCompletionReason.EndOfStream, "the stream ended before the call was complete.", observer);
+    }
+}
