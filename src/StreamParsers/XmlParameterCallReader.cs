@@ -1,0 +1,684 @@
+using System.Text.Json;
+
+namespace ToolFlow.StreamParsers;
+
+/// <summary>
+/// The machinery shared by the parsers of formats that write a call as markup: a function name, then parameters
+/// as elements or special-token pairs (Qwen3-Coder <c>&lt;function=…&gt;&lt;parameter=…&gt;</c>, GLM
+/// <c>&lt;arg_key&gt;</c>/<c>&lt;arg_value&gt;</c>, MiniMax and DeepSeek <c>invoke</c>/<c>parameter</c>, Gemma 4
+/// <c>call:NAME{…}</c>). A derived reader describes one format's call grammar; this class does the rest.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Lexing.</b> The input is cut into markers (the fixed strings the current state looks for, see
+/// <see cref="XmlMarkerSet"/>) and content between them. A chunk that ends inside what may be a marker holds only
+/// that suffix; the next character decides it, by lexing the held characters and that one character again, which
+/// is bounded by the longest marker. Every other character is read once: the whole input costs O(n).
+/// </para>
+/// <para>
+/// <b>Text and reasoning.</b> Outside calls, text is reported as it arrives. A reasoning block (<c>&lt;think&gt;…
+/// &lt;/think&gt;</c>) is reported as reasoning. Many chat templates open the reasoning block in the prompt, so the
+/// model's output starts inside it and only closes it; for such formats the text at the start of the response is
+/// held until it is decided: a closing reasoning marker makes it reasoning, an opening one, a call or the end of
+/// the input make it text, and so does passing <see cref="UndecidedBudget"/> characters (the held text then
+/// streams as text).
+/// </para>
+/// <para>
+/// <b>Calls.</b> A call starts when its name is read and reports its arguments as the text of a JSON object built
+/// member by member: a string parameter streams as it arrives, any other parameter is typed by the tool's schema
+/// (<see cref="SchemaValueConverter"/>) when its element closes. The call completes at the end of its element.
+/// </para>
+/// <para>
+/// <b>Malformed input</b> never throws and never stalls: the markup read since the call block began (or since the
+/// last completed call) is reported as text, with a diagnostic, and a started call is aborted first. The limits of
+/// <see cref="ToolCallParserOptions"/> abort a call (or drop it, past the call count) with a diagnostic.
+/// </para>
+/// </remarks>
+internal abstract class XmlParameterCallReader
+{
+    /// <summary>The most characters a tag name, attribute list or other wrapper text may hold.</summary>
+    protected const int WrapperBudget = 1024;
+
+    /// <summary>The diagnostic code for markup that does not follow the format; the markup is kept as text.</summary>
+    protected const string CallMalformed = "call-malformed";
+
+    /// <summary>The most characters held at the start of a response while it is unknown whether they are reasoning.</summary>
+    protected const int UndecidedBudget = 8192;
+
+    private readonly XmlMarkerSet _textMarkers;
+    private readonly XmlMarkerSet _undecidedMarkers;
+    private readonly XmlMarkerSet _reasoningMarkers;
+    private readonly int _entryCount;
+    private readonly ReasoningSyntax? _reasoning;
+
+    private Region _region;
+    private PooledCharBuffer _held;
+    private long _heldOrigin;
+    private PooledCharBuffer _window;
+    private PooledCharBuffer _undecided;
+    private PooledCharBuffer _raw;
+    private PooledCharBuffer _json;
+    private int _jsonReported;
+    private IToolCallParserObserver? _observer;
+    private bool _isFinal;
+    private bool _isCompleted;
+
+    private string? _parameter;
+    private SchemaValueConverter.SchemaTypes _parameterTypes;
+    private PooledCharBuffer _parameterValue;
+    private bool _stripNewlines;
+    private bool _streaming;
+    private bool _atValueStart;
+    private bool _heldNewline;
+
+    private int _calls;
+    private int _callIndex;
+    private string? _callName;
+    private int _members;
+
+    /// <summary>Initializes a reader.</summary>
+    /// <param name="options">Limits and tool schemas.</param>
+    /// <param name="entryMarkers">The markers that begin a call region in text (ids 0, 1, … in <see cref="OnEnter"/>).</param>
+    /// <param name="reasoning">How the format marks reasoning, or <see langword="null"/> when it does not.</param>
+    protected XmlParameterCallReader(ToolCallParserOptions options, string[] entryMarkers, ReasoningSyntax? reasoning)
+    {
+        Options = options;
+        _entryCount = entryMarkers.Length;
+        _reasoning = reasoning;
+        if (reasoning is null)
+        {
+            _textMarkers = _undecidedMarkers = new XmlMarkerSet(entryMarkers);
+            _reasoningMarkers = XmlMarkerSet.None;
+        }
+        else
+        {
+            _textMarkers = new XmlMarkerSet([.. entryMarkers, reasoning.Open]);
+            _undecidedMarkers = new XmlMarkerSet([.. entryMarkers, reasoning.Open, reasoning.Close]);
+            _reasoningMarkers = new XmlMarkerSet(reasoning.Close);
+        }
+
+        _region = reasoning is { MayOpenInPrompt: true } ? Region.Undecided : Region.Text;
+    }
+
+    private enum Region : byte
+    {
+        Undecided,
+        Text,
+        Reasoning,
+        Call,
+    }
+
+    /// <summary>How many characters have been read.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>The limits and tool schemas.</summary>
+    protected ToolCallParserOptions Options { get; }
+
+    /// <summary>The observer of the current <see cref="Append"/> or <see cref="Complete"/>.</summary>
+    protected IToolCallParserObserver Observer => _observer!;
+
+    /// <summary>The name of the call being read, once started.</summary>
+    protected string CallName => _callName!;
+
+    /// <summary>Whether a call has started and has neither completed nor been aborted.</summary>
+    protected bool IsCallActive { get; private set; }
+
+    /// <summary>Whether the input has ended (<see cref="Complete"/> is flushing what was held).</summary>
+    protected bool IsFinal => _isFinal;
+
+    /// <summary>The markers the call grammar looks for in its current state.</summary>
+    protected abstract XmlMarkerSet CallMarkers { get; }
+
+    /// <summary>Reads the next chunk.</summary>
+    /// <param name="chunk">The chunk.</param>
+    /// <param name="observer">Receives what the chunk completes.</param>
+    public void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            throw new InvalidOperationException("The parser has already completed.");
+        }
+
+        _observer = observer;
+        int i = 0;
+        while (_held.Length > 0 && i < chunk.Length)
+        {
+            // Decide the held characters with one more: lex them again, with it (bounded by the longest marker).
+            _window.Clear();
+            _window.Append(_held.Span);
+            _window.Append(chunk.Slice(i, 1));
+            long origin = _heldOrigin;
+            _held.Clear();
+            Lex(_window.Span, origin);
+            i++;
+        }
+
+        Lex(chunk[i..], Position + i);
+        Position += chunk.Length;
+    }
+
+    /// <summary>Ends the input: flushes what was held and ends an unfinished call.</summary>
+    /// <param name="observer">Receives what the end completes.</param>
+    public void Complete(IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            return;
+        }
+
+        _observer = observer;
+        _isFinal = true;
+        if (_held.Length > 0)
+        {
+            // No marker can match any more: the held characters are content.
+            _window.Clear();
+            _window.Append(_held.Span);
+            _held.Clear();
+            Lex(_window.Span, _heldOrigin);
+        }
+
+        switch (_region)
+        {
+            case Region.Undecided:
+                FlushUndecided(asReasoning: false);
+                break;
+            case Region.Call:
+                OnCallEnd(Position);
+                break;
+            default:
+                break;
+        }
+
+        _isCompleted = true;
+        _held.Release();
+        _window.Release();
+        _undecided.Release();
+        _raw.Release();
+        _json.Release();
+        _parameterValue.Release();
+    }
+
+    /// <summary>A call region began: the grammar sets its first state.</summary>
+    /// <param name="entry">Which entry marker began it.</param>
+    /// <param name="end">The input position just past the marker.</param>
+    protected abstract void OnEnter(int entry, long end);
+
+    /// <summary>Reads content (text between markers) in the call region.</summary>
+    /// <param name="content">The content; never empty.</param>
+    /// <param name="offset">The input position of its first character.</param>
+    /// <returns>
+    /// How many characters were read. Fewer than all only when the state changed so that the rest must be lexed
+    /// again (for example after <see cref="FallBack"/> or <see cref="Surface"/> ended the call region).
+    /// </returns>
+    protected abstract int OnCallContent(ReadOnlySpan<char> content, long offset);
+
+    /// <summary>Reads a marker of <see cref="CallMarkers"/> (already kept in the raw markup).</summary>
+    /// <param name="id">The marker's id in the set.</param>
+    /// <param name="end">The input position just past the marker.</param>
+    protected abstract void OnCallMarker(int id, long end);
+
+    /// <summary>The input ended inside the call region.</summary>
+    /// <param name="end">The input length.</param>
+    protected abstract void OnCallEnd(long end);
+
+    /// <summary>Keeps call-region input in the raw markup, which <see cref="FallBack"/> and <see cref="Surface"/> report as text.</summary>
+    /// <param name="text">The input.</param>
+    protected void Keep(ReadOnlySpan<char> text) => _raw.Append(text);
+
+    /// <summary>Drops the raw markup kept so far (after a call was skipped).</summary>
+    protected void DropRaw() => _raw.Clear();
+
+    /// <summary>Ends the call region normally: the raw markup is dropped and text follows.</summary>
+    protected void Leave()
+    {
+        _raw.Clear();
+        _region = Region.Text;
+    }
+
+    /// <summary>Ends the call region and reports its raw markup as text (nothing is lost).</summary>
+    protected void Surface()
+    {
+        if (_raw.Length > 0)
+        {
+            Observer.OnText(_raw.Span);
+            _raw.Clear();
+        }
+
+        _region = Region.Text;
+    }
+
+    /// <summary>
+    /// The markup is not what the format expects: aborts a started call, reports a diagnostic, and reports the
+    /// raw markup as text.
+    /// </summary>
+    /// <param name="code">The diagnostic code.</param>
+    /// <param name="message">The diagnostic message.</param>
+    /// <param name="offset">Where the problem is.</param>
+    protected void FallBack(string code, string message, long offset)
+    {
+        if (IsCallActive)
+        {
+            IsCallActive = false;
+            Observer.OnCallAborted(_callIndex, message);
+        }
+
+        Diagnose(code, message, offset);
+        Surface();
+    }
+
+    /// <summary>Reports a diagnostic.</summary>
+    /// <param name="code">The code.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="offset">Where.</param>
+    protected void Diagnose(string code, string message, long offset) =>
+        Observer.OnDiagnostic(new ParserDiagnostic(code, message, offset));
+
+    /// <summary>Starts a call, unless the response already holds the most calls allowed (then a diagnostic).</summary>
+    /// <param name="name">The tool name.</param>
+    /// <param name="offset">Where the name ended.</param>
+    /// <returns>Whether the call started; when not, the grammar skips it.</returns>
+    protected bool TryStartCall(string name, long offset)
+    {
+        if (_calls >= Options.MaxCallsPerResponse)
+        {
+            Diagnose(ParserDiagnosticCodes.TooManyCalls, $"The response has more than {Options.MaxCallsPerResponse} tool calls; the extra call is dropped.", offset);
+            _raw.Clear();
+            return false;
+        }
+
+        _callIndex = _calls++;
+        _callName = name;
+        _members = 0;
+        _json.Clear();
+        _jsonReported = 0;
+        IsCallActive = true;
+        Observer.OnCallStarted(_callIndex, null, name);
+        return true;
+    }
+
+    /// <summary>Writes the start of an arguments member (<c>{"key":</c> or <c>,"key":</c>).</summary>
+    /// <param name="key">The parameter name.</param>
+    /// <param name="offset">Where, for a limit diagnostic.</param>
+    /// <returns>Whether the call is still active (not aborted by the length limit).</returns>
+    protected bool WriteMemberKey(ReadOnlySpan<char> key, long offset)
+    {
+        _json.Append(_members++ == 0 ? "{" : ",");
+        SchemaValueConverter.AppendString(ref _json, key);
+        _json.Append(":");
+        return Report(offset);
+    }
+
+    /// <summary>Writes JSON text as it is.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="offset">Where, for a limit diagnostic.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool WriteJson(ReadOnlySpan<char> json, long offset)
+    {
+        _json.Append(json);
+        return Report(offset);
+    }
+
+    /// <summary>Writes text escaped for the inside of a JSON string.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="offset">Where, for a limit diagnostic.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool WriteEscaped(ReadOnlySpan<char> text, long offset)
+    {
+        SchemaValueConverter.AppendEscaped(ref _json, text);
+        return Report(offset);
+    }
+
+    /// <summary>Writes a parameter value typed by its schema.</summary>
+    /// <param name="value">The value text.</param>
+    /// <param name="types">The types the parameter's schema allows.</param>
+    /// <param name="offset">Where the value ended.</param>
+    /// <returns>Whether the call is still active (the value may be too long or too deep).</returns>
+    protected bool WriteValue(ReadOnlySpan<char> value, SchemaValueConverter.SchemaTypes types, long offset)
+    {
+        // The arguments object is one level already.
+        if (!SchemaValueConverter.TryAppendValue(ref _json, value, types, Math.Max(1, Options.MaxDepth - 1)))
+        {
+            AbortCall(ParserDiagnosticCodes.ArgumentsTooDeep, $"The arguments of the call to '{_callName}' nest deeper than {Options.MaxDepth} levels; the call is skipped.", offset);
+            return false;
+        }
+
+        return Report(offset);
+    }
+
+    /// <summary>
+    /// Begins a parameter value. A value whose schema makes it a string (and not also <c>null</c>) streams as a
+    /// JSON string while it arrives; any other is buffered and typed when it ends.
+    /// </summary>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="types">The types its schema allows.</param>
+    /// <param name="stripNewlines">Whether one newline just inside the value's tags is layout.</param>
+    /// <param name="offset">Where the value begins.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool BeginParameter(string name, SchemaValueConverter.SchemaTypes types, bool stripNewlines, long offset)
+    {
+        _parameter = name;
+        _parameterTypes = types;
+        _stripNewlines = stripNewlines;
+        _streaming = (types & SchemaValueConverter.SchemaTypes.String) != 0 && (types & SchemaValueConverter.SchemaTypes.Null) == 0;
+        _parameterValue.Clear();
+        _atValueStart = true;
+        _heldNewline = false;
+        return !_streaming || (WriteMemberKey(name, offset) && WriteJson("\"", offset));
+    }
+
+    /// <summary>Reads more of the parameter value begun by <see cref="BeginParameter"/>.</summary>
+    /// <param name="content">The value text.</param>
+    /// <param name="offset">The input position of its first character.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool AppendParameter(ReadOnlySpan<char> content, long offset)
+    {
+        if (_atValueStart && !content.IsEmpty)
+        {
+            _atValueStart = false;
+            if (_stripNewlines && content[0] == '\n')
+            {
+                content = content[1..];
+                offset++;
+            }
+        }
+
+        if (!_streaming)
+        {
+            _parameterValue.Append(content);
+            return CheckValueLength(_parameterValue.Length, offset + content.Length);
+        }
+
+        if (content.IsEmpty)
+        {
+            return true;
+        }
+
+        if (_heldNewline)
+        {
+            _heldNewline = false;
+            if (!WriteEscaped("\n", offset))
+            {
+                return false;
+            }
+        }
+
+        if (_stripNewlines && content[^1] == '\n')
+        {
+            // Perhaps the layout newline before the closing tag: write it when more value comes.
+            content = content[..^1];
+            _heldNewline = true;
+        }
+
+        return WriteEscaped(content, offset + content.Length);
+    }
+
+    /// <summary>Ends the parameter value: closes the streamed string, or writes the buffered value typed.</summary>
+    /// <param name="end">The input position just past the value's end.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool EndParameter(long end)
+    {
+        if (_streaming)
+        {
+            return WriteJson("\"", end);
+        }
+
+        ReadOnlySpan<char> value = _parameterValue.Span;
+        if (_stripNewlines && value.EndsWith('\n'))
+        {
+            value = value[..^1];
+        }
+
+        return WriteMemberKey(_parameter!, end) && WriteParameterValue(value, _parameterTypes, end);
+    }
+
+    /// <summary>Writes a buffered parameter value; by default typed by <see cref="SchemaValueConverter"/>.</summary>
+    /// <param name="value">The value text.</param>
+    /// <param name="types">The types its schema allows.</param>
+    /// <param name="end">The input position just past the value's end.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected virtual bool WriteParameterValue(ReadOnlySpan<char> value, SchemaValueConverter.SchemaTypes types, long end) =>
+        WriteValue(value, types, end);
+
+    /// <summary>Checks that a value being buffered is not longer than the arguments may be; aborts the call if it is.</summary>
+    /// <param name="length">The value's length so far.</param>
+    /// <param name="offset">Where.</param>
+    /// <returns>Whether the call is still active.</returns>
+    protected bool CheckValueLength(int length, long offset)
+    {
+        if (_json.Length + length <= Options.MaxArgumentsLength)
+        {
+            return true;
+        }
+
+        AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{_callName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", offset);
+        return false;
+    }
+
+    /// <summary>Completes the call.</summary>
+    /// <param name="offset">The input position just past the character that completed it.</param>
+    /// <param name="reason">What completed it.</param>
+    /// <param name="closeObject">Whether to close the object of members (<see langword="false"/> when the grammar wrote the whole JSON value).</param>
+    protected void CompleteCall(long offset, ToolCallCompletionReason reason, bool closeObject = true)
+    {
+        if (closeObject)
+        {
+            _json.Append(_members == 0 ? "{}" : "}");
+        }
+
+        // Closing characters are never refused: the limit applies to what the model wrote.
+        ReportAll();
+        string json = new(_json.Span);
+        JsonElement? arguments = JsonArguments.Parse(json, Options.MaxDepth, out string? error, out string? code);
+        if (code is not null)
+        {
+            Diagnose(code, error!, offset);
+        }
+
+        IsCallActive = false;
+        _raw.Clear();
+        _json.Clear();
+        _jsonReported = 0;
+        Observer.OnCallCompleted(new ParsedToolCall(_callIndex, null, _callName!, json, arguments, reason, offset, error));
+    }
+
+    /// <summary>Aborts the active call with a diagnostic; the grammar then skips the rest of it.</summary>
+    /// <param name="code">The diagnostic code.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="offset">Where.</param>
+    protected void AbortCall(string code, string message, long offset)
+    {
+        if (IsCallActive)
+        {
+            IsCallActive = false;
+            Observer.OnCallAborted(_callIndex, message);
+        }
+
+        Diagnose(code, message, offset);
+        _raw.Clear();
+        _json.Clear();
+        _jsonReported = 0;
+    }
+
+    /// <summary>Whether a character is white space between markup elements.</summary>
+    /// <param name="c">The character.</param>
+    /// <returns><see langword="true"/> for space, tab, carriage return and line feed.</returns>
+    protected static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
+
+    /// <summary>The index of the first character that is not white space, or -1.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The index, or -1.</returns>
+    protected static int IndexOfNonSpace(ReadOnlySpan<char> text) => text.IndexOfAnyExcept(" \t\r\n");
+
+    private void Lex(ReadOnlySpan<char> input, long origin)
+    {
+        int i = 0;
+        while (i < input.Length)
+        {
+            XmlMarkerSet markers = CurrentMarkers();
+            int candidate = markers.IndexOfCandidate(input[i..]);
+            if (candidate != 0)
+            {
+                int length = candidate < 0 ? input.Length - i : candidate;
+                i += Content(input.Slice(i, length), origin + i);
+                continue;
+            }
+
+            int id = markers.Match(input[i..], _isFinal, out int markerLength);
+            if (id >= 0)
+            {
+                i += markerLength;
+                Marker(id, input.Slice(i - markerLength, markerLength), origin + i);
+            }
+            else if (id == XmlMarkerSet.Partial)
+            {
+                // The input ends inside what may be a marker: hold it for the next chunk to decide.
+                _held.Append(input[i..]);
+                _heldOrigin = origin + i;
+                return;
+            }
+            else
+            {
+                i += Content(input.Slice(i, 1), origin + i);
+            }
+        }
+    }
+
+    private XmlMarkerSet CurrentMarkers() => _region switch
+    {
+        Region.Undecided => _undecidedMarkers,
+        Region.Text => _textMarkers,
+        Region.Reasoning => _reasoningMarkers,
+        _ => CallMarkers,
+    };
+
+    private int Content(ReadOnlySpan<char> content, long offset)
+    {
+        switch (_region)
+        {
+            case Region.Text:
+                Observer.OnText(content);
+                return content.Length;
+            case Region.Reasoning when _reasoning!.KeepAsText:
+                Observer.OnText(content);
+                return content.Length;
+            case Region.Reasoning:
+                Observer.OnReasoning(content);
+                return content.Length;
+            case Region.Undecided:
+                _undecided.Append(content);
+                if (_undecided.Length > UndecidedBudget)
+                {
+                    FlushUndecided(asReasoning: false);
+                }
+
+                return content.Length;
+            default:
+                return OnCallContent(content, offset);
+        }
+    }
+
+    private void Marker(int id, ReadOnlySpan<char> marker, long end)
+    {
+        switch (_region)
+        {
+            case Region.Call:
+                _raw.Append(marker);
+                OnCallMarker(id, end);
+                break;
+            case Region.Reasoning:
+                // The only marker here closes the reasoning block.
+                _region = Region.Text;
+                if (_reasoning!.KeepAsText)
+                {
+                    Observer.OnText(marker);
+                }
+
+                break;
+            default:
+                if (id < _entryCount)
+                {
+                    FlushUndecided(asReasoning: false);
+                    _raw.Clear();
+                    _raw.Append(marker);
+                    _region = Region.Call;
+                    OnEnter(id, end);
+                }
+                else if (id == _entryCount)
+                {
+                    // The reasoning block opens: what came before it was text.
+                    FlushUndecided(asReasoning: false);
+                    _region = Region.Reasoning;
+                    if (_reasoning!.KeepAsText)
+                    {
+                        Observer.OnText(marker);
+                    }
+                }
+                else
+                {
+                    // The reasoning block the prompt opened closes: what came before it was reasoning.
+                    FlushUndecided(asReasoning: true);
+                }
+
+                break;
+        }
+    }
+
+    private void FlushUndecided(bool asReasoning)
+    {
+        if (_region != Region.Undecided)
+        {
+            return;
+        }
+
+        if (_undecided.Length > 0)
+        {
+            if (asReasoning)
+            {
+                Observer.OnReasoning(_undecided.Span);
+            }
+            else
+            {
+                Observer.OnText(_undecided.Span);
+            }
+
+            _undecided.Clear();
+        }
+
+        _region = Region.Text;
+    }
+
+    private bool Report(long offset)
+    {
+        if (_json.Length > Options.MaxArgumentsLength)
+        {
+            if (Options.MaxArgumentsLength > _jsonReported)
+            {
+                Observer.OnArgumentsDelta(_callIndex, _json.Span[_jsonReported..Options.MaxArgumentsLength]);
+            }
+
+            AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{_callName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", offset);
+            return false;
+        }
+
+        ReportAll();
+        return true;
+    }
+
+    private void ReportAll()
+    {
+        if (_json.Length > _jsonReported)
+        {
+            Observer.OnArgumentsDelta(_callIndex, _json.Span[_jsonReported..]);
+            _jsonReported = _json.Length;
+        }
+    }
+
+    /// <summary>How a format marks reasoning.</summary>
+    /// <param name="Open">The marker that opens a reasoning block, for example <c>&lt;think&gt;</c>.</param>
+    /// <param name="Close">The marker that closes it.</param>
+    /// <param name="MayOpenInPrompt">Whether the chat template may open the block in the prompt, so that the response starts inside it.</param>
+    /// <param name="KeepAsText">Whether the block is reported as text (markers included), only so that calls inside it are not read.</param>
+    internal sealed record ReasoningSyntax(string Open, string Close, bool MayOpenInPrompt, bool KeepAsText = false);
+}
