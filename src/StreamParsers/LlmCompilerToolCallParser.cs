@@ -1,0 +1,651 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ToolFlow.StreamParsers;
+
+/// <summary>
+/// An incremental parser for LLMCompiler plans: numbered task lines <c>2. math("double it", ["$1"])</c>,
+/// <c>Thought:</c> lines, and <c>join()&lt;END_OF_PLAN&gt;</c>, each task a tool call that may refer to earlier
+/// tasks' results as <c>$N</c> or <c>${N}</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A task line is a number, <c>.</c>, spaces, a tool name and its parenthesized positional arguments. The task
+/// starts (<see cref="IToolCallParserObserver.OnCallStarted"/>, with the task number as the call id) when its
+/// <c>(</c> is read, and completes (<see cref="ToolCallCompletionReason.JsonClosed"/>) at the <c>)</c> that closes it,
+/// counting brackets outside quoted strings, in the <see cref="Append"/> whose chunk holds it. Its
+/// <see cref="ParsedToolCall.ArgumentsJson"/> is <c>{"args":[...]}</c>: the arguments read as a Python literal tuple
+/// as LLMCompiler does (<c>ast.literal_eval</c>: one list is the argument list itself; text that is not a literal,
+/// such as <c>search(Star Wars)</c>, is one string). The whole arguments JSON is reported in one
+/// <see cref="IToolCallParserObserver.OnArgumentsDelta"/> just before completion.
+/// </para>
+/// <para>
+/// When the line ends with the parentheses still open (an apostrophe in unquoted text, say), the line is read as
+/// LLMCompiler's own pattern reads it: the arguments run to the last <c>)</c> on the line, and the task completes
+/// at the line's end (<see cref="ToolCallCompletionReason.EndMarker"/>). A line with no <c>)</c> at all is dropped, as
+/// LLMCompiler drops it: the started call is aborted with <see cref="PythonicDiagnosticCodes.PlanTaskMalformed"/>.
+/// </para>
+/// <para>
+/// Dependencies (<see cref="LlmCompilerTask.Dependencies"/>, or <see cref="LlmCompilerPlan.GetDependencies"/> from
+/// the call alone) are the earlier task numbers the arguments refer to, or every earlier number for <c>join</c>. A
+/// reference to a task that has not completed before is reported with
+/// <see cref="PythonicDiagnosticCodes.PlanDependencyUnknown"/>. <c>Thought:</c> lines are reported as reasoning and
+/// attached to the next task (<see cref="LlmCompilerTask.Thought"/>). Other lines, and everything after
+/// <c>&lt;END_OF_PLAN&gt;</c>, are text. A repeated task number drops the later task with a diagnostic.
+/// </para>
+/// </remarks>
+public sealed class LlmCompilerToolCallParser : ToolCallTextParser
+{
+    private const string ThoughtPrefix = "Thought:";
+    private const string EndOfPlan = "<END_OF_PLAN>";
+    private const int MaxLinePrefix = 256;
+    private const int MaxTaskDigits = 9;
+
+    private static readonly SearchValues<char> s_argumentStops = SearchValues.Create("'\"()[]{}\n");
+
+    private readonly List<LlmCompilerTask> _tasks = [];
+    private readonly HashSet<int> _usedNumbers = [];
+    private readonly HashSet<int> _completedNumbers = [];
+    private Mode _mode;
+
+    // The start of the current line, held until it is known to be a task, a thought, the end of the plan or text.
+    private PooledCharBuffer _line;
+    private PooledCharBuffer _arguments;
+    private PooledCharBuffer _thought;
+    private PooledCharBuffer _json;
+    private PythonLiteralReader _reader;
+    private string? _pendingThought;
+    private string? _name;
+    private int _nameStart;
+    private int _taskIndex;
+    private int _digits;
+    private int _matched;
+    private bool _skipSpace;
+    private int _depth;
+    private char _quote;
+    private bool _escape;
+    private int _callIndex;
+    private int _startedCalls;
+    private bool _isStarted;
+    private bool _isCompleted;
+
+    /// <summary>Initializes a parser for one response.</summary>
+    /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
+    public LlmCompilerToolCallParser(ToolCallParserOptions? options = null)
+        : base(options)
+    {
+        // The arguments object and its "args" array are two levels; values may nest the rest.
+        _reader = new PythonLiteralReader(Math.Max(0, Options.MaxDepth - 2), jsonConstants: false);
+    }
+
+    private enum Mode : byte
+    {
+        LineStart,
+        Number,
+        Dot,
+        Space,
+        Name,
+        Arguments,
+        AfterTask,
+        ThoughtPrefix,
+        Thought,
+        EndMarker,
+        TextLine,
+        SkipLine,
+        Finished,
+    }
+
+    /// <summary>The format's registry name: <c>llmcompiler</c>.</summary>
+    public override string Format => "llmcompiler";
+
+    /// <summary>The tasks completed so far, in plan order, with their numbers, dependencies and thoughts.</summary>
+    public IReadOnlyList<LlmCompilerTask> Tasks => _tasks;
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    public override void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            throw new InvalidOperationException("The parser has already completed.");
+        }
+
+        long origin = Position;
+        int i = 0;
+        while (i < chunk.Length)
+        {
+            i = _mode switch
+            {
+                Mode.Arguments => ReadArguments(chunk, i, origin, observer),
+                Mode.Thought => ReadThought(chunk, i, observer),
+                Mode.TextLine or Mode.SkipLine => ReadRestOfLine(chunk, i, observer),
+                Mode.Finished => Emit(observer, chunk[i..], chunk.Length),
+                _ => Step(chunk, i, origin, observer),
+            };
+        }
+
+        Position = origin + chunk.Length;
+    }
+
+    /// <inheritdoc/>
+    public override void Complete(IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            return;
+        }
+
+        _isCompleted = true;
+        switch (_mode)
+        {
+            case Mode.Arguments:
+                EndArgumentsLine(observer, Position, ToolCallCompletionReason.EndOfStream);
+                break;
+            case Mode.Thought:
+                EndThought();
+                break;
+            case Mode.LineStart or Mode.Number or Mode.Dot or Mode.Space or Mode.Name or Mode.ThoughtPrefix or Mode.EndMarker:
+                Emit(observer, _line.Span, 0);
+                break;
+            default:
+                break;
+        }
+
+        _line.Release();
+        _arguments.Release();
+        _thought.Release();
+        _json.Release();
+    }
+
+    private int Step(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
+    {
+        char c = chunk[i];
+        switch (_mode)
+        {
+            case Mode.LineStart:
+                if (c is ' ' or '\t' or '\r')
+                {
+                    return Hold(chunk, i, observer);
+                }
+
+                if (c == '\n')
+                {
+                    _line.Append(chunk.Slice(i, 1));
+                    Emit(observer, _line.Span, 0);
+                    _line.Clear();
+                    return i + 1;
+                }
+
+                if (char.IsAsciiDigit(c))
+                {
+                    _taskIndex = c - '0';
+                    _digits = 1;
+                    _mode = Mode.Number;
+                    return Hold(chunk, i, observer);
+                }
+
+                if (c == ThoughtPrefix[0] || c == EndOfPlan[0])
+                {
+                    _mode = c == ThoughtPrefix[0] ? Mode.ThoughtPrefix : Mode.EndMarker;
+                    _matched = 1;
+                    return Hold(chunk, i, observer);
+                }
+
+                return ToText(observer, i);
+
+            case Mode.Number:
+                if (char.IsAsciiDigit(c) && _digits < MaxTaskDigits)
+                {
+                    _taskIndex = (_taskIndex * 10) + (c - '0');
+                    _digits++;
+                    return Hold(chunk, i, observer);
+                }
+
+                if (c == '.' && _taskIndex > 0)
+                {
+                    _mode = Mode.Dot;
+                    return Hold(chunk, i, observer);
+                }
+
+                return ToText(observer, i);
+
+            case Mode.Dot:
+            case Mode.Space:
+                if (c == ' ')
+                {
+                    _mode = Mode.Space;
+                    return Hold(chunk, i, observer);
+                }
+
+                if (_mode == Mode.Space && IsWordChar(c))
+                {
+                    _nameStart = _line.Length;
+                    _mode = Mode.Name;
+                    return Hold(chunk, i, observer);
+                }
+
+                return ToText(observer, i);
+
+            case Mode.Name:
+                if (IsWordChar(c))
+                {
+                    return Hold(chunk, i, observer);
+                }
+
+                if (c == '(')
+                {
+                    StartTask(observer, origin + i + 1);
+                    return i + 1;
+                }
+
+                return ToText(observer, i);
+
+            case Mode.AfterTask:
+                if (c is ' ' or '\t' or '\r')
+                {
+                    return i + 1;
+                }
+
+                if (c == '\n')
+                {
+                    _mode = Mode.LineStart;
+                    return i + 1;
+                }
+
+                if (c == EndOfPlan[0])
+                {
+                    _line.Clear();
+                    _mode = Mode.EndMarker;
+                    _matched = 1;
+                    return Hold(chunk, i, observer);
+                }
+
+                // A comment (LLMCompiler allows "#tag") is dropped with its line; other text is text.
+                _mode = c == '#' ? Mode.SkipLine : Mode.TextLine;
+                return i;
+
+            case Mode.ThoughtPrefix:
+                if (c != ThoughtPrefix[_matched])
+                {
+                    return ToText(observer, i);
+                }
+
+                i = Hold(chunk, i, observer);
+                if (++_matched == ThoughtPrefix.Length)
+                {
+                    _line.Clear();
+                    _thought.Clear();
+                    _skipSpace = true;
+                    _mode = Mode.Thought;
+                }
+
+                return i;
+
+            default:
+                // The end-of-plan marker.
+                if (c != EndOfPlan[_matched])
+                {
+                    return ToText(observer, i);
+                }
+
+                i = Hold(chunk, i, observer);
+                if (++_matched == EndOfPlan.Length)
+                {
+                    _line.Clear();
+                    _mode = Mode.Finished;
+                }
+
+                return i;
+        }
+    }
+
+    // Holds one more character of the line's start.
+    private int Hold(ReadOnlySpan<char> chunk, int i, IToolCallParserObserver observer)
+    {
+        _line.Append(chunk.Slice(i, 1));
+        return _line.Length > MaxLinePrefix ? ToText(observer, i + 1) : i + 1;
+    }
+
+    // The line is text: surface what was held and read the rest of the line as text, from i.
+    private int ToText(IToolCallParserObserver observer, int i)
+    {
+        Emit(observer, _line.Span, 0);
+        _line.Clear();
+        _mode = Mode.TextLine;
+        return i;
+    }
+
+    private int ReadRestOfLine(ReadOnlySpan<char> chunk, int i, IToolCallParserObserver observer)
+    {
+        int newline = chunk[i..].IndexOf('\n');
+        int end = newline < 0 ? chunk.Length : i + newline + 1;
+        if (_mode == Mode.TextLine)
+        {
+            Emit(observer, chunk[i..end], 0);
+        }
+
+        if (newline >= 0)
+        {
+            _line.Clear();
+            _mode = Mode.LineStart;
+        }
+
+        return end;
+    }
+
+    private int ReadThought(ReadOnlySpan<char> chunk, int i, IToolCallParserObserver observer)
+    {
+        if (_skipSpace)
+        {
+            _skipSpace = false;
+            if (chunk[i] == ' ')
+            {
+                return i + 1;
+            }
+        }
+
+        int newline = chunk[i..].IndexOf('\n');
+        int end = newline < 0 ? chunk.Length : i + newline;
+        if (end > i)
+        {
+            observer.OnReasoning(chunk[i..end]);
+
+            // The thought kept for the next task is bounded; the reasoning reported is not cut.
+            int room = Options.MaxArgumentsLength - _thought.Length;
+            _thought.Append(chunk[i..Math.Min(end, i + Math.Max(room, 0))]);
+        }
+
+        if (newline < 0)
+        {
+            return end;
+        }
+
+        observer.OnReasoning("\n");
+        EndThought();
+        _line.Clear();
+        _mode = Mode.LineStart;
+        return end + 1;
+    }
+
+    private void EndThought() => _pendingThought = new string(_thought.Span.TrimEnd('\r'));
+
+    private void StartTask(IToolCallParserObserver observer, long offset)
+    {
+        _name = new string(_line.Span[_nameStart..]);
+        _line.Clear();
+        if (!_usedNumbers.Add(_taskIndex))
+        {
+            Diagnose(observer, PythonicDiagnosticCodes.PlanTaskRepeated, $"Task {_taskIndex} is already in the plan; the later task '{_name}' is dropped.", offset);
+            _mode = Mode.SkipLine;
+            return;
+        }
+
+        if (_startedCalls >= Options.MaxCallsPerResponse)
+        {
+            Diagnose(observer, ParserDiagnosticCodes.TooManyCalls, $"The plan has more than {Options.MaxCallsPerResponse} tasks; task {_taskIndex} is dropped.", offset);
+            _mode = Mode.SkipLine;
+            return;
+        }
+
+        _callIndex = _startedCalls++;
+        _isStarted = true;
+        observer.OnCallStarted(_callIndex, _taskIndex.ToString(CultureInfo.InvariantCulture), _name);
+        _arguments.Clear();
+        _depth = 1;
+        _quote = '\0';
+        _escape = false;
+        _mode = Mode.Arguments;
+    }
+
+    // Reads arguments raw, to the parenthesis that closes them, following quotes and brackets.
+    private int ReadArguments(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
+    {
+        while (i < chunk.Length)
+        {
+            if (_arguments.Length > Options.MaxArgumentsLength)
+            {
+                Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of task {_taskIndex} are longer than {Options.MaxArgumentsLength} characters; the task is dropped.", origin + i);
+                _mode = Mode.SkipLine;
+                return i;
+            }
+
+            if (_escape)
+            {
+                _escape = false;
+                if (chunk[i] != '\n')
+                {
+                    _arguments.Append(chunk.Slice(i, 1));
+                    i++;
+                    continue;
+                }
+            }
+
+            int stop = _quote != '\0' ? chunk[i..].IndexOfAny(_quote, '\\', '\n') : chunk[i..].IndexOfAny(s_argumentStops);
+            if (stop < 0)
+            {
+                _arguments.Append(chunk[i..]);
+                return chunk.Length;
+            }
+
+            int at = i + stop;
+            _arguments.Append(chunk[i..at]);
+            char c = chunk[at];
+            i = at + 1;
+            switch (c)
+            {
+                case '\n':
+                    EndArgumentsLine(observer, origin + i, ToolCallCompletionReason.EndMarker);
+                    _mode = Mode.LineStart;
+                    _line.Clear();
+                    return i;
+                case '\\':
+                    _escape = true;
+                    break;
+                case '\'' or '"':
+                    _quote = _quote == '\0' ? c : '\0';
+                    break;
+                case '(' or '[' or '{':
+                    _depth++;
+                    break;
+                case ')' when _depth == 1:
+                    CompleteTask(observer, _arguments.Span, origin + i, ToolCallCompletionReason.JsonClosed);
+                    _mode = Mode.AfterTask;
+                    return i;
+                default:
+                    // Only ')' closes the call itself; a stray ']' or '}' at its level is kept as text.
+                    if (_depth > 1)
+                    {
+                        _depth--;
+                    }
+
+                    break;
+            }
+
+            _arguments.Append(chunk.Slice(at, 1));
+        }
+
+        return i;
+    }
+
+    // The line (or input) ended with the task's parentheses open: read it as LLMCompiler's pattern does.
+    private void EndArgumentsLine(IToolCallParserObserver observer, long offset, ToolCallCompletionReason reason)
+    {
+        int close = _arguments.Span.LastIndexOf(')');
+        if (close >= 0)
+        {
+            CompleteTask(observer, _arguments.Span[..close], offset, reason);
+            return;
+        }
+
+        Abort(
+            observer,
+            reason == ToolCallCompletionReason.EndOfStream ? ParserDiagnosticCodes.CallUnterminated : PythonicDiagnosticCodes.PlanTaskMalformed,
+            $"Task {_taskIndex} ('{_name}') has no closing parenthesis; the task is dropped.",
+            offset);
+    }
+
+    private void CompleteTask(IToolCallParserObserver observer, ReadOnlySpan<char> raw, long offset, ToolCallCompletionReason reason)
+    {
+        if (!TryConvertArguments(raw))
+        {
+            Abort(observer, ParserDiagnosticCodes.ArgumentsTooDeep, $"The arguments of task {_taskIndex} nest deeper than {Options.MaxDepth} levels; the task is dropped.", offset);
+            return;
+        }
+
+        string json = string.Concat("{\"args\":", _json.Span, "}");
+        observer.OnArgumentsDelta(_callIndex, json);
+        JsonElement? arguments = JsonArguments.Parse(json, Options.MaxDepth, out string? error, out string? code);
+        if (code is not null)
+        {
+            Diagnose(observer, code, error!, offset);
+        }
+
+        var references = new List<int>();
+        List<int> dependencies = LlmCompilerPlan.Compute(_name!, _taskIndex, raw, references);
+        foreach (int reference in references)
+        {
+            if (!_completedNumbers.Contains(reference))
+            {
+                Diagnose(
+                    observer,
+                    PythonicDiagnosticCodes.PlanDependencyUnknown,
+                    reference >= _taskIndex
+                        ? $"Task {_taskIndex} refers to ${reference}, which is not an earlier task; the reference is ignored."
+                        : $"Task {_taskIndex} refers to ${reference}, which has not completed in this plan.",
+                    offset);
+            }
+        }
+
+        _completedNumbers.Add(_taskIndex);
+        _isStarted = false;
+        var call = new ParsedToolCall(_callIndex, _taskIndex.ToString(CultureInfo.InvariantCulture), _name!, json, arguments, reason, offset, error);
+        _tasks.Add(new LlmCompilerTask(call, _taskIndex, dependencies, _pendingThought));
+        _pendingThought = null;
+        observer.OnCallCompleted(call);
+    }
+
+    // Reads raw arguments as Python's ast.literal_eval reads them, into _json as a JSON array; false when too deep.
+    private bool TryConvertArguments(ReadOnlySpan<char> raw)
+    {
+        _json.Clear();
+        _json.Append("[");
+        if (raw.Trim(" \t\r\n").IsEmpty)
+        {
+            _json.Append("]");
+            return true;
+        }
+
+        int i = 0;
+        int count = 0;
+        bool trailingComma = false;
+        bool firstIsSequence = false;
+        while (true)
+        {
+            i = SkipWhitespace(raw, i);
+            if (i == raw.Length)
+            {
+                break;
+            }
+
+            if (count > 0)
+            {
+                _json.Append(",");
+            }
+            else
+            {
+                firstIsSequence = raw[i] is '[' or '(';
+            }
+
+            _reader.Reset();
+            i += _reader.Read(raw[i..], ref _json, out PythonLiteralStatus status);
+            if (status == PythonLiteralStatus.Error && _reader.IsTooDeep)
+            {
+                return false;
+            }
+
+            if (status == PythonLiteralStatus.Error || (status == PythonLiteralStatus.NeedMore && !_reader.TryFinish(ref _json)))
+            {
+                SetRawArgument(raw);
+                return true;
+            }
+
+            count++;
+            trailingComma = false;
+            i = SkipWhitespace(raw, i);
+            if (i == raw.Length)
+            {
+                break;
+            }
+
+            if (raw[i] != ',')
+            {
+                SetRawArgument(raw);
+                return true;
+            }
+
+            i++;
+            trailingComma = true;
+        }
+
+        if (count == 1 && !trailingComma && firstIsSequence)
+        {
+            // One list or tuple is the argument list itself.
+            ReadOnlySpan<char> inner = _json.Span[1..];
+            string list = new(inner);
+            _json.Clear();
+            _json.Append(list);
+            return true;
+        }
+
+        _json.Append("]");
+        return true;
+    }
+
+    // Text that is not a literal is one string argument, as LLMCompiler passes it.
+    private void SetRawArgument(ReadOnlySpan<char> raw)
+    {
+        _json.Clear();
+        _json.Append("[");
+        PythonLiteralReader.AppendJsonString(ref _json, raw);
+        _json.Append("]");
+    }
+
+    private void Abort(IToolCallParserObserver observer, string code, string message, long offset)
+    {
+        if (_isStarted)
+        {
+            _isStarted = false;
+            observer.OnCallAborted(_callIndex, message);
+        }
+
+        Diagnose(observer, code, message, offset);
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<char> text, int i)
+    {
+        while (i < text.Length && text[i] is ' ' or '\t' or '\r' or '\n')
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static int Emit(IToolCallParserObserver observer, ReadOnlySpan<char> text, int result)
+    {
+        if (!text.IsEmpty)
+        {
+            observer.OnText(text);
+        }
+
+        return result;
+    }
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
+
+    private static void Diagnose(IToolCallParserObserver observer, string code, string message, long offset) =>
+        observer.OnDiagnostic(new ParserDiagnostic(code, message, offset));
+}
