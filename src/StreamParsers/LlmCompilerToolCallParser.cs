@@ -405,33 +405,33 @@ public sealed class LlmCompilerToolCallParser : ToolCallTextParser
     {
         while (i < chunk.Length)
         {
-            if (_arguments.Length > Options.MaxArgumentsLength)
-            {
-                Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of task {_taskIndex} are longer than {Options.MaxArgumentsLength} characters; the task is dropped.", origin + i);
-                _mode = Mode.SkipLine;
-                return i;
-            }
-
             if (_escape)
             {
                 _escape = false;
                 if (chunk[i] != '\n')
                 {
-                    _arguments.Append(chunk.Slice(i, 1));
+                    if (!TryAppendArguments(observer, chunk.Slice(i, 1), origin + i))
+                    {
+                        return i;
+                    }
+
                     i++;
                     continue;
                 }
             }
 
             int stop = _quote != '\0' ? chunk[i..].IndexOfAny(_quote, '\\', '\n') : chunk[i..].IndexOfAny(s_argumentStops);
+            int at = stop < 0 ? chunk.Length : i + stop;
+            if (!TryAppendArguments(observer, chunk[i..at], origin + i))
+            {
+                return i;
+            }
+
             if (stop < 0)
             {
-                _arguments.Append(chunk[i..]);
                 return chunk.Length;
             }
 
-            int at = i + stop;
-            _arguments.Append(chunk[i..at]);
             char c = chunk[at];
             i = at + 1;
             switch (c)
@@ -464,10 +464,29 @@ public sealed class LlmCompilerToolCallParser : ToolCallTextParser
                     break;
             }
 
-            _arguments.Append(chunk.Slice(at, 1));
+            if (!TryAppendArguments(observer, chunk.Slice(at, 1), origin + at))
+            {
+                return at;
+            }
         }
 
         return i;
+    }
+
+    // Keeps arguments text within MaxArgumentsLength; past it, the task is dropped with the rest of its line. The
+    // offset is that of the first character past the limit, whatever the chunking.
+    private bool TryAppendArguments(IToolCallParserObserver observer, ReadOnlySpan<char> text, long offset)
+    {
+        int room = Options.MaxArgumentsLength - _arguments.Length;
+        if (text.Length <= room)
+        {
+            _arguments.Append(text);
+            return true;
+        }
+
+        Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of task {_taskIndex} are longer than {Options.MaxArgumentsLength} characters; the task is dropped.", offset + room);
+        _mode = Mode.SkipLine;
+        return false;
     }
 
     // The line (or input) ended with the task's parentheses open: read it as LLMCompiler's pattern does.
@@ -496,6 +515,12 @@ public sealed class LlmCompilerToolCallParser : ToolCallTextParser
         }
 
         string json = string.Concat("{\"args\":", _json.Span, "}");
+        if (json.Length > Options.MaxArgumentsLength)
+        {
+            Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of task {_taskIndex} are longer than {Options.MaxArgumentsLength} characters as JSON; the task is dropped.", offset - 1);
+            return;
+        }
+
         observer.OnArgumentsDelta(_callIndex, json);
         JsonElement? arguments = JsonArguments.Parse(json, Options.MaxDepth, out string? error, out string? code);
         if (code is not null)

@@ -101,6 +101,9 @@ internal struct PythonLiteralReader
     /// <summary>The quote of the string being read, or <c>'\0'</c> outside strings.</summary>
     public readonly char OpenQuote => _state is State.String or State.Escape or State.EscapeDigits or State.QuoteOpen1 ? _quote : '\0';
 
+    /// <summary>Whether the last character read was a backslash inside a string.</summary>
+    public readonly bool IsEscapePending => _state == State.Escape;
+
     /// <summary>Why the value was rejected, or <see langword="null"/>.</summary>
     public string? ErrorMessage { get; private set; }
 

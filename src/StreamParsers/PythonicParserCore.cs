@@ -29,6 +29,11 @@ internal sealed class PythonicParserCore
     // The most characters held outside arguments: before the first call, between calls, around a call's JSON.
     private const int WrapperBudget = 1024;
     private const int MaxNameLength = 256;
+
+    // Bounds on the JSON one character of a value may add (an escaped control character), and on what a number
+    // or constant adds at once when the character after it ends it.
+    private const int MaxJsonPerCharacter = 10;
+    private const int MaxJsonPerToken = 300;
     private const string ThinkStart = "<think>";
     private const string ThinkEnd = "</think>";
 
@@ -66,6 +71,9 @@ internal sealed class PythonicParserCore
     private int _keywords;
     private PythonLiteralReader _reader;
     private string? _callName;
+
+    // The block index where the current call's arguments begin (just past its '(').
+    private int _argumentsRawStart;
     private int _callIndex;
     private int _startedCalls;
     private bool _isStarted;
@@ -75,8 +83,11 @@ internal sealed class PythonicParserCore
     private char _skipQuote;
     private bool _skipEscape;
 
-    // A JSON call (LFM2): positions are in _block.
+    // A JSON call (LFM2): positions are in _block; its object begins at block index _objectStart, input position
+    // _objectOrigin.
     private JsonBoundaryScanner _scanner;
+    private int _objectStart;
+    private long _objectOrigin;
     private bool _isJsonCall;
     private bool _isCallDone;
     private JsonMember _key;
@@ -170,10 +181,12 @@ internal sealed class PythonicParserCore
                 _ => Step(chunk, i, origin, observer),
             };
 
+            // Structural characters are read one at a time, so the limits are met at the same character however
+            // the input is split.
             if (_mode is not (Mode.Text or Mode.Reasoning or Mode.Value or Mode.Skip or Mode.JsonCall or Mode.JsonSkip) &&
-                _block.Length > (_isStarted ? _options.MaxArgumentsLength : 0) + WrapperBudget)
+                (_isStarted ? IsOverLength() : _block.Length > WrapperBudget))
             {
-                i = ExceedBudget(observer, origin + i, i);
+                i = ExceedBudget(observer, origin + i - 1, i);
             }
         }
 
@@ -687,7 +700,8 @@ internal sealed class PythonicParserCore
         return i + 1;
     }
 
-    // The block holds more than a call may: skip the call, or give up on the block.
+    // The block holds more than a call may (offset: the first character past the limit): skip the call, or give up
+    // on the block.
     private int ExceedBudget(IToolCallParserObserver observer, long offset, int i)
     {
         if (_isStarted)
@@ -713,7 +727,7 @@ internal sealed class PythonicParserCore
         if (c == '{' && _inBlock && _dialect.JsonInBlocks)
         {
             _blockEmpty = false;
-            BeginJsonCall();
+            BeginJsonCall(origin + i);
             return i;
         }
 
@@ -739,12 +753,20 @@ internal sealed class PythonicParserCore
         _json.Append("{");
         _jsonReported = 0;
         _keywords = 0;
+        _argumentsRawStart = _block.Length;
         _mode = Mode.ArgumentStart;
     }
 
     private int ReadValue(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
     {
-        int consumed = _reader.Read(chunk[i..], ref _json, out PythonLiteralStatus status);
+        // The arguments JSON may hold MaxArgumentsLength characters and their Python text WrapperBudget more. Read
+        // no more at once than cannot pass either limit, and near them a character at a time, so that a limit is
+        // met at the same character however the input is split.
+        int rawRoom = _options.MaxArgumentsLength + WrapperBudget - (_block.Length - _argumentsRawStart);
+        int jsonRoom = _options.MaxArgumentsLength - _json.Length;
+        int safe = jsonRoom > MaxJsonPerToken ? Math.Max((jsonRoom - MaxJsonPerToken) / MaxJsonPerCharacter, 1) : 1;
+        int length = Math.Min(chunk.Length - i, Math.Min(rawRoom + 1, safe));
+        int consumed = _reader.Read(chunk.Slice(i, length), ref _json, out PythonLiteralStatus status);
         int next = i + consumed;
         _block.Append(chunk[i..next]);
         switch (status)
@@ -763,18 +785,23 @@ internal sealed class PythonicParserCore
                 break;
         }
 
-        if (_json.Length > _options.MaxArgumentsLength || _block.Length > _options.MaxArgumentsLength + WrapperBudget)
+        if (IsOverLength())
         {
-            ExceedLength(observer, origin + next);
+            // A number's JSON is written when the character after it is read, and that character is not consumed.
+            ExceedLength(observer, consumed > 0 ? origin + next - 1 : origin + next);
         }
 
         return next;
     }
 
+    private bool IsOverLength() =>
+        _json.Length > _options.MaxArgumentsLength || _block.Length - _argumentsRawStart > _options.MaxArgumentsLength + WrapperBudget;
+
     private void ExceedLength(IToolCallParserObserver observer, long offset)
     {
         int depth = _mode == Mode.Value ? 1 + _reader.Depth : 1;
         char quote = _mode == Mode.Value ? _reader.OpenQuote : '\0';
+        bool escape = _mode == Mode.Value && _reader.IsEscapePending;
         bool isJson = _isJsonCall;
         ReportArguments(observer, _options.MaxArgumentsLength);
         Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{_callName}' are longer than {_options.MaxArgumentsLength} characters; the call is skipped.", offset);
@@ -786,6 +813,7 @@ internal sealed class PythonicParserCore
         else
         {
             BeginSkip(depth, quote);
+            _skipEscape = escape;
         }
     }
 
@@ -865,6 +893,15 @@ internal sealed class PythonicParserCore
 
     private void CompleteCall(IToolCallParserObserver observer, long end)
     {
+        if (_json.Length >= _options.MaxArgumentsLength)
+        {
+            // The closing brace would pass the limit; the call is over, nothing is left to skip.
+            ExceedLength(observer, end - 1);
+            _block.Clear();
+            _mode = Mode.AfterCall;
+            return;
+        }
+
         _json.Append("}");
         Finish(observer, new string(_json.Span), end);
         _mode = Mode.AfterCall;
@@ -896,8 +933,10 @@ internal sealed class PythonicParserCore
         }
     }
 
-    private void BeginJsonCall()
+    private void BeginJsonCall(long origin)
     {
+        _objectStart = _block.Length;
+        _objectOrigin = origin;
         // One more level than the arguments may have: the call's own object.
         _scanner = new JsonBoundaryScanner(_options.MaxDepth + 1, reportMembers: true);
         _mode = Mode.JsonCall;
@@ -969,16 +1008,17 @@ internal sealed class PythonicParserCore
                 break;
         }
 
-        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
-        if (argumentsLength > _options.MaxArgumentsLength || _block.Length - argumentsLength > 2 * WrapperBudget)
+        if (ExceedsJsonLimit(out int at))
         {
+            // The offset is that of the first character past the limit, whatever the chunking.
+            long offset = _objectOrigin + (at - _objectStart);
             if (_isStarted)
             {
-                ExceedLength(observer, end);
+                ExceedLength(observer, offset);
             }
             else
             {
-                Diagnose(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"A tool call's JSON is longer than {_options.MaxArgumentsLength} characters; the call is skipped.", end);
+                Diagnose(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"A tool call's JSON is longer than {_options.MaxArgumentsLength} characters; the call is skipped.", offset);
                 _block.Clear();
                 _mode = Mode.JsonSkip;
             }
@@ -1042,6 +1082,29 @@ internal sealed class PythonicParserCore
         }
 
         return next;
+    }
+
+    // Whether the JSON call is over a limit, and at what block index the limit was passed.
+    private bool ExceedsJsonLimit(out int at)
+    {
+        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
+        if (argumentsLength > _options.MaxArgumentsLength)
+        {
+            at = _argumentsStart + _options.MaxArgumentsLength;
+            return true;
+        }
+
+        if (_block.Length - _objectStart - argumentsLength > WrapperBudget)
+        {
+            // The first character past the budget, counting only characters outside the arguments.
+            at = _argumentsStart < 0 || _objectStart + WrapperBudget < _argumentsStart
+                ? _objectStart + WrapperBudget
+                : _argumentsEnd + (WrapperBudget - (_argumentsStart - _objectStart));
+            return true;
+        }
+
+        at = 0;
+        return false;
     }
 
     private void StartJsonCall(IToolCallParserObserver observer, long end)
