@@ -99,27 +99,28 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 return 0;
             }
 
-            int cancelled = 0;
-            var pending = new Stack<CallState>();
-            pending.Push(root);
+            // The branch: the root and everything that depends on it, directly or not, in dependency order.
+            var branch = new List<CallState>();
             var seen = new HashSet<CallState>();
+            var pending = new Queue<CallState>();
+            pending.Enqueue(root);
             while (pending.Count > 0)
             {
-                CallState state = pending.Pop();
-                if (!seen.Add(state))
+                CallState state = pending.Dequeue();
+                if (seen.Add(state))
                 {
-                    continue;
+                    branch.Add(state);
+                    foreach (CallState dependent in state.Dependents)
+                    {
+                        pending.Enqueue(dependent);
+                    }
                 }
+            }
 
-                if (Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call '{root.Call.CallId}' ({root.Call.Name}), was cancelled."))
-                {
-                    cancelled++;
-                }
-
-                foreach (CallState dependent in state.Dependents)
-                {
-                    pending.Push(dependent);
-                }
+            int cancelled = branch.Count(s => s.Status is not (CallStatus.Completed or CallStatus.Failed));
+            foreach (CallState state in branch)
+            {
+                Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call {root.Call.CallId} ({root.Call.Name}), was cancelled.");
             }
 
             return cancelled;
@@ -407,6 +408,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             object? result = await InvokeAsync(state).ConfigureAwait(false);
             lock (_gate)
             {
+                ReportCircuit(state);
                 if (state.Status == CallStatus.Running)
                 {
                     Complete(state, result);
@@ -421,6 +423,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         {
             lock (_gate)
             {
+                ReportCircuit(state);
                 if (state.Status == CallStatus.Running)
                 {
                     FailFromException(state, e);
@@ -436,13 +439,12 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     private async ValueTask<object?> InvokeAsync(CallState state)
     {
-        AIFunction function = state.Tool!.Function;
         var arguments = new AIFunctionArguments(state.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(state.Call.Arguments));
         CancellationToken token = state.Cancellation!.Token;
-        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(state.Tool);
+        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(state.Tool!);
         if (pipeline is null)
         {
-            return await function.InvokeAsync(arguments, token).ConfigureAwait(false);
+            return await AttemptAsync(state, arguments, token).ConfigureAwait(false);
         }
 
         ResilienceContext context = ResilienceContextPool.Shared.Get(token);
@@ -450,13 +452,45 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         try
         {
             return await pipeline.ExecuteAsync(
-                static (ctx, s) => s.Function.InvokeAsync(s.Arguments, ctx.CancellationToken),
+                static (ctx, s) => s.Block.AttemptAsync(s.State, s.Arguments, ctx.CancellationToken),
                 context,
-                (Function: function, Arguments: arguments)).ConfigureAwait(false);
+                (Block: this, State: state, Arguments: arguments)).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    // One attempt, with the tool's timeout on the block's clock.
+    private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        if (state.Tool!.Timeout is not { } timeout)
+        {
+            return await state.Tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The timeout races the tool instead of only cancelling it: a cancelled task completes its awaiters later
+        // on the thread pool, and the failure belongs at the instant the timeout fell due.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timedOut = new TaskCompletionSource();
+        using ITimer timer = TimeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), timedOut, timeout, Timeout.InfiniteTimeSpan);
+        Task<object?> invocation = state.Tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
+        if (await Task.WhenAny(invocation, timedOut.Task).ConfigureAwait(false) == invocation)
+        {
+            return await invocation.ConfigureAwait(false);
+        }
+
+        attempt.Cancel();
+        _ = invocation.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        throw new TimeoutRejectedException($"The attempt took longer than {timeout.TotalMilliseconds} ms.", timeout);
+    }
+
+    private void ReportCircuit(CallState state)
+    {
+        if (_executor.ObserveCircuit(state.Tool!) is { } circuit)
+        {
+            Emit(new ToolCircuitStateChanged(state.Tool!.Name, circuit) { Turn = state.Call.Turn });
         }
     }
 
@@ -550,7 +584,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         Fail(
             state,
             cancelled ? ToolCallFailureKind.Cancelled : ToolCallFailureKind.DependencyFailed,
-            $"The call to '{state.Call.Name}' was not run: it depends on call '{dependency.Call.CallId}' ({dependency.Call.Name}), which {what}: {dependency.FailureMessage}");
+            $"The call to '{state.Call.Name}' was not run: it depends on call {dependency.Call.CallId} ({dependency.Call.Name}), which {what}: {dependency.FailureMessage}");
     }
 
     private void Ended()
@@ -615,12 +649,5 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        public void OnCircuitStateChanged(string tool, string state)
-        {
-            lock (Block._gate)
-            {
-                Block.Emit(new ToolCircuitStateChanged(tool, state) { Turn = Call.Turn });
-            }
-        }
     }
 }

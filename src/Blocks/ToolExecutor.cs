@@ -4,7 +4,6 @@ using System.Threading.Tasks.Dataflow;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace ToolFlow.Blocks;
 
@@ -28,6 +27,7 @@ public sealed class ToolExecutor
     private readonly Dictionary<ToolDescriptor, int> _runningPerTool = new(ReferenceEqualityComparer.Instance);
     private readonly int _maxConcurrency;
     private readonly ConditionalWeakTable<ToolDescriptor, ResiliencePipeline> _pipelines = [];
+    private readonly ConditionalWeakTable<ToolDescriptor, CircuitObserver> _circuits = [];
     private int _running;
     private int _queued;
 
@@ -189,13 +189,13 @@ public sealed class ToolExecutor
     }
 
     /// <summary>
-    /// The tool's timeout, retry and circuit breaker as one Polly pipeline, built once per tool and shared by every
+    /// The tool's retry and circuit breaker as one Polly pipeline, built once per tool and shared by every
     /// conversation (so the breaker sees all calls); <see langword="null"/> when the tool has none of them.
     /// </summary>
     internal ResiliencePipeline? GetResiliencePipeline(ToolDescriptor tool)
     {
         bool retries = tool.Retry is not null && tool.IsSafeToRepeat;
-        if (!retries && tool.CircuitBreaker is null && tool.Timeout is null)
+        if (!retries && tool.CircuitBreaker is null)
         {
             return null;
         }
@@ -231,7 +231,8 @@ public sealed class ToolExecutor
 
         if (tool.CircuitBreaker is { } breaker)
         {
-            string name = tool.Name;
+            // The breaker's own callbacks run later on the thread pool; its state is read after each call instead
+            // (see ObserveCircuit), so a change is reported at the instant it happens.
             builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = breaker.FailureRatio,
@@ -239,28 +240,45 @@ public sealed class ToolExecutor
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
                 ShouldHandle = failures,
-                OnOpened = args => Report(args.Context, name, "open"),
-                OnHalfOpened = args => Report(args.Context, name, "half-open"),
-                OnClosed = args => Report(args.Context, name, "closed"),
+                StateProvider = _circuits.GetValue(tool, static _ => new CircuitObserver()).Provider,
             });
         }
 
-        if (tool.Timeout is { } timeout)
+        return builder.Build();
+    }
+
+    /// <summary>The tool's circuit state if it changed since the last look, else <see langword="null"/>.</summary>
+    internal string? ObserveCircuit(ToolDescriptor tool)
+    {
+        if (tool.CircuitBreaker is null || !_circuits.TryGetValue(tool, out CircuitObserver? observer))
         {
-            builder.AddTimeout(new TimeoutStrategyOptions { Timeout = timeout });
+            return null;
         }
 
-        return builder.Build();
-
-        static ValueTask Report(ResilienceContext context, string tool, string state)
+        CircuitState state = observer.Provider.CircuitState;
+        lock (observer)
         {
-            if (context.Properties.TryGetValue(ObserverKey, out IResilienceObserver? observer))
+            if (state == observer.LastState)
             {
-                observer.OnCircuitStateChanged(tool, state);
+                return null;
             }
 
-            return default;
+            observer.LastState = state;
         }
+
+        return state switch
+        {
+            CircuitState.Open or CircuitState.Isolated => "open",
+            CircuitState.HalfOpen => "half-open",
+            _ => "closed",
+        };
+    }
+
+    private sealed class CircuitObserver
+    {
+        public CircuitBreakerStateProvider Provider { get; } = new();
+
+        public CircuitState LastState { get; set; } = CircuitState.Closed;
     }
 
     private static void Start(List<ExecutorWork>? start)

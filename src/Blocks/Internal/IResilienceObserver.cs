@@ -4,6 +4,4 @@ namespace ToolFlow.Blocks;
 internal interface IResilienceObserver
 {
     void OnRetry(int attempt, TimeSpan delay, Exception? error);
-
-    void OnCircuitStateChanged(string tool, string state);
 }
