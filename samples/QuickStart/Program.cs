@@ -23,7 +23,7 @@ static IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent> Audit() => new Tra
 });
 
 ToolPipeline pipeline = ToolPipeline.CreateBuilder(model)
-    .AddTool(AIFunctionFactory.Create((string city) => $"Sunny in {city}", "get_weather"))
+    .AddTool(AIFunctionFactory.Create((string city) => $"Sunny in {city}", "get_weather"), ToolEffects.ReadOnly)
     .WithMaxConcurrency(8)
     .InsertAfter(ToolPipelineStage.Parse, Audit)
     .Build();

@@ -10,6 +10,8 @@ namespace ToolFlow.Blocks;
 /// <param name="Arguments">The arguments by name (values are <see cref="JsonElement"/>), or <see langword="null"/> when <see cref="ArgumentsError"/> is set.</param>
 /// <param name="ArgumentsJson">The arguments text as the model wrote it.</param>
 /// <param name="ArgumentsError">Why the arguments could not be read, or <see langword="null"/>.</param>
+/// <param name="Label">The name other calls use to refer to this one's result (a plan's step number, a NESTFUL
+/// variable such as <c>var1</c>), or <see langword="null"/>.</param>
 public sealed record ToolCall(
     string CallId,
     string Name,
@@ -17,4 +19,5 @@ public sealed record ToolCall(
     int Turn,
     IReadOnlyDictionary<string, object?>? Arguments,
     string ArgumentsJson,
-    string? ArgumentsError = null);
+    string? ArgumentsError = null,
+    string? Label = null);

@@ -1,33 +1,57 @@
-using System.Threading.Tasks.Dataflow;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace ToolFlow.Blocks;
 
 /// <summary>
-/// Runs each call the moment it is closed (or, with <see cref="ToolDispatchTiming.AfterResponse"/>, when the
-/// response ends), up to <see cref="ToolExecutionBlockOptions.MaxConcurrency"/> at once, and offers
-/// <see cref="ToolCallStarted"/> then <see cref="ToolCallCompleted"/> or <see cref="ToolCallFailed"/> in the order
-/// they happen. A tool's exception, an unknown tool and invalid arguments are outcomes, never faults.
+/// The Gate and Execute stages of a conversation. Each closed call waits only for what it truly needs (the results
+/// it refers to, the clean end of its response for side-effecting tools, an approval), then runs on a
+/// <see cref="ToolExecutor"/> under the global, per-conversation and per-tool caps, with the tool's timeout, retries
+/// and circuit breaker. Offers <see cref="ToolCallStarted"/> then exactly one of <see cref="ToolCallCompleted"/> or
+/// <see cref="ToolCallFailed"/> per call, in the order things happen. A tool's exception, an unknown tool, invalid
+/// arguments and a cancellation are outcomes, never faults.
 /// </summary>
-/// <remarks>Passes every event through, before acting on it.</remarks>
+/// <remarks>
+/// Passes every event through before acting on it. Dispatch is driven by events (a call closing, a result arriving,
+/// a response ending, an approval): a call whose last dependency completes starts in the same instant, with no
+/// polling.
+/// </remarks>
 public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 {
-    private readonly Dictionary<string, AIFunction> _tools;
+    // Lock scheme: _gate guards the call table and every CallState; it is taken before the executor's own lock,
+    // never after it. Events about a call are emitted under _gate, so a call's events keep their order.
+    private readonly object _gate = new();
+    private readonly Dictionary<string, ToolDescriptor> _tools = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, ResponseCompleted> _responses = [];
     private readonly ToolExecutionBlockOptions _options;
-    private readonly ActionBlock<ToolCall> _workers;
-    private readonly List<ToolCall> _held = [];
+    private readonly ToolExecutor _executor;
+    private readonly ExecutorConversation _conversation;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _active;
+    private bool _inputCompleted;
+
+    /// <summary>Initializes the block with tools that are side-effecting unless described otherwise.</summary>
+    /// <param name="tools">The tools calls may name; each becomes a <see cref="ToolDescriptor"/> with <see cref="ToolEffects.SideEffecting"/>.</param>
+    /// <param name="options">Caps, timing, executor, clock and scheduler, or <see langword="null"/> for the defaults.</param>
+    public ToolExecutionBlock(IEnumerable<AIFunction> tools, ToolExecutionBlockOptions? options = null)
+        : this((tools ?? throw new ArgumentNullException(nameof(tools))).Select(static t => new ToolDescriptor(t)), options)
+    {
+    }
 
     /// <summary>Initializes the block.</summary>
-    /// <param name="tools">The tools calls may name.</param>
-    /// <param name="options">Concurrency, dispatch timing, clock and scheduler, or <see langword="null"/> for the defaults.</param>
-    public ToolExecutionBlock(IEnumerable<AIFunction> tools, ToolExecutionBlockOptions? options = null)
+    /// <param name="tools">The tools calls may name, with their effects and policies.</param>
+    /// <param name="options">Caps, timing, executor, clock and scheduler, or <see langword="null"/> for the defaults.</param>
+    public ToolExecutionBlock(IEnumerable<ToolDescriptor> tools, ToolExecutionBlockOptions? options = null)
         : base((options ?? new ToolExecutionBlockOptions()).Clone())
     {
         ArgumentNullException.ThrowIfNull(tools);
         _options = (ToolExecutionBlockOptions)Options;
-        ToolExecutionBlockOptions snapshot = _options;
-        _tools = new Dictionary<string, AIFunction>(StringComparer.Ordinal);
-        foreach (AIFunction tool in tools)
+        foreach (ToolDescriptor tool in tools)
         {
             if (!_tools.TryAdd(tool.Name, tool))
             {
@@ -35,88 +59,595 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        _workers = new ActionBlock<ToolCall>(ExecuteAsync, new ExecutionDataflowBlockOptions
+        _executor = _options.Executor ?? new ToolExecutor(new ToolExecutorOptions
         {
-            MaxDegreeOfParallelism = snapshot.MaxConcurrency,
-            EnsureOrdered = false,
-            TaskScheduler = snapshot.TaskScheduler,
-            CancellationToken = snapshot.CancellationToken,
+            MaxConcurrency = System.Threading.Tasks.Dataflow.DataflowBlockOptions.Unbounded,
+            TimeProvider = _options.TimeProvider,
+            TaskScheduler = _options.TaskScheduler,
         });
+        _conversation = _executor.OpenConversation(_options.MaxConcurrency);
     }
 
     /// <summary>The tools this block runs, by name.</summary>
-    public IReadOnlyDictionary<string, AIFunction> Tools => _tools;
+    public IReadOnlyDictionary<string, ToolDescriptor> Tools => _tools;
+
+    /// <summary>
+    /// Cancels one call: a waiting or queued call never starts; a running call's token is cancelled and its late
+    /// result is recorded as stale (<see cref="ToolResultDiscarded"/>). Calls that depend on it are cancelled too.
+    /// </summary>
+    /// <param name="callId">The call.</param>
+    /// <returns>Whether the call was still under way.</returns>
+    public bool CancelCall(string callId)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        lock (_gate)
+        {
+            return _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+        }
+    }
+
+    /// <summary>Cancels a call and every call that depends on it, directly or not, even if the call itself has ended.</summary>
+    /// <param name="callId">The root of the branch.</param>
+    /// <returns>How many calls were cancelled.</returns>
+    public int CancelBranch(string callId)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        lock (_gate)
+        {
+            if (!_calls.TryGetValue(callId, out CallState? root))
+            {
+                return 0;
+            }
+
+            // The branch: the root and everything that depends on it, directly or not, in dependency order.
+            var branch = new List<CallState>();
+            var seen = new HashSet<CallState>();
+            var pending = new Queue<CallState>();
+            pending.Enqueue(root);
+            while (pending.Count > 0)
+            {
+                CallState state = pending.Dequeue();
+                if (seen.Add(state))
+                {
+                    branch.Add(state);
+                    foreach (CallState dependent in state.Dependents)
+                    {
+                        pending.Enqueue(dependent);
+                    }
+                }
+            }
+
+            int cancelled = branch.Count(s => s.Status is not (CallStatus.Completed or CallStatus.Failed));
+            foreach (CallState state in branch)
+            {
+                Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call {root.Call.CallId} ({root.Call.Name}), was cancelled.");
+            }
+
+            return cancelled;
+        }
+    }
 
     private protected override Task HandleAsync(ToolPipelineEvent message)
     {
         Emit(message);
         switch (message)
         {
-            case ToolCallClosed closed when _options.DispatchTiming == ToolDispatchTiming.OnCallClosed:
-                Dispatch(closed.Call);
-                break;
             case ToolCallClosed closed:
-                _held.Add(closed.Call);
-                break;
-            case ResponseCompleted:
-                foreach (ToolCall call in _held)
+                lock (_gate)
                 {
-                    Dispatch(call);
+                    OnClosed(closed.Call);
                 }
 
-                _held.Clear();
+                break;
+            case ResponseCompleted response:
+                lock (_gate)
+                {
+                    OnResponseCompleted(response);
+                }
+
                 break;
         }
 
         return Task.CompletedTask;
     }
 
-    private protected override async Task OnInputCompletedAsync()
+    private protected override Task OnInputCompletedAsync()
     {
-        _workers.Complete();
-        await _workers.Completion.ConfigureAwait(false);
+        lock (_gate)
+        {
+            _inputCompleted = true;
+
+            // No response will end any more: calls still waiting for one are not run.
+            foreach (CallState state in _calls.Values.ToArray())
+            {
+                if (state.Status == CallStatus.Waiting && state.WaitsForResponse && !_responses.ContainsKey(state.Call.Turn))
+                {
+                    Fail(state, ToolCallFailureKind.Discarded, $"The call to '{state.Call.Name}' was not run: its response never ended.");
+                }
+            }
+
+            if (_active == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        return _drained.Task;
     }
 
-    private void Dispatch(ToolCall call)
+    private void OnClosed(ToolCall call)
     {
+        var state = new CallState(this, call);
+        _calls[call.CallId] = state;
+        if (call.Label is { } label)
+        {
+            _labels[label] = state;
+        }
+
+        _active++;
         if (call.ArgumentsError is not null)
         {
             string message = $"The arguments of '{call.Name}' are not valid: {call.ArgumentsError}";
-            Emit(new ToolCallFailed(call, ToolCallFailureKind.InvalidArguments, message, $"Error: {message} Call the tool again with a valid JSON object.", null, null) { Turn = call.Turn });
+            Fail(state, ToolCallFailureKind.InvalidArguments, message, $"Error: {message} Call the tool again with a valid JSON object.");
+            return;
         }
-        else if (!_tools.ContainsKey(call.Name))
+
+        if (!_tools.TryGetValue(call.Name, out ToolDescriptor? tool))
         {
             string message = $"There is no tool named '{call.Name}'.";
-            string available = string.Join(", ", _tools.Keys);
-            Emit(new ToolCallFailed(call, ToolCallFailureKind.UnknownTool, message, $"Error: {message} The tools are: {available}.", null, null) { Turn = call.Turn });
+            Fail(state, ToolCallFailureKind.UnknownTool, message, $"Error: {message} The tools are: {string.Join(", ", _tools.Keys)}.");
+            return;
         }
-        else
+
+        state.Tool = tool;
+        state.WaitsForResponse = _options.DispatchTiming == ToolDispatchTiming.AfterResponse || !tool.IsSafeToRepeat;
+        state.References = call.Arguments is null ? [] : ToolCallReferences.Find(call.Arguments, _options.ReferenceSyntax);
+        foreach (ToolReference reference in state.References)
         {
-            _workers.Post(call);
+            CallState? target = Lookup(reference);
+            if (target is null || target == state)
+            {
+                string what = target is null ? "which no earlier call defines" : "which is the call itself";
+                Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{call.Name}' refers to '{reference.Target}', {what}.");
+                return;
+            }
+
+            if (target.Status == CallStatus.Failed)
+            {
+                FailForDependency(state, target);
+                return;
+            }
+
+            if (target.Status != CallStatus.Completed && state.WaitingOn.Add(target))
+            {
+                target.Dependents.Add(state);
+            }
+        }
+
+        Advance(state);
+    }
+
+    private void OnResponseCompleted(ResponseCompleted response)
+    {
+        _responses[response.Turn] = response;
+        foreach (CallState state in _calls.Values.ToArray())
+        {
+            if (state.Status == CallStatus.Waiting && state.Call.Turn == response.Turn)
+            {
+                Advance(state);
+            }
         }
     }
 
-    private async Task ExecuteAsync(ToolCall call)
+    private CallState? Lookup(ToolReference reference) =>
+        reference.Syntax == ToolReferenceSyntax.Futures
+            ? _calls.GetValueOrDefault(reference.Target)
+            : _labels.GetValueOrDefault(reference.Target);
+
+    // Moves a waiting call as far as it can go now. Called whenever something it may wait for happens.
+    private void Advance(CallState state)
     {
-        AIFunction tool = _tools[call.Name];
-        long started = TimeProvider.GetTimestamp();
-        Emit(new ToolCallStarted(call) { Turn = call.Turn });
+        if (state.Status != CallStatus.Waiting)
+        {
+            return;
+        }
+
+        if (state.WaitingOn.Count > 0)
+        {
+            ReportWaiting(state, ToolCallWaitReason.Dependencies, string.Join(", ", state.WaitingOn.Select(d => d.Call.CallId)));
+            return;
+        }
+
+        if (state.WaitsForResponse)
+        {
+            if (!_responses.TryGetValue(state.Call.Turn, out ResponseCompleted? response))
+            {
+                ReportWaiting(state, ToolCallWaitReason.ResponseEnd, null);
+                return;
+            }
+
+            if (!state.Tool!.IsSafeToRepeat && EndedBadly(response) is { } why)
+            {
+                Fail(state, ToolCallFailureKind.Discarded, $"The call to '{state.Call.Name}' was not run because its response ended with {why}; the tool has side effects.");
+                return;
+            }
+        }
+
+        if (state.References.Count > 0)
+        {
+            try
+            {
+                Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, target => ResultOf(target));
+                state.Call = state.Call with { Arguments = arguments, ArgumentsJson = JsonSerializer.Serialize(arguments) };
+            }
+            catch (ToolReferenceException e)
+            {
+                Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{state.Call.Name}' could not resolve its references: {e.Message}");
+                return;
+            }
+        }
+
+        if (state.Tool!.RequiresApproval && !state.Approved)
+        {
+            RequestApproval(state);
+            return;
+        }
+
+        state.Status = CallStatus.Queued;
+        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        state.Work = new ExecutorWork(state.Tool, static work => ((CallState)work.State!).Block.StartWork(work), state);
+        _executor.Enqueue(_conversation, state.Work);
+    }
+
+    private JsonElement ResultOf(string target)
+    {
+        CallState? state = _calls.GetValueOrDefault(target) ?? _labels.GetValueOrDefault(target);
+        return state?.ResultJson ?? throw new ToolReferenceException($"No result for '{target}'.");
+    }
+
+    private static string? EndedBadly(ResponseCompleted response) =>
+        response.Error is not null ? "an error"
+        : response.FinishReason == ChatFinishReason.Length ? "the length limit"
+        : response.FinishReason == ChatFinishReason.ContentFilter ? "a content filter"
+        : null;
+
+    private void ReportWaiting(CallState state, ToolCallWaitReason reason, string? detail)
+    {
+        if (state.ReportedWait != reason)
+        {
+            state.ReportedWait = reason;
+            Emit(new ToolCallWaiting(state.Call, reason, detail) { Turn = state.Call.Turn });
+        }
+    }
+
+    private void RequestApproval(CallState state)
+    {
+        state.Status = CallStatus.AwaitingApproval;
+        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        Emit(new ToolCallApprovalRequested(state.Call) { Turn = state.Call.Turn });
+        if (_options.ApprovalHandler is not { } handler)
+        {
+            Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' needs approval and no approver is configured.");
+            return;
+        }
+
+        _ = ApproveAsync(state, handler);
+    }
+
+    private async Task ApproveAsync(CallState state, ToolApprovalHandler handler)
+    {
+        bool approved;
         try
         {
-            var arguments = new AIFunctionArguments(call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(call.Arguments));
-            object? result = await tool.InvokeAsync(arguments, CancellationToken).ConfigureAwait(false);
-            Emit(new ToolCallCompleted(call, result, TimeProvider.GetElapsedTime(started)) { Turn = call.Turn });
-        }
-        catch (OperationCanceledException e) when (CancellationToken.IsCancellationRequested)
-        {
-            const string Message = "The call was cancelled.";
-            Emit(new ToolCallFailed(call, ToolCallFailureKind.Cancelled, Message, $"Error: {Message}", e, TimeProvider.GetElapsedTime(started)) { Turn = call.Turn });
+            approved = await handler(state.Call, state.Cancellation!.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            string message = $"The tool '{call.Name}' failed: {e.Message}";
-            string forModel = _options.IncludeDetailedErrors ? $"Error: {message}" : $"Error: the tool '{call.Name}' failed.";
-            Emit(new ToolCallFailed(call, ToolCallFailureKind.ToolException, message, forModel, e, TimeProvider.GetElapsedTime(started)) { Turn = call.Turn });
+            lock (_gate)
+            {
+                if (state.Status == CallStatus.AwaitingApproval)
+                {
+                    Fail(state, ToolCallFailureKind.Rejected, $"The approver failed for '{state.Call.Name}': {e.Message}");
+                }
+            }
+
+            return;
         }
+
+        lock (_gate)
+        {
+            if (state.Status != CallStatus.AwaitingApproval)
+            {
+                return;
+            }
+
+            if (!approved)
+            {
+                Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' was not approved.");
+                return;
+            }
+
+            state.Approved = true;
+            state.Status = CallStatus.Waiting;
+            Advance(state);
+        }
+    }
+
+    // Called by the executor when a slot is free, outside its lock.
+    private void StartWork(ExecutorWork work)
+    {
+        var state = (CallState)work.State!;
+        lock (_gate)
+        {
+            if (state.Status != CallStatus.Queued)
+            {
+                // Cancelled after the executor took it: give the slot back.
+                _executor.Release(_conversation, work);
+                return;
+            }
+
+            state.Status = CallStatus.Running;
+            state.StartedAt = TimeProvider.GetTimestamp();
+            Emit(new ToolCallStarted(state.Call) { Turn = state.Call.Turn });
+        }
+
+        // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
+        // the slot or closed the call.
+        _ = Task.Factory.StartNew(
+            static s => ((CallState)s!).Block.RunAsync((CallState)s!),
+            state,
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler).Unwrap();
+    }
+
+    private async Task RunAsync(CallState state)
+    {
+        try
+        {
+            object? result = await InvokeAsync(state).ConfigureAwait(false);
+            lock (_gate)
+            {
+                ReportCircuit(state);
+                if (state.Status == CallStatus.Running)
+                {
+                    Complete(state, result);
+                }
+                else
+                {
+                    Emit(new ToolResultDiscarded(state.Call, result) { Turn = state.Call.Turn });
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                ReportCircuit(state);
+                if (state.Status == CallStatus.Running)
+                {
+                    FailFromException(state, e);
+                }
+            }
+        }
+        finally
+        {
+            state.Cancellation?.Dispose();
+            _executor.Release(_conversation, state.Work!);
+        }
+    }
+
+    private async ValueTask<object?> InvokeAsync(CallState state)
+    {
+        var arguments = new AIFunctionArguments(state.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(state.Call.Arguments));
+        CancellationToken token = state.Cancellation!.Token;
+        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(state.Tool!);
+        if (pipeline is null)
+        {
+            return await AttemptAsync(state, arguments, token).ConfigureAwait(false);
+        }
+
+        ResilienceContext context = ResilienceContextPool.Shared.Get(token);
+        context.Properties.Set(ToolExecutor.ObserverKey, state);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static (ctx, s) => s.Block.AttemptAsync(s.State, s.Arguments, ctx.CancellationToken),
+                context,
+                (Block: this, State: state, Arguments: arguments)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    // One attempt, with the tool's timeout on the block's clock.
+    private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        if (state.Tool!.Timeout is not { } timeout)
+        {
+            return await state.Tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The timeout races the tool instead of only cancelling it: a cancelled task completes its awaiters later
+        // on the thread pool, and the failure belongs at the instant the timeout fell due.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timedOut = new TaskCompletionSource();
+        using ITimer timer = TimeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), timedOut, timeout, Timeout.InfiniteTimeSpan);
+        Task<object?> invocation = state.Tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
+        if (await Task.WhenAny(invocation, timedOut.Task).ConfigureAwait(false) == invocation)
+        {
+            return await invocation.ConfigureAwait(false);
+        }
+
+        attempt.Cancel();
+        _ = invocation.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        throw new TimeoutRejectedException($"The attempt took longer than {timeout.TotalMilliseconds} ms.", timeout);
+    }
+
+    private void ReportCircuit(CallState state)
+    {
+        if (_executor.ObserveCircuit(state.Tool!) is { } circuit)
+        {
+            Emit(new ToolCircuitStateChanged(state.Tool!.Name, circuit) { Turn = state.Call.Turn });
+        }
+    }
+
+    private void FailFromException(CallState state, Exception e)
+    {
+        string name = state.Call.Name;
+        switch (e)
+        {
+            case OperationCanceledException when state.Cancellation?.IsCancellationRequested == true:
+                Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", exception: e);
+                break;
+            case TimeoutRejectedException:
+                Fail(state, ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", exception: e);
+                break;
+            case BrokenCircuitException:
+                Fail(state, ToolCallFailureKind.CircuitOpen, $"The tool '{name}' is failing too often; its circuit is open.", exception: e);
+                break;
+            default:
+                string message = $"The tool '{name}' failed: {e.Message}";
+                Fail(state, ToolCallFailureKind.ToolException, message, _options.IncludeDetailedErrors ? $"Error: {message}" : $"Error: the tool '{name}' failed.", e);
+                break;
+        }
+    }
+
+    private void Complete(CallState state, object? result)
+    {
+        state.Status = CallStatus.Completed;
+        state.ResultJson = ToolCallReferences.ToJson(result);
+        Emit(new ToolCallCompleted(state.Call, result, TimeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
+        foreach (CallState dependent in state.Dependents)
+        {
+            if (dependent.WaitingOn.Remove(state))
+            {
+                Advance(dependent);
+            }
+        }
+
+        Ended();
+    }
+
+    private bool Cancel(CallState state, string reason)
+    {
+        switch (state.Status)
+        {
+            case CallStatus.Queued when state.Work is not null && !_executor.TryDequeue(_conversation, state.Work):
+                // The executor is starting it right now; StartWork sees the new status and gives the slot back.
+                break;
+            case CallStatus.Running:
+                state.Cancellation?.Cancel();
+                break;
+            case CallStatus.Completed or CallStatus.Failed:
+                return false;
+        }
+
+        Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
+        return true;
+    }
+
+    private void Fail(CallState state, ToolCallFailureKind kind, string message, string? forModel = null, Exception? exception = null)
+    {
+        if (state.Status is CallStatus.Cancelling)
+        {
+            return;
+        }
+
+        TimeSpan? duration = state.Status == CallStatus.Running ? TimeProvider.GetElapsedTime(state.StartedAt) : null;
+        if (state.Status == CallStatus.AwaitingApproval)
+        {
+            state.Cancellation?.Cancel();
+        }
+
+        state.Status = CallStatus.Failed;
+        state.FailureKind = kind;
+        state.FailureMessage = message;
+        Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
+        foreach (CallState dependent in state.Dependents)
+        {
+            if (dependent.Status is CallStatus.Waiting or CallStatus.AwaitingApproval)
+            {
+                FailForDependency(dependent, state);
+            }
+        }
+
+        Ended();
+    }
+
+    private void FailForDependency(CallState state, CallState dependency)
+    {
+        bool cancelled = dependency.FailureKind == ToolCallFailureKind.Cancelled;
+        string what = cancelled ? "was cancelled" : "failed";
+        Fail(
+            state,
+            cancelled ? ToolCallFailureKind.Cancelled : ToolCallFailureKind.DependencyFailed,
+            $"The call to '{state.Call.Name}' was not run: it depends on call {dependency.Call.CallId} ({dependency.Call.Name}), which {what}: {dependency.FailureMessage}");
+    }
+
+    private void Ended()
+    {
+        if (--_active == 0 && _inputCompleted)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private enum CallStatus
+    {
+        Waiting,
+        AwaitingApproval,
+        Queued,
+        Running,
+        Cancelling,
+        Completed,
+        Failed,
+    }
+
+    /// <summary>A call's progress through the gate and the executor. Guarded by the block's gate lock.</summary>
+    private sealed class CallState(ToolExecutionBlock block, ToolCall call) : IResilienceObserver
+    {
+        public ToolExecutionBlock Block { get; } = block;
+
+        public ToolCall Call { get; set; } = call;
+
+        public ToolDescriptor? Tool { get; set; }
+
+        public CallStatus Status { get; set; }
+
+        public bool WaitsForResponse { get; set; }
+
+        public bool Approved { get; set; }
+
+        public ToolCallWaitReason? ReportedWait { get; set; }
+
+        public IReadOnlyList<ToolReference> References { get; set; } = [];
+
+        public HashSet<CallState> WaitingOn { get; } = [];
+
+        public List<CallState> Dependents { get; } = [];
+
+        public CancellationTokenSource? Cancellation { get; set; }
+
+        public ExecutorWork? Work { get; set; }
+
+        public long StartedAt { get; set; }
+
+        public JsonElement? ResultJson { get; set; }
+
+        public ToolCallFailureKind? FailureKind { get; set; }
+
+        public string? FailureMessage { get; set; }
+
+        public void OnRetry(int attempt, TimeSpan delay, Exception? error)
+        {
+            lock (Block._gate)
+            {
+                Block.Emit(new ToolCallRetrying(Call, attempt, delay, error) { Turn = Call.Turn });
+            }
+        }
+
     }
 }

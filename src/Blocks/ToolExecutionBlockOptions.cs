@@ -5,7 +5,10 @@ namespace ToolFlow.Blocks;
 /// <summary>Options of <see cref="ToolExecutionBlock"/>.</summary>
 public sealed class ToolExecutionBlockOptions : ToolBlockOptions
 {
-    /// <summary>The most calls running at once; <see cref="DataflowBlockOptions.Unbounded"/> (-1) for no limit. Default 16.</summary>
+    /// <summary>
+    /// The most calls of this block (one conversation) running at once; <see cref="DataflowBlockOptions.Unbounded"/>
+    /// (-1) for no limit. Default 16.
+    /// </summary>
     public int MaxConcurrency
     {
         get;
@@ -42,6 +45,18 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// </summary>
     public bool IncludeDetailedErrors { get; set; }
 
+    /// <summary>
+    /// The executor shared with other conversations, which holds the global and per-tool caps and takes
+    /// conversations in turn. Default: a new executor for this block alone, with no global cap.
+    /// </summary>
+    public ToolExecutor? Executor { get; set; }
+
+    /// <summary>How arguments may refer to other calls' results. Default <see cref="ToolReferenceSyntax.Futures"/>.</summary>
+    public ToolReferenceSyntax ReferenceSyntax { get; set; } = ToolReferenceSyntax.Futures;
+
+    /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
+    public ToolApprovalHandler? ApprovalHandler { get; set; }
+
     internal ToolExecutionBlockOptions Clone()
     {
         var clone = new ToolExecutionBlockOptions
@@ -49,6 +64,9 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
             MaxConcurrency = MaxConcurrency,
             DispatchTiming = DispatchTiming,
             IncludeDetailedErrors = IncludeDetailedErrors,
+            Executor = Executor,
+            ReferenceSyntax = ReferenceSyntax,
+            ApprovalHandler = ApprovalHandler,
         };
         CopyTo(clone);
         return clone;

@@ -19,13 +19,13 @@ namespace ToolFlow.Pipeline;
 public sealed class ToolPipeline
 {
     private readonly IChatClient _chatClient;
-    private readonly AIFunction[] _tools;
+    private readonly ToolDescriptor[] _tools;
     private readonly ToolPipelineOptions _options;
     private readonly (ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)[] _inserted;
 
     internal ToolPipeline(
         IChatClient chatClient,
-        AIFunction[] tools,
+        ToolDescriptor[] tools,
         ToolPipelineOptions options,
         (ToolPipelineStage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>>)[] inserted)
     {
@@ -40,8 +40,8 @@ public sealed class ToolPipeline
     /// <returns>A builder.</returns>
     public static ToolPipelineBuilder CreateBuilder(IChatClient chatClient) => new(chatClient);
 
-    /// <summary>The tools the model may call.</summary>
-    public IReadOnlyList<AIFunction> Tools => _tools;
+    /// <summary>The tools the model may call, with their effects and policies.</summary>
+    public IReadOnlyList<ToolDescriptor> Tools => _tools;
 
     /// <summary>Runs the conversation, streaming every event as it happens.</summary>
     /// <param name="messages">The conversation so far.</param>
@@ -106,7 +106,7 @@ public sealed class ToolPipeline
             ToolPipelineOptions options = pipeline._options;
 
             _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
-            _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools];
+            _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools.Select(t => t.Function)];
 
             // The reader runs inline with the writer, so a run on a single-threaded scheduler stays on it.
             _events = Channel.CreateUnbounded<ToolPipelineEvent>(new UnboundedChannelOptions
@@ -143,6 +143,9 @@ public sealed class ToolPipeline
                 MaxConcurrency = options.MaxConcurrency,
                 DispatchTiming = options.DispatchTiming,
                 IncludeDetailedErrors = options.IncludeDetailedErrors,
+                Executor = options.Executor,
+                ReferenceSyntax = options.ReferenceSyntax,
+                ApprovalHandler = options.ApprovalHandler,
             };
             _merge = new ToolResultMergeBlock(common);
 

@@ -9,7 +9,7 @@ namespace ToolFlow.Pipeline;
 public sealed class ToolPipelineBuilder
 {
     private readonly IChatClient _chatClient;
-    private readonly List<AIFunction> _tools = [];
+    private readonly List<ToolDescriptor> _tools = [];
     private readonly List<(ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)> _inserted = [];
     private readonly ToolPipelineOptions _options = new();
 
@@ -19,10 +19,24 @@ public sealed class ToolPipelineBuilder
         _chatClient = chatClient;
     }
 
-    /// <summary>Adds a tool the model may call.</summary>
+    /// <summary>
+    /// Adds a tool the model may call, as side-effecting: its calls wait for the response to end cleanly. Declare
+    /// read-only and idempotent tools with <see cref="AddTool(AIFunction, ToolEffects)"/> so they start mid-decode.
+    /// </summary>
     /// <param name="tool">The tool; its <see cref="AITool.Name"/> must be unique.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder AddTool(AIFunction tool)
+    public ToolPipelineBuilder AddTool(AIFunction tool) => AddTool(new ToolDescriptor(tool));
+
+    /// <summary>Adds a tool the model may call, with its effects.</summary>
+    /// <param name="tool">The tool; its <see cref="AITool.Name"/> must be unique.</param>
+    /// <param name="effects">What running it does: read-only and idempotent tools start the instant their call closes.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTool(AIFunction tool, ToolEffects effects) => AddTool(new ToolDescriptor(tool, effects));
+
+    /// <summary>Adds a tool with its effects, caps, timeout, retry, circuit breaker and approval policy.</summary>
+    /// <param name="tool">The tool; its name must be unique.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTool(ToolDescriptor tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
         if (_tools.Exists(t => t.Name == tool.Name))
@@ -34,15 +48,16 @@ public sealed class ToolPipelineBuilder
         return this;
     }
 
-    /// <summary>Adds tools the model may call.</summary>
+    /// <summary>Adds tools the model may call, all with the same effects.</summary>
     /// <param name="tools">The tools.</param>
+    /// <param name="effects">What running them does.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools)
+    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools, ToolEffects effects = ToolEffects.SideEffecting)
     {
         ArgumentNullException.ThrowIfNull(tools);
         foreach (AIFunction tool in tools)
         {
-            AddTool(tool);
+            AddTool(tool, effects);
         }
 
         return this;

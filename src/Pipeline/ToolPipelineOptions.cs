@@ -79,6 +79,15 @@ public sealed class ToolPipelineOptions
         }
     } = ToolCallParserOptions.Default;
 
+    /// <summary>An executor shared with other pipelines and runs, for a global cap and fair turns; default one per run.</summary>
+    public ToolExecutor? Executor { get; set; }
+
+    /// <summary>How arguments may refer to other calls' results. Default <see cref="ToolReferenceSyntax.Futures"/>.</summary>
+    public ToolReferenceSyntax ReferenceSyntax { get; set; } = ToolReferenceSyntax.Futures;
+
+    /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
+    public ToolApprovalHandler? ApprovalHandler { get; set; }
+
     /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
     public ChatOptions? ChatOptions { get; set; }
 
@@ -93,5 +102,8 @@ public sealed class ToolPipelineOptions
         TextParserFactory = TextParserFactory,
         ParserOptions = ParserOptions,
         ChatOptions = ChatOptions?.Clone(),
+        Executor = Executor,
+        ReferenceSyntax = ReferenceSyntax,
+        ApprovalHandler = ApprovalHandler,
     };
 }

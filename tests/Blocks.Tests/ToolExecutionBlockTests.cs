@@ -44,7 +44,7 @@ public sealed class ToolExecutionBlockTests
     public void Post_OnCallClosed_EachCallStartsTheInstantItClosesBeforeTheResponseEnds()
     {
         var tools = new TestTools(_clock);
-        var block = new ToolExecutionBlock([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")], Options());
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")]), Options());
         ToolCall a = Call(0, "a", """{"x": 1}"""), b = Call(1, "b", "{}");
 
         List<ToolPipelineEvent> events = Run(block, async target =>
@@ -78,7 +78,7 @@ public sealed class ToolExecutionBlockTests
     {
         var tools = new TestTools(_clock);
         var block = new ToolExecutionBlock(
-            [tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")],
+            TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")]),
             Options(maxConcurrency: 1, ToolDispatchTiming.AfterResponse));
         ToolCall a = Call(0, "a", "{}"), b = Call(1, "b", "{}");
 
@@ -95,8 +95,8 @@ public sealed class ToolExecutionBlockTests
         // FunctionInvokingChatClient's timing: nothing starts until the response ends, then one at a time.
         Assert.Equal(
             [
-                (10d, "closed call_1_0 a {}"),
-                (40d, "closed call_1_1 b {}"),
+                (10d, "closed call_1_0 a {}"), (10d, "ToolCallWaiting"),
+                (40d, "closed call_1_1 b {}"), (40d, "ToolCallWaiting"),
                 (200d, "response tool_calls calls call_1_0,call_1_1"), (200d, "started call_1_0"),
                 (250d, "completed call_1_0 \"A\""), (250d, "started call_1_1"),
                 (280d, "completed call_1_1 \"B\""),
@@ -112,7 +112,7 @@ public sealed class ToolExecutionBlockTests
     public void Post_ManyCallsAtOnce_MaxConcurrencyIsNeverExceeded(int maxConcurrency)
     {
         var probe = new ConcurrencyProbe(_clock);
-        var block = new ToolExecutionBlock([probe], Options(maxConcurrency));
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([probe]), Options(maxConcurrency));
         int[] latencies = [300, 100, 200, 100, 100, 50];
 
         List<ToolPipelineEvent> events = Run(block, target =>
@@ -158,7 +158,7 @@ public sealed class ToolExecutionBlockTests
         var tools = new TestTools(_clock);
         var boom = new InvalidOperationException("boom");
         var block = new ToolExecutionBlock(
-            [tools.Throwing("explode", TimeSpan.FromMilliseconds(20), boom), tools.Delayed("fine", TimeSpan.FromMilliseconds(10), "ok")],
+            TestTools.ReadOnly([tools.Throwing("explode", TimeSpan.FromMilliseconds(20), boom), tools.Delayed("fine", TimeSpan.FromMilliseconds(10), "ok")]),
             Options());
         ToolCall[] calls =
         [
@@ -210,7 +210,7 @@ public sealed class ToolExecutionBlockTests
         var tools = new TestTools(_clock);
         ToolExecutionBlockOptions options = Options();
         options.IncludeDetailedErrors = includeDetailedErrors;
-        var block = new ToolExecutionBlock([tools.Throwing("explode", TimeSpan.Zero, new IOException("disk full at /var/secret"))], options);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Throwing("explode", TimeSpan.Zero, new IOException("disk full at /var/secret"))]), options);
 
         List<ToolPipelineEvent> events = Run(block, target =>
         {
@@ -231,7 +231,7 @@ public sealed class ToolExecutionBlockTests
     public void Complete_WhileAToolRuns_CompletionWaitsForItsOutcome()
     {
         var tools = new TestTools(_clock);
-        var block = new ToolExecutionBlock([tools.Delayed("slow", TimeSpan.FromMilliseconds(500), "done")], Options());
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("slow", TimeSpan.FromMilliseconds(500), "done")]), Options());
 
         // Run completes the input right after posting, at 0 ms.
         List<ToolPipelineEvent> events = Run(block, target =>
@@ -252,7 +252,7 @@ public sealed class ToolExecutionBlockTests
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50), _clock);
         ToolExecutionBlockOptions options = Options();
         options.CancellationToken = cancellation.Token;
-        var block = new ToolExecutionBlock([tools.Delayed("slow", TimeSpan.FromMilliseconds(1000), "never")], options);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("slow", TimeSpan.FromMilliseconds(1000), "never")]), options);
         var events = new List<ToolPipelineEvent>();
 
         VirtualTime.Run(_clock, _scheduler, async () =>
@@ -274,7 +274,7 @@ public sealed class ToolExecutionBlockTests
     {
         var probe = new ConcurrencyProbe(_clock);
         ToolExecutionBlockOptions options = Options(maxConcurrency: 2);
-        var block = new ToolExecutionBlock([probe], options);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([probe]), options);
         options.MaxConcurrency = 1;
         options.DispatchTiming = ToolDispatchTiming.AfterResponse;
 
@@ -318,10 +318,10 @@ public sealed class ToolExecutionBlockTests
         var tools = new TestTools(_clock);
         AIFunction a = tools.Delayed("a", TimeSpan.Zero, "A"), b = tools.Delayed("b", TimeSpan.Zero, "B");
 
-        var block = new ToolExecutionBlock([a, b]);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([a, b]));
 
         Assert.Equal(["a", "b"], block.Tools.Keys.Order());
-        Assert.Same(b, block.Tools["b"]);
+        Assert.Same(b, block.Tools["b"].Function);
     }
 
     /// <summary>A tool named "work" that waits its "ms" argument and records how many calls run at each start.</summary>

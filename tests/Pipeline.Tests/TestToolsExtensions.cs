@@ -1,3 +1,4 @@
+using ToolFlow.Blocks;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Pipeline.Tests;
@@ -12,5 +13,5 @@ internal static class TestToolsExtensions
     };
 
     public static ToolPipelineBuilder AddTools(this ToolPipelineBuilder builder, string[] names, TestTools tools) =>
-        builder.AddTools(names.Select(n => tools.Delayed(n, s_latencies[n], $"{n}-result")));
+        builder.AddTools(names.Select(n => tools.Delayed(n, s_latencies[n], $"{n}-result")), ToolEffects.ReadOnly);
 }

@@ -55,7 +55,7 @@ public sealed class ToolPipelineTests
         ScriptedChatClient model = Model(shape, ThreeCalls(), new ScriptedResponse().Text("All three are back."));
         var tools = new TestTools(_clock);
         var latencies = new Dictionary<string, double> { ["slow"] = 1500, ["fast"] = 100, ["medium"] = 400 };
-        ToolPipelineBuilder builder = Builder(model).AddTools(latencies.Select(l => tools.Delayed(l.Key, TimeSpan.FromMilliseconds(l.Value), $"{l.Key}-result")));
+        ToolPipelineBuilder builder = Builder(model).AddTools(latencies.Select(l => tools.Delayed(l.Key, TimeSpan.FromMilliseconds(l.Value), $"{l.Key}-result")), ToolEffects.ReadOnly);
         if (shape == ScriptedToolCallShape.HermesText)
         {
             builder.WithTextParser(o => new HermesToolCallParser(o));
@@ -156,8 +156,8 @@ public sealed class ToolPipelineTests
             new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = s_ttft, TokensPerSecond = 50 });
         var tools = new TestTools(_clock);
         ToolPipeline pipeline = Builder(model)
-            .AddTool(tools.Throwing("explode", TimeSpan.FromMilliseconds(50), new InvalidOperationException("boom")))
-            .AddTool(tools.Delayed("fine", TimeSpan.FromMilliseconds(50), "ok"))
+            .AddTool(tools.Throwing("explode", TimeSpan.FromMilliseconds(50), new InvalidOperationException("boom")), ToolEffects.ReadOnly)
+            .AddTool(tools.Delayed("fine", TimeSpan.FromMilliseconds(50), "ok"), ToolEffects.ReadOnly)
             .Build();
 
         List<ToolPipelineEvent> events = Run(pipeline, Ask("go"));
@@ -195,7 +195,7 @@ public sealed class ToolPipelineTests
             _ => new ScriptedResponse().Call("fast", "{}"),
             new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = s_ttft });
         var tools = new TestTools(_clock);
-        ToolPipeline pipeline = Builder(model).AddTool(tools.Delayed("fast", TimeSpan.FromMilliseconds(10), "again")).WithMaxTurns(3).Build();
+        ToolPipeline pipeline = Builder(model).AddTool(tools.Delayed("fast", TimeSpan.FromMilliseconds(10), "again"), ToolEffects.ReadOnly).WithMaxTurns(3).Build();
 
         List<ToolPipelineEvent> events = Run(pipeline, Ask("loop"));
 
@@ -216,7 +216,7 @@ public sealed class ToolPipelineTests
         var tools = new TestTools(_clock);
         var seenAfterExecute = new List<string>();
         ToolPipeline pipeline = Builder(model)
-            .AddTool(tools.Computing("lookup", TimeSpan.FromMilliseconds(20), a => $"found {a["user"]}"))
+            .AddTool(tools.Computing("lookup", TimeSpan.FromMilliseconds(20), a => $"found {a["user"]}"), ToolEffects.ReadOnly)
             .InsertAfter(ToolPipelineStage.Parse, () => new TransformBlock<ToolPipelineEvent, ToolPipelineEvent>(e =>
                 e is ToolCallClosed closed
                     ? closed with { Call = closed.Call with { Arguments = closed.Call.Arguments!.Where(a => a.Key != "ssn").ToDictionary() } }

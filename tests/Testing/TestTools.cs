@@ -16,6 +16,12 @@ public sealed class TestTools
         _clock = clock;
     }
 
+    /// <summary>Describes tools as read-only, so their calls start the instant they close.</summary>
+    /// <param name="tools">The tools.</param>
+    /// <returns>The descriptors.</returns>
+    public static IEnumerable<ToolFlow.Blocks.ToolDescriptor> ReadOnly(IEnumerable<AIFunction> tools) =>
+        tools.Select(static t => new ToolFlow.Blocks.ToolDescriptor(t, ToolFlow.Blocks.ToolEffects.ReadOnly));
+
     /// <summary>Every invocation: tool name, the clock's timestamp as elapsed time, and the arguments.</summary>
     public IReadOnlyCollection<(string Name, TimeSpan At, IReadOnlyDictionary<string, object?> Arguments)> Invocations => _invocations;
 

@@ -12,6 +12,24 @@ public enum ToolCallFailureKind
     /// <summary>The arguments were not a valid JSON object.</summary>
     InvalidArguments,
 
-    /// <summary>The call was cancelled before it finished.</summary>
+    /// <summary>The call was cancelled before it finished: by the caller, or because a call it depends on was.</summary>
     Cancelled,
+
+    /// <summary>A call whose result this one needs failed.</summary>
+    DependencyFailed,
+
+    /// <summary>An argument refers to a call that does not exist, or the references form a cycle.</summary>
+    UnresolvedReference,
+
+    /// <summary>A side-effecting call was never run because its response ended badly (length, content filter, error).</summary>
+    Discarded,
+
+    /// <summary>The call needed an approval and was denied, or no approver was configured.</summary>
+    Rejected,
+
+    /// <summary>An attempt ran past the tool's timeout (after any retries).</summary>
+    TimedOut,
+
+    /// <summary>The tool's circuit breaker is open after too many failures.</summary>
+    CircuitOpen,
 }

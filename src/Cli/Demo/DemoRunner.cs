@@ -19,7 +19,7 @@ internal static class DemoRunner
     {
         ScriptedChatClient model = DemoScenario.CreateModel(timeProvider, shape);
         ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model)
-            .AddTools(DemoScenario.CreateTools(timeProvider))
+            .AddTools(DemoScenario.CreateTools(timeProvider), ToolEffects.ReadOnly)
             .WithTimeProvider(timeProvider)
             .WithStrategy(strategy);
         if (shape == ScriptedToolCallShape.HermesText)

@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Dataflow;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>
+/// Runs tool calls for any number of conversations under three caps held at once: a global cap, a cap per
+/// conversation and a cap per tool. When a slot frees, the next call comes from the next conversation in turn
+/// (round robin), so one chatty conversation cannot starve the others. Share one executor between pipelines and
+/// runs to hold the global cap across them.
+/// </summary>
+/// <remarks>
+/// A call is dispatched synchronously, in the thread that makes it ready or that frees a slot: there is no polling
+/// and no queue hop between a call becoming ready and its start.
+/// </remarks>
+[DebuggerDisplay("Running = {Running}, Queued = {Queued}")]
+public sealed class ToolExecutor
+{
+    // Lock scheme: _lock guards every counter and queue below, and the per-conversation and per-tool state.
+    // Work is started only outside the lock.
+    private readonly object _lock = new();
+    private readonly LinkedList<ExecutorConversation> _ring = new();
+    private readonly Dictionary<ToolDescriptor, int> _runningPerTool = new(ReferenceEqualityComparer.Instance);
+    private readonly int _maxConcurrency;
+    private readonly ConditionalWeakTable<ToolDescriptor, ResiliencePipeline> _pipelines = [];
+    private readonly ConditionalWeakTable<ToolDescriptor, CircuitObserver> _circuits = [];
+    private int _running;
+    private int _queued;
+
+    /// <summary>The key under which a call's resilience callbacks find where to report.</summary>
+    internal static readonly ResiliencePropertyKey<IResilienceObserver> ObserverKey = new("ToolFlow.Observer");
+
+    /// <summary>Initializes an executor.</summary>
+    /// <param name="options">Caps, clock and scheduler, or <see langword="null"/> for the defaults.</param>
+    public ToolExecutor(ToolExecutorOptions? options = null)
+    {
+        options ??= new ToolExecutorOptions();
+        _maxConcurrency = options.MaxConcurrency == DataflowBlockOptions.Unbounded ? int.MaxValue : options.MaxConcurrency;
+        TimeProvider = options.TimeProvider;
+        TaskScheduler = options.TaskScheduler;
+    }
+
+    /// <summary>The clock the executor reads.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Where tools are started.</summary>
+    public TaskScheduler TaskScheduler { get; }
+
+    /// <summary>The calls running now.</summary>
+    public int Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>The calls ready and waiting for a slot.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queued;
+            }
+        }
+    }
+
+    /// <summary>Opens a conversation: its calls share <paramref name="maxConcurrency"/> slots and take turns with other conversations.</summary>
+    /// <param name="maxConcurrency">The conversation's cap; -1 for none.</param>
+    /// <returns>The conversation's handle.</returns>
+    internal ExecutorConversation OpenConversation(int maxConcurrency) =>
+        new(this, maxConcurrency == DataflowBlockOptions.Unbounded ? int.MaxValue : maxConcurrency);
+
+    /// <summary>Queues a ready call and starts whatever the caps allow.</summary>
+    internal void Enqueue(ExecutorConversation conversation, ExecutorWork work)
+    {
+        List<ExecutorWork>? start;
+        lock (_lock)
+        {
+            conversation.Pending.AddLast(work);
+            _queued++;
+            if (conversation.RingNode is null)
+            {
+                conversation.RingNode = _ring.AddLast(conversation);
+            }
+
+            start = TakeStartable();
+        }
+
+        Start(start);
+    }
+
+    /// <summary>Removes a queued call that was cancelled before it started.</summary>
+    /// <returns>Whether it was still queued.</returns>
+    internal bool TryDequeue(ExecutorConversation conversation, ExecutorWork work)
+    {
+        lock (_lock)
+        {
+            if (!conversation.Pending.Remove(work))
+            {
+                return false;
+            }
+
+            _queued--;
+            if (conversation.Pending.Count == 0 && conversation.RingNode is { } node)
+            {
+                _ring.Remove(node);
+                conversation.RingNode = null;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Frees a finished call's slots and starts what they allow.</summary>
+    internal void Release(ExecutorConversation conversation, ExecutorWork work)
+    {
+        List<ExecutorWork>? start;
+        lock (_lock)
+        {
+            _running--;
+            conversation.Running--;
+            if (--_runningPerTool[work.Tool] == 0)
+            {
+                _runningPerTool.Remove(work.Tool);
+            }
+
+            start = TakeStartable();
+        }
+
+        Start(start);
+    }
+
+    // Called under the lock. Round robin: each conversation in the ring offers its first startable call, then
+    // moves to the back; a pass that starts nothing ends the loop.
+    private List<ExecutorWork>? TakeStartable()
+    {
+        List<ExecutorWork>? start = null;
+        bool progressed = true;
+        while (_running < _maxConcurrency && _ring.Count > 0 && progressed)
+        {
+            progressed = false;
+            int visits = _ring.Count;
+            for (int i = 0; i < visits && _running < _maxConcurrency; i++)
+            {
+                LinkedListNode<ExecutorConversation> node = _ring.First!;
+                ExecutorConversation conversation = node.Value;
+                _ring.RemoveFirst();
+                ExecutorWork? work = conversation.Running < conversation.MaxConcurrency ? FirstStartable(conversation) : null;
+                if (work is not null)
+                {
+                    conversation.Pending.Remove(work);
+                    _queued--;
+                    _running++;
+                    conversation.Running++;
+                    _runningPerTool[work.Tool] = _runningPerTool.GetValueOrDefault(work.Tool) + 1;
+                    (start ??= []).Add(work);
+                    progressed = true;
+                }
+
+                conversation.RingNode = conversation.Pending.Count > 0 ? _ring.AddLast(conversation) : null;
+            }
+        }
+
+        return start;
+    }
+
+    private ExecutorWork? FirstStartable(ExecutorConversation conversation)
+    {
+        for (LinkedListNode<ExecutorWork>? node = conversation.Pending.First; node is not null; node = node.Next)
+        {
+            ToolDescriptor tool = node.Value.Tool;
+            if (tool.MaxConcurrency == DataflowBlockOptions.Unbounded || _runningPerTool.GetValueOrDefault(tool) < tool.MaxConcurrency)
+            {
+                return node.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The tool's retry and circuit breaker as one Polly pipeline, built once per tool and shared by every
+    /// conversation (so the breaker sees all calls); <see langword="null"/> when the tool has none of them.
+    /// </summary>
+    internal ResiliencePipeline? GetResiliencePipeline(ToolDescriptor tool)
+    {
+        bool retries = tool.Retry is not null && tool.IsSafeToRepeat;
+        if (!retries && tool.CircuitBreaker is null)
+        {
+            return null;
+        }
+
+        return _pipelines.GetValue(tool, t => BuildPipeline(t, retries));
+    }
+
+    private ResiliencePipeline BuildPipeline(ToolDescriptor tool, bool retries)
+    {
+        // Outermost first: retry wraps the breaker, which wraps the timeout of one attempt.
+        var builder = new ResiliencePipelineBuilder { TimeProvider = TimeProvider, Name = tool.Name };
+        PredicateBuilder<object> failures = new PredicateBuilder().Handle<Exception>(static e => e is not OperationCanceledException);
+        if (retries)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = tool.Retry!.MaxRetryAttempts,
+                Delay = tool.Retry.BaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = tool.Retry.UseJitter,
+                ShouldHandle = failures,
+                OnRetry = static args =>
+                {
+                    if (args.Context.Properties.TryGetValue(ObserverKey, out IResilienceObserver? observer))
+                    {
+                        observer.OnRetry(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                    }
+
+                    return default;
+                },
+            });
+        }
+
+        if (tool.CircuitBreaker is { } breaker)
+        {
+            // The breaker's own callbacks run later on the thread pool; its state is read after each call instead
+            // (see ObserveCircuit), so a change is reported at the instant it happens.
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
+                ShouldHandle = failures,
+                StateProvider = _circuits.GetValue(tool, static _ => new CircuitObserver()).Provider,
+            });
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>The tool's circuit state if it changed since the last look, else <see langword="null"/>.</summary>
+    internal string? ObserveCircuit(ToolDescriptor tool)
+    {
+        if (tool.CircuitBreaker is null || !_circuits.TryGetValue(tool, out CircuitObserver? observer))
+        {
+            return null;
+        }
+
+        CircuitState state = observer.Provider.CircuitState;
+        lock (observer)
+        {
+            if (state == observer.LastState)
+            {
+                return null;
+            }
+
+            observer.LastState = state;
+        }
+
+        return state switch
+        {
+            CircuitState.Open or CircuitState.Isolated => "open",
+            CircuitState.HalfOpen => "half-open",
+            _ => "closed",
+        };
+    }
+
+    private sealed class CircuitObserver
+    {
+        public CircuitBreakerStateProvider Provider { get; } = new();
+
+        public CircuitState LastState { get; set; } = CircuitState.Closed;
+    }
+
+    private static void Start(List<ExecutorWork>? start)
+    {
+        if (start is null)
+        {
+            return;
+        }
+
+        foreach (ExecutorWork work in start)
+        {
+            work.Start();
+        }
+    }
+}
