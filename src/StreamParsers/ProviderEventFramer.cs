@@ -49,6 +49,9 @@ internal sealed class ProviderEventFramer
 
     private const int MaxEventTypeLength = 128;
 
+    // The fields of server-sent events; id and retry are read and ignored.
+    private static readonly string[] s_fieldNames = ["data", "event", "id", "retry"];
+
     private readonly int _maxEventLength;
 
     private State _state;
@@ -56,8 +59,8 @@ internal sealed class ProviderEventFramer
 
     // While reading a field name: how many characters so far, and which known names it may still be.
     private int _fieldLength;
-    private bool _mayBeData;
-    private bool _mayBeEvent;
+    private int _fieldCandidates;
+    private bool _isUnknownLine;
 
     private bool _skipLineFeed;
     private bool _hasData;
@@ -97,11 +100,14 @@ internal sealed class ProviderEventFramer
         Ignored,
     }
 
+    // In the order of s_fieldNames.
     private enum FieldKind : byte
     {
-        Other,
         Data,
         Event,
+        Id,
+        Retry,
+        Unknown,
     }
 
     /// <summary>The data of the complete event (SSE data lines joined, or the JSON payload).</summary>
@@ -209,14 +215,20 @@ internal sealed class ProviderEventFramer
                     {
                         _state = State.Field;
                         _fieldLength = 0;
-                        _mayBeData = true;
-                        _mayBeEvent = true;
+                        _fieldCandidates = (1 << s_fieldNames.Length) - 1;
                     }
 
                     break;
 
                 case State.Field:
                     i = ReadField(chunk, i);
+                    if (_isUnknownLine)
+                    {
+                        _isUnknownLine = false;
+                        signal = ProviderFrameSignal.UnexpectedText;
+                        return i;
+                    }
+
                     break;
 
                 case State.ValueStart:
@@ -331,19 +343,13 @@ internal sealed class ProviderEventFramer
     /// <returns>Whether an event is left to report (data lines without their blank line, or an unclosed payload).</returns>
     public bool Flush()
     {
-        switch (_state)
+        if (_state == State.Field)
         {
-            case State.Field:
-                EndField();
-                break;
-            case State.Json:
-            case State.ArrayElement:
-                // The payload never closed: report it as it is, so that the parse error says what was there.
-                break;
-            default:
-                break;
+            EndField();
+            _isUnknownLine = false;
         }
 
+        // An unclosed payload is reported as it is, so that the parse error says what was there.
         _state = _state is State.ArrayBetween or State.ArrayElement or State.ArrayJunk or State.ArrayDone or State.Ignored
             ? State.Ignored
             : State.LineStart;
@@ -390,7 +396,7 @@ internal sealed class ProviderEventFramer
             if (c == ':')
             {
                 EndField();
-                _state = _fieldKind == FieldKind.Other ? State.Ignore : State.ValueStart;
+                _state = _fieldKind is FieldKind.Data or FieldKind.Event ? State.ValueStart : State.Ignore;
                 return i + 1;
             }
 
@@ -401,13 +407,22 @@ internal sealed class ProviderEventFramer
                 return EndLine(i, c);
             }
 
-            _mayBeData &= _fieldLength < 4 && "data"[_fieldLength] == c;
-            _mayBeEvent &= _fieldLength < 5 && "event"[_fieldLength] == c;
+            for (int k = 0; k < s_fieldNames.Length; k++)
+            {
+                string name = s_fieldNames[k];
+                if (_fieldLength >= name.Length || name[_fieldLength] != c)
+                {
+                    _fieldCandidates &= ~(1 << k);
+                }
+            }
+
             _fieldLength++;
             i++;
-            if (!_mayBeData && !_mayBeEvent)
+            if (_fieldCandidates == 0)
             {
-                _fieldKind = FieldKind.Other;
+                // Not a field of server-sent events: the line is skipped, and said to be.
+                _fieldKind = FieldKind.Unknown;
+                _isUnknownLine = true;
                 _state = State.Ignore;
                 return i;
             }
@@ -418,9 +433,15 @@ internal sealed class ProviderEventFramer
 
     private void EndField()
     {
-        _fieldKind = _mayBeData && _fieldLength == 4 ? FieldKind.Data
-            : _mayBeEvent && _fieldLength == 5 ? FieldKind.Event
-            : FieldKind.Other;
+        _fieldKind = FieldKind.Unknown;
+        for (int k = 0; k < s_fieldNames.Length; k++)
+        {
+            if ((_fieldCandidates & (1 << k)) != 0 && s_fieldNames[k].Length == _fieldLength)
+            {
+                _fieldKind = (FieldKind)k;
+            }
+        }
+
         if (_fieldKind == FieldKind.Data)
         {
             // Data lines of one event are joined with a line feed.
@@ -434,6 +455,10 @@ internal sealed class ProviderEventFramer
         else if (_fieldKind == FieldKind.Event)
         {
             _eventType.Clear();
+        }
+        else if (_fieldKind == FieldKind.Unknown)
+        {
+            _isUnknownLine = true;
         }
     }
 

@@ -12,7 +12,10 @@ public static class ProviderStreamDiagnosticCodes
     /// <summary>An event's data is longer than the parser keeps (four times <see cref="ToolCallParserOptions.MaxArgumentsLength"/> plus 1 MiB); the event is ignored.</summary>
     public const string EventTooLong = "event-too-long";
 
-    /// <summary>The body holds text that belongs to no event (for example after a JSON payload on its line); it is ignored.</summary>
+    /// <summary>
+    /// The body holds text that belongs to no event (a line that is neither an SSE field nor JSON, text after a JSON
+    /// payload on its line); it is ignored, and only its first occurrence is reported.
+    /// </summary>
     public const string UnexpectedText = "unexpected-text";
 
     /// <summary>The provider reported an error inside the stream.</summary>

@@ -31,8 +31,9 @@ namespace ToolFlow.StreamParsers;
 /// </para>
 /// <para>
 /// Events that are not valid JSON, events longer than four times <see cref="ToolCallParserOptions.MaxArgumentsLength"/>
-/// plus 1 MiB, and text outside any event are reported as diagnostics (<see cref="ProviderStreamDiagnosticCodes"/>)
-/// and skipped. A parser is not thread-safe; use one per response.
+/// plus 1 MiB, and text outside any event (lines that are neither SSE fields nor JSON, text after a JSON payload on
+/// its line; reported once) are reported as diagnostics (<see cref="ProviderStreamDiagnosticCodes"/>) and skipped. A
+/// parser is not thread-safe; use one per response.
 /// </para>
 /// </remarks>
 public abstract class ProviderStreamParser : ToolCallTextParser
@@ -44,6 +45,7 @@ public abstract class ProviderStreamParser : ToolCallTextParser
     private readonly int _maxEventLength;
     private byte[]? _utf8;
     private bool _isCompleted;
+    private bool _isUnexpectedTextReported;
 
     /// <summary>Initializes the parser.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
@@ -79,11 +81,13 @@ public abstract class ProviderStreamParser : ToolCallTextParser
                 EventOffset = Position;
                 DispatchFramed(observer);
             }
-            else if (signal == ProviderFrameSignal.UnexpectedText)
+            else if (signal == ProviderFrameSignal.UnexpectedText && !_isUnexpectedTextReported)
             {
+                // Reported once: a body in the wrong format would otherwise report every line.
+                _isUnexpectedTextReported = true;
                 observer.OnDiagnostic(new ParserDiagnostic(
                     ProviderStreamDiagnosticCodes.UnexpectedText,
-                    "Text outside any event is ignored.",
+                    "Text outside any event is ignored (only its first occurrence is reported).",
                     Position - 1));
             }
         }

@@ -90,7 +90,19 @@ public sealed class ProviderStreamParserTests
         RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
 
         Assert.Equal(["- {\"a\":1} @7", "- {\"b\":2} @29"], Lines(observer));
-        Assert.Equal([new ParserDiagnostic(ProviderStreamDiagnosticCodes.UnexpectedText, "Text outside any event is ignored.", 8)], observer.Diagnostics);
+        Assert.Equal(ProviderStreamDiagnosticCodes.UnexpectedText, Assert.Single(observer.Diagnostics).Code);
+        Assert.Equal(8, observer.Diagnostics[0].Offset);
+    }
+
+    [Fact]
+    public void Append_LinesThatAreNotSseOrJson_AreReportedOnceAndSkipped()
+    {
+        string body = "hello world\nda\nid: 3\nretry: 9\ndata: {\"a\":1}\n\nmore text\n";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(["- {\"a\":1} @45"], Lines(observer));
+        Assert.Equal([new ParserDiagnostic(ProviderStreamDiagnosticCodes.UnexpectedText, "Text outside any event is ignored (only its first occurrence is reported).", 0)], observer.Diagnostics);
     }
 
     [Fact]
