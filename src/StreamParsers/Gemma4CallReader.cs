@@ -28,6 +28,7 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
     private int _depth;
     private bool _pendingComma;
     private bool _stringIsKey;
+    private long _tagStart;
     private string? _key;
     private JsonElement? _toolSchema;
 
@@ -64,6 +65,7 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
     /// <inheritdoc/>
     protected override void OnEnter(int entry, long end)
     {
+        _tagStart = end;
         _state = State.Prefix;
         _tag.Clear();
         _depth = 0;
@@ -77,16 +79,21 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
         {
             case State.Prefix:
                 return ReadPrefix(content, offset);
-            case State.String:
-                Keep(content);
-                if (_stringIsKey)
+            case State.String when _stringIsKey:
+                int room = Math.Max(0, WrapperBudget - _tag.Length);
+                if (content.Length > room)
                 {
-                    _tag.Append(content);
-                    CheckKeyLength(offset + content.Length);
-                    return content.Length;
+                    Keep(content[..room]);
+                    FallBack(CallMalformed, $"A key in the call to '{CallName}' is too long; the text is kept as text.", offset + room);
+                    return room;
                 }
 
-                if (!WriteEscaped(content, offset + content.Length))
+                Keep(content);
+                _tag.Append(content);
+                return content.Length;
+            case State.String:
+                Keep(content);
+                if (!WriteEscaped(content, offset))
                 {
                     _state = State.Skip;
                 }
@@ -171,13 +178,23 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
     {
         int brace = content.IndexOfAny('{', '<', '\n');
         ReadOnlySpan<char> piece = brace < 0 ? content : content[..brace];
+        int room = Math.Max(0, WrapperBudget - _tag.Length);
+        if (piece.Length > room)
+        {
+            Keep(piece[..room]);
+            FallBack(ParserDiagnosticCodes.CallMissingName, "A tool call's name is too long; the text is kept as text.", offset + room);
+            return room;
+        }
+
         Keep(piece);
         _tag.Append(piece);
         ReadOnlySpan<char> prefix = _tag.Span.TrimStart();
         int common = prefix.CommonPrefixLength(CallPrefix);
-        if ((common < CallPrefix.Length && common < prefix.Length) || _tag.Length > WrapperBudget)
+        if (common < CallPrefix.Length && common < prefix.Length)
         {
-            FallBack(ParserDiagnosticCodes.CallMissingName, "<|tool_call> is not followed by call:NAME{; the text is kept as text.", offset + piece.Length);
+            // Where the text stops being "call:", wherever the input was split.
+            long mismatch = _tagStart + (_tag.Length - prefix.Length) + common;
+            FallBack(ParserDiagnosticCodes.CallMissingName, "<|tool_call> is not followed by call:NAME{; the text is kept as text.", mismatch);
             return piece.Length;
         }
 
@@ -224,13 +241,16 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
                 // A bare key runs to its colon; a bare value to a delimiter, which is read next.
                 int stop = _state == State.BareKey ? content[i..].IndexOf(':') : content[i..].IndexOfAny(",}] \t\r\n");
                 int end = stop < 0 ? content.Length : i + stop;
+                int room = Math.Max(0, (_state == State.BareKey ? WrapperBudget : Options.MaxArgumentsLength) - _tag.Length);
+                if (end - i > room)
+                {
+                    Keep(content.Slice(i, room));
+                    return TooLong(offset + i + room) ? i + room : content.Length;
+                }
+
                 Keep(content[i..end]);
                 _tag.Append(content[i..end]);
                 i = end;
-                if (!CheckKeyLength(offset + i))
-                {
-                    return _state == State.Skip ? content.Length : i;
-                }
 
                 if (stop < 0)
                 {
@@ -410,24 +430,17 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
         return WriteSeparator(end) && WriteJson("\"", end) && WriteEscaped(name, end) && WriteJson("\"", end);
     }
 
-    private bool CheckKeyLength(long offset)
+    // A bare key or value passed its limit: a key falls back to text (true: lex the rest), a value aborts the call.
+    private bool TooLong(long at)
     {
-        int limit = _state == State.BareValue ? Options.MaxArgumentsLength : WrapperBudget;
-        if (_tag.Length <= limit)
+        if (_state == State.BareKey)
         {
+            FallBack(CallMalformed, $"A key in the call to '{CallName}' is too long; the text is kept as text.", at);
             return true;
         }
 
-        if (_state == State.BareValue)
-        {
-            AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{CallName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", offset);
-            _state = State.Skip;
-        }
-        else
-        {
-            FallBack(CallMalformed, $"A key in the call to '{CallName}' is too long; the text is kept as text.", offset);
-        }
-
+        AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{CallName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", at);
+        _state = State.Skip;
         return false;
     }
 

@@ -72,13 +72,16 @@ internal sealed class GlmCallReader : XmlParameterCallReader
             case State.BeforeValue:
                 return ReadLayout(content, offset);
             case State.Key:
-                Keep(content);
-                _tag.Append(content);
-                if (_tag.Length > WrapperBudget)
+                int room = Math.Max(0, WrapperBudget - _tag.Length);
+                if (content.Length > room)
                 {
-                    FallBack(CallMalformed, $"A parameter name of the call to '{CallName}' is too long; the text is kept as text.", offset + content.Length);
+                    Keep(content[..room]);
+                    FallBack(CallMalformed, $"A parameter name of the call to '{CallName}' is too long; the text is kept as text.", offset + room);
+                    return room;
                 }
 
+                Keep(content);
+                _tag.Append(content);
                 return content.Length;
             case State.Value:
                 Keep(content);
@@ -179,15 +182,18 @@ internal sealed class GlmCallReader : XmlParameterCallReader
         {
             ReadOnlySpan<char> rest = content[i..];
             int stop = rest.IndexOfAny('\n', '<');
+            int room = Math.Max(0, WrapperBudget - _tag.Length);
+            if ((stop < 0 ? rest.Length : stop) > room)
+            {
+                Keep(rest[..room]);
+                FallBack(ParserDiagnosticCodes.CallMissingName, "A tool call's name is too long; the text is kept as text.", offset + i + room);
+                return i + room;
+            }
+
             if (stop < 0)
             {
                 Keep(rest);
                 _tag.Append(rest);
-                if (_tag.Length > WrapperBudget)
-                {
-                    FallBack(ParserDiagnosticCodes.CallMissingName, "A tool call's name is too long; the text is kept as text.", offset + content.Length);
-                }
-
                 return content.Length;
             }
 

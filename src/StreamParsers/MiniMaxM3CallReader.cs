@@ -342,9 +342,10 @@ internal sealed class MiniMaxM3CallReader : XmlParameterCallReader
     private int ReadTag(ReadOnlySpan<char> content, long offset)
     {
         int bad = content.IndexOfAny('<', '\n');
-        if (bad >= 0 || _tag.Length + content.Length > WrapperBudget)
+        int room = Math.Max(0, WrapperBudget - _tag.Length);
+        if (bad >= 0 || content.Length > room)
         {
-            int kept = bad >= 0 ? bad : content.Length;
+            int kept = bad >= 0 ? Math.Min(bad, room) : room;
             Keep(content[..kept]);
             FallBack(_state == State.InvokeTag ? ParserDiagnosticCodes.CallMissingName : CallMalformed, "A tag of a tool call is malformed; the text is kept as text.", offset + kept);
             return kept;

@@ -282,9 +282,10 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
     {
         // A name never holds a tag, nor (written alone) a line break: the markup is not this format.
         int bad = _dialect.NamedAttributes ? content.IndexOf('<') : content.IndexOfAny('<', '\n');
-        if (bad >= 0 || _tag.Length + content.Length > WrapperBudget)
+        int room = Math.Max(0, WrapperBudget - _tag.Length);
+        if (bad >= 0 || content.Length > room)
         {
-            int kept = bad >= 0 ? bad : content.Length;
+            int kept = bad >= 0 ? Math.Min(bad, room) : room;
             Keep(content[..kept]);
             string what = _state == State.InvokeTag ? "a tool call's name" : $"a parameter name of the call to '{CallName}'";
             FallBack(_state == State.InvokeTag ? ParserDiagnosticCodes.CallMissingName : CallMalformed, $"The tag of {what} is malformed; the text is kept as text.", offset + kept);
@@ -374,7 +375,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
         ReadOnlySpan<char> json = content[..consumed];
         Keep(json);
         long end = offset + consumed;
-        if (!WriteJson(json, end))
+        if (!WriteJson(json, offset))
         {
             _state = State.Skip;
             return content.Length;

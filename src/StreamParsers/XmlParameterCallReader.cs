@@ -170,7 +170,13 @@ internal abstract class XmlParameterCallReader
 
         _observer = observer;
         _isFinal = true;
-        if (_held.Length > 0)
+        if (_held.Length > 0 && _region == Region.Call)
+        {
+            // A marker cut off by the end: the call is unfinished, whatever the marker was.
+            _raw.Append(_held.Span);
+            _held.Clear();
+        }
+        else if (_held.Length > 0)
         {
             // No marker can match any more: the held characters are content.
             _window.Clear();
@@ -307,27 +313,29 @@ internal abstract class XmlParameterCallReader
         _json.Append(_members++ == 0 ? "{" : ",");
         SchemaValueConverter.AppendString(ref _json, key);
         _json.Append(":");
-        return Report(offset);
+        return Report(offset, default, escaped: false, _json.Length);
     }
 
     /// <summary>Writes JSON text as it is.</summary>
     /// <param name="json">The JSON text.</param>
-    /// <param name="offset">Where, for a limit diagnostic.</param>
+    /// <param name="offset">The input position of its first character (for a limit diagnostic, the position of the character that passes the limit).</param>
     /// <returns>Whether the call is still active.</returns>
     protected bool WriteJson(ReadOnlySpan<char> json, long offset)
     {
+        int before = _json.Length;
         _json.Append(json);
-        return Report(offset);
+        return Report(offset, json, escaped: false, before);
     }
 
     /// <summary>Writes text escaped for the inside of a JSON string.</summary>
     /// <param name="text">The text.</param>
-    /// <param name="offset">Where, for a limit diagnostic.</param>
+    /// <param name="offset">The input position of its first character (for a limit diagnostic, the position of the character that passes the limit).</param>
     /// <returns>Whether the call is still active.</returns>
     protected bool WriteEscaped(ReadOnlySpan<char> text, long offset)
     {
+        int before = _json.Length;
         SchemaValueConverter.AppendEscaped(ref _json, text);
-        return Report(offset);
+        return Report(offset, text, escaped: true, before);
     }
 
     /// <summary>Writes a parameter value typed by its schema.</summary>
@@ -344,7 +352,7 @@ internal abstract class XmlParameterCallReader
             return false;
         }
 
-        return Report(offset);
+        return Report(offset, default, escaped: false, _json.Length);
     }
 
     /// <summary>
@@ -386,8 +394,9 @@ internal abstract class XmlParameterCallReader
 
         if (!_streaming)
         {
+            int before = _parameterValue.Length;
             _parameterValue.Append(content);
-            return CheckValueLength(_parameterValue.Length, offset + content.Length);
+            return CheckValueLength(before, content.Length, offset);
         }
 
         if (content.IsEmpty)
@@ -398,7 +407,8 @@ internal abstract class XmlParameterCallReader
         if (_heldNewline)
         {
             _heldNewline = false;
-            if (!WriteEscaped("\n", offset))
+            // The held newline is the character just before this content.
+            if (!WriteEscaped("\n", offset - 1))
             {
                 return false;
             }
@@ -411,7 +421,7 @@ internal abstract class XmlParameterCallReader
             _heldNewline = true;
         }
 
-        return WriteEscaped(content, offset + content.Length);
+        return WriteEscaped(content, offset);
     }
 
     /// <summary>Ends the parameter value: closes the streamed string, or writes the buffered value typed.</summary>
@@ -442,16 +452,20 @@ internal abstract class XmlParameterCallReader
         WriteValue(value, types, end);
 
     /// <summary>Checks that a value being buffered is not longer than the arguments may be; aborts the call if it is.</summary>
-    /// <param name="length">The value's length so far.</param>
-    /// <param name="offset">Where.</param>
+    /// <param name="before">The value's length before the content just read.</param>
+    /// <param name="length">The length of the content just read.</param>
+    /// <param name="offset">The input position of that content.</param>
     /// <returns>Whether the call is still active.</returns>
-    protected bool CheckValueLength(int length, long offset)
+    protected bool CheckValueLength(int before, int length, long offset)
     {
-        if (_json.Length + length <= Options.MaxArgumentsLength)
+        int room = Options.MaxArgumentsLength - _json.Length - before;
+        if (length <= room)
         {
             return true;
         }
 
+        // The character that passes the limit, wherever the input was split.
+        offset += Math.Max(0, room);
         AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{_callName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", offset);
         return false;
     }
@@ -649,13 +663,33 @@ internal abstract class XmlParameterCallReader
         _region = Region.Text;
     }
 
-    private bool Report(long offset)
+    // Reports what was written, or aborts the call when it passes the length limit. The diagnostic names the input
+    // character that passed it: the same wherever the input was split.
+    private bool Report(long offset, ReadOnlySpan<char> written, bool escaped, int before)
     {
-        if (_json.Length > Options.MaxArgumentsLength)
+        int max = Options.MaxArgumentsLength;
+        if (_json.Length > max)
         {
-            if (Options.MaxArgumentsLength > _jsonReported)
+            int length = before;
+            for (int i = 0; i < written.Length; i++)
             {
-                Observer.OnArgumentsDelta(_callIndex, _json.Span[_jsonReported..Options.MaxArgumentsLength]);
+                length += !escaped ? 1 : written[i] switch
+                {
+                    '"' or '\\' or '\n' or '\r' or '\t' or '\b' or '\f' => 2,
+                    < ' ' => 6,
+                    _ => 1,
+                };
+
+                if (length > max)
+                {
+                    offset += i;
+                    break;
+                }
+            }
+
+            if (max > _jsonReported)
+            {
+                Observer.OnArgumentsDelta(_callIndex, _json.Span[_jsonReported..max]);
             }
 
             AbortCall(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of the call to '{_callName}' are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", offset);
