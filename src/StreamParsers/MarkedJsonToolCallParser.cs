@@ -1,0 +1,971 @@
+using System.Buffers;
+using System.Diagnostics;
+
+namespace ToolFlow.StreamParsers;
+
+/// <summary>
+/// An incremental parser for the open-model tool-call formats that write JSON between markers: Hermes and its
+/// variants, Llama 3 JSON, Mistral, Kimi K2, DeepSeek V3/V3.1/R1, gpt-oss Harmony, Granite, Hunyuan, xLAM,
+/// GigaChat 3, Command R7B, LongCat, Phi-4-mini, InternLM, MiniMax, Nemotron, Apertus and more (see
+/// <see cref="Formats"/>), plus StepFun Step-3 and MiniCPM 5, which write XML-like parameters.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each format is a small grammar: the markers that start a call in text, what follows them (a tool name, an id,
+/// one JSON object, an array of calls, end markers), and how the format marks reasoning. The parser reads every
+/// character once. Text outside calls is reported as soon as it arrives, except a trailing piece that may be the
+/// start of a marker, which is held until the next character decides. A call starts when its name is known and its
+/// arguments begin; its arguments stream as raw JSON text; it completes
+/// (<see cref="ToolCallCompletionReason.JsonClosed"/>) in the <see cref="Append"/> whose chunk holds the character
+/// that closes the arguments object, and <see cref="ParsedToolCall.Offset"/> is the position just past that
+/// character. XML-parameter calls complete at their closing tag (<see cref="ToolCallCompletionReason.EndMarker"/>),
+/// with values typed from <see cref="ToolCallParserOptions.ToolSchemas"/>.
+/// </para>
+/// <para>
+/// Reasoning (<c>&lt;think&gt;…&lt;/think&gt;</c>, <c>[THINK]…[/THINK]</c>, … at the start of the response) is
+/// reported through <see cref="IToolCallParserObserver.OnReasoning"/>; markers inside reasoning are not calls. When
+/// the prompt itself opened the reasoning (a chat template that ends with <c>&lt;think&gt;</c>), pass
+/// <c>reasoningStartsOpen</c>: the text up to the reasoning end marker is then reasoning.
+/// </para>
+/// <para>
+/// Malformed input never throws and never stalls. Before a call starts, a block that does not follow the format is
+/// reported as a diagnostic and surfaced as text exactly as written (bare JSON in text that is not a call is
+/// surfaced without a diagnostic). A started call that goes wrong is aborted, then surfaced likewise. After a call
+/// completes, a missing end marker only adds a diagnostic. Limits (<see cref="ToolCallParserOptions"/>) abort the
+/// call with a diagnostic; nothing the parser holds grows without bound.
+/// </para>
+/// </remarks>
+public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
+{
+    // The most characters a block may hold besides a call's arguments (markers, names, whitespace, other members).
+    private const int WrapperBudget = 1024;
+
+    private static readonly SearchValues<char> s_identifierChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.:/");
+
+    private readonly MarkedJsonGrammar _grammar;
+    private readonly string _format;
+    private readonly bool _reasoningStartsOpen;
+
+    private IToolCallParserObserver? _observer;
+    private Mode _mode;
+    private MarkedLiteralMatcher _matcher;
+
+    // The absolute position of the first character the matcher consumed while scanning free text.
+    private long _matchStart;
+
+    // The block: what was read since the last commit, while it may still be surfaced as text.
+    private PooledCharBuffer _block;
+    private long _blockStart;
+    private bool _blockStartsWithLookahead;
+    private bool _speculative;
+    private bool _blockHadCall;
+    private bool _discardDiagnosed;
+
+    private int _pc;
+    private int _stepStart;
+    private int _capturePhase;
+    private bool _isCompleted;
+
+    /// <summary>Initializes a parser for one response.</summary>
+    /// <param name="format">The format: one of <see cref="Formats"/>.</param>
+    /// <param name="options">Limits and tool schemas, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
+    /// <param name="reasoningStartsOpen">
+    /// Whether the prompt ended inside the model's reasoning (the chat template wrote the reasoning start marker), so
+    /// that the response is reasoning up to the format's reasoning end marker. Ignored by formats without reasoning markers.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is not one of <see cref="Formats"/>.</exception>
+    public MarkedJsonToolCallParser(string format, ToolCallParserOptions? options = null, bool reasoningStartsOpen = false)
+        : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        _grammar = MarkedJsonGrammars.Find(format)
+            ?? throw new ArgumentException($"There is no marked-JSON format named '{format}'. The formats are: {string.Join(", ", Formats)}.", nameof(format));
+        _format = format;
+        _reasoningStartsOpen = reasoningStartsOpen && _grammar.ReasoningEnd is not null;
+        ResetCall();
+        if (_grammar.ReasoningStart is not null)
+        {
+            _mode = Mode.Start;
+            _matcher.Reset(_grammar.ReasoningStartSet!);
+        }
+        else if (_reasoningStartsOpen)
+        {
+            EnterReasoning();
+        }
+        else if (_grammar.InitialEntry >= 0)
+        {
+            _speculative = true;
+            _pc = _grammar.InitialEntry;
+            _mode = Mode.Program;
+            InitStep();
+        }
+        else
+        {
+            EnterText();
+        }
+    }
+
+    private enum Mode : byte
+    {
+        Start,
+        Text,
+        Reasoning,
+        Program,
+        Discard,
+    }
+
+    private enum FreeChannel : byte
+    {
+        Text,
+        Reasoning,
+        Capture,
+        XmlValue,
+    }
+
+    /// <summary>The format names this parser reads.</summary>
+    public static IReadOnlyList<string> Formats => MarkedJsonGrammars.Names;
+
+    /// <summary>The format's registry name, as given to the constructor.</summary>
+    public override string Format => _format;
+
+    private MarkedJsonStep Step => _grammar.Steps[_pc];
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    public override void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            throw new InvalidOperationException("The parser has already completed.");
+        }
+
+        _observer = observer;
+        try
+        {
+            Process(chunk, Position);
+            ReportArguments();
+        }
+        finally
+        {
+            _observer = null;
+        }
+
+        Position += chunk.Length;
+    }
+
+    /// <inheritdoc/>
+    public override void Complete(IToolCallParserObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_isCompleted)
+        {
+            return;
+        }
+
+        _isCompleted = true;
+        _observer = observer;
+        try
+        {
+            switch (_mode)
+            {
+                case Mode.Start:
+                    Emit(_matcher.Consumed, _reasoningStartsOpen ? FreeChannel.Reasoning : FreeChannel.Text);
+                    break;
+                case Mode.Text:
+                    Emit(_matcher.Consumed, FreeChannel.Text);
+                    break;
+                case Mode.Reasoning:
+                    Emit(_matcher.Consumed, FreeChannel.Reasoning);
+                    break;
+                case Mode.Program:
+                    EndInProgram();
+                    break;
+                default:
+                    break;
+            }
+        }
+        finally
+        {
+            _observer = null;
+            _matcher.Reset();
+            _block.Release();
+            ReleaseBodyBuffers();
+        }
+    }
+
+    // Reads input whose first character is at absolute position origin; re-entered for characters read again.
+    private void Process(ReadOnlySpan<char> input, long origin)
+    {
+        int i = 0;
+        while (i < input.Length)
+        {
+            i = _mode switch
+            {
+                Mode.Start => ReadStart(input, i, origin),
+                Mode.Text => ReadText(input, i, origin),
+                Mode.Reasoning => ReadReasoning(input, i, origin),
+                Mode.Program => RunStep(input, i, origin),
+                _ => ReadDiscarded(input, i, origin),
+            };
+        }
+    }
+
+    private void EnterText()
+    {
+        _mode = Mode.Text;
+        _matcher.Reset(_grammar.Triggers);
+    }
+
+    private void EnterReasoning()
+    {
+        _mode = Mode.Reasoning;
+        _matcher.Reset(_grammar.ReasoningEndSet!);
+    }
+
+    // At the start of the response: leading whitespace, then perhaps the reasoning start marker.
+    private int ReadStart(ReadOnlySpan<char> input, int i, long origin)
+    {
+        FreeChannel channel = _reasoningStartsOpen ? FreeChannel.Reasoning : FreeChannel.Text;
+        if (_matcher.Length == 0)
+        {
+            int skip = input[i..].IndexOfAnyExcept(" \t\r\n");
+            if (skip < 0)
+            {
+                Emit(input[i..], channel);
+                return input.Length;
+            }
+
+            Emit(input.Slice(i, skip), channel);
+            i += skip;
+            _matchStart = origin + i;
+        }
+
+        while (i < input.Length)
+        {
+            MarkedLiteralMatch match = _matcher.Feed(input[i]);
+            if (match == MarkedLiteralMatch.Pending)
+            {
+                i++;
+                continue;
+            }
+
+            if (match == MarkedLiteralMatch.Matched)
+            {
+                EnterReasoning();
+                return i + 1;
+            }
+
+            ReadOnlySpan<char> consumed = _matcher.Consumed;
+            long at = _matchStart;
+            if (_reasoningStartsOpen)
+            {
+                EnterReasoning();
+            }
+            else
+            {
+                EnterText();
+            }
+
+            Process(consumed, at);
+            return i;
+        }
+
+        return i;
+    }
+
+    private int ReadText(ReadOnlySpan<char> input, int i, long origin)
+    {
+        int next = ScanFree(input, i, origin, FreeChannel.Text, out int found, out long start, out ReadOnlySpan<char> again, out long againAt);
+        if (found >= 0)
+        {
+            OnTrigger(found, start);
+        }
+
+        if (!again.IsEmpty)
+        {
+            Process(again, againAt);
+        }
+
+        return next;
+    }
+
+    private int ReadReasoning(ReadOnlySpan<char> input, int i, long origin)
+    {
+        int next = ScanFree(input, i, origin, FreeChannel.Reasoning, out int found, out long start, out ReadOnlySpan<char> again, out long againAt);
+        if (found >= 0)
+        {
+            EnterText();
+            if (found > 0)
+            {
+                // A call's start marker ends the reasoning (the set lists the triggers after the end marker).
+                OnTrigger(found - 1, start);
+            }
+        }
+
+        if (!again.IsEmpty)
+        {
+            Process(again, againAt);
+        }
+
+        return next;
+    }
+
+    private int ReadDiscarded(ReadOnlySpan<char> input, int i, long origin)
+    {
+        int text = input[i..].IndexOfAnyExcept(" \t\r\n");
+        if (text >= 0 && !_discardDiagnosed)
+        {
+            _discardDiagnosed = true;
+            Diagnose(ParserDiagnosticCodes.CallEndMarkerMissing, $"Text after the {_format} tool calls is ignored: the calls end the response.", origin + i + text);
+        }
+
+        return input.Length;
+    }
+
+    // Scans free text, reasoning or a capture for the literals of the matcher's set. Characters before a literal go
+    // to the channel; a trailing piece that may begin a literal is held in the matcher. Returns the next index; found
+    // is the literal that matched (then the caller acts on it), and again is held text to read again afterwards.
+    private int ScanFree(ReadOnlySpan<char> input, int i, long origin, FreeChannel channel, out int found, out long foundStart, out ReadOnlySpan<char> again, out long againAt)
+    {
+        found = -1;
+        foundStart = 0;
+        again = default;
+        againAt = 0;
+        MarkedLiteralSet set = _matcher.Set;
+        if (_matcher.Length > 0)
+        {
+            // Continue a literal held from earlier input.
+            int chunkStart = i;
+            int held = _matcher.Length;
+            while (i < input.Length)
+            {
+                MarkedLiteralMatch match = _matcher.Feed(input[i]);
+                if (match == MarkedLiteralMatch.Pending)
+                {
+                    i++;
+                    continue;
+                }
+
+                if (match == MarkedLiteralMatch.Matched)
+                {
+                    found = _matcher.Alternative;
+                    foundStart = _matchStart;
+                    _matcher.Reset();
+                    return i + 1;
+                }
+
+                ReadOnlySpan<char> consumed = _matcher.Consumed;
+                if (match == MarkedLiteralMatch.Fallback)
+                {
+                    found = _matcher.Alternative;
+                    foundStart = _matchStart;
+                    int owned = set.ConsumedLength(found);
+                    _matcher.Reset();
+                    if (owned < held)
+                    {
+                        again = consumed[owned..held];
+                        againAt = foundStart + owned;
+                        return chunkStart;
+                    }
+
+                    return chunkStart + (owned - held);
+                }
+
+                // Not a literal after all: its first character is plain, the rest is read again.
+                _matcher.Reset();
+                Emit(consumed[..1], channel);
+                again = consumed[1..held];
+                againAt = _matchStart + 1;
+                return chunkStart;
+            }
+
+            return i;
+        }
+
+        int textStart = i;
+        while (true)
+        {
+            int candidate = input[i..].IndexOfAny(set.FirstChars);
+            if (candidate < 0)
+            {
+                Emit(input[textStart..], channel);
+                return input.Length;
+            }
+
+            int p = i + candidate;
+            int q = p;
+            MarkedLiteralMatch match;
+            do
+            {
+                match = _matcher.Feed(input[q]);
+                if (match is MarkedLiteralMatch.Pending or MarkedLiteralMatch.Matched)
+                {
+                    q++;
+                }
+            }
+            while (match == MarkedLiteralMatch.Pending && q < input.Length);
+
+            switch (match)
+            {
+                case MarkedLiteralMatch.Pending:
+                    Emit(input[textStart..p], channel);
+                    _matchStart = origin + p;
+                    return input.Length;
+                case MarkedLiteralMatch.Matched:
+                    Emit(input[textStart..p], channel);
+                    found = _matcher.Alternative;
+                    foundStart = origin + p;
+                    _matcher.Reset();
+                    return q;
+                case MarkedLiteralMatch.Fallback:
+                    Emit(input[textStart..p], channel);
+                    found = _matcher.Alternative;
+                    foundStart = origin + p;
+                    _matcher.Reset();
+                    return p + set.ConsumedLength(found);
+                default:
+                    _matcher.Reset();
+                    i = p + 1;
+                    break;
+            }
+        }
+    }
+
+    private void Emit(ReadOnlySpan<char> text, FreeChannel channel)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        switch (channel)
+        {
+            case FreeChannel.Text:
+                _observer!.OnText(text);
+                break;
+            case FreeChannel.Reasoning:
+                _observer!.OnReasoning(text);
+                break;
+            case FreeChannel.Capture:
+                _block.Append(text);
+                break;
+            default:
+                AppendXmlValue(text);
+                break;
+        }
+    }
+
+    private void OnTrigger(int trigger, long start)
+    {
+        int entry = _grammar.TriggerEntries[trigger];
+        if (entry == MarkedJsonGrammar.StrayReasoningEnd)
+        {
+            // A reasoning end marker outside reasoning (the template opened it, or the model repeats it): dropped.
+            return;
+        }
+
+        _block.Clear();
+        _blockStart = start;
+        _blockStartsWithLookahead = _grammar.Triggers.IsLookahead(trigger);
+        if (!_blockStartsWithLookahead)
+        {
+            _block.Append(_grammar.Triggers[trigger]);
+        }
+
+        _speculative = _grammar.TriggerSpeculative[trigger];
+        _blockHadCall = false;
+        ResetCall();
+        Goto(entry);
+    }
+
+    private void Goto(int target)
+    {
+        switch (target)
+        {
+            case MarkedJsonGrammar.End:
+                _block.Clear();
+                ResetCall();
+                EnterText();
+                break;
+            case MarkedJsonGrammar.EndText:
+                Emit(_block.Span, FreeChannel.Text);
+                _block.Clear();
+                ResetCall();
+                EnterText();
+                break;
+            case MarkedJsonGrammar.Discard:
+                _block.Clear();
+                ResetCall();
+                _mode = Mode.Discard;
+                break;
+            case MarkedJsonGrammar.Fail:
+                Fail(ParserDiagnosticCodes.CallMissingJson, $"The text is not a {_format} tool call; it is kept as text.", _blockStart + _block.Length, _stepStart, default);
+                break;
+            default:
+                _pc = target;
+                _mode = Mode.Program;
+                InitStep();
+                break;
+        }
+    }
+
+    private void InitStep()
+    {
+        MarkedJsonStep step = Step;
+        _stepStart = _block.Length;
+        switch (step.Kind)
+        {
+            case MarkedJsonStepKind.Choice:
+            case MarkedJsonStepKind.Capture:
+                _capturePhase = 0;
+                _matcher.Reset(step.Literals!);
+                break;
+            case MarkedJsonStepKind.TextUntil:
+                Commit(_blockStart + _block.Length);
+                _matcher.Reset(step.Literals!);
+                break;
+            case MarkedJsonStepKind.Body:
+                InitBody();
+                break;
+            case MarkedJsonStepKind.XmlParameters:
+                InitXml();
+                break;
+            case MarkedJsonStepKind.Dispatch:
+                int choice = step.Dispatch!(_block.Span, out string? name);
+                _name = name ?? _name;
+                Goto(choice >= 0 && choice < step.Targets.Length ? step.Targets[choice] : MarkedJsonGrammar.Fail);
+                break;
+            case MarkedJsonStepKind.Commit:
+                Commit(_blockStart + _block.Length);
+                Goto(step.Else);
+                break;
+            case MarkedJsonStepKind.Jump:
+                Goto(step.Else);
+                break;
+            case MarkedJsonStepKind.Note:
+                Diagnose(step.Code!, step.Message!, _blockStart + _block.Length);
+                Goto(step.Else);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void Commit(long position)
+    {
+        _block.Clear();
+        _blockStart = position;
+        _stepStart = 0;
+        _blockStartsWithLookahead = false;
+    }
+
+    private int RunStep(ReadOnlySpan<char> input, int i, long origin)
+    {
+        MarkedJsonStep step = Step;
+        switch (step.Kind)
+        {
+            case MarkedJsonStepKind.Whitespace:
+            {
+                int skip = input[i..].IndexOfAnyExcept(" \t\r\n");
+                int j = skip < 0 ? input.Length : i + skip;
+                _block.Append(input[i..j]);
+                if (_block.Length - ArgumentsLength > WrapperBudget)
+                {
+                    FailOverBudget(origin + j);
+                    return j;
+                }
+
+                if (j < input.Length)
+                {
+                    Goto(step.Else);
+                }
+
+                return j;
+            }
+
+            case MarkedJsonStepKind.Choice:
+                return RunChoice(step, input, i, origin);
+            case MarkedJsonStepKind.Capture:
+                return step.Chars == MarkedJsonCharClass.Identifier ? RunIdentifierCapture(step, input, i, origin) : RunFreeCapture(step, input, i, origin);
+            case MarkedJsonStepKind.TextUntil:
+            {
+                int next = ScanFree(input, i, origin, step.IsReasoning ? FreeChannel.Reasoning : FreeChannel.Text, out int found, out _, out ReadOnlySpan<char> again, out long againAt);
+                if (found >= 0)
+                {
+                    Goto(step.Targets[found]);
+                }
+
+                if (!again.IsEmpty)
+                {
+                    Process(again, againAt);
+                }
+
+                return next;
+            }
+
+            case MarkedJsonStepKind.Body:
+                return ReadBody(step, input, i, origin);
+            case MarkedJsonStepKind.XmlParameters:
+                return ReadXml(step, input, i, origin);
+            default:
+                throw new UnreachableException();
+        }
+    }
+
+    private int RunChoice(MarkedJsonStep step, ReadOnlySpan<char> input, int i, long origin)
+    {
+        while (i < input.Length)
+        {
+            MarkedLiteralMatch match = _matcher.Feed(input[i]);
+            switch (match)
+            {
+                case MarkedLiteralMatch.Pending:
+                    i++;
+                    continue;
+                case MarkedLiteralMatch.Matched:
+                {
+                    int alternative = _matcher.Alternative;
+                    _block.Append(_matcher.Consumed);
+                    _matcher.Reset();
+                    Goto(step.Targets[alternative]);
+                    return i + 1;
+                }
+
+                case MarkedLiteralMatch.Fallback:
+                {
+                    int alternative = _matcher.Alternative;
+                    int owned = _matcher.Set.ConsumedLength(alternative);
+                    ReadOnlySpan<char> consumed = _matcher.Consumed;
+                    long at = _blockStart + _block.Length;
+                    _block.Append(consumed[..owned]);
+                    _matcher.Reset();
+                    Goto(step.Targets[alternative]);
+                    if (owned < consumed.Length)
+                    {
+                        Process(consumed[owned..], at + owned);
+                    }
+
+                    return i;
+                }
+
+                default:
+                {
+                    ReadOnlySpan<char> consumed = _matcher.Consumed;
+                    long at = _blockStart + _block.Length;
+                    _matcher.Reset();
+                    if (step.Else == MarkedJsonGrammar.Fail)
+                    {
+                        FailInHeader(origin + i, consumed);
+                        return i;
+                    }
+
+                    Goto(step.Else);
+                    if (!consumed.IsEmpty)
+                    {
+                        Process(consumed, at);
+                    }
+
+                    return i;
+                }
+            }
+        }
+
+        return i;
+    }
+
+    // A capture of identifier characters, then optional whitespace and one of the terminators.
+    private int RunIdentifierCapture(MarkedJsonStep step, ReadOnlySpan<char> input, int i, long origin)
+    {
+        while (i < input.Length)
+        {
+            if (_capturePhase == 0)
+            {
+                int stop = input[i..].IndexOfAnyExcept(s_identifierChars);
+                int j = stop < 0 ? input.Length : i + stop;
+                _block.Append(input[i..j]);
+                if (_block.Length - _stepStart > WrapperBudget / 4)
+                {
+                    FailInHeader(origin + j, default);
+                    return j;
+                }
+
+                if (j == input.Length)
+                {
+                    return j;
+                }
+
+                char c = input[j];
+                if (_block.Length == _stepStart || !(JsonBoundaryScanner.IsWhitespace(c) || step.Literals!.FirstChars.Contains(c)))
+                {
+                    FailInHeader(origin + j, default);
+                    return j;
+                }
+
+                _capturePhase = 1;
+                _captureEnd = _block.Length;
+                i = j;
+                continue;
+            }
+
+            char next = input[i];
+            if (_matcher.Length == 0 && JsonBoundaryScanner.IsWhitespace(next) && !step.Literals!.FirstChars.Contains(next))
+            {
+                _block.Append(input.Slice(i, 1));
+                i++;
+                continue;
+            }
+
+            MarkedLiteralMatch match = _matcher.Feed(next);
+            switch (match)
+            {
+                case MarkedLiteralMatch.Pending:
+                    i++;
+                    continue;
+                case MarkedLiteralMatch.Matched:
+                {
+                    int alternative = _matcher.Alternative;
+                    EndCapture(step, alternative, _matcher.Consumed, _matcher.Length);
+                    return i + 1;
+                }
+
+                case MarkedLiteralMatch.Fallback:
+                {
+                    int alternative = _matcher.Alternative;
+                    int owned = _matcher.Set.ConsumedLength(alternative);
+                    ReadOnlySpan<char> consumed = _matcher.Consumed;
+                    long at = _blockStart + _block.Length;
+                    if (!EndCapture(step, alternative, consumed, owned))
+                    {
+                        return i;
+                    }
+
+                    if (owned < consumed.Length)
+                    {
+                        Process(consumed[owned..], at + owned);
+                    }
+
+                    return i;
+                }
+
+                default:
+                {
+                    ReadOnlySpan<char> consumed = _matcher.Consumed;
+                    _matcher.Reset();
+                    FailInHeader(origin + i, consumed);
+                    return i;
+                }
+            }
+        }
+
+        return i;
+    }
+
+    // A capture of any characters (but line breaks for MarkedJsonCharClass.Line) up to one of the terminators.
+    private int RunFreeCapture(MarkedJsonStep step, ReadOnlySpan<char> input, int i, long origin)
+    {
+        int limit = input.Length;
+        if (step.Chars == MarkedJsonCharClass.Line)
+        {
+            int lineBreak = input[i..].IndexOfAny('\r', '\n');
+            if (lineBreak == 0)
+            {
+                ReadOnlySpan<char> pending = _matcher.Consumed;
+                FailInHeader(origin + i, pending);
+                return i;
+            }
+
+            if (lineBreak > 0)
+            {
+                limit = i + lineBreak;
+            }
+        }
+
+        int next = ScanFree(input[..limit], i, origin, FreeChannel.Capture, out int found, out long start, out ReadOnlySpan<char> again, out long againAt);
+        if (found >= 0)
+        {
+            int owned = step.Literals!.ConsumedLength(found);
+            _captureEnd = _block.Length;
+            if (!EndCapture(step, found, step.Literals[found].AsSpan(0, owned), owned))
+            {
+                return next;
+            }
+
+            _ = start;
+        }
+        else if (_block.Length - _stepStart > WrapperBudget)
+        {
+            ReadOnlySpan<char> pending = _matcher.Consumed;
+            FailInHeader(origin + next, pending);
+            return next;
+        }
+
+        if (!again.IsEmpty)
+        {
+            Process(again, againAt);
+        }
+
+        return next;
+    }
+
+    // The block holds the capture from _stepStart to _captureEnd (identifier captures) or its end (free captures).
+    private int _captureEnd;
+
+    private bool EndCapture(MarkedJsonStep step, int alternative, ReadOnlySpan<char> terminator, int owned)
+    {
+        ReadOnlySpan<char> captured = _block.Span[_stepStart.._captureEnd].Trim(" \t\r\n");
+        _block.Append(terminator[..owned]);
+        _matcher.Reset();
+        if (step.Capture != MarkedJsonCaptureKind.None && captured.IsEmpty)
+        {
+            FailInHeader(_blockStart + _block.Length, default);
+            return false;
+        }
+
+        switch (step.Capture)
+        {
+            case MarkedJsonCaptureKind.Name:
+                _name = new string(captured);
+                break;
+            case MarkedJsonCaptureKind.Id:
+                _id = new string(captured);
+                break;
+            case MarkedJsonCaptureKind.QualifiedId:
+            {
+                _id = new string(captured);
+                ReadOnlySpan<char> name = captured;
+                if (name.StartsWith("functions."))
+                {
+                    name = name["functions.".Length..];
+                }
+
+                int colon = name.LastIndexOf(':');
+                if (colon > 0 && name[(colon + 1)..].IndexOfAnyExceptInRange('0', '9') < 0)
+                {
+                    name = name[..colon];
+                }
+
+                if (name.IsEmpty)
+                {
+                    FailInHeader(_blockStart + _block.Length, default);
+                    return false;
+                }
+
+                _name = new string(name);
+                break;
+            }
+
+            case MarkedJsonCaptureKind.Parameter:
+                _xmlParameter = new string(captured);
+                break;
+            default:
+                break;
+        }
+
+        Goto(step.Targets[alternative]);
+        return true;
+    }
+
+    // A step before the call's body met text that does not follow the format.
+    private void FailInHeader(long offset, ReadOnlySpan<char> pending)
+    {
+        string code = _blockHadCall ? ParserDiagnosticCodes.CallEndMarkerMissing : ParserDiagnosticCodes.CallMissingJson;
+        string message = _blockHadCall
+            ? $"A {_format} tool call is not followed by the format's end marker; what follows is kept as text."
+            : $"The text after a {_format} tool-call marker does not follow the format; it is kept as text.";
+        Fail(code, message, offset, _stepStart, pending);
+    }
+
+    private void FailOverBudget(long offset)
+    {
+        if (_isStarted && !_isCallDone)
+        {
+            AbortAndSkip(ParserDiagnosticCodes.ArgumentsTooLong, $"A {_format} tool call holds more than {WrapperBudget} characters besides its arguments; the call is skipped.", offset);
+            return;
+        }
+
+        Fail(ParserDiagnosticCodes.CallMissingJson, $"A {_format} tool-call block holds more than {WrapperBudget} characters besides arguments; it is kept as text.", offset, _block.Length, default);
+    }
+
+    // Gives up on the block: aborts a started call, reports a diagnostic (not for speculative blocks, which are just
+    // text), surfaces the block before refeedFrom as text, and reads the rest of it (and pending) again as text.
+    private void Fail(string code, string message, long offset, int refeedFrom, ReadOnlySpan<char> pending)
+    {
+        bool started = _isStarted && !_isCallDone && !_isSkipping;
+        if (started)
+        {
+            ReportArguments();
+            _observer!.OnCallAborted(_callIndex, message);
+        }
+
+        if (started || !_speculative || _blockHadCall)
+        {
+            Diagnose(code, message, offset);
+        }
+
+        if (refeedFrom == 0 && _blockStartsWithLookahead && _block.Length > 0)
+        {
+            // The block's first character started it: surface it, or the same block starts again.
+            refeedFrom = 1;
+        }
+
+        refeedFrom = Math.Min(refeedFrom, _block.Length);
+        Emit(_block.Span[..refeedFrom], FreeChannel.Text);
+        string? again = refeedFrom < _block.Length || !pending.IsEmpty ? string.Concat(_block.Span[refeedFrom..], pending) : null;
+        long againAt = _blockStart + refeedFrom;
+        _block.Clear();
+        ResetCall();
+        EnterText();
+        if (again is not null)
+        {
+            Process(again, againAt);
+        }
+    }
+
+    // The response ended inside a block.
+    private void EndInProgram()
+    {
+        MarkedJsonStep step = Step;
+        switch (step.Kind)
+        {
+            case MarkedJsonStepKind.TextUntil:
+                Emit(_matcher.Consumed, step.IsReasoning ? FreeChannel.Reasoning : FreeChannel.Text);
+                return;
+            case MarkedJsonStepKind.Body:
+                EndInBody(step);
+                return;
+            case MarkedJsonStepKind.XmlParameters:
+                EndInXml();
+                return;
+            default:
+                break;
+        }
+
+        ReadOnlySpan<char> pending = _matcher.Consumed;
+        bool trailer = step.Kind is MarkedJsonStepKind.Whitespace or MarkedJsonStepKind.Choice
+            && _block.Span[.._stepStart].IndexOfAnyExcept(" \t\r\n") < 0;
+        if (trailer)
+        {
+            // Whitespace and a partial end marker after a call: nothing to surface.
+            return;
+        }
+
+        SurfaceAtEnd(pending);
+    }
+
+    private void SurfaceAtEnd(ReadOnlySpan<char> pending)
+    {
+        if (!_speculative || _blockHadCall)
+        {
+            Diagnose(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside a {_format} tool-call block; it is kept as text.", Position);
+        }
+
+        Emit(_block.Span, FreeChannel.Text);
+        Emit(pending, FreeChannel.Text);
+        _block.Clear();
+    }
+
+    private void Diagnose(string code, string message, long offset) =>
+        _observer!.OnDiagnostic(new ParserDiagnostic(code, message, offset));
+}
