@@ -76,7 +76,7 @@ internal static class MarkedJsonGrammars
             g.Trigger($"<{tag}>", "tag_" + tag);
         }
 
-        g.Trigger("```", "fence")
+        g.Trigger("```", "fence", speculative: true)
             .Trigger("<function=", "function_eq")
             .Trigger("<function name=\"", "function_name")
             .PeekTrigger('{', "bare")

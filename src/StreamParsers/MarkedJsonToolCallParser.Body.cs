@@ -107,8 +107,7 @@ public sealed partial class MarkedJsonToolCallParser
                 bool isArray = step.Body is MarkedJsonBodyKind.EnvelopeArray or MarkedJsonBodyKind.NameKeyedArray;
                 if (c != (isArray ? '[' : '{'))
                 {
-                    string what = isArray ? "a JSON array" : "a JSON object";
-                    FailBody(ParserDiagnosticCodes.CallMissingJson, $"A {_format} tool-call marker is not followed by {what}; the text is kept as text.", origin + i);
+                    FailBody(ParserDiagnosticCodes.CallMissingJson, isArray ? "A {0} tool-call marker is not followed by a JSON array; the text is kept as text." : "A {0} tool-call marker is not followed by a JSON object; the text is kept as text.", origin + i);
                     return i;
                 }
 
@@ -169,7 +168,7 @@ public sealed partial class MarkedJsonToolCallParser
             _block.Append(input.Slice(j, 1));
             if (_bodyCalls == 0)
             {
-                FailBody(ParserDiagnosticCodes.CallMissingJson, $"A {_format} array of tool calls holds no calls; the text is kept as text.", origin + j + 1);
+                FailBody(ParserDiagnosticCodes.CallMissingJson, "A {0} array of tool calls holds no calls; the text is kept as text.", origin + j + 1);
                 return j + 1;
             }
 
@@ -192,7 +191,7 @@ public sealed partial class MarkedJsonToolCallParser
 
         if (_bodyCalls == 0)
         {
-            FailBody(ParserDiagnosticCodes.CallInvalidJson, $"A {_format} array of tool calls holds something other than call objects; the text is kept as text.", origin + j);
+            FailBody(ParserDiagnosticCodes.CallInvalidJson, "A {0} array of tool calls holds something other than call objects; the text is kept as text.", origin + j);
             return j;
         }
 
@@ -254,7 +253,7 @@ public sealed partial class MarkedJsonToolCallParser
                 AbortAndSkip(ParserDiagnosticCodes.ArgumentsTooDeep, $"The arguments of a {_format} tool call nest deeper than {Options.MaxDepth} levels; the call is skipped.", end);
                 break;
             case JsonScanEvent.Error:
-                FailBody(ParserDiagnosticCodes.CallInvalidJson, $"The arguments of a {_format} tool call are malformed ({Describe(input[next])}); the text is kept as text.", end);
+                FailBody(ParserDiagnosticCodes.CallInvalidJson, "The arguments of a {0} tool call are malformed ({1}); the text is kept as text.", end, input[next]);
                 break;
             default:
                 break;
@@ -309,7 +308,7 @@ public sealed partial class MarkedJsonToolCallParser
                 AbortAndSkip(ParserDiagnosticCodes.ArgumentsTooDeep, $"The arguments of a {_format} tool call nest deeper than {Options.MaxDepth} levels; the call is skipped.", end);
                 break;
             case JsonScanEvent.Error:
-                FailBody(ParserDiagnosticCodes.CallInvalidJson, $"A {_format} tool call's JSON is malformed ({Describe(input[next])}); the text is kept as text.", end);
+                FailBody(ParserDiagnosticCodes.CallInvalidJson, "A {0} tool call's JSON is malformed ({1}); the text is kept as text.", end, input[next]);
                 break;
             default:
                 break;
@@ -336,7 +335,7 @@ public sealed partial class MarkedJsonToolCallParser
 
                 if (!_sawKey && step.FirstKeyIsName && _key != Member.Name)
                 {
-                    return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool call's JSON does not start with its name; the text is kept as text.", end);
+                    return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's JSON does not start with its name; the text is kept as text.", end);
                 }
 
                 _sawKey = true;
@@ -349,7 +348,7 @@ public sealed partial class MarkedJsonToolCallParser
                 {
                     if (c != '"')
                     {
-                        return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool call's name is not a string; the text is kept as text.", end);
+                        return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is not a string; the text is kept as text.", end);
                     }
 
                     _value = Member.Name;
@@ -359,7 +358,7 @@ public sealed partial class MarkedJsonToolCallParser
                 {
                     if (c != '{')
                     {
-                        return FailBody(ParserDiagnosticCodes.ArgumentsNotObject, $"A {_format} tool call's arguments are not a JSON object; the text is kept as text.", end);
+                        return FailBody(ParserDiagnosticCodes.ArgumentsNotObject, "A {0} tool call's arguments are not a JSON object; the text is kept as text.", end);
                     }
 
                     _value = Member.Arguments;
@@ -382,7 +381,7 @@ public sealed partial class MarkedJsonToolCallParser
                 _name = DecodeString(_block.Span[(_nameStart + 1)..^1]);
                 if (_name.Length == 0)
                 {
-                    return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool call's name is empty; the text is kept as text.", end);
+                    return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is empty; the text is kept as text.", end);
                 }
 
                 if (_argumentsStart >= 0 && StartCall(end) && _argumentsEnd >= 0)
@@ -406,14 +405,14 @@ public sealed partial class MarkedJsonToolCallParser
             case JsonScanEvent.ValueCompleted:
                 if (_name is null)
                 {
-                    return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool call has no name; the text is kept as text.", end);
+                    return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call has no name; the text is kept as text.", end);
                 }
 
                 if (_argumentsStart < 0)
                 {
                     if (step.RequireArguments)
                     {
-                        return FailBody(ParserDiagnosticCodes.CallMissingJson, $"A {_format} tool call has no arguments; the text is kept as text.", end);
+                        return FailBody(ParserDiagnosticCodes.CallMissingJson, "A {0} tool call has no arguments; the text is kept as text.", end);
                     }
 
                     Diagnose(ParserDiagnosticCodes.CallMissingJson, $"The {_format} call to '{_name}' has no arguments; they are taken as {{}}.", end);
@@ -444,14 +443,14 @@ public sealed partial class MarkedJsonToolCallParser
                 _name = DecodeString(_block.Span[_keyStart..^1]);
                 if (_name.Length == 0)
                 {
-                    return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool call's name is empty; the text is kept as text.", end);
+                    return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is empty; the text is kept as text.", end);
                 }
 
                 break;
             case JsonScanEvent.MemberValueStart when _argumentsStart < 0:
                 if (_block.Span[^1] != '{')
                 {
-                    return FailBody(ParserDiagnosticCodes.ArgumentsNotObject, $"A {_format} tool call's arguments are not a JSON object; the text is kept as text.", end);
+                    return FailBody(ParserDiagnosticCodes.ArgumentsNotObject, "A {0} tool call's arguments are not a JSON object; the text is kept as text.", end);
                 }
 
                 _argumentsStart = _argumentsReported = _block.Length - 1;
@@ -466,7 +465,7 @@ public sealed partial class MarkedJsonToolCallParser
 
                 break;
             case JsonScanEvent.ValueCompleted:
-                return FailBody(ParserDiagnosticCodes.CallMissingName, $"A {_format} tool-call object names no tool; the text is kept as text.", end);
+                return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool-call object names no tool; the text is kept as text.", end);
             default:
                 break;
         }
@@ -494,9 +493,10 @@ public sealed partial class MarkedJsonToolCallParser
         Goto(Step.Else);
     }
 
-    private bool FailBody(string code, string message, long offset)
+    // template: {0} is the format, {1} describes the unexpected character, if any.
+    private bool FailBody(string code, string template, long offset, char unexpected = '\0')
     {
-        Fail(code, message, offset, _block.Length, default);
+        Fail(code, template, offset, _block.Length, default, unexpected);
         return false;
     }
 
@@ -678,7 +678,7 @@ public sealed partial class MarkedJsonToolCallParser
         MarkedJsonXmlSyntax xml = step.Xml!;
         if (_block.Length - ArgumentsLength > Options.MaxArgumentsLength + WrapperBudget || _xmlValue.Length > Options.MaxArgumentsLength)
         {
-            XmlFail(ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of a {_format} tool call are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", origin + i);
+            XmlFail(ParserDiagnosticCodes.ArgumentsTooLong, "The arguments of a {0} tool call are longer than " + Options.MaxArgumentsLength.ToString(CultureInfo.InvariantCulture) + " characters; the call is skipped.", origin + i);
             return i;
         }
 
@@ -712,7 +712,7 @@ public sealed partial class MarkedJsonToolCallParser
                     {
                         ReadOnlySpan<char> consumed = _matcher.Consumed;
                         _matcher.Reset();
-                        XmlFail(ParserDiagnosticCodes.CallInvalidJson, $"A {_format} tool call holds something other than parameters; the text is kept as text.", origin + i, consumed);
+                        XmlFail(ParserDiagnosticCodes.CallInvalidJson, "A {0} tool call holds something other than parameters; the text is kept as text.", origin + i, consumed);
                         return i;
                     }
 
@@ -741,7 +741,7 @@ public sealed partial class MarkedJsonToolCallParser
                 {
                     ReadOnlySpan<char> pending = _matcher.Consumed;
                     _matcher.Reset();
-                    XmlFail(ParserDiagnosticCodes.CallInvalidJson, $"A {_format} tool call has a malformed parameter name; the text is kept as text.", origin + next, pending);
+                    XmlFail(ParserDiagnosticCodes.CallInvalidJson, "A {0} tool call has a malformed parameter name; the text is kept as text.", origin + next, pending);
                     return next;
                 }
 
@@ -860,10 +860,10 @@ public sealed partial class MarkedJsonToolCallParser
         Goto(Step.Else);
     }
 
-    private void XmlFail(string code, string message, long offset, ReadOnlySpan<char> pending = default)
+    private void XmlFail(string code, string template, long offset, ReadOnlySpan<char> pending = default)
     {
         _matcher.Reset();
-        Fail(code, message, offset, _block.Length, pending);
+        Fail(code, template, offset, _block.Length, pending);
     }
 
     private void EndInXml()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace ToolFlow.StreamParsers;
 
@@ -501,7 +502,7 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 _mode = Mode.Discard;
                 break;
             case MarkedJsonGrammar.Fail:
-                Fail(ParserDiagnosticCodes.CallMissingJson, $"The text is not a {_format} tool call; it is kept as text.", _blockStart + _block.Length, _stepStart, default);
+                Fail(ParserDiagnosticCodes.CallMissingJson, "The text is not a {0} tool call; it is kept as text.", _blockStart + _block.Length, _stepStart, default);
                 break;
             default:
                 _pc = target;
@@ -870,11 +871,14 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
     // A step before the call's body met text that does not follow the format.
     private void FailInHeader(long offset, ReadOnlySpan<char> pending)
     {
-        string code = _blockHadCall ? ParserDiagnosticCodes.CallEndMarkerMissing : ParserDiagnosticCodes.CallMissingJson;
-        string message = _blockHadCall
-            ? $"A {_format} tool call is not followed by the format's end marker; what follows is kept as text."
-            : $"The text after a {_format} tool-call marker does not follow the format; it is kept as text.";
-        Fail(code, message, offset, _stepStart, pending);
+        if (_blockHadCall)
+        {
+            Fail(ParserDiagnosticCodes.CallEndMarkerMissing, "A {0} tool call is not followed by the format's end marker; what follows is kept as text.", offset, _stepStart, pending);
+        }
+        else
+        {
+            Fail(ParserDiagnosticCodes.CallMissingJson, "The text after a {0} tool-call marker does not follow the format; it is kept as text.", offset, _stepStart, pending);
+        }
     }
 
     private void FailOverBudget(long offset)
@@ -885,22 +889,24 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             return;
         }
 
-        Fail(ParserDiagnosticCodes.CallMissingJson, $"A {_format} tool-call block holds more than {WrapperBudget} characters besides arguments; it is kept as text.", offset, _block.Length, default);
+        Fail(ParserDiagnosticCodes.CallMissingJson, "A {0} tool-call block holds more than " + WrapperBudget.ToString(CultureInfo.InvariantCulture) + " characters besides arguments; it is kept as text.", offset, _block.Length, default);
     }
 
     // Gives up on the block: aborts a started call, reports a diagnostic (not for speculative blocks, which are just
-    // text), surfaces the block before refeedFrom as text, and reads the rest of it (and pending) again as text.
-    private void Fail(string code, string message, long offset, int refeedFrom, ReadOnlySpan<char> pending)
+    // text), surfaces the block before refeedFrom as text, and reads the rest of it (and pending) again as text. The
+    // message is built only when reported: {0} in the template is the format, {1} describes the unexpected character.
+    private void Fail(string code, string template, long offset, int refeedFrom, ReadOnlySpan<char> pending, char unexpected = '\0')
     {
         bool started = _isStarted && !_isCallDone && !_isSkipping;
-        if (started)
-        {
-            ReportArguments();
-            _observer!.OnCallAborted(_callIndex, message);
-        }
-
         if (started || !_speculative || _blockHadCall)
         {
+            string message = string.Format(CultureInfo.InvariantCulture, template, _format, unexpected == '\0' ? string.Empty : Describe(unexpected));
+            if (started)
+            {
+                ReportArguments();
+                _observer!.OnCallAborted(_callIndex, message);
+            }
+
             Diagnose(code, message, offset);
         }
 

@@ -86,6 +86,388 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         "L1444",
     ];
 
+    public static TheoryData<string, string> SampleOfEveryFormat() => new()
+    {
+        { "hermes_variants", "Hi <tool_call>{\"name\": \"f\", \"arguments\": {\"x\": [1, {\"y\": \"}\"}]}}</tool_call> bye" },
+        { "hermes_variants", "```json\n{\"name\": \"f\", \"arguments\": {}}\n```<function=g>{\"a\": 1}</function>" },
+        { "llama3_json", "Sure. {\"name\": \"f\", \"parameters\": {\"q\": 1}}; {\"name\": \"g\", \"parameters\": {}} done" },
+        { "gigachat3", "Ok.<|function_call|>{\"name\": \"f\", \"arguments\": {\"a\": \"b\"}}</s>" },
+        { "mistral_pre_v11", "x[TOOL_CALLS] [{\"name\": \"f\", \"arguments\": {\"a\": 1}}, {\"arguments\": {}, \"name\": \"g\"}]" },
+        { "mistral_args", "[TOOL_CALLS]f[CALL_ID]abc123[ARGS]{\"a\": 1}[TOOL_CALLS]g{\"b\": 2}" },
+        { "kimi_k2", "<think>hm</think>A <|tool_calls_section_begin|><|tool_call_begin|>functions.f:0 <|tool_call_argument_begin|>{\"a\": 1}<|tool_call_end|><|tool_calls_section_end|>B" },
+        { "deepseek_v3", "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n```json\n{\"a\": 1}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>" },
+        { "deepseek_v31", "C<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>f<｜tool▁sep｜>{\"a\": 1}<｜tool▁call▁end｜><｜tool▁calls▁end｜>" },
+        { "harmony", "<|channel|>analysis<|message|>think<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\": 1}<|call|>" },
+        { "hunyuan_a13b", "<tool_calls>[{\"name\": \"f\", \"arguments\": {\"a\": 1}}]</tool_calls>" },
+        { "xlam", "x [{\"name\": \"f\", \"arguments\": {}}] [y]" },
+        { "command_r7b", "<|START_THINKING|>t<|END_THINKING|><|START_ACTION|>[{\"tool_call_id\": \"0\", \"tool_name\": \"f\", \"parameters\": {\"a\": 1}}]<|END_ACTION|>" },
+        { "phi4_mini_json", "functools[{\"name\": \"f\", \"arguments\": {\"a\": 1}}]" },
+        { "internlm", "a<|action_start|><|plugin|>{\"name\": \"f\", \"parameters\": {}}<|action_end|>" },
+        { "minimax", "<tool_calls>\n{\"name\": \"f\", \"arguments\": {}}\n{\"name\": \"g\", \"arguments\": {\"a\": 1}}\n</tool_calls>" },
+        { "apertus", "<|tools_prefix|>[{\"f\": {\"a\": 1}}, {\"g\": {}}]<|tools_suffix|>ok" },
+        { "nemotron_v2", "<think>t</think><TOOLCALL>[{\"name\": \"f\", \"arguments\": {\"a\": 1}}]</TOOLCALL>" },
+        { "step3", "<｜tool_calls_begin｜><｜tool_call_begin｜><steptml:invoke name=\"f\"><steptml:parameter name=\"a\">1</steptml:parameter></steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>" },
+        { "minicpm5", "<function name=\"f\"><param name=\"a\"><![CDATA[x</param>]]></param></function>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SampleOfEveryFormat))]
+    public void Append_SampleOfEveryFormat_SameEventsAtEverySplitAndCompletedInClosingChunk(string format, string input)
+    {
+        RecordingObserver whole = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser(format), input);
+
+        Assert.NotEmpty(whole.Calls);
+        Assert.All(whole.Calls, call => Assert.True(call.IsValid, call.Error));
+        Assert.Empty(whole.Aborted);
+    }
+
+    [Fact]
+    public void Append_HermesCall_CompletesWhenItsArgumentsClose()
+    {
+        const string Input = "Hi <tool_call>{\"name\": \"f\", \"arguments\": {\"x\": 1}}</tool_call> bye";
+        int close = Input.IndexOf("}}", StringComparison.Ordinal) + 1;
+
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("hermes_variants"), Input[..close], Input[close..]);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal(close, call.Offset);
+        Assert.Equal(0, observer.Events.Single(e => e.Kind == ParserEventKind.Completed).Chunk);
+        Assert.Equal(ToolCallCompletionReason.JsonClosed, call.Reason);
+        Assert.Equal("{\"x\": 1}", call.ArgumentsJson);
+        Assert.Equal("Hi  bye", observer.Text);
+    }
+
+    [Fact]
+    public void Append_DeepSeekFence_CompletesBeforeTheClosingFence()
+    {
+        const string Input = "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n```json\n{\"a\": 1}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>";
+
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("deepseek_v3"), Input);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal(Input.IndexOf('}', StringComparison.Ordinal) + 1, call.Offset);
+        Assert.Equal("f", call.Name);
+        Assert.Empty(observer.Text);
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_MistralArray_EachCallCompletesAtItsOwnArguments()
+    {
+        const string Input = "[TOOL_CALLS] [{\"name\": \"a\", \"arguments\": {}}, {\"name\": \"b\", \"arguments\": {\"k\": 2}}]";
+
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("mistral_pre_v11"), Input);
+
+        Assert.Equal(["a", "b"], observer.Calls.Select(c => c.Name));
+        Assert.Equal(Input.IndexOf("{}", StringComparison.Ordinal) + 2, observer.Calls[0].Offset);
+        Assert.Equal(Input.IndexOf("2}", StringComparison.Ordinal) + 2, observer.Calls[1].Offset);
+    }
+
+    [Fact]
+    public void Append_KimiSection_ReportsQualifiedIdsAndNames()
+    {
+        const string Input = "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|>" +
+            "<|tool_call_begin|>search:1 <|tool_call_argument_begin|>{}<|tool_call_end|><|tool_calls_section_end|>";
+
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("kimi_k2"), Input);
+
+        Assert.Equal([(0, "functions.get_weather:0", "get_weather"), (1, "search:1", "search")], observer.Started);
+        Assert.Equal(["functions.get_weather:0", "search:1"], observer.Calls.Select(c => c.Id));
+    }
+
+    [Fact]
+    public void Append_MarkerSplitAcrossChunks_HeldUntilTheNextCharacterDecides()
+    {
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("hermes_variants"), "a<tool_ca", "lx b");
+
+        Assert.Equal("a", observer.Events.First(e => e.Kind == ParserEventKind.Text).Text);
+        Assert.Equal("a<tool_calx b", observer.Text);
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Complete_HeldPartialMarker_SurfacedAsText()
+    {
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("kimi_k2"), "done <|tool_calls_sec");
+
+        Assert.Equal("done <|tool_calls_sec", observer.Text);
+        Assert.Empty(observer.Calls);
+    }
+
+    [Theory]
+    [InlineData("llama3_json", "Use {x} or {\"a\": 1} and {} here.")]
+    [InlineData("hermes_variants", "A set {1, 2} and {\"k\": \"v\"}.")]
+    [InlineData("xlam", "See [1] and [a, b] or [{\"k\": 1}].")]
+    public void Append_JsonLikeProse_StaysTextWithoutDiagnostic(string format, string input)
+    {
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser(format), input);
+
+        Assert.Equal(input, observer.Text);
+        Assert.Empty(observer.Calls);
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_MalformedArguments_AbortsAndSurfacesTheBlockAsText()
+    {
+        const string Input = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": x}}</tool_call>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("hermes_variants"), Input);
+
+        Assert.Empty(observer.Calls);
+        Assert.Equal([0], observer.Aborted);
+        Assert.Contains(ParserDiagnosticCodes.CallInvalidJson, observer.DiagnosticCodes);
+        Assert.Equal(Input, observer.Text);
+    }
+
+    [Fact]
+    public void Append_MissingEndMarker_KeepsTheCallAndDiagnoses()
+    {
+        const string Input = "<tool_call>{\"name\": \"f\", \"arguments\": {}} oops <tool_call>{\"name\": \"g\", \"arguments\": {}}</tool_call>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("hermes_variants"), Input);
+
+        Assert.Equal(["f", "g"], observer.Calls.Select(c => c.Name));
+        Assert.Contains(ParserDiagnosticCodes.CallEndMarkerMissing, observer.DiagnosticCodes);
+        Assert.Equal(" oops ", observer.Text);
+    }
+
+    [Fact]
+    public void Append_ArgumentsOverTheLimit_AbortsTheCall()
+    {
+        var options = new ToolCallParserOptions { MaxArgumentsLength = 16 };
+        const string Input = "[TOOL_CALLS]f{\"text\": \"0123456789abcdef\"}[TOOL_CALLS]g{}";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("mistral_v11", options), Input);
+
+        Assert.Equal([0], observer.Aborted);
+        Assert.Contains(ParserDiagnosticCodes.ArgumentsTooLong, observer.DiagnosticCodes);
+        Assert.Equal("g", Assert.Single(observer.Calls).Name);
+        Assert.Equal(16, observer.ArgumentsOf(0).Length);
+    }
+
+    [Fact]
+    public void Append_ArgumentsTooDeep_AbortsTheCall()
+    {
+        var options = new ToolCallParserOptions { MaxDepth = 3 };
+        const string Input = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": {\"b\": {\"c\": {}}}}}</tool_call>ok";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("hermes_variants", options), Input);
+
+        Assert.Empty(observer.Calls);
+        Assert.Equal([0], observer.Aborted);
+        Assert.Contains(ParserDiagnosticCodes.ArgumentsTooDeep, observer.DiagnosticCodes);
+        Assert.Equal("ok", observer.Text);
+    }
+
+    [Fact]
+    public void Append_MoreCallsThanTheLimit_DropsTheExtraOnes()
+    {
+        var options = new ToolCallParserOptions { MaxCallsPerResponse = 2 };
+        const string Input = "<TOOLCALL>[{\"name\": \"a\", \"arguments\": {}}, {\"name\": \"b\", \"arguments\": {}}, {\"name\": \"c\", \"arguments\": {}}]</TOOLCALL>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("nemotron_v2", options), Input);
+
+        Assert.Equal(["a", "b"], observer.Calls.Select(c => c.Name));
+        Assert.Equal([ParserDiagnosticCodes.TooManyCalls], observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Append_ThinkAtTheStart_ReportedAsReasoning()
+    {
+        const string Input = "<think>plan</think>\n<TOOLCALL>[{\"name\": \"a\", \"arguments\": {}}]</TOOLCALL>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("nemotron_v2"), Input);
+
+        Assert.Equal("plan", observer.Reasoning);
+        Assert.Equal("\n", observer.Text);
+    }
+
+    [Theory]
+    [InlineData(true, "plan\n", "\nanswer")]
+    [InlineData(false, "", "plan\n\nanswer")]
+    public void Append_ReasoningStartsOpen_TextUpToTheEndMarkerIsReasoning(bool startsOpen, string reasoning, string text)
+    {
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("deepseek_v31", reasoningStartsOpen: startsOpen), "plan\n</think>\nanswer");
+
+        Assert.Equal(reasoning, observer.Reasoning);
+        Assert.Equal(text, observer.Text);
+    }
+
+    [Fact]
+    public void Append_CallInsideReasoning_StaysReasoning()
+    {
+        const string Input = "[THINK]maybe [TOOL_CALLS]f{\"a\": 1}[/THINK][TOOL_CALLS]g{\"b\": 2}";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("mistral_args"), Input);
+
+        Assert.Equal("maybe [TOOL_CALLS]f{\"a\": 1}", observer.Reasoning);
+        Assert.Equal("g", Assert.Single(observer.Calls).Name);
+    }
+
+    [Fact]
+    public void Append_KimiCallAfterUnclosedThink_EndsTheReasoning()
+    {
+        const string Input = "<think>two calls<|tool_call_begin|>functions.f:0<|tool_call_argument_begin|>{}<|tool_call_begin|>functions.g:1<|tool_call_argument_begin|>{\"a\": 1}";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("kimi_k2"), Input);
+
+        Assert.Equal("two calls", observer.Reasoning);
+        Assert.Equal(["f", "g"], observer.Calls.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void Complete_MistralArgumentsStillOpen_CompletesWithRawTextAndError()
+    {
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("mistral_v11"), "[TOOL_CALLS]bash{\"command\": \"ls");
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal("{\"command\": \"ls", call.ArgumentsJson);
+        Assert.False(call.IsValid);
+        Assert.Equal(ToolCallCompletionReason.EndOfStream, call.Reason);
+        Assert.Contains(ParserDiagnosticCodes.ArgumentsUnclosed, observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Complete_HermesArgumentsStillOpen_AbortsTheCall()
+    {
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("hermes_variants"), "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": ");
+
+        Assert.Empty(observer.Calls);
+        Assert.Equal([0], observer.Aborted);
+        Assert.Contains(ParserDiagnosticCodes.ArgumentsUnclosed, observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Append_EnvelopeWithoutArguments_CompletesWithAnEmptyObjectAndADiagnostic()
+    {
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("longcat"), "<longcat_tool_call>{\"name\": \"refresh\"}</longcat_tool_call>");
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal("{}", call.ArgumentsJson);
+        Assert.Equal([ParserDiagnosticCodes.CallMissingJson], observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Append_XmlParameters_TypedFromTheToolSchema()
+    {
+        const string Input = "<function name=\"get_weather\"><param name=\"city\">Paris</param><param name=\"days\"> 3 </param>" +
+            "<param name=\"metric\">true</param><param name=\"tags\">[\"a\"]</param><param name=\"other\">7</param></function>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("minicpm5", s_weatherSchema), Input);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal(ToolCallCompletionReason.EndMarker, call.Reason);
+        Assert.Equal(Input.Length, call.Offset);
+        Assert.True(JsonElement.DeepEquals(
+            JsonElement.Parse("""{"city": "Paris", "days": 3, "metric": true, "tags": ["a"], "other": "7"}"""),
+            call.Arguments!.Value));
+    }
+
+    [Fact]
+    public void Append_XmlParametersWithoutSchema_StayStrings()
+    {
+        const string Input = "<｜tool_calls_begin｜><｜tool_call_begin｜><steptml:invoke name=\"get_weather\"><steptml:parameter name=\"days\">3</steptml:parameter></steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("step3"), Input);
+
+        Assert.Equal("{\"days\": \"3\"}", Assert.Single(observer.Calls).ArgumentsJson);
+    }
+
+    [Fact]
+    public void Append_HarmonyFinalChannel_IsContent()
+    {
+        const string Input = "<|channel|>analysis<|message|>hmm<|end|><|start|>assistant<|channel|>final<|message|>Paris.<|return|>";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("harmony"), Input);
+
+        Assert.Equal("hmm", observer.Reasoning);
+        Assert.Equal("Paris.", observer.Text);
+        Assert.Empty(observer.Calls);
+    }
+
+    [Fact]
+    public void Append_HunyuanTextAfterTheCalls_IsDroppedWithADiagnostic()
+    {
+        const string Input = "<tool_calls>[{\"name\": \"f\", \"arguments\": {}}]</tool_calls>\nThank you!";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("hunyuan_a13b"), Input);
+
+        Assert.Single(observer.Calls);
+        Assert.Empty(observer.Text);
+        Assert.Equal([ParserDiagnosticCodes.CallEndMarkerMissing], observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Append_PlainTextOneCharacterAtATime_AllocatesNothing()
+    {
+        var parser = new MarkedJsonToolCallParser("hermes_variants");
+        var observer = new CountingObserver();
+        string text = string.Concat(Enumerable.Repeat("Plain text with <b>tags</b>, {braces} and ``` fences. ", 50));
+        foreach (char c in text)
+        {
+            parser.Append([c], observer);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (char c in text)
+        {
+            parser.Append([c], observer);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(text.Length * 2, observer.TextLength + (parser.Position == text.Length * 2 ? 0 : 1));
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for {text.Length} one-character chunks of text.");
+    }
+
+    [Fact]
+    public void Constructor_UnknownFormat_Throws()
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new MarkedJsonToolCallParser("no_such_format"));
+        Assert.Contains("kimi_k2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Formats_AreRegisteredButHermes()
+    {
+        Assert.Contains("hermes_variants", MarkedJsonToolCallParser.Formats);
+        Assert.All(MarkedJsonToolCallParser.Formats.Where(f => f != "hermes"), f => Assert.True(ToolCallFormatRegistry.Default.Contains(f), f));
+        Assert.IsType<MarkedJsonToolCallParser>(ToolCallFormatRegistry.Default.Create("kimi_k2"));
+        Assert.Equal("kimi_k2", ToolCallFormatRegistry.Default.Create("kimi_k2").Format);
+    }
+
+    /// <summary>Counts text without keeping it, so the test measures the parser's allocations only.</summary>
+    private sealed class CountingObserver : IToolCallParserObserver
+    {
+        public int TextLength { get; private set; }
+
+        public void OnText(ReadOnlySpan<char> text) => TextLength += text.Length;
+
+        public void OnReasoning(ReadOnlySpan<char> text)
+        {
+        }
+
+        public void OnCallStarted(int index, string? id, string name)
+        {
+        }
+
+        public void OnArgumentsDelta(int index, ReadOnlySpan<char> fragment)
+        {
+        }
+
+        public void OnCallCompleted(ParsedToolCall call)
+        {
+        }
+
+        public void OnCallAborted(int index, string reason)
+        {
+        }
+
+        public void OnDiagnostic(ParserDiagnostic diagnostic)
+        {
+        }
+    }
+
     internal static bool ReasoningStartsOpen(FullCase c)
     {
         if (!c.Raw.TryGetProperty("reasoning", out JsonElement reasoning) || reasoning.ValueKind != JsonValueKind.String)
