@@ -28,7 +28,9 @@ internal enum ProviderFrameSignal : byte
 /// the event, which completes at that line's end.</item>
 /// <item>Newline-delimited JSON (Ollama, and SSE fixtures stored without their framing): a line that starts with
 /// <c>{</c> is one payload. It completes at the character that closes its outermost object, without waiting for the
-/// line end; a line that ends first is reported as it is (and fails to parse).</item>
+/// line end. A payload still open at its line end goes on when the next line starts as pretty-printed JSON does
+/// (white space, a closing bracket, a quote or a comma), so a whole response body read from a file works too;
+/// otherwise it is reported as it is (and fails to parse).</item>
 /// <item>A streamed JSON array (Gemini <c>streamGenerateContent</c> without <c>alt=sse</c>): when the body's first
 /// non-white-space character is <c>[</c>, each element completes at its closing bracket.</item>
 /// </list>
@@ -92,6 +94,7 @@ internal sealed class ProviderEventFramer
         Value,
         Ignore,
         Json,
+        JsonLineBreak,
         JsonTail,
         ArrayBetween,
         ArrayElement,
@@ -252,6 +255,24 @@ internal sealed class ProviderEventFramer
                     {
                         signal = ProviderFrameSignal.Event;
                         return i;
+                    }
+
+                    break;
+
+                case State.JsonLineBreak:
+                    if (c is ' ' or '\t' or '}' or ']' or '"' or ',')
+                    {
+                        // Pretty-printed JSON: the payload goes on.
+                        AppendData("\n");
+                        _state = State.Json;
+                    }
+                    else
+                    {
+                        // The next line starts something else (or is blank): the payload was cut short at its line
+                        // end, and is reported as it is. A blank line is consumed with it.
+                        _state = State.LineStart;
+                        signal = ProviderFrameSignal.Event;
+                        return c is '\r' or '\n' ? EndLine(i, c) : i;
                     }
 
                     break;
@@ -517,10 +538,11 @@ internal sealed class ProviderEventFramer
             {
                 case '\r':
                 case '\n':
-                    // A line end inside a line's payload: the payload is cut short; report it as it is.
+                    // A line end inside a line's payload: the next line says whether the payload goes on.
                     AppendData(chunk[start..i]);
-                    closed = true;
-                    return EndLine(i, c);
+                    _skipLineFeed = c == '\r';
+                    _state = State.JsonLineBreak;
+                    return i + 1;
                 case '"':
                     _inString = !_inString;
                     break;

@@ -159,4 +159,36 @@ public sealed class OpenAIChatStreamParserTests
         Assert.Equal([0], observer.Aborted);
         Assert.Equal([ParserDiagnosticCodes.ArgumentsTooLong], observer.DiagnosticCodes);
     }
+
+    [Fact]
+    public void Append_PrettyPrintedNonStreamingResponse_ReadsTheMessage()
+    {
+        string body = """
+            {
+              "id": "chatcmpl-1",
+              "choices": [
+                {
+                  "index": 0,
+                  "message": {
+                    "role": "assistant",
+                    "content": "Let me check.",
+                    "tool_calls": [
+                      {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
+                    ]
+                  },
+                  "finish_reason": "tool_calls"
+                }
+              ]
+            }
+
+            """;
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal(("call_1", "get_weather", """{"city": "Paris"}"""), (call.Id, call.Name, call.ArgumentsJson));
+        Assert.Equal(body.TrimEnd().Length, call.Offset);
+        Assert.Equal("Let me check.", observer.Text);
+        Assert.Empty(observer.Diagnostics);
+    }
 }

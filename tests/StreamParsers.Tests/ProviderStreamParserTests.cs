@@ -42,6 +42,28 @@ public sealed class ProviderStreamParserTests
     }
 
     [Fact]
+    public void Append_PrettyPrintedJson_ReadsOnePayloadAcrossLines()
+    {
+        string body = "{\r\n  \"a\": [\n    1\n  ],\n\"b\": \"x\"\n}\n";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(["- {\n  \"a\": [\n    1\n  ],\n\"b\": \"x\"\n} @" + (body.Length - 1)], Lines(observer));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_PayloadCutShortByItsLineEnd_IsReportedAndTheNextLineRead()
+    {
+        string body = "{\"a\":{\"b\":1}\n{\"c\":2}\n";
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(["- {\"c\":2} @" + (body.Length - 1)], Lines(observer));
+        Assert.Equal([new ParserDiagnostic(ProviderStreamDiagnosticCodes.EventInvalidJson, observer.Diagnostics[0].Message, 13)], observer.Diagnostics);
+    }
+
+    [Fact]
     public void Append_StreamedJsonArray_CompletesEachElementAtItsClosingBrace()
     {
         string body = "[{\"a\":\n 1}\r\n,\r\n{\"b\":\"]\"}\n]\n";
