@@ -123,9 +123,6 @@ internal abstract class XmlParameterCallReader
     /// <summary>Whether a call has started and has neither completed nor been aborted.</summary>
     protected bool IsCallActive { get; private set; }
 
-    /// <summary>Whether the input has ended (<see cref="Complete"/> is flushing what was held).</summary>
-    protected bool IsFinal => _isFinal;
-
     /// <summary>The markers the call grammar looks for in its current state.</summary>
     protected abstract XmlMarkerSet CallMarkers { get; }
 
@@ -456,7 +453,7 @@ internal abstract class XmlParameterCallReader
     /// <param name="length">The length of the content just read.</param>
     /// <param name="offset">The input position of that content.</param>
     /// <returns>Whether the call is still active.</returns>
-    protected bool CheckValueLength(int before, int length, long offset)
+    private bool CheckValueLength(int before, int length, long offset)
     {
         int room = Options.MaxArgumentsLength - _json.Length - before;
         if (length <= room)
