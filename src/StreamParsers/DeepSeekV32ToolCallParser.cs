@@ -10,6 +10,8 @@ namespace ToolFlow.StreamParsers;
 /// typed by the tool's schema, or read as JSON. The call completes at <c>&lt;/｜DSML｜invoke&gt;</c>, or at once
 /// for a self-closing <c>&lt;｜DSML｜invoke name="X"/&gt;</c>; a call whose body is a JSON object completes when
 /// the object closes. Text before a lone <c>&lt;/think&gt;</c> at the start of the response is reasoning.
+/// Until a reasoning marker, a call or the end of the response decides it, text at the start of the response is
+/// held (at most 8,192 characters, then it streams as text).
 /// </para>
 /// <para>
 /// Malformed markup is reported as text with a diagnostic (a started call is aborted first); the limits of

@@ -10,6 +10,8 @@ namespace ToolFlow.StreamParsers;
 /// written (leading white space included) and typed by the tool's schema; an object or array written as JSON
 /// escaped once more (<c>[{\"id\": 1}]</c>) is read too. <c>&lt;think&gt;…&lt;/think&gt;</c> is reasoning, and so is
 /// text before a lone <c>&lt;/think&gt;</c> at the start of the response.
+/// Until a reasoning marker, a call or the end of the response decides it, text at the start of the response is
+/// held (at most 8,192 characters, then it streams as text).
 /// </para>
 /// <para>
 /// Malformed markup is reported as text with a diagnostic (a started call is aborted first); the limits of

@@ -12,6 +12,8 @@ namespace ToolFlow.StreamParsers;
 /// schema allows a string keeps its value exactly as written. The call completes at <c>&lt;/invoke&gt;</c>.
 /// <c>&lt;mm:think&gt;…&lt;/mm:think&gt;</c> is reasoning, and so is text before a lone <c>&lt;/mm:think&gt;</c> at
 /// the start of the response.
+/// Until a reasoning marker, a call or the end of the response decides it, text at the start of the response is
+/// held (at most 8,192 characters, then it streams as text).
 /// </para>
 /// <para>
 /// Malformed markup is reported as text with a diagnostic (a started call is aborted first); the limits of

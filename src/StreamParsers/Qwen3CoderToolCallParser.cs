@@ -12,6 +12,8 @@ namespace ToolFlow.StreamParsers;
 /// object or array is read when its element closes; without a schema, a value that reads as JSON is that value.
 /// The call completes at <c>&lt;/function&gt;</c>. <c>&lt;think&gt;…&lt;/think&gt;</c> is reasoning; text before a
 /// lone <c>&lt;/think&gt;</c> at the start of the response (the template opened the block) is reasoning too.
+/// Until a reasoning marker, a call or the end of the response decides it, text at the start of the response is
+/// held (at most 8,192 characters, then it streams as text).
 /// </para>
 /// <para>
 /// Malformed markup is reported as text with a diagnostic (a started call is aborted first); the limits of
