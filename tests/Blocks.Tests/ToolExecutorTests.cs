@@ -52,7 +52,7 @@ public sealed class ToolExecutorTests
     }
 
     private static ToolCall[] Calls(string prefix, int count, string tool = "work") =>
-        [.. Enumerable.Range(0, count).Select(i => Call(i, tool, "{}") with { CallId = $"{prefix}{i}" })];
+        [.. Enumerable.Range(0, count).Select(i => Call(i, tool, $$"""{"n": "{{prefix}}{{i}}"}""") with { CallId = $"{prefix}{i}" })];
 
     [Fact]
     public void Executor_ChattyConversationAndTwoQuietOnes_SlotsGoRoundRobinUnderTheGlobalCap()
