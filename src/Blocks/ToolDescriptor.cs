@@ -72,6 +72,12 @@ public sealed class ToolDescriptor
     /// <summary>A circuit breaker shared by every call to this tool.</summary>
     public ToolCircuitBreakerPolicy? CircuitBreaker { get; init; }
 
+    /// <summary>
+    /// Runs calls that are ready together as one invocation; <see langword="null"/> (the default) runs each call on
+    /// its own. A batch takes one slot of the caps.
+    /// </summary>
+    public ToolBatchInvoker? BatchInvoker { get; init; }
+
     /// <summary>Whether each call waits for an approval before it runs.</summary>
     public bool RequiresApproval { get; init; }
 

@@ -28,6 +28,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
+    private readonly Dictionary<string, CallState> _byArguments = new(StringComparer.Ordinal);
+    private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
     private readonly ToolExecutionBlockOptions _options;
     private readonly ToolExecutor _executor;
     private readonly ExecutorConversation _conversation;
@@ -82,7 +84,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         ArgumentNullException.ThrowIfNull(callId);
         lock (_gate)
         {
-            return _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+            bool cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+            FlushBatches();
+            FlushBatches();
+            return cancelled;
         }
     }
 
@@ -136,6 +141,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 lock (_gate)
                 {
                     OnClosed(closed.Call);
+                    FlushBatches();
                 }
 
                 break;
@@ -143,6 +149,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 lock (_gate)
                 {
                     OnResponseCompleted(response);
+                    FlushBatches();
                 }
 
                 break;
@@ -293,10 +300,165 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             return;
         }
 
+        Ready(state);
+    }
+
+    // The call may run. An identical earlier call of a tool that is safe to repeat answers for it; a batchable
+    // tool's calls wait for the end of this gate step to go out together; any other call goes to the executor.
+    private void Ready(CallState state)
+    {
+        ToolDescriptor tool = state.Tool!;
+        if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
+        {
+            string key = $"{tool.Name}\u0000{CanonicalJson.Of(state.Call.Arguments)}";
+            if (_byArguments.TryGetValue(key, out CallState? original) && original.Status != CallStatus.Failed)
+            {
+                Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
+                state.StartedAt = TimeProvider.GetTimestamp();
+                state.Status = CallStatus.Following;
+                if (original.Status == CallStatus.Completed)
+                {
+                    Complete(state, original.Result);
+                }
+                else
+                {
+                    original.Followers.Add(state);
+                }
+
+                return;
+            }
+
+            _byArguments[key] = state;
+            state.ArgumentsKey = key;
+        }
+
         state.Status = CallStatus.Queued;
         state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        state.Work = new ExecutorWork(state.Tool, static work => ((CallState)work.State!).Block.StartWork(work), state);
+        if (tool.BatchInvoker is not null)
+        {
+            _pendingBatches ??= new(ReferenceEqualityComparer.Instance);
+            if (!_pendingBatches.TryGetValue(tool, out List<CallState>? batch))
+            {
+                _pendingBatches[tool] = batch = [];
+            }
+
+            batch.Add(state);
+            return;
+        }
+
+        state.Work = new ExecutorWork(tool, static work => ((CallState)work.State!).Block.StartWork(work), state);
         _executor.Enqueue(_conversation, state.Work);
+    }
+
+    // Sends the batches that became ready in this gate step. Called, under the gate, at the end of every step.
+    private void FlushBatches()
+    {
+        if (_pendingBatches is not { } batches)
+        {
+            return;
+        }
+
+        _pendingBatches = null;
+        foreach ((ToolDescriptor tool, List<CallState> calls) in batches)
+        {
+            var work = new ExecutorWork(tool, static work => ((CallState[])work.State!)[0].Block.StartBatch(work), calls.ToArray());
+            foreach (CallState call in calls)
+            {
+                call.Work = work;
+                call.InBatch = true;
+            }
+
+            _executor.Enqueue(_conversation, work);
+        }
+    }
+
+    // Called by the executor when a slot is free for a batch.
+    private void StartBatch(ExecutorWork work)
+    {
+        var calls = (CallState[])work.State!;
+        CallState[] live;
+        lock (_gate)
+        {
+            live = [.. calls.Where(c => c.Status == CallStatus.Queued)];
+            if (live.Length == 0)
+            {
+                _executor.Release(_conversation, work);
+                return;
+            }
+
+            Emit(new ToolCallsBatched(work.Tool.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
+            foreach (CallState call in live)
+            {
+                call.Status = CallStatus.Running;
+                call.StartedAt = TimeProvider.GetTimestamp();
+                Emit(new ToolCallStarted(call.Call) { Turn = call.Call.Turn });
+            }
+        }
+
+        _ = Task.Factory.StartNew(
+            static s => ((CallState[])s!)[0].Block.RunBatchAsync((CallState[])s!),
+            live,
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler).Unwrap();
+    }
+
+    private async Task RunBatchAsync(CallState[] calls)
+    {
+        ToolDescriptor tool = calls[0].Tool!;
+        try
+        {
+            IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
+            IReadOnlyList<object?> results = await tool.BatchInvoker!(arguments, CancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (results.Count != calls.Length)
+                {
+                    var mismatch = new InvalidOperationException($"The batch for '{tool.Name}' returned {results.Count} results for {calls.Length} calls.");
+                    foreach (CallState call in calls.Where(c => c.Status == CallStatus.Running))
+                    {
+                        FailFromException(call, mismatch);
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < calls.Length; i++)
+                    {
+                        if (calls[i].Status == CallStatus.Running)
+                        {
+                            Complete(calls[i], results[i]);
+                        }
+                        else
+                        {
+                            Emit(new ToolResultDiscarded(calls[i].Call, results[i]) { Turn = calls[i].Call.Turn });
+                        }
+                    }
+                }
+
+                FlushBatches();
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                foreach (CallState call in calls.Where(c => c.Status == CallStatus.Running))
+                {
+                    FailFromException(call, e);
+                }
+
+                FlushBatches();
+            }
+        }
+        finally
+        {
+            foreach (CallState call in calls)
+            {
+                call.Cancellation?.Dispose();
+            }
+
+            _executor.Release(_conversation, calls[0].Work!);
+        }
     }
 
     private JsonElement ResultOf(string target)
@@ -370,6 +532,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             state.Approved = true;
             state.Status = CallStatus.Waiting;
             Advance(state);
+            FlushBatches();
         }
     }
 
@@ -417,6 +580,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 {
                     Emit(new ToolResultDiscarded(state.Call, result) { Turn = state.Call.Turn });
                 }
+
+                FlushBatches();
             }
         }
         catch (Exception e)
@@ -428,6 +593,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 {
                     FailFromException(state, e);
                 }
+
+                FlushBatches();
             }
         }
         finally
@@ -518,8 +685,18 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private void Complete(CallState state, object? result)
     {
         state.Status = CallStatus.Completed;
+        state.Result = result;
         state.ResultJson = ToolCallReferences.ToJson(result);
         Emit(new ToolCallCompleted(state.Call, result, TimeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
+        foreach (CallState follower in state.Followers)
+        {
+            if (follower.Status == CallStatus.Following)
+            {
+                Complete(follower, result);
+            }
+        }
+
+        state.Followers.Clear();
         foreach (CallState dependent in state.Dependents)
         {
             if (dependent.WaitingOn.Remove(state))
@@ -535,6 +712,16 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     {
         switch (state.Status)
         {
+            case CallStatus.Following:
+                foreach (CallState call in _byArguments.Values)
+                {
+                    call.Followers.Remove(state);
+                }
+
+                break;
+            case CallStatus.Queued when state.InBatch:
+                // The batch starts without it.
+                break;
             case CallStatus.Queued when state.Work is not null && !_executor.TryDequeue(_conversation, state.Work):
                 // The executor is starting it right now; StartWork sees the new status and gives the slot back.
                 break;
@@ -566,6 +753,31 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         state.FailureKind = kind;
         state.FailureMessage = message;
         Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
+        if (state.ArgumentsKey is { } key && _byArguments.GetValueOrDefault(key) == state)
+        {
+            _byArguments.Remove(key);
+        }
+
+        foreach (CallState follower in state.Followers)
+        {
+            if (follower.Status != CallStatus.Following)
+            {
+                continue;
+            }
+
+            if (kind == ToolCallFailureKind.Cancelled)
+            {
+                // The original was cancelled, not the duplicate: it runs after all (the first becomes the new original).
+                follower.Status = CallStatus.Waiting;
+                Ready(follower);
+            }
+            else
+            {
+                Fail(follower, kind, $"The identical call {state.Call.CallId} failed: {message}", forModel, exception);
+            }
+        }
+
+        state.Followers.Clear();
         foreach (CallState dependent in state.Dependents)
         {
             if (dependent.Status is CallStatus.Waiting or CallStatus.AwaitingApproval)
@@ -600,6 +812,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         Waiting,
         AwaitingApproval,
         Queued,
+        Following,
         Running,
         Cancelling,
         Completed,
@@ -636,6 +849,14 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         public long StartedAt { get; set; }
 
         public JsonElement? ResultJson { get; set; }
+
+        public object? Result { get; set; }
+
+        public string? ArgumentsKey { get; set; }
+
+        public bool InBatch { get; set; }
+
+        public List<CallState> Followers { get; } = [];
 
         public ToolCallFailureKind? FailureKind { get; set; }
 

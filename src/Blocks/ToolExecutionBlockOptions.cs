@@ -54,6 +54,12 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// <summary>How arguments may refer to other calls' results. Default <see cref="ToolReferenceSyntax.Futures"/>.</summary>
     public ToolReferenceSyntax ReferenceSyntax { get; set; } = ToolReferenceSyntax.Futures;
 
+    /// <summary>
+    /// Whether an identical call (same tool, same canonical arguments) to a read-only or idempotent tool runs once per
+    /// conversation, every caller getting its result. Default <see langword="true"/>.
+    /// </summary>
+    public bool DeduplicateCalls { get; set; } = true;
+
     /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
     public ToolApprovalHandler? ApprovalHandler { get; set; }
 
@@ -67,6 +73,7 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
             Executor = Executor,
             ReferenceSyntax = ReferenceSyntax,
             ApprovalHandler = ApprovalHandler,
+            DeduplicateCalls = DeduplicateCalls,
         };
         CopyTo(clone);
         return clone;

@@ -146,6 +146,7 @@ public sealed class ToolPipeline
                 Executor = options.Executor,
                 ReferenceSyntax = options.ReferenceSyntax,
                 ApprovalHandler = options.ApprovalHandler,
+                DeduplicateCalls = options.DeduplicateCalls,
             };
             _merge = new ToolResultMergeBlock(common);
 

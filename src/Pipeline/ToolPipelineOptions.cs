@@ -85,6 +85,9 @@ public sealed class ToolPipelineOptions
     /// <summary>How arguments may refer to other calls' results. Default <see cref="ToolReferenceSyntax.Futures"/>.</summary>
     public ToolReferenceSyntax ReferenceSyntax { get; set; } = ToolReferenceSyntax.Futures;
 
+    /// <summary>Whether identical calls to read-only and idempotent tools run once per run. Default <see langword="true"/>.</summary>
+    public bool DeduplicateCalls { get; set; } = true;
+
     /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
     public ToolApprovalHandler? ApprovalHandler { get; set; }
 
@@ -105,5 +108,6 @@ public sealed class ToolPipelineOptions
         Executor = Executor,
         ReferenceSyntax = ReferenceSyntax,
         ApprovalHandler = ApprovalHandler,
+        DeduplicateCalls = DeduplicateCalls,
     };
 }

@@ -31,7 +31,7 @@ public sealed class CustomMeshTests
         // The user's mesh: source → parser → cache lookup → execution → cache recorder → merge → sink.
         var source = new ChatModelSourceBlock(model, blockOptions);
         var parser = new ToolCallParserBlock(new ToolCallParserBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler });
-        var execution = new ToolExecutionBlock(TestTools.ReadOnly([weather]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler });
+        var execution = new ToolExecutionBlock(TestTools.ReadOnly([weather]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, DeduplicateCalls = false });
         var merge = new ToolResultMergeBlock(blockOptions);
         var events = new List<ToolPipelineEvent>();
         var turns = new Queue<TaskCompletionSource<TurnCompleted>>([new(), new(), new()]);
@@ -149,7 +149,7 @@ public sealed class CustomMeshTests
         var tools = new TestTools(_clock);
         AIFunction flaky = cache.Wrap(tools.Throwing("flaky", TimeSpan.FromMilliseconds(10), new TimeoutException("upstream timed out")));
         var options = new ExecutionDataflowBlockOptions { TaskScheduler = _scheduler };
-        var execution = new ToolExecutionBlock(TestTools.ReadOnly([flaky]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler });
+        var execution = new ToolExecutionBlock(TestTools.ReadOnly([flaky]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, DeduplicateCalls = false });
         IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent> lookup = cache.CreateLookupBlock(options);
         var events = new List<ToolPipelineEvent>();
         var link = new DataflowLinkOptions { PropagateCompletion = true };

@@ -388,6 +388,92 @@ public sealed class ExecutionGateTests
         Assert.Equal(("search", "open", 110d), (opened.ToolName, opened.State, opened.Ms(_clock)));
     }
 
+    [Fact]
+    public void Post_IdenticalReadOnlyCalls_RunOnceAndEachCallerGetsTheResult()
+    {
+        var tools = new TestTools(_clock);
+        var block = new ToolExecutionBlock(
+            [
+                new ToolDescriptor(tools.Computing("lookup", TimeSpan.FromMilliseconds(100), a => $"result for {a["q"]}"), ToolEffects.ReadOnly),
+                new ToolDescriptor(tools.Delayed("append", TimeSpan.FromMilliseconds(10), "appended")),
+            ],
+            Options());
+        ToolCall first = Call(0, "lookup", """{"q": "x", "n": {"a": 1, "b": 2}}""");
+        ToolCall same = Call(1, "lookup", """{"n": {"b": 2, "a": 1}, "q": "x"}""");
+        ToolCall other = Call(2, "lookup", """{"q": "y", "n": {"a": 1, "b": 2}}""");
+        ToolCall write1 = Call(3, "append", """{"line": "a"}""");
+        ToolCall write2 = Call(4, "append", """{"line": "a"}""");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(first) { Turn = 1 });
+            await At(30);
+            target.Post(new ToolCallClosed(same) { Turn = 1 });
+            target.Post(new ToolCallClosed(other) { Turn = 1 });
+            target.Post(new ToolCallClosed(write1) { Turn = 1 });
+            target.Post(new ToolCallClosed(write2) { Turn = 1 });
+            await At(50);
+            target.Post(Response(ChatFinishReason.ToolCalls, first, same, other, write1, write2));
+        });
+
+        // The duplicate waits for the original and completes with it; side-effecting calls are never merged.
+        Assert.Equal(("call_1_1", "call_1_0", 30d), events.OfType<ToolCallDeduplicated>().Select(d => (d.Call.CallId, d.OriginalCallId, d.Ms(_clock))).Single());
+        Assert.Equal(
+            [(100d, "call_1_0", "result for x"), (100d, "call_1_1", "result for x"), (130d, "call_1_2", "result for y")],
+            events.OfType<ToolCallCompleted>().Where(c => c.Call.Name == "lookup").Select(c => (c.Ms(_clock), c.Call.CallId, (string)c.Result!)));
+        Assert.Equal(2, tools.Invocations.Count(i => i.Name == "lookup"));
+        Assert.Equal(2, tools.Invocations.Count(i => i.Name == "append"));
+        Assert.DoesNotContain(events.OfType<ToolCallStarted>(), s => s.Call.CallId == "call_1_1");
+    }
+
+    [Fact]
+    public void Post_BatchableToolCallsReadyTogether_GoOutAsOneInvocation()
+    {
+        var tools = new TestTools(_clock);
+        var batches = new List<(double Ms, string[] Ids)>();
+        async ValueTask<IReadOnlyList<object?>> FetchMany(IReadOnlyList<AIFunctionArguments> arguments, CancellationToken cancellationToken)
+        {
+            batches.Add((_clock.Elapsed.TotalMilliseconds, [.. arguments.Select(a => ((JsonElement)a["id"]!).ToString())]));
+            await Task.Delay(TimeSpan.FromMilliseconds(40), _clock, cancellationToken).ConfigureAwait(false);
+            return [.. arguments.Select(a => (object?)$"page {a["id"]}")];
+        }
+
+        var block = new ToolExecutionBlock(
+            [
+                new ToolDescriptor(tools.Computing("list", TimeSpan.FromMilliseconds(100), _ => JsonElement.Parse("[7, 8, 9]")), ToolEffects.ReadOnly),
+                new ToolDescriptor(tools.Delayed("fetch", TimeSpan.Zero, "unused"), ToolEffects.ReadOnly) { BatchInvoker = FetchMany },
+            ],
+            Options(ToolReferenceSyntax.PlanSteps));
+        ToolCall list = Call(0, "list", "{}") with { Label = "1" };
+        ToolCall[] fetches = [.. Enumerable.Range(0, 3).Select(i => Call(i + 1, "fetch", $$"""{"id": "${1}", "i": {{i}}}""") with { Label = $"{i + 2}" })];
+        ToolCall[] direct = [.. Enumerable.Range(0, 3).Select(i => Call(i + 4, "fetch", $$"""{"id": {{i}}}"""))];
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(list) { Turn = 1 });
+            foreach (ToolCall fetch in fetches)
+            {
+                target.Post(new ToolCallClosed(fetch) { Turn = 1 });
+            }
+
+            await At(150);
+            target.Post(new ToolCallClosed(direct[0]) { Turn = 1 });
+            await At(160);
+            target.Post(new ToolCallClosed(direct[1]) { Turn = 1 });
+            target.Post(new ToolCallClosed(direct[2]) { Turn = 1 });
+            await At(300);
+            target.Post(Response(ChatFinishReason.ToolCalls, [list, .. fetches, .. direct]));
+        });
+
+        // The three fetches that wait on the list become ready together when it completes (100 ms): one batch.
+        // Calls that close one by one go out as they close.
+        Assert.Equal(["[7,8,9] [7,8,9] [7,8,9]", "0", "1", "2"], batches.Select(b => string.Join(' ', b.Ids)));
+        Assert.Equal([100d, 150d, 160d, 160d], batches.Select(b => b.Ms));
+        Assert.Equal(["call_1_1 call_1_2 call_1_3", "call_1_4", "call_1_5", "call_1_6"], events.OfType<ToolCallsBatched>().Select(b => string.Join(' ', b.CallIds)));
+        Assert.Equal(6, events.OfType<ToolCallCompleted>().Count(c => c.Call.Name == "fetch"));
+        Assert.DoesNotContain(tools.Invocations, i => i.Name == "fetch");
+    }
+
     /// <summary>A tool that ignores cancellation and answers after its latency whatever happens.</summary>
     private sealed class StubbornTool(ManualTimeProvider clock, string name, TimeSpan latency, string result) : AIFunction
     {

@@ -119,7 +119,7 @@ public sealed class ToolExecutionBlockTests
         {
             for (int i = 0; i < latencies.Length; i++)
             {
-                target.Post(new ToolCallClosed(Call(i, "work", $$"""{"ms": {{latencies[i]}}}""")) { Turn = 1 });
+                target.Post(new ToolCallClosed(Call(i, "work", $$"""{"ms": {{latencies[i]}}, "n": {{i}}}""")) { Turn = 1 });
             }
 
             return Task.CompletedTask;
@@ -282,7 +282,7 @@ public sealed class ToolExecutionBlockTests
         {
             for (int i = 0; i < 4; i++)
             {
-                target.Post(new ToolCallClosed(Call(i, "work", """{"ms": 100}""")) { Turn = 1 });
+                target.Post(new ToolCallClosed(Call(i, "work", $$"""{"ms": 100, "n": {{i}}}""")) { Turn = 1 });
             }
 
             return Task.CompletedTask;

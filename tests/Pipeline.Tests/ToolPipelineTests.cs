@@ -192,7 +192,7 @@ public sealed class ToolPipelineTests
     public void RunAsync_ModelKeepsCallingTools_StopsAtTheTurnLimit()
     {
         var model = new ScriptedChatClient(
-            _ => new ScriptedResponse().Call("fast", "{}"),
+            messages => new ScriptedResponse().Call("fast", $$"""{"attempt": {{ScriptedChatClient.TurnOf(messages)}}}"""),
             new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = s_ttft });
         var tools = new TestTools(_clock);
         ToolPipeline pipeline = Builder(model).AddTool(tools.Delayed("fast", TimeSpan.FromMilliseconds(10), "again"), ToolEffects.ReadOnly).WithMaxTurns(3).Build();
