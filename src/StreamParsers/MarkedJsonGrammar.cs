@@ -49,8 +49,14 @@ internal sealed class MarkedJsonGrammar
     /// <summary>The literals that end reasoning: the end marker, then the triggers when <see cref="CallEndsReasoning"/>.</summary>
     public MarkedLiteralSet? ReasoningEndSet { get; init; }
 
-    /// <summary>The reasoning start marker alone.</summary>
-    public MarkedLiteralSet? ReasoningStartSet { get; init; }
+    /// <summary>
+    /// What the response may start with: the reasoning start marker (if the format has one) at index 0, then the
+    /// triggers. A trigger before any text means the model wrote no reasoning, even when the prompt opened it.
+    /// </summary>
+    public required MarkedLiteralSet StartSet { get; init; }
+
+    /// <summary>Whether <see cref="StartSet"/> begins with the reasoning start marker.</summary>
+    public bool StartSetHasReasoningStart => ReasoningStart is not null;
 
     /// <summary>Whether a call whose arguments are still open when the response ends completes, with an error, rather than being aborted.</summary>
     public bool CompleteUnclosedArgumentsAtEnd { get; init; }

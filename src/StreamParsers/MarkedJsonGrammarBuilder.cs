@@ -163,7 +163,9 @@ internal sealed class MarkedJsonGrammarBuilder(string name)
             ReasoningEnd = _reasoningEnd,
             CallEndsReasoning = _callEndsReasoning,
             ReasoningEndSet = reasoningEndSet,
-            ReasoningStartSet = _reasoningStart is null ? null : new MarkedLiteralSet([_reasoningStart]),
+            StartSet = new MarkedLiteralSet(
+                [.. (_reasoningStart is null ? [] : new[] { _reasoningStart }), .. literals],
+                [.. (_reasoningStart is null ? [] : new[] { false }), .. lookahead]),
             CompleteUnclosedArgumentsAtEnd = _completeUnclosed,
         };
     }

@@ -83,16 +83,12 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         _grammar = MarkedJsonGrammars.Find(format)
             ?? throw new ArgumentException($"There is no marked-JSON format named '{format}'. The formats are: {string.Join(", ", Formats)}.", nameof(format));
         _format = format;
-        _reasoningStartsOpen = reasoningStartsOpen && _grammar.ReasoningEnd is not null;
+        _reasoningStartsOpen = (reasoningStartsOpen || Options.ReasoningStartsOpen == true) && _grammar.ReasoningEnd is not null;
         ResetCall();
-        if (_grammar.ReasoningStart is not null)
+        if (_grammar.ReasoningStart is not null || _reasoningStartsOpen)
         {
             _mode = Mode.Start;
-            _matcher.Reset(_grammar.ReasoningStartSet!);
-        }
-        else if (_reasoningStartsOpen)
-        {
-            EnterReasoning();
+            _matcher.Reset(_grammar.StartSet);
         }
         else if (_grammar.InitialEntry >= 0)
         {
@@ -225,20 +221,20 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         _matcher.Reset(_grammar.ReasoningEndSet!);
     }
 
-    // At the start of the response: leading whitespace, then perhaps the reasoning start marker.
+    // At the start of the response: leading whitespace, then the reasoning start marker, a call's start marker (the
+    // model wrote no reasoning), or anything else: reasoning when the prompt opened it, text otherwise.
     private int ReadStart(ReadOnlySpan<char> input, int i, long origin)
     {
-        FreeChannel channel = _reasoningStartsOpen ? FreeChannel.Reasoning : FreeChannel.Text;
         if (_matcher.Length == 0)
         {
             int skip = input[i..].IndexOfAnyExcept(" \t\r\n");
             if (skip < 0)
             {
-                Emit(input[i..], channel);
+                Emit(input[i..], FreeChannel.Text);
                 return input.Length;
             }
 
-            Emit(input.Slice(i, skip), channel);
+            Emit(input.Slice(i, skip), FreeChannel.Text);
             i += skip;
             _matchStart = origin + i;
         }
@@ -252,25 +248,38 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 continue;
             }
 
-            if (match == MarkedLiteralMatch.Matched)
-            {
-                EnterReasoning();
-                return i + 1;
-            }
-
+            int found = _matcher.Alternative;
             ReadOnlySpan<char> consumed = _matcher.Consumed;
             long at = _matchStart;
-            if (_reasoningStartsOpen)
+            int owned = match == MarkedLiteralMatch.Mismatch ? 0 : _matcher.Set.ConsumedLength(found);
+            int next = match == MarkedLiteralMatch.Matched ? i + 1 : i;
+            if (match == MarkedLiteralMatch.Mismatch)
+            {
+                if (_reasoningStartsOpen)
+                {
+                    EnterReasoning();
+                }
+                else
+                {
+                    EnterText();
+                }
+            }
+            else if (_grammar.StartSetHasReasoningStart && found == 0)
             {
                 EnterReasoning();
             }
             else
             {
                 EnterText();
+                OnTrigger(_grammar.StartSetHasReasoningStart ? found - 1 : found, at);
             }
 
-            Process(consumed, at);
-            return i;
+            if (owned < consumed.Length)
+            {
+                Process(consumed[owned..], at + owned);
+            }
+
+            return next;
         }
 
         return i;
@@ -864,6 +873,8 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 _xmlParameter = new string(captured);
                 break;
             default:
+                // A header up to its terminator (Harmony's "<|message|>") shows the block is the format's own.
+                _speculative = false;
                 break;
         }
 
