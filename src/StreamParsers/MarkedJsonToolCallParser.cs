@@ -25,8 +25,10 @@ namespace ToolFlow.StreamParsers;
 /// <para>
 /// Reasoning (<c>&lt;think&gt;…&lt;/think&gt;</c>, <c>[THINK]…[/THINK]</c>, … at the start of the response) is
 /// reported through <see cref="IToolCallParserObserver.OnReasoning"/>; markers inside reasoning are not calls. When
-/// the prompt itself opened the reasoning (a chat template that ends with <c>&lt;think&gt;</c>), pass
-/// <c>reasoningStartsOpen</c>: the text up to the reasoning end marker is then reasoning.
+/// the prompt itself opened the reasoning (a chat template that ends with <c>&lt;think&gt;</c>), set
+/// <see cref="ToolCallParserOptions.ReasoningStartsOpen"/>: the text up to the reasoning end marker is then reasoning,
+/// unless the response starts right away with a call. Left unset, a response is reasoning only from an explicit start
+/// marker: deciding later would mean holding back all the text until the end marker shows up, or never does.
 /// </para>
 /// <para>
 /// Malformed input never throws and never stalls. Before a call starts, a block that does not follow the format is
@@ -70,20 +72,19 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
 
     /// <summary>Initializes a parser for one response.</summary>
     /// <param name="format">The format: one of <see cref="Formats"/>.</param>
-    /// <param name="options">Limits and tool schemas, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
-    /// <param name="reasoningStartsOpen">
-    /// Whether the prompt ended inside the model's reasoning (the chat template wrote the reasoning start marker), so
-    /// that the response is reasoning up to the format's reasoning end marker. Ignored by formats without reasoning markers.
+    /// <param name="options">
+    /// Limits, tool schemas and <see cref="ToolCallParserOptions.ReasoningStartsOpen"/>, or <see langword="null"/> for
+    /// <see cref="ToolCallParserOptions.Default"/>.
     /// </param>
     /// <exception cref="ArgumentException"><paramref name="format"/> is not one of <see cref="Formats"/>.</exception>
-    public MarkedJsonToolCallParser(string format, ToolCallParserOptions? options = null, bool reasoningStartsOpen = false)
+    public MarkedJsonToolCallParser(string format, ToolCallParserOptions? options = null)
         : base(options)
     {
         ArgumentNullException.ThrowIfNull(format);
         _grammar = MarkedJsonGrammars.Find(format)
             ?? throw new ArgumentException($"There is no marked-JSON format named '{format}'. The formats are: {string.Join(", ", Formats)}.", nameof(format));
         _format = format;
-        _reasoningStartsOpen = (reasoningStartsOpen || Options.ReasoningStartsOpen == true) && _grammar.ReasoningEnd is not null;
+        _reasoningStartsOpen = Options.ReasoningStartsOpen == true && _grammar.ReasoningEnd is not null;
         ResetCall();
         if (_grammar.ReasoningStart is not null || _reasoningStartsOpen)
         {

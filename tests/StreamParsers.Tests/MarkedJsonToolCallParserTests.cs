@@ -34,7 +34,7 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
     /// Every corpus case of every format this parser reads (hermes included, which the shared runner leaves to
     /// <see cref="HermesToolCallParser"/>), whole, in its own chunks and at every split. A case that states reasoning
     /// while its text has no reasoning start marker was recorded with a prompt that opened the reasoning, so it runs
-    /// with <c>reasoningStartsOpen</c>.
+    /// with <see cref="ToolCallParserOptions.ReasoningStartsOpen"/> (the corpus sets it only where its note says so).
     /// </summary>
     [Theory]
     [MemberData(nameof(CorpusFormats))]
@@ -288,10 +288,26 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
     [InlineData(false, "", "plan\n\nanswer")]
     public void Append_ReasoningStartsOpen_TextUpToTheEndMarkerIsReasoning(bool startsOpen, string reasoning, string text)
     {
-        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("deepseek_v31", reasoningStartsOpen: startsOpen), "plan\n</think>\nanswer");
+        var options = new ToolCallParserOptions { ReasoningStartsOpen = startsOpen };
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("deepseek_v31", options), "plan\n</think>\nanswer");
 
         Assert.Equal(reasoning, observer.Reasoning);
         Assert.Equal(text, observer.Text);
+    }
+
+    [Theory]
+    [InlineData("[TOOL_CALLS]f{\"a\": 1}", "", 1)]
+    [InlineData("  [THINK]plan[/THINK][TOOL_CALLS]f{\"a\": 1}", "plan", 1)]
+    [InlineData("plan [TOOL_CALLS]f{\"a\": 1}[/THINK]", "plan [TOOL_CALLS]f{\"a\": 1}", 0)]
+    public void Append_ReasoningStartsOpenButACallComesFirst_TheCallIsRead(string input, string reasoning, int calls)
+    {
+        var options = new ToolCallParserOptions { ReasoningStartsOpen = true };
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("mistral_args", options), input);
+
+        Assert.Equal(reasoning, observer.Reasoning);
+        Assert.Equal(calls, observer.Calls.Count);
     }
 
     [Fact]
@@ -484,7 +500,10 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
     internal static string? Check(FullCase c, bool reasoningStartsOpen)
     {
         string format = Grammar(c.Format);
-        Func<ToolCallTextParser> create = () => new MarkedJsonToolCallParser(format, c.Options, reasoningStartsOpen);
+        ToolCallParserOptions options = reasoningStartsOpen
+            ? new ToolCallParserOptions { ToolSchemas = c.Options.ToolSchemas, ReasoningStartsOpen = true }
+            : c.Options;
+        Func<ToolCallTextParser> create = () => new MarkedJsonToolCallParser(format, options);
         RecordingObserver whole;
         try
         {
