@@ -237,12 +237,15 @@ internal static class MarkedJsonGrammars
         }
     }
 
-    // Hunyuan A13B: <tool_calls>[{"name", "arguments"}, ...]</tool_calls>; the turn ends with the calls.
+    // Hunyuan A13B: <think>...</think><answer><tool_calls>[{"name", "arguments"}, ...]</tool_calls></answer>; the
+    // <answer> tags are markup and dropped.
     private static MarkedJsonGrammar Hunyuan() =>
         new MarkedJsonGrammarBuilder("hunyuan_a13b")
             .Trigger("<tool_calls>", "calls")
+            .Trigger("<answer>", "end")
+            .Trigger("</answer>", "end")
             .Reasoning(Think, EndThink)
-            .Label("calls").Ws().Body(MarkedJsonBodyKind.EnvelopeArray).Commit().Ws().Choice("discard", ("</tool_calls>", "discard"))
+            .Label("calls").Ws().Body(MarkedJsonBodyKind.EnvelopeArray).Commit().Ws().Lit("</tool_calls>").Jump("end")
             .Build();
 
     // xLAM: a JSON array of calls, bare or in ```json fences, <tool_call> tags or after [TOOL_CALLS].

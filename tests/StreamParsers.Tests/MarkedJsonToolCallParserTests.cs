@@ -79,8 +79,10 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         // Parsed without reasoning extraction, where the format's other cases extract <think>.
         "L1606",
 
-        // Non-streaming vLLM drops text after the array; its streaming mode (content_streaming) keeps it, as we do.
+        // Non-streaming vLLM drops text after the calls; its streaming mode (content_streaming) keeps it, as we do:
+        // a parser loses nothing.
         "test_extract_tool_calls_pre_v11_tokenizer[trailing_data_after_json]",
+        "test_hunyuan_a13b_tool_parser_extract[4]",
 
         // The python tool's raw code argument (not JSON) is not supported.
         "L1444",
@@ -403,15 +405,16 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Append_HunyuanTextAfterTheCalls_IsDroppedWithADiagnostic()
+    public void Append_HunyuanAnswerTags_DroppedAndTextAfterTheCallsKept()
     {
-        const string Input = "<tool_calls>[{\"name\": \"f\", \"arguments\": {}}]</tool_calls>\nThank you!";
+        const string Input = "<think>t</think>\n<answer>Sure.<tool_calls>[{\"name\": \"f\", \"arguments\": {}}]</tool_calls>\nThank you!</answer>";
 
         RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("hunyuan_a13b"), Input);
 
         Assert.Single(observer.Calls);
-        Assert.Empty(observer.Text);
-        Assert.Equal([ParserDiagnosticCodes.CallEndMarkerMissing], observer.DiagnosticCodes);
+        Assert.Equal("t", observer.Reasoning);
+        Assert.Equal("\nSure.\nThank you!", observer.Text);
+        Assert.Empty(observer.Diagnostics);
     }
 
     [Fact]
