@@ -12,7 +12,9 @@ namespace ToolFlow.StreamParsers;
 /// <c>)</c>. JSON calls are read as <see cref="HermesToolCallParser"/> reads its object (<c>"arguments"</c> or
 /// <c>"parameters"</c>) and complete when their arguments value closes. Reasoning is reported through
 /// <see cref="IToolCallParserObserver.OnReasoning"/>, markers inside it included; a <c>&lt;think&gt;</c> after other
-/// text is text.
+/// text is text. When <see cref="ToolCallParserOptions.ReasoningStartsOpen"/> is <see langword="true"/> (the template
+/// opened the reasoning block in the prompt), the response starts as reasoning up to <c>&lt;/think&gt;</c>, unless it
+/// begins with <c>&lt;think&gt;</c> itself or straight with a call block.
 /// </para>
 /// <para>
 /// A block that holds something other than calls is reported with a diagnostic and its text is surfaced as text; an

@@ -118,6 +118,13 @@ internal sealed class PythonicParserCore
 
         _markers = [.. markers];
         _kinds = [.. kinds];
+        if (dialect.Reasoning && options.ReasoningStartsOpen == true)
+        {
+            // The template opened the reasoning block: the response starts inside it, unless it begins with the
+            // opener again or straight with a call block.
+            _mode = Mode.Start;
+        }
+
         string stops = (_markers.Length > 0 ? "<" : string.Empty) + (dialect.BareLists ? "[" : string.Empty);
         _textStops = stops.Length > 0 ? SearchValues.Create(stops) : null;
 
@@ -128,6 +135,7 @@ internal sealed class PythonicParserCore
     private enum Mode : byte
     {
         Text,
+        Start,
         Reasoning,
         BlockOpen,
         ListOpen,
@@ -174,6 +182,7 @@ internal sealed class PythonicParserCore
             i = _mode switch
             {
                 Mode.Text => ReadText(chunk, i, origin, observer),
+                Mode.Start => ReadStart(chunk, i, observer),
                 Mode.Reasoning => ReadReasoning(chunk, i, observer),
                 Mode.Value => ReadValue(chunk, i, origin, observer),
                 Mode.Skip => Skip(chunk, i),
@@ -183,7 +192,7 @@ internal sealed class PythonicParserCore
 
             // Structural characters are read one at a time, so the limits are met at the same character however
             // the input is split.
-            if (_mode is not (Mode.Text or Mode.Reasoning or Mode.Value or Mode.Skip or Mode.JsonCall or Mode.JsonSkip) &&
+            if (_mode is not (Mode.Start or Mode.Text or Mode.Reasoning or Mode.Value or Mode.Skip or Mode.JsonCall or Mode.JsonSkip) &&
                 (_isStarted ? IsOverLength() : _block.Length > WrapperBudget))
             {
                 i = ExceedBudget(observer, origin + i - 1, i);
@@ -204,6 +213,19 @@ internal sealed class PythonicParserCore
         _isCompleted = true;
         switch (_mode)
         {
+            case Mode.Start:
+                // Only the start of the reasoning came.
+                if (_block.Length > 0)
+                {
+                    observer.OnReasoning(_block.Span);
+                }
+
+                if (_heldLength > 0)
+                {
+                    observer.OnReasoning(_markers[_heldMarker].AsSpan(0, _heldLength));
+                }
+
+                break;
             case Mode.Text:
                 if (_heldLength > 0)
                 {
@@ -249,6 +271,78 @@ internal sealed class PythonicParserCore
         _block.Release();
         _name.Release();
         _json.Release();
+    }
+
+    // The response started inside the reasoning block: leading whitespace and what may be <think> or a call block's
+    // marker are held (whitespace in _block) until the first other character decides.
+    private int ReadStart(ReadOnlySpan<char> chunk, int i, IToolCallParserObserver observer)
+    {
+        while (i < chunk.Length)
+        {
+            char c = chunk[i];
+            if (_heldLength == 0 && IsWhitespace(c))
+            {
+                _block.Append(chunk.Slice(i, 1));
+                i++;
+                continue;
+            }
+
+            int next = -1;
+            for (int m = 0; m < _markers.Length && next < 0; m++)
+            {
+                string marker = _markers[m];
+                if (_kinds[m] != MarkerKind.Silent && marker.Length > _heldLength && marker[_heldLength] == c &&
+                    (_heldLength == 0 || marker.AsSpan().StartsWith(_markers[_heldMarker].AsSpan(0, _heldLength))))
+                {
+                    next = m;
+                }
+            }
+
+            if (next < 0)
+            {
+                // Reasoning, open since the prompt: the held characters are its first ones.
+                _mode = Mode.Reasoning;
+                _matched = 0;
+                _sawText = true;
+                if (_block.Length > 0)
+                {
+                    observer.OnReasoning(_block.Span);
+                    _block.Clear();
+                }
+
+                ReadOnlySpan<char> held = _markers[_heldMarker].AsSpan(0, _heldLength);
+                _heldLength = 0;
+                for (int k = 0; k < held.Length;)
+                {
+                    k = ReadReasoning(held, k, observer);
+                }
+
+                return i;
+            }
+
+            _heldMarker = next;
+            i++;
+            if (++_heldLength == _markers[next].Length)
+            {
+                // <think> again, or no reasoning at all: a call block first.
+                _heldLength = 0;
+                if (_kinds[next] == MarkerKind.Think && _block.Length > 0)
+                {
+                    observer.OnReasoning(_block.Span);
+                }
+                else if (_block.Length > 0)
+                {
+                    observer.OnText(_block.Span);
+                }
+
+                _block.Clear();
+                _mode = Mode.Text;
+                OnMarker(next, observer);
+                return i;
+            }
+        }
+
+        return i;
     }
 
     private int ReadText(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)

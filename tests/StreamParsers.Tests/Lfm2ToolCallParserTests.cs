@@ -50,6 +50,24 @@ public sealed class Lfm2ToolCallParserTests
         Assert.Empty(whole.Reasoning);
     }
 
+    [Theory]
+    [InlineData("I think</think>Hi<|tool_call_start|>[f()]<|tool_call_end|>", "I think", "Hi", 1)]
+    [InlineData(" <think>I think</think>Hi", " I think", "Hi", 0)]
+    [InlineData("  <|tool_call_start|>[f()]<|tool_call_end|> ok", "", "   ok", 1)]
+    [InlineData("</think>ok", "", "ok", 0)]
+    [InlineData("<thought <|tool_call_start|>[f()]<|tool_call_end|>", "<thought <|tool_call_start|>[f()]<|tool_call_end|>", "", 0)]
+    [InlineData("  <|tool", "  <|tool", "", 0)]
+    public void Append_ReasoningStartsOpen_TextUpToEndMarkerIsReasoning(string input, string reasoning, string text, int calls)
+    {
+        var options = new ToolCallParserOptions { ReasoningStartsOpen = true };
+
+        RecordingObserver whole = TextParserHarness.AssertSplitInvariant(() => new Lfm2ToolCallParser(options), input);
+
+        Assert.Equal(reasoning, whole.Reasoning);
+        Assert.Equal(text, whole.Text);
+        Assert.Equal(calls, whole.Calls.Count);
+    }
+
     [Fact]
     public void Append_EmptyBlock_NoCallAndDiagnostic()
     {

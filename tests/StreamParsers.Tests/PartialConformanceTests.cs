@@ -10,7 +10,8 @@ namespace ToolFlow.StreamParsers.Tests;
 /// </summary>
 /// <remarks>
 /// The prefix is appended but the parser is not completed: the stream has not ended, so nothing may be decided as if
-/// it had.
+/// it had. Where the expected reasoning starts the prefix without an opening marker, the parser is told that the
+/// reasoning block started open (<see cref="ToolCallParserOptions.ReasoningStartsOpen"/>).
 /// </remarks>
 public sealed class PartialConformanceTests(ITestOutputHelper output)
 {
@@ -139,12 +140,17 @@ public sealed class PartialConformanceTests(ITestOutputHelper output)
                 }
             }
 
+            // Where the visible reasoning begins the prefix with no opening marker, the template opened the
+            // reasoning block in the prompt (llama.cpp's thinking_forced_open).
+            string prefix = root.GetProperty("prefix").GetString()!;
+            string? reasoning = visible.ValueKind == JsonValueKind.Object && visible.TryGetProperty("reasoning", out JsonElement r) ? r.GetString() : null;
+            bool startsOpen = !string.IsNullOrEmpty(reasoning) && prefix.StartsWith(reasoning[..Math.Min(reasoning.Length, 8)], StringComparison.Ordinal);
             cases.Add(new PartialCase(
                 root.GetProperty("format").GetString()!,
                 root.GetProperty("id").GetString()!,
-                root.GetProperty("prefix").GetString()!,
+                prefix,
                 closed,
-                ToolCallParserOptions.Default));
+                startsOpen ? new ToolCallParserOptions { ReasoningStartsOpen = true } : ToolCallParserOptions.Default));
         }
 
         return cases;
