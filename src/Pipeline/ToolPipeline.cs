@@ -1,6 +1,5 @@
 using System.Reactive.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
@@ -95,7 +94,7 @@ public sealed class ToolPipeline
         private readonly ChatModelSourceBlock _source;
         private readonly ToolResultMergeBlock _merge;
         private readonly ChatOptions _chatOptions;
-        private readonly Channel<ToolPipelineEvent> _events;
+        private readonly CoalescingEventQueue _events = new();
         private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
         private int _turn = 1;
 
@@ -107,14 +106,6 @@ public sealed class ToolPipeline
 
             _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
             _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools.Select(t => t.Function)];
-
-            // The reader runs inline with the writer, so a run on a single-threaded scheduler stays on it.
-            _events = Channel.CreateUnbounded<ToolPipelineEvent>(new UnboundedChannelOptions
-            {
-                SingleReader = true,
-                SingleWriter = true,
-                AllowSynchronousContinuations = true,
-            });
 
             var common = new ToolBlockOptions
             {
@@ -168,7 +159,7 @@ public sealed class ToolPipeline
             _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
         }
 
-        public ChannelReader<ToolPipelineEvent> Events => _events.Reader;
+        public CoalescingEventQueue Events => _events;
 
         private ISourceBlock<ToolPipelineEvent> LinkInserted(ISourceBlock<ToolPipelineEvent> tail, ToolPipelineStage stage, DataflowLinkOptions linkOptions)
         {
@@ -211,7 +202,7 @@ public sealed class ToolPipeline
                 }
             }
 
-            _events.Writer.TryWrite(@event);
+            _events.Write(@event);
         }
 
         private async Task FinishAsync(Task loopCompletion)
@@ -222,7 +213,7 @@ public sealed class ToolPipeline
             }
             catch (Exception e)
             {
-                _events.Writer.TryComplete(e);
+                _events.Complete(e);
                 return;
             }
 
@@ -232,8 +223,8 @@ public sealed class ToolPipeline
                 Timestamp = _pipeline._options.TimeProvider.GetUtcNow(),
                 Turn = _turn,
             };
-            _events.Writer.TryWrite(completed);
-            _events.Writer.TryComplete();
+            _events.Write(completed);
+            _events.Complete();
         }
     }
 }
