@@ -148,8 +148,9 @@ public sealed partial class MarkedJsonToolCallParser
 
     private int ReadArrayFraming(ReadOnlySpan<char> input, int i, long origin)
     {
-        int skip = input[i..].IndexOfAnyExcept(" \t\r\n");
-        int j = skip < 0 ? input.Length : i + skip;
+        ReadOnlySpan<char> window = input.Slice(i, Math.Min(input.Length - i, WrapperBudget + 1));
+        int skip = window.IndexOfAnyExcept(" \t\r\n");
+        int j = skip < 0 ? i + window.Length : i + skip;
         _block.Append(input[i..j]);
         if (_block.Length > WrapperBudget)
         {

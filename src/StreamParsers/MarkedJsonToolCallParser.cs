@@ -569,8 +569,9 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         {
             case MarkedJsonStepKind.Whitespace:
             {
-                int skip = input[i..].IndexOfAnyExcept(" \t\r\n");
-                int j = skip < 0 ? input.Length : i + skip;
+                ReadOnlySpan<char> window = input.Slice(i, Math.Min(input.Length - i, WrapperBudget + 1));
+                int skip = window.IndexOfAnyExcept(" \t\r\n");
+                int j = skip < 0 ? i + window.Length : i + skip;
                 _block.Append(input[i..j]);
                 if (_block.Length - ArgumentsLength > WrapperBudget)
                 {
@@ -683,8 +684,9 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         {
             if (_capturePhase == 0)
             {
-                int stop = input[i..].IndexOfAnyExcept(s_identifierChars);
-                int j = stop < 0 ? input.Length : i + stop;
+                ReadOnlySpan<char> window = input.Slice(i, Math.Min(input.Length - i, WrapperBudget + 1));
+                int stop = window.IndexOfAnyExcept(s_identifierChars);
+                int j = stop < 0 ? i + window.Length : i + stop;
                 _block.Append(input[i..j]);
                 if (_block.Length - _stepStart > WrapperBudget / 4)
                 {
@@ -769,7 +771,8 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         int limit = input.Length;
         if (step.Chars == MarkedJsonCharClass.Line)
         {
-            int lineBreak = input[i..].IndexOfAny('\r', '\n');
+            // Look no further than the capture may reach, or long inputs are searched again for every block.
+            int lineBreak = input.Slice(i, Math.Min(input.Length - i, WrapperBudget + 1)).IndexOfAny('\r', '\n');
             if (lineBreak == 0)
             {
                 ReadOnlySpan<char> pending = _matcher.Consumed;

@@ -35,6 +35,13 @@ public sealed class ToolCallParserOptions
     /// </summary>
     public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? ToolSchemas { get; init; }
 
+    /// <summary>
+    /// Whether the chat template opened the reasoning block in the prompt (thinking forced open), so the response
+    /// starts inside it: text before the closing marker, or before the first call, is reasoning. Default
+    /// <see langword="null"/>: formats whose templates may do either decide from the output itself.
+    /// </summary>
+    public bool? ReasoningStartsOpen { get; init; }
+
     /// <summary>The most calls one response may hold; later ones are reported and dropped. Default 128.</summary>
     public int MaxCallsPerResponse
     {

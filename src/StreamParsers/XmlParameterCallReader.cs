@@ -51,6 +51,9 @@ internal abstract class XmlParameterCallReader
     private readonly int _entryCount;
     private readonly ReasoningSyntax? _reasoning;
 
+    // The template opened the reasoning block: held text that no marker decides is reasoning, not text.
+    private readonly bool _undecidedIsReasoning;
+
     private Region _region;
     private PooledCharBuffer _held;
     private long _heldOrigin;
@@ -97,7 +100,10 @@ internal abstract class XmlParameterCallReader
             _reasoningMarkers = new XmlMarkerSet(reasoning.Close);
         }
 
-        _region = reasoning is { MayOpenInPrompt: true } ? Region.Undecided : Region.Text;
+        _region = reasoning is null || options.ReasoningStartsOpen == false ? Region.Text
+            : reasoning.MayOpenInPrompt || options.ReasoningStartsOpen == true ? Region.Undecided
+            : Region.Text;
+        _undecidedIsReasoning = options.ReasoningStartsOpen == true;
     }
 
     private enum Region : byte
@@ -185,7 +191,7 @@ internal abstract class XmlParameterCallReader
         switch (_region)
         {
             case Region.Undecided:
-                FlushUndecided(asReasoning: false);
+                FlushUndecided(asReasoning: _undecidedIsReasoning);
                 break;
             case Region.Call:
                 OnCallEnd(Position);
@@ -581,7 +587,16 @@ internal abstract class XmlParameterCallReader
                 _undecided.Append(content);
                 if (_undecided.Length > UndecidedBudget)
                 {
-                    FlushUndecided(asReasoning: false);
+                    if (_undecidedIsReasoning)
+                    {
+                        // Known to be reasoning: stream it, still watching for the markers that end it.
+                        Observer.OnReasoning(_undecided.Span);
+                        _undecided.Clear();
+                    }
+                    else
+                    {
+                        FlushUndecided(asReasoning: false);
+                    }
                 }
 
                 return content.Length;
@@ -610,7 +625,7 @@ internal abstract class XmlParameterCallReader
             default:
                 if (id < _entryCount)
                 {
-                    FlushUndecided(asReasoning: false);
+                    FlushUndecided(asReasoning: _undecidedIsReasoning);
                     _raw.Clear();
                     _raw.Append(marker);
                     _region = Region.Call;

@@ -108,7 +108,13 @@ internal static class ConformanceCorpus
                 hasContent,
                 hasContent && content.ValueKind == JsonValueKind.String ? content.GetString() : null,
                 chunks,
-                new ToolCallParserOptions { ToolSchemas = schemas },
+                new ToolCallParserOptions
+                {
+                    ToolSchemas = schemas,
+
+                    // The case's template opened <think> in the prompt, as llama.cpp's thinking_forced_open.
+                    ReasoningStartsOpen = root.TryGetProperty("note", out JsonElement note) && note.GetString()!.Contains("thinking enabled", StringComparison.Ordinal) ? true : null,
+                },
                 root));
         }
 
@@ -119,14 +125,22 @@ internal static class ConformanceCorpus
     public static IEnumerable<string> StreamLines(string fileName) =>
         File.ReadLines(Path.Combine(Directory, "sse", fileName));
 
-    private static string FindDirectory()
+    private static string FindDirectory() => FindDirectory(SourceDirectory());
+
+    // Where this file was compiled from: the corpus sits beside the repository, wherever the build output goes.
+    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path) ?? string.Empty;
+
+    private static string FindDirectory(string sourceDirectory)
     {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        foreach (string start in new[] { AppContext.BaseDirectory, sourceDirectory })
         {
-            string candidate = Path.Combine(directory.FullName, "shared", "conformance", "parsers");
-            if (File.Exists(Path.Combine(candidate, "cases.jsonl")))
+            for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)
             {
-                return candidate;
+                string candidate = Path.Combine(directory.FullName, "shared", "conformance", "parsers");
+                if (File.Exists(Path.Combine(candidate, "cases.jsonl")))
+                {
+                    return candidate;
+                }
             }
         }
 

@@ -144,6 +144,14 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         // Engines differ on null versus empty and on surrounding white space; the text itself must match.
         string expected = (c.Content ?? string.Empty).Trim();
         string actual = whole.Text.Trim();
-        return expected == actual ? null : $"expected content \"{expected}\", got \"{actual}\"";
+        if (expected == actual)
+        {
+            return null;
+        }
+
+        // Where the corpus notes that its engine drops text between calls, ToolFlow keeps it (it loses nothing):
+        // the engine's content must be where ToolFlow's starts.
+        bool engineDropsText = c.Raw.TryGetProperty("note", out JsonElement note) && note.GetString()!.Contains("drops the text", StringComparison.Ordinal);
+        return engineDropsText && actual.StartsWith(expected, StringComparison.Ordinal) ? null : $"expected content \"{expected}\", got \"{actual}\"";
     }
 }

@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace ToolFlow.Benchmarks.Parsers;
+
+/// <summary>
+/// The parser benchmarks' configuration: a short in-process job (a few minutes on two cores, no second build of the
+/// solution), allocations, rows grouped by category and format with the baseline in each group, and the derived
+/// MB/s, Alloc/chunk and vs-whole columns.
+/// </summary>
+public sealed class ParserBenchmarkConfig : ManualConfig
+{
+    /// <summary>Initializes the configuration.</summary>
+    public ParserBenchmarkConfig()
+    {
+        AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun"));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(CategoriesColumn.Default, new ParserThroughputColumn(), new ParserAllocationPerChunkColumn(), new ParserVersusWholeColumn());
+        AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams);
+        HideColumns(Column.Error, Column.StdDev, Column.RatioSD, Column.Gen0, Column.Gen1, Column.Gen2);
+    }
+}
