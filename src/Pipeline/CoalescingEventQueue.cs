@@ -6,12 +6,12 @@ using ToolFlow.Blocks;
 namespace ToolFlow.Pipeline;
 
 /// <summary>
-/// The queue between a run and its reader. Writing never blocks, so a slow reader never stalls the mesh; while the
-/// reader is behind, consecutive text, reasoning and argument deltas are merged into one, so what waits is bounded
-/// by the response's length plus its lifecycle events (bounded by the parser's call limit). Lifecycle events are
-/// never merged or dropped.
+/// The queue between a run and its reader. Writing never blocks, so a slow reader never stalls the mesh; once more
+/// than a threshold of events wait, consecutive text, reasoning and argument deltas are merged into one, so what
+/// waits is bounded by the threshold, the response's length and its lifecycle events (bounded by the parser's call
+/// limit). Lifecycle events are never merged or dropped.
 /// </summary>
-internal sealed class CoalescingEventQueue
+internal sealed class CoalescingEventQueue(int coalesceAfter)
 {
     // Lock scheme: _lock guards every field; the waiter is completed outside it.
     private readonly object _lock = new();
@@ -33,7 +33,8 @@ internal sealed class CoalescingEventQueue
                 return;
             }
 
-            if (_entries.Last?.Value is { } last && last.TryMerge(@event))
+            // A reader a few events behind is normal; past the threshold it has fallen behind.
+            if (_entries.Count >= coalesceAfter && _entries.Last?.Value is { } last && last.TryMerge(@event))
             {
                 Coalesced++;
             }
@@ -67,8 +68,9 @@ internal sealed class CoalescingEventQueue
     {
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             ToolPipelineEvent? next = null;
-            Task? wait = null;
+            TaskCompletionSource? wait = null;
             lock (_lock)
             {
                 if (_entries.First is { } first)
@@ -88,14 +90,18 @@ internal sealed class CoalescingEventQueue
                 else
                 {
                     // Continuations run inline with the writer, so a run on a single-threaded scheduler stays on it.
-                    _waiter = new TaskCompletionSource();
-                    wait = _waiter.Task;
+                    _waiter = wait = new TaskCompletionSource();
                 }
             }
 
             if (wait is not null)
             {
-                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // Both the writer and the token complete the wait inline, so the reader resumes where they run.
+                using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), wait))
+                {
+                    await wait.Task.ConfigureAwait(false);
+                }
+
                 continue;
             }
 

@@ -94,8 +94,9 @@ public sealed class ToolPipeline
         private readonly ChatModelSourceBlock _source;
         private readonly ToolResultMergeBlock _merge;
         private readonly ChatOptions _chatOptions;
-        private readonly CoalescingEventQueue _events = new();
+        private readonly CoalescingEventQueue _events;
         private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
+        private DateTimeOffset _endedAt;
         private int _turn = 1;
 
         public Run(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
@@ -103,6 +104,7 @@ public sealed class ToolPipeline
             _pipeline = pipeline;
             _history = history;
             ToolPipelineOptions options = pipeline._options;
+            _events = new CoalescingEventQueue(options.CoalesceDeltasAfter);
 
             _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
             _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools.Select(t => t.Function)];
@@ -180,6 +182,7 @@ public sealed class ToolPipeline
             if (@event is TurnCompleted completed)
             {
                 _history.AddRange(completed.Messages);
+                _endedAt = completed.Timestamp;
                 if (completed.Response.Error is not null)
                 {
                     _reason = RunCompletionReason.ModelFailed;
@@ -220,7 +223,8 @@ public sealed class ToolPipeline
             var completed = new RunCompleted(_reason, _history.ToArray(), _turn)
             {
                 Sequence = _merge.LastSequence + 1,
-                Timestamp = _pipeline._options.TimeProvider.GetUtcNow(),
+                // The run ended when its last turn did; draining the mesh afterwards is bookkeeping.
+                Timestamp = _endedAt == default ? _pipeline._options.TimeProvider.GetUtcNow() : _endedAt,
                 Turn = _turn,
             };
             _events.Write(completed);
