@@ -1,6 +1,5 @@
 using System.Reactive.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
@@ -95,8 +94,9 @@ public sealed class ToolPipeline
         private readonly ChatModelSourceBlock _source;
         private readonly ToolResultMergeBlock _merge;
         private readonly ChatOptions _chatOptions;
-        private readonly Channel<ToolPipelineEvent> _events;
+        private readonly CoalescingEventQueue _events;
         private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
+        private DateTimeOffset _endedAt;
         private int _turn = 1;
 
         public Run(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
@@ -104,17 +104,10 @@ public sealed class ToolPipeline
             _pipeline = pipeline;
             _history = history;
             ToolPipelineOptions options = pipeline._options;
+            _events = new CoalescingEventQueue(options.CoalesceDeltasAfter);
 
             _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
             _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools.Select(t => t.Function)];
-
-            // The reader runs inline with the writer, so a run on a single-threaded scheduler stays on it.
-            _events = Channel.CreateUnbounded<ToolPipelineEvent>(new UnboundedChannelOptions
-            {
-                SingleReader = true,
-                SingleWriter = true,
-                AllowSynchronousContinuations = true,
-            });
 
             var common = new ToolBlockOptions
             {
@@ -168,7 +161,7 @@ public sealed class ToolPipeline
             _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
         }
 
-        public ChannelReader<ToolPipelineEvent> Events => _events.Reader;
+        public CoalescingEventQueue Events => _events;
 
         private ISourceBlock<ToolPipelineEvent> LinkInserted(ISourceBlock<ToolPipelineEvent> tail, ToolPipelineStage stage, DataflowLinkOptions linkOptions)
         {
@@ -189,6 +182,7 @@ public sealed class ToolPipeline
             if (@event is TurnCompleted completed)
             {
                 _history.AddRange(completed.Messages);
+                _endedAt = completed.Timestamp;
                 if (completed.Response.Error is not null)
                 {
                     _reason = RunCompletionReason.ModelFailed;
@@ -211,7 +205,7 @@ public sealed class ToolPipeline
                 }
             }
 
-            _events.Writer.TryWrite(@event);
+            _events.Write(@event);
         }
 
         private async Task FinishAsync(Task loopCompletion)
@@ -222,18 +216,19 @@ public sealed class ToolPipeline
             }
             catch (Exception e)
             {
-                _events.Writer.TryComplete(e);
+                _events.Complete(e);
                 return;
             }
 
             var completed = new RunCompleted(_reason, _history.ToArray(), _turn)
             {
                 Sequence = _merge.LastSequence + 1,
-                Timestamp = _pipeline._options.TimeProvider.GetUtcNow(),
+                // The run ended when its last turn did; draining the mesh afterwards is bookkeeping.
+                Timestamp = _endedAt == default ? _pipeline._options.TimeProvider.GetUtcNow() : _endedAt,
                 Turn = _turn,
             };
-            _events.Writer.TryWrite(completed);
-            _events.Writer.TryComplete();
+            _events.Write(completed);
+            _events.Complete();
         }
     }
 }

@@ -91,6 +91,20 @@ public sealed class ToolPipelineOptions
     /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
     public ToolApprovalHandler? ApprovalHandler { get; set; }
 
+    /// <summary>
+    /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged. Default
+    /// 256. Lifecycle events are never merged or dropped, and execution never waits for the reader.
+    /// </summary>
+    public int CoalesceDeltasAfter
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 256;
+
     /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
     public ChatOptions? ChatOptions { get; set; }
 
@@ -109,5 +123,6 @@ public sealed class ToolPipelineOptions
         ReferenceSyntax = ReferenceSyntax,
         ApprovalHandler = ApprovalHandler,
         DeduplicateCalls = DeduplicateCalls,
+        CoalesceDeltasAfter = CoalesceDeltasAfter,
     };
 }

@@ -275,6 +275,50 @@ public sealed class ToolPipelineTests
     }
 
     [Fact]
+    public void RunAsync_ReaderFallsBehind_ExecutionKeepsItsTimelineAndDeltasAreCoalesced()
+    {
+        ScriptedChatClient? lastModel = null;
+        ToolPipeline Build() => Builder(lastModel = Model(ScriptedToolCallShape.OpenAIDeltas, ThreeCalls(), new ScriptedResponse().Text("All three are back, and this answer streams in many small pieces.")))
+            .AddTools(["slow", "fast", "medium"], new TestTools(_clock))
+            .Configure(o => o.CoalesceDeltasAfter = 4)
+            .Build();
+
+        List<ToolPipelineEvent> fast = Run(Build(), Ask("go"));
+        TimeSpan offset = _clock.Elapsed;
+        var slow = new List<ToolPipelineEvent>();
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            bool stalled = false;
+            await foreach (ToolPipelineEvent e in Build().RunAsync(Ask("go")))
+            {
+                slow.Add(e);
+                if (!stalled)
+                {
+                    // The reader stops reading for a minute of virtual time, long past the end of the run.
+                    stalled = true;
+                    await Task.Delay(TimeSpan.FromMinutes(1), _clock);
+                }
+            }
+        });
+
+        static bool IsDelta(ToolPipelineEvent e) => e is TextDelta or ToolArgumentsDelta;
+        string Lifecycle(ToolPipelineEvent e, TimeSpan shift) => $"{e.Sequence} {e.GetType().Name} {(e.Timestamp - _clock.Epoch - shift).TotalMilliseconds}";
+
+        // Every lifecycle event is there, with the same sequence number and the same virtual instant: the reader
+        // never held up the mesh.
+        Assert.Equal(fast.Where(e => !IsDelta(e)).Select(e => Lifecycle(e, TimeSpan.Zero)), slow.Where(e => !IsDelta(e)).Select(e => Lifecycle(e, offset)));
+
+        // Deltas that waited were merged, and lose nothing.
+        int emitted = lastModel!.Streams.Sum(stream => stream.Tokens.Count(t => t.Content is TextContent or ToolCallUpdateContent { ArgumentsDelta.Length: > 0 }));
+        Assert.True(slow.Count(IsDelta) < emitted / 4, $"{slow.Count(IsDelta)} deltas reached the slow reader of {emitted} streamed");
+        Assert.Equal(string.Concat(fast.OfType<TextDelta>().Select(t => t.Text)), string.Concat(slow.OfType<TextDelta>().Select(t => t.Text)));
+        Assert.Equal(
+            fast.OfType<ToolArgumentsDelta>().GroupBy(a => a.CallId).Select(g => string.Concat(g.Select(a => a.Fragment))),
+            slow.OfType<ToolArgumentsDelta>().GroupBy(a => a.CallId).Select(g => string.Concat(g.Select(a => a.Fragment))));
+        Assert.True(slow.Zip(slow.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+    }
+
+    [Fact]
     public void RunAsync_CancelledMidTurn_ThrowsAndLeavesNothingRunning()
     {
         ScriptedChatClient model = Model(ScriptedToolCallShape.OpenAIDeltas, ThreeCalls(), new ScriptedResponse().Text("never"));
