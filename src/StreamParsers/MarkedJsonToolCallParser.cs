@@ -139,17 +139,21 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             throw new InvalidOperationException("The parser has already completed.");
         }
 
-        _observer = observer;
-        try
+        if (_mode == Mode.Text && _matcher.Length == 0 && !chunk.ContainsAny(_grammar.Triggers.FirstChars))
         {
-            Process(chunk, Position);
-            ReportArguments();
-        }
-        finally
-        {
-            _observer = null;
+            // Plain text, the common case: nothing can start here.
+            if (!chunk.IsEmpty)
+            {
+                observer.OnText(chunk);
+            }
+
+            Position += chunk.Length;
+            return;
         }
 
+        _observer = observer;
+        Process(chunk, Position);
+        ReportArguments();
         Position += chunk.Length;
     }
 
@@ -406,6 +410,12 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             }
 
             int p = i + candidate;
+            if (p + 1 < input.Length && set.CannotBegin(input[p], input[p + 1]))
+            {
+                i = p + 1;
+                continue;
+            }
+
             int q = p;
             MarkedLiteralMatch match;
             do

@@ -25,6 +25,8 @@ internal sealed class MarkedLiteralSet
         }
 
         var first = new HashSet<char>();
+        var second = new HashSet<char>();
+        var single = new HashSet<char>();
         for (int a = 0; a < _literals.Length; a++)
         {
             string literal = _literals[a];
@@ -39,11 +41,34 @@ internal sealed class MarkedLiteralSet
             }
 
             first.Add(literal[0]);
+            if (literal.Length == 1)
+            {
+                single.Add(literal[0]);
+            }
+            else
+            {
+                second.Add(literal[1]);
+            }
+
             MaxLength = Math.Max(MaxLength, literal.Length);
         }
 
         FirstChars = SearchValues.Create([.. first]);
+        _secondChars = SearchValues.Create([.. second]);
+        _singleChars = SearchValues.Create([.. single]);
     }
+
+    private readonly SearchValues<char> _secondChars;
+    private readonly SearchValues<char> _singleChars;
+
+    /// <summary>
+    /// Whether two characters cannot begin any literal: a quick test before matching in earnest, for the many
+    /// characters in text that begin a literal but are not one (every <c>&lt;</c> of <c>a &lt; b</c>).
+    /// </summary>
+    /// <param name="first">A character that begins a literal.</param>
+    /// <param name="second">The character after it.</param>
+    /// <returns><see langword="true"/> when no literal begins with the two.</returns>
+    public bool CannotBegin(char first, char second) => !_singleChars.Contains(first) && !_secondChars.Contains(second);
 
     /// <summary>How many literals there are.</summary>
     public int Count => _literals.Length;
