@@ -39,13 +39,13 @@ public static partial class ToolCallReferences
     /// <summary>Replaces every reference with the referred value.</summary>
     /// <param name="arguments">The arguments.</param>
     /// <param name="syntax">The syntaxes to recognise.</param>
-    /// <param name="resultOf">The whole result of the call a target names.</param>
+    /// <param name="resultOf">The whole result of the call a reference names: (how it was written, target).</param>
     /// <returns>New arguments, with <see cref="JsonElement"/> values.</returns>
     /// <exception cref="ToolReferenceException">A path does not exist in the referred result.</exception>
     public static Dictionary<string, object?> Substitute(
         IReadOnlyDictionary<string, object?> arguments,
         ToolReferenceSyntax syntax,
-        Func<string, JsonElement> resultOf)
+        Func<ToolReferenceSyntax, string, JsonElement> resultOf)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(resultOf);
@@ -173,12 +173,12 @@ public static partial class ToolCallReferences
         }
     }
 
-    private static JsonNode? Replace(JsonNode? node, ToolReferenceSyntax syntax, Func<string, JsonElement> resultOf)
+    private static JsonNode? Replace(JsonNode? node, ToolReferenceSyntax syntax, Func<ToolReferenceSyntax, string, JsonElement> resultOf)
     {
         switch (node)
         {
             case JsonObject obj when IsFuture(obj, syntax, out string? callId):
-                return JsonNode.Parse(resultOf(callId!).GetRawText());
+                return JsonNode.Parse(resultOf(ToolReferenceSyntax.Futures, callId!).GetRawText());
             case JsonObject obj:
                 var copy = new JsonObject();
                 foreach (KeyValuePair<string, JsonNode?> property in obj)
@@ -265,10 +265,10 @@ public static partial class ToolCallReferences
             ? new ToolReference(ToolReferenceSyntax.NestfulVariables, match.Groups["var"].Value, match.Groups["path"].Value)
             : new ToolReference(ToolReferenceSyntax.PlanSteps, match.Groups["step"].Value, string.Empty);
 
-    private static JsonElement Resolve(Match match, Func<string, JsonElement> resultOf)
+    private static JsonElement Resolve(Match match, Func<ToolReferenceSyntax, string, JsonElement> resultOf)
     {
         ToolReference reference = ToReference(match);
-        return Select(resultOf(reference.Target), reference.Path);
+        return Select(resultOf(reference.Syntax, reference.Target), reference.Path);
     }
 
     // $var1.field$ / $var_1.a[0].Exchange Rate$: the label, then dotted or indexed fields, closed by '$'.

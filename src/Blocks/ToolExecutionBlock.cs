@@ -186,12 +186,25 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     {
         var state = new CallState(this, call);
         _calls[call.CallId] = state;
-        if (call.Label is { } label)
-        {
-            _labels[label] = state;
-        }
-
         _active++;
+        try
+        {
+            Gate(state);
+        }
+        finally
+        {
+            // The label is taken after the call's own references are resolved: a call that reuses a label refers
+            // to the earlier call of that name, and later calls to this one.
+            if (call.Label is { } label)
+            {
+                _labels[label] = state;
+            }
+        }
+    }
+
+    private void Gate(CallState state)
+    {
+        ToolCall call = state.Call;
         if (call.ArgumentsError is not null)
         {
             string message = $"The arguments of '{call.Name}' are not valid: {call.ArgumentsError}";
@@ -225,6 +238,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 return;
             }
 
+            state.Targets[(reference.Syntax == ToolReferenceSyntax.Futures, reference.Target)] = target;
             if (target.Status != CallStatus.Completed && state.WaitingOn.Add(target))
             {
                 target.Dependents.Add(state);
@@ -284,7 +298,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         {
             try
             {
-                Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, target => ResultOf(target));
+                Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, (syntax, target) => ResultOf(state, syntax, target));
                 state.Call = state.Call with { Arguments = arguments, ArgumentsJson = JsonSerializer.Serialize(arguments) };
             }
             catch (ToolReferenceException e)
@@ -461,11 +475,11 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
     }
 
-    private JsonElement ResultOf(string target)
-    {
-        CallState? state = _calls.GetValueOrDefault(target) ?? _labels.GetValueOrDefault(target);
-        return state?.ResultJson ?? throw new ToolReferenceException($"No result for '{target}'.");
-    }
+    // The result of the call a reference was bound to when its call closed.
+    private static JsonElement ResultOf(CallState state, ToolReferenceSyntax syntax, string target) =>
+        state.Targets.TryGetValue((syntax == ToolReferenceSyntax.Futures, target), out CallState? bound) && bound.ResultJson is { } result
+            ? result
+            : throw new ToolReferenceException($"No result for '{target}'.");
 
     private static string? EndedBadly(ResponseCompleted response) =>
         response.Error is not null ? "an error"
@@ -839,6 +853,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         public IReadOnlyList<ToolReference> References { get; set; } = [];
 
         public HashSet<CallState> WaitingOn { get; } = [];
+
+        /// <summary>The call each reference is bound to: (is a future, target).</summary>
+        public Dictionary<(bool Future, string Target), CallState> Targets { get; } = [];
 
         public List<CallState> Dependents { get; } = [];
 
