@@ -89,6 +89,9 @@ internal sealed class MarkedJsonGrammarBuilder(string name)
     public MarkedJsonGrammarBuilder Body(MarkedJsonBodyKind body, bool firstKeyIsName = false, bool requireArguments = false) =>
         Add(new MarkedJsonStep { Kind = MarkedJsonStepKind.Body, Body = body, FirstKeyIsName = firstKeyIsName, RequireArguments = requireArguments }, [], "next");
 
+    public MarkedJsonGrammarBuilder RawArgument(string parameter, params MarkedJsonAlt[] terminators) =>
+        Add(new MarkedJsonStep { Kind = MarkedJsonStepKind.RawArgument, Parameter = parameter, Literals = Set(terminators) }, [.. terminators.Select(a => a.Target)], "fail");
+
     public MarkedJsonGrammarBuilder XmlParameters(MarkedJsonXmlSyntax xml) =>
         Add(new MarkedJsonStep { Kind = MarkedJsonStepKind.XmlParameters, Xml = xml }, [], "next");
 

@@ -383,21 +383,23 @@ internal static class MarkedJsonGrammars
             .Ws().Body(MarkedJsonBodyKind.Arguments).Commit().Ws().Lit("</function>").Jump("end")
             .Build();
 
-    // Functionary v3.2: the response starts with a recipient line, "all" for text or a tool name for JSON arguments;
-    // later calls start with ">>>NAME\n".
+    // Functionary v3.2: the response starts with a recipient line, "all" for text or a tool name for JSON arguments
+    // ("python" for raw code up to the next recipient); later calls start with ">>>NAME\n".
     private static MarkedJsonGrammar FunctionaryV32() =>
         new MarkedJsonGrammarBuilder("functionary_v3_2")
             .Trigger(">>>", "recipient")
             .StartAt("recipient")
             .Label("recipient").Capture(MarkedJsonCaptureKind.Name, MarkedJsonCharClass.Identifier, ("\n", "next"))
-            .Dispatch(FunctionaryDispatch, "end", "args")
+            .Dispatch(FunctionaryDispatch, "end", "args", "code")
             .Label("args").Ws().Body(MarkedJsonBodyKind.Arguments).Jump("end")
+            .Label("code").RawArgument("code", (">>>", "recipient"))
             .Build();
 
     private static int FunctionaryDispatch(ReadOnlySpan<char> block, out string? name)
     {
         name = null;
-        return block.TrimStart(">").StartsWith("all\n") ? 0 : 1;
+        ReadOnlySpan<char> recipient = block.TrimStart(">");
+        return recipient.StartsWith("all\n") ? 0 : recipient.StartsWith("python\n") ? 2 : 1;
     }
 
     // StepFun Step-3: <｜tool_calls_begin｜><｜tool_call_begin｜><steptml:invoke name="NAME"><steptml:parameter name="K">V</steptml:parameter></steptml:invoke><｜tool_call_end｜>...

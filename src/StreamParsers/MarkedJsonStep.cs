@@ -21,6 +21,12 @@ internal enum MarkedJsonStepKind : byte
     /// <summary>Reads XML-like parameters up to the call's closing literal, typing values from the tool schema.</summary>
     XmlParameters,
 
+    /// <summary>
+    /// Reads raw text up to one of <see cref="MarkedJsonStep.Literals"/> or the end of the response as the one
+    /// argument <see cref="MarkedJsonStep.Parameter"/> (Functionary's python code).
+    /// </summary>
+    RawArgument,
+
     /// <summary>Decides where to go from the block read so far, with <see cref="MarkedJsonStep.Dispatch"/>.</summary>
     Dispatch,
 
@@ -118,6 +124,9 @@ internal sealed class MarkedJsonStep
     public bool IsReasoning { get; init; }
 
     public MarkedJsonDispatch? Dispatch { get; init; }
+
+    /// <summary>RawArgument: the argument's name.</summary>
+    public string? Parameter { get; init; }
 
     /// <summary>Note: the diagnostic's code and message.</summary>
     public string? Code { get; init; }

@@ -799,6 +799,61 @@ public sealed partial class MarkedJsonToolCallParser
         }
     }
 
+    // ---- A raw text argument: the rest of the message is the one argument's value ----
+
+    private void InitRawArgument()
+    {
+        _xmlValue.Clear();
+        _matcher.Reset(Step.Literals!);
+        StartCall(_blockStart + _block.Length);
+    }
+
+    private int ReadRawArgument(MarkedJsonStep step, ReadOnlySpan<char> input, int i, long origin)
+    {
+        int next = ScanFree(input, i, origin, FreeChannel.XmlValue, out int found, out long start, out ReadOnlySpan<char> again, out long againAt);
+        if (_xmlValue.Length > Options.MaxArgumentsLength)
+        {
+            XmlFail(ParserDiagnosticCodes.ArgumentsTooLong, "The argument of a {0} tool call is longer than " + Options.MaxArgumentsLength.ToString(CultureInfo.InvariantCulture) + " characters; the call is skipped.", origin + next);
+            return next;
+        }
+
+        if (found >= 0)
+        {
+            // The call completes at the end of the next recipient's marker, the character that ends the code.
+            CompleteRawArgument(step, start + step.Literals![found].Length, ToolCallCompletionReason.EndMarker);
+            Goto(step.Targets[found]);
+        }
+
+        if (!again.IsEmpty)
+        {
+            Process(again, againAt);
+        }
+
+        return next;
+    }
+
+    private void CompleteRawArgument(MarkedJsonStep step, long end, ToolCallCompletionReason reason)
+    {
+        _xmlJson.Clear();
+        _xmlJson.Append("{");
+        _xmlJson.Append(JsonSerializer.Serialize(step.Parameter, s_jsonOptions));
+        _xmlJson.Append(": ");
+        _xmlJson.Append(JsonSerializer.Serialize(new string(_xmlValue.Span), s_jsonOptions));
+        _xmlJson.Append("}");
+        _xmlReported = 0;
+        ReportXmlArguments(_xmlJson.Length);
+        if (_isStarted && !_isSkipping)
+        {
+            string json = new(_xmlJson.Span);
+            _isCallDone = true;
+            _blockHadCall = true;
+            _observer!.OnCallCompleted(new ParsedToolCall(_callIndex, _id, _name!, json, JsonElement.Parse(json), reason, end));
+        }
+
+        Commit(end);
+        ResetCall();
+    }
+
     private void AppendXmlValue(ReadOnlySpan<char> text)
     {
         _block.Append(text);

@@ -553,6 +553,9 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             case MarkedJsonStepKind.XmlParameters:
                 InitXml();
                 break;
+            case MarkedJsonStepKind.RawArgument:
+                InitRawArgument();
+                break;
             case MarkedJsonStepKind.Dispatch:
                 int choice = step.Dispatch!(_block.Span, out string? name);
                 _name = name ?? _name;
@@ -631,6 +634,8 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 return ReadBody(step, input, i, origin);
             case MarkedJsonStepKind.XmlParameters:
                 return ReadXml(step, input, i, origin);
+            case MarkedJsonStepKind.RawArgument:
+                return ReadRawArgument(step, input, i, origin);
             default:
                 throw new UnreachableException();
         }
@@ -968,6 +973,10 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 return;
             case MarkedJsonStepKind.XmlParameters:
                 EndInXml();
+                return;
+            case MarkedJsonStepKind.RawArgument:
+                AppendXmlValue(_matcher.Consumed);
+                CompleteRawArgument(step, Position, ToolCallCompletionReason.EndOfStream);
                 return;
             default:
                 break;

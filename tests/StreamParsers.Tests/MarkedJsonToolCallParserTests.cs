@@ -84,8 +84,6 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         "test_extract_tool_calls_pre_v11_tokenizer[trailing_data_after_json]",
         "test_hunyuan_a13b_tool_parser_extract[4]",
 
-        // The python tool's raw code argument (not JSON) is not supported.
-        "L1444",
     ];
 
     public static TheoryData<string, string> SampleOfEveryFormat() => new()
@@ -109,6 +107,7 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         { "apertus", "<|tools_prefix|>[{\"f\": {\"a\": 1}}, {\"g\": {}}]<|tools_suffix|>ok" },
         { "nemotron_v2", "<think>t</think><TOOLCALL>[{\"name\": \"f\", \"arguments\": {\"a\": 1}}]</TOOLCALL>" },
         { "step3", "<｜tool_calls_begin｜><｜tool_call_begin｜><steptml:invoke name=\"f\"><steptml:parameter name=\"a\">1</steptml:parameter></steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>" },
+        { "functionary_v3_2", "all\nHi.>>>f\n{\"a\": 1}>>>python\nprint('>>')\n>>>g\n{}" },
         { "minicpm5", "<function name=\"f\"><param name=\"a\"><![CDATA[x</param>]]></param></function>" },
     };
 
