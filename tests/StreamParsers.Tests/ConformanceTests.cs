@@ -34,6 +34,12 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         int total = 0;
         foreach (FullCase c in ConformanceCorpus.FullCases().Where(c => c.Format == format))
         {
+            if (IsTruncatedFixture(c))
+            {
+                output.WriteLine($"not run: {c.Id}: the corpus kept only the first streamed piece of this fixture ('{c.Text}'), which cannot hold the calls it expects.");
+                continue;
+            }
+
             total++;
             string? failure = Check(c);
             if (failure is not null)
@@ -46,6 +52,19 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         output.WriteLine(summary);
         ConformanceReport.Record(format, total - failures.Count, total);
         Assert.True(failures.Count == 0, summary + "\n" + string.Join("\n\n", failures));
+    }
+
+    /// <summary>
+    /// A case whose text names none of the tools it expects calls to: the fixture was streamed and the corpus kept
+    /// only its first piece. It checks itself: should the corpus be fixed, the case runs again.
+    /// </summary>
+    internal static bool IsTruncatedFixture(FullCase c) =>
+        c.Calls.Count > 0 && c.Calls.All(call => !c.Text.Contains(call.GetProperty("name").GetString()!, StringComparison.Ordinal));
+
+    [Fact]
+    public void Corpus_TruncatedFixtures_AreExactlyTheOneKnownCase()
+    {
+        Assert.Equal(["llama4_pythonic test_tool_call[parallel_calls_streaming]"], ConformanceCorpus.FullCases().Where(IsTruncatedFixture).Select(c => $"{c.Format} {c.Id}"));
     }
 
     internal static string? Check(FullCase c)
