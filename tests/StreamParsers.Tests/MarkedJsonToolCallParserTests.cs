@@ -122,6 +122,71 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         Assert.Empty(whole.Aborted);
     }
 
+    public static TheoryData<string> AllFormats()
+    {
+        var data = new TheoryData<string>();
+        foreach (string format in MarkedJsonToolCallParser.Formats)
+        {
+            data.Add(format);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Random mixes of each format's markers, JSON pieces and text: whatever the mix, no exception, well-formed
+    /// events, and the same events whole, one character at a time and at every single split point.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AllFormats))]
+    public void Append_RandomMarkerSoup_SameWellFormedEventsAtEverySplit(string format)
+    {
+        MarkedJsonGrammar grammar = MarkedJsonGrammars.Find(format)!;
+        var pieces = new List<string>
+        {
+            "{", "}", "[", "]", "\"name\": ", "\"f\"", "\"arguments\": ", "\"parameters\": ", "{\"a\": 1}", "{}", ", ", ":", "\"",
+            "text ", "\n", " ", "<", ">", "\"x\">", "1", "f", "functions.f:0", "```", "json", "</think>", "<think>", "<|end|>",
+        };
+        for (int t = 0; t < grammar.Triggers.Count; t++)
+        {
+            pieces.Add(grammar.Triggers[t]);
+        }
+
+        foreach (MarkedJsonStep step in grammar.Steps)
+        {
+            for (int l = 0; step.Literals is not null && l < step.Literals.Count; l++)
+            {
+                pieces.Add(step.Literals[l]);
+            }
+        }
+
+        var random = new Random(format.Length * 7919 + format[0]);
+        for (int sample = 0; sample < 90; sample++)
+        {
+            string input = string.Concat(Enumerable.Range(0, random.Next(1, 14)).Select(_ => pieces[random.Next(pieces.Count)]));
+            ToolCallParserOptions options = (sample % 3) switch
+            {
+                0 => new ToolCallParserOptions { MaxArgumentsLength = 40, MaxDepth = 3, MaxCallsPerResponse = 2 },
+                1 => new ToolCallParserOptions { ReasoningStartsOpen = true },
+                _ => ToolCallParserOptions.Default,
+            };
+            Func<ToolCallTextParser> create = () => new MarkedJsonToolCallParser(format, options);
+            RecordingObserver whole = TextParserHarness.Run(create, input);
+            TextParserHarness.AssertWellFormed(whole, input);
+            IReadOnlyList<string> expected = whole.Normalized();
+            IEnumerable<string[]> splits = Enumerable.Range(1, Math.Max(0, input.Length - 1)).Select(a => new[] { input[..a], input[a..] })
+                .Append([.. input.Select(c => c.ToString())]);
+            foreach (string[] chunks in splits)
+            {
+                RecordingObserver split = TextParserHarness.Run(create, chunks);
+                TextParserHarness.AssertWellFormed(split, input);
+                Assert.True(
+                    expected.SequenceEqual(split.Normalized()),
+                    $"{format} input {JsonSerializer.Serialize(input)} split [{string.Join(", ", chunks.Select(c => c.Length))}]:\n  whole: {string.Join(" | ", expected)}\n  split: {string.Join(" | ", split.Normalized())}");
+            }
+        }
+    }
+
     [Fact]
     public void Append_HermesCall_CompletesWhenItsArgumentsClose()
     {
