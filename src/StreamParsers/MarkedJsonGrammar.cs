@@ -16,9 +16,6 @@ internal sealed class MarkedJsonGrammar
     /// <summary>Goto target: the input is not in the format here.</summary>
     public const int Fail = -4;
 
-    /// <summary>Goto target: drop the rest of the response (the format's turn is over).</summary>
-    public const int Discard = -5;
-
     /// <summary>Trigger entry that marks the reasoning end marker met outside reasoning: it is dropped.</summary>
     public const int StrayReasoningEnd = -6;
 

@@ -2,7 +2,7 @@ namespace ToolFlow.StreamParsers;
 
 /// <summary>One alternative of a choice, capture or text step: a literal and the label to go to after it.</summary>
 /// <param name="Literal">The literal.</param>
-/// <param name="Target">A label, or <c>next</c>, <c>end</c>, <c>text</c>, <c>fail</c>, <c>discard</c>.</param>
+/// <param name="Target">A label, or <c>next</c>, <c>end</c> (drop the block), <c>text</c> (surface it), <c>fail</c>.</param>
 /// <param name="Lookahead">Whether the literal (one character) is matched without being consumed.</param>
 internal readonly record struct MarkedJsonAlt(string Literal, string Target, bool Lookahead = false)
 {
@@ -189,7 +189,6 @@ internal sealed class MarkedJsonGrammarBuilder(string name)
         "end" => MarkedJsonGrammar.End,
         "text" => MarkedJsonGrammar.EndText,
         "fail" => MarkedJsonGrammar.Fail,
-        "discard" => MarkedJsonGrammar.Discard,
         _ => _labels.TryGetValue(target, out int index) ? index : throw new InvalidOperationException($"Grammar '{name}' has no label '{target}'."),
     };
 }

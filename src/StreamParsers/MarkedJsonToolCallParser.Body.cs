@@ -572,7 +572,7 @@ public sealed partial class MarkedJsonToolCallParser
         _blockHadCall = true;
     }
 
-    private void EndInBody(MarkedJsonStep step)
+    private void EndInBody()
     {
         if (_isSkipping)
         {
@@ -611,7 +611,6 @@ public sealed partial class MarkedJsonToolCallParser
             return;
         }
 
-        _ = step;
         SurfaceAtEnd(default);
     }
 

@@ -63,11 +63,13 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
     private bool _blockStartsWithLookahead;
     private bool _speculative;
     private bool _blockHadCall;
-    private bool _discardDiagnosed;
 
     private int _pc;
     private int _stepStart;
     private int _capturePhase;
+
+    // A capture step's text is the block from _stepStart to _captureEnd.
+    private int _captureEnd;
     private bool _isCompleted;
 
     /// <summary>Initializes a parser for one response.</summary>
@@ -110,7 +112,6 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         Text,
         Reasoning,
         Program,
-        Discard,
     }
 
     private enum FreeChannel : byte
@@ -208,8 +209,7 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 Mode.Start => ReadStart(input, i, origin),
                 Mode.Text => ReadText(input, i, origin),
                 Mode.Reasoning => ReadReasoning(input, i, origin),
-                Mode.Program => RunStep(input, i, origin),
-                _ => ReadDiscarded(input, i, origin),
+                _ => RunStep(input, i, origin),
             };
         }
     }
@@ -325,18 +325,6 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
         }
 
         return next;
-    }
-
-    private int ReadDiscarded(ReadOnlySpan<char> input, int i, long origin)
-    {
-        int text = input[i..].IndexOfAnyExcept(" \t\r\n");
-        if (text >= 0 && !_discardDiagnosed)
-        {
-            _discardDiagnosed = true;
-            Diagnose(ParserDiagnosticCodes.CallEndMarkerMissing, $"Text after the {_format} tool calls is ignored: the calls end the response.", origin + i + text);
-        }
-
-        return input.Length;
     }
 
     // Scans free text, reasoning or a capture for the literals of the matcher's set. Characters before a literal go
@@ -515,11 +503,6 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 _block.Clear();
                 ResetCall();
                 EnterText();
-                break;
-            case MarkedJsonGrammar.Discard:
-                _block.Clear();
-                ResetCall();
-                _mode = Mode.Discard;
                 break;
             case MarkedJsonGrammar.Fail:
                 Fail(ParserDiagnosticCodes.CallMissingJson, "The text is not a {0} tool call; it is kept as text.", _blockStart + _block.Length, _stepStart, default);
@@ -811,7 +794,7 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             }
         }
 
-        int next = ScanFree(input[..limit], i, origin, FreeChannel.Capture, out int found, out long start, out ReadOnlySpan<char> again, out long againAt);
+        int next = ScanFree(input[..limit], i, origin, FreeChannel.Capture, out int found, out _, out ReadOnlySpan<char> again, out long againAt);
         if (found >= 0)
         {
             int owned = step.Literals!.ConsumedLength(found);
@@ -820,8 +803,6 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
             {
                 return next;
             }
-
-            _ = start;
         }
         else if (_block.Length - _stepStart > WrapperBudget)
         {
@@ -837,9 +818,6 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
 
         return next;
     }
-
-    // The block holds the capture from _stepStart to _captureEnd (identifier captures) or its end (free captures).
-    private int _captureEnd;
 
     private bool EndCapture(MarkedJsonStep step, int alternative, ReadOnlySpan<char> terminator, int owned)
     {
@@ -969,7 +947,7 @@ public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
                 Emit(_matcher.Consumed, step.IsReasoning ? FreeChannel.Reasoning : FreeChannel.Text);
                 return;
             case MarkedJsonStepKind.Body:
-                EndInBody(step);
+                EndInBody();
                 return;
             case MarkedJsonStepKind.XmlParameters:
                 EndInXml();
