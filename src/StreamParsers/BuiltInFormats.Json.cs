@@ -7,12 +7,6 @@ public sealed partial class ToolCallFormatRegistry
     {
         foreach (string format in MarkedJsonToolCallParser.Formats)
         {
-            if (format == "hermes")
-            {
-                // "hermes" itself is registered with HermesToolCallParser; the variant-tolerant parser has its own name.
-                continue;
-            }
-
             registry.Register(format, o => new MarkedJsonToolCallParser(format, o));
         }
     }

@@ -285,6 +285,13 @@ public sealed partial class MarkedJsonToolCallParser
         }
 
         _block.Append(input[i..next]);
+        if (_argumentsStart >= 0 && _argumentsEnd < 0 && _block.Length - _argumentsStart > Options.MaxArgumentsLength)
+        {
+            // Checked before the event: the step that overran the limit may also be the one that closes the arguments.
+            AbortTooLong();
+            return next;
+        }
+
         bool named = step.Body == MarkedJsonBodyKind.NameKeyedArray;
         if (!(named ? OnNamedEvent(scanEvent, end) : OnEnvelopeEvent(step, scanEvent, end)))
         {

@@ -61,7 +61,6 @@ public sealed partial class ToolCallFormatRegistry
     {
         var registry = new ToolCallFormatRegistry();
         registry.Register("text", static o => new PlainTextParser(o));
-        registry.Register("hermes", static o => new HermesToolCallParser(o));
 
         // Each family registers in its own file (BuiltInFormats.*.cs).
         RegisterProviderFormats(registry);

@@ -112,13 +112,21 @@ internal static class ConformanceCorpus
                 {
                     ToolSchemas = schemas,
 
-                    // The case's template opened <think> in the prompt, as llama.cpp's thinking_forced_open.
-                    ReasoningStartsOpen = root.TryGetProperty("note", out JsonElement note) && note.GetString()!.Contains("thinking enabled", StringComparison.Ordinal) ? true : null,
+                    // The case's template opened <think> in the prompt (llama.cpp's thinking_forced_open): its note says
+                    // so, or the output closes a reasoning block it never opened.
+                    ReasoningStartsOpen = ThinkingForcedOpen(root) ? true : null,
                 },
                 root));
         }
 
         return cases;
+    }
+
+    private static bool ThinkingForcedOpen(JsonElement root)
+    {
+        string text = root.GetProperty("text").GetString()!;
+        return (root.TryGetProperty("note", out JsonElement note) && note.GetString()!.Contains("thinking enabled", StringComparison.Ordinal))
+            || (text.Contains("</think>", StringComparison.Ordinal) && !text.Contains("<think>", StringComparison.Ordinal));
     }
 
     /// <summary>The lines of a recorded provider stream under <c>sse/</c>.</summary>
