@@ -63,6 +63,9 @@ public sealed class ToolPipelineBuilder
         return this;
     }
 
+    /// <summary>Whether a tool of that name has been added.</summary>
+    internal bool HasTool(string name) => _tools.Exists(t => t.Name == name);
+
     /// <summary>Sets the clock every timestamp and delay comes from.</summary>
     /// <param name="timeProvider">The clock.</param>
     /// <returns>This builder.</returns>

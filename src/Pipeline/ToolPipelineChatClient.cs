@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+
+namespace ToolFlow.Pipeline;
+
+/// <summary>
+/// ToolFlow for code that only knows <see cref="IChatClient"/>: wraps a chat client and runs the tools the caller
+/// passes in <see cref="ChatOptions.Tools"/> (plus any configured ones) through a <see cref="ToolPipeline"/>. From the
+/// caller's side it behaves like <c>FunctionInvokingChatClient</c>: the response holds the final text and every
+/// message the tool loop added, streaming or not; only each tool starts the moment its call is complete.
+/// </summary>
+public sealed class ToolPipelineChatClient : DelegatingChatClient
+{
+    private readonly Action<ToolPipelineBuilder>? _configure;
+
+    /// <summary>Wraps a chat client.</summary>
+    /// <param name="innerClient">The model.</param>
+    /// <param name="configure">Configures each request's pipeline: tools with their descriptors, caps, clock.</param>
+    public ToolPipelineChatClient(IChatClient innerClient, Action<ToolPipelineBuilder>? configure = null)
+        : base(innerClient)
+    {
+        _configure = configure;
+    }
+
+    /// <summary>
+    /// Describes a tool that arrives in <see cref="ChatOptions.Tools"/>. Default: side-effecting, so its calls wait
+    /// for the response to end cleanly; describe read-only tools here (or configure them with their descriptors) so
+    /// they start mid-decode.
+    /// </summary>
+    public Func<AIFunction, ToolDescriptor> DescriptorFactory
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = static function => new ToolDescriptor(function);
+
+    /// <inheritdoc/>
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ChatMessage[] input = [.. messages];
+        RunCompleted? completed = null;
+        ResponseCompleted? last = null;
+        long outputTokens = 0, inputTokens = 0;
+        await foreach (ToolPipelineEvent @event in Build(options).RunAsync(input, cancellationToken).ConfigureAwait(false))
+        {
+            if (@event is ResponseCompleted response)
+            {
+                last = response;
+                outputTokens += response.Usage?.OutputTokenCount ?? 0;
+                inputTokens += response.Usage?.InputTokenCount ?? 0;
+            }
+            else if (@event is RunCompleted run)
+            {
+                completed = run;
+            }
+        }
+
+        List<ChatMessage> added = [.. completed!.Messages.Skip(input.Length)];
+        return new ChatResponse(added)
+        {
+            FinishReason = last?.FinishReason,
+            ResponseId = last?.Message.MessageId,
+            Usage = new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens },
+        };
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        await foreach (ToolPipelineEvent @event in Build(options).RunAsync([.. messages], cancellationToken).ConfigureAwait(false))
+        {
+            string messageId = $"toolflow-turn-{@event.Turn}";
+            ChatResponseUpdate? update = @event switch
+            {
+                TextDelta text => new ChatResponseUpdate(ChatRole.Assistant, text.Text) { MessageId = messageId },
+                ReasoningDelta reasoning => new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent(reasoning.Text)]) { MessageId = messageId },
+                ToolCallClosed closed => new ChatResponseUpdate(ChatRole.Assistant, [ToContent(closed.Call)]) { MessageId = messageId },
+                ToolCallCompleted done => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(done.Call.CallId, done.Result)]) { MessageId = $"{messageId}-tool" },
+                ToolCallFailed failed => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(failed.Call.CallId, failed.ResultForModel) { Exception = failed.Exception }]) { MessageId = $"{messageId}-tool" },
+                ResponseCompleted { Calls.Count: 0 } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
+                _ => null,
+            };
+            if (update is not null)
+            {
+                update.CreatedAt = @event.Timestamp;
+                update.RawRepresentation = @event;
+                yield return update;
+            }
+        }
+    }
+
+    private static FunctionCallContent ToContent(ToolCall call) =>
+        new(call.CallId, call.Name, call.Arguments is null ? null : new Dictionary<string, object?>(call.Arguments));
+
+    private ToolPipeline Build(ChatOptions? options)
+    {
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(InnerClient);
+        _configure?.Invoke(builder);
+        ChatOptions? forwarded = options?.Clone();
+        if (forwarded?.Tools is { } tools)
+        {
+            foreach (AIFunction function in tools.OfType<AIFunction>())
+            {
+                if (!builder.HasTool(function.Name))
+                {
+                    builder.AddTool(DescriptorFactory(function));
+                }
+            }
+
+            // The pipeline offers the model its own tools on every request.
+            forwarded.Tools = [.. tools.Where(t => t is not AIFunction)];
+        }
+
+        if (forwarded is not null)
+        {
+            builder.Configure(o => o.ChatOptions = forwarded);
+        }
+
+        return builder.Build();
+    }
+}
