@@ -95,6 +95,8 @@ public sealed class ToolPipeline
         private readonly ToolResultMergeBlock _merge;
         private readonly ChatOptions _chatOptions;
         private readonly CoalescingEventQueue _events;
+        private readonly HashSet<string> _pendingFutures = new(StringComparer.Ordinal);
+        private bool _answerWaitsForFutures;
         private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
         private DateTimeOffset _endedAt;
         private int _turn = 1;
@@ -141,7 +143,13 @@ public sealed class ToolPipeline
                 ApprovalHandler = options.ApprovalHandler,
                 DeduplicateCalls = options.DeduplicateCalls,
             };
-            _merge = new ToolResultMergeBlock(common);
+            _merge = new ToolResultMergeBlock(new ToolResultMergeBlockOptions
+            {
+                TimeProvider = options.TimeProvider,
+                TaskScheduler = options.TaskScheduler,
+                CancellationToken = cancellationToken,
+                UseFutures = options.Mode == ToolPipelineMode.Futures,
+            });
 
             var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
             ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(parserOptions), linkOptions);
@@ -179,33 +187,78 @@ public sealed class ToolPipeline
         private void OnEvent(ToolPipelineEvent @event)
         {
             // The loop acts before the caller sees the event, so a slow reader never delays the next turn.
-            if (@event is TurnCompleted completed)
+            switch (@event)
             {
-                _history.AddRange(completed.Messages);
-                _endedAt = completed.Timestamp;
-                if (completed.Response.Error is not null)
-                {
-                    _reason = RunCompletionReason.ModelFailed;
-                    _source.Complete();
-                }
-                else if (!completed.HasToolCalls)
-                {
-                    _reason = RunCompletionReason.FinalAnswer;
-                    _source.Complete();
-                }
-                else if (_turn >= _pipeline._options.MaxTurns)
-                {
-                    _reason = RunCompletionReason.TurnLimitReached;
-                    _source.Complete();
-                }
-                else
-                {
-                    _turn++;
-                    _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
-                }
+                case TurnCompleted completed:
+                    OnTurnCompleted(completed);
+                    break;
+                case FutureResolved resolved:
+                    OnFutureResolved(resolved);
+                    break;
             }
 
             _events.Write(@event);
+        }
+
+        private void OnTurnCompleted(TurnCompleted completed)
+        {
+            _history.AddRange(completed.Messages);
+            _endedAt = completed.Timestamp;
+            _pendingFutures.UnionWith(completed.PendingFutures);
+            if (completed.Response.Error is not null)
+            {
+                _reason = RunCompletionReason.ModelFailed;
+                _source.Complete();
+            }
+            else if (!completed.HasToolCalls && _pendingFutures.Count > 0)
+            {
+                // The model answered while results were still futures: that answer cannot be final. Ask again once
+                // every future has its value.
+                _answerWaitsForFutures = true;
+            }
+            else if (!completed.HasToolCalls)
+            {
+                _reason = RunCompletionReason.FinalAnswer;
+                _source.Complete();
+            }
+            else
+            {
+                NextTurn();
+            }
+        }
+
+        private void OnFutureResolved(FutureResolved resolved)
+        {
+            // The placeholder in the conversation becomes the value, before any later turn reads it.
+            for (int i = _history.Count - 1; i >= 0; i--)
+            {
+                ChatMessage message = _history[i];
+                if (message.Role == ChatRole.Tool && message.Contents.Any(c => c is FunctionResultContent r && r.CallId == resolved.Call.CallId))
+                {
+                    _history[i] = new ChatMessage(ChatRole.Tool, [.. message.Contents.Select(c => c is FunctionResultContent r && r.CallId == resolved.Call.CallId ? resolved.Result : c)]);
+                    break;
+                }
+            }
+
+            _endedAt = resolved.Timestamp;
+            if (_pendingFutures.Remove(resolved.Call.CallId) && _pendingFutures.Count == 0 && _answerWaitsForFutures)
+            {
+                _answerWaitsForFutures = false;
+                NextTurn();
+            }
+        }
+
+        private void NextTurn()
+        {
+            if (_turn >= _pipeline._options.MaxTurns)
+            {
+                _reason = RunCompletionReason.TurnLimitReached;
+                _source.Complete();
+                return;
+            }
+
+            _turn++;
+            _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
         }
 
         private async Task FinishAsync(Task loopCompletion)

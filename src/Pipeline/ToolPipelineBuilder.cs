@@ -81,6 +81,11 @@ public sealed class ToolPipelineBuilder
     /// <returns>This builder.</returns>
     public ToolPipelineBuilder WithMaxTurns(int maxTurns) => Configure(o => o.MaxTurns = maxTurns);
 
+    /// <summary>Sets how results go back to the model: await (the default) or futures.</summary>
+    /// <param name="mode">The mode.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithMode(ToolPipelineMode mode) => Configure(o => o.Mode = mode);
+
     /// <summary>Sets when a complete call may start.</summary>
     /// <param name="timing">The timing.</param>
     /// <returns>This builder.</returns>
@@ -123,5 +128,14 @@ public sealed class ToolPipelineBuilder
 
     /// <summary>Builds an immutable, thread-safe pipeline that can serve many runs at once.</summary>
     /// <returns>The pipeline.</returns>
-    public ToolPipeline Build() => new(_chatClient, _tools.ToArray(), _options.Clone(), _inserted.ToArray());
+    public ToolPipeline Build()
+    {
+        ToolDescriptor[] tools = [.. _tools];
+        if (_options.Mode == ToolPipelineMode.Futures && !HasTool(ToolFuture.AwaitToolName))
+        {
+            tools = [.. tools, new ToolDescriptor(new AwaitFutureFunction(), ToolEffects.ReadOnly)];
+        }
+
+        return new(_chatClient, tools, _options.Clone(), _inserted.ToArray());
+    }
 }

@@ -105,6 +105,9 @@ public sealed class ToolPipelineOptions
         }
     } = 256;
 
+    /// <summary>How results go back to the model. Default <see cref="ToolPipelineMode.Await"/>.</summary>
+    public ToolPipelineMode Mode { get; set; }
+
     /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
     public ChatOptions? ChatOptions { get; set; }
 
@@ -124,5 +127,6 @@ public sealed class ToolPipelineOptions
         ApprovalHandler = ApprovalHandler,
         DeduplicateCalls = DeduplicateCalls,
         CoalesceDeltasAfter = CoalesceDeltasAfter,
+        Mode = Mode,
     };
 }

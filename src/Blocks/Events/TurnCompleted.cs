@@ -11,6 +11,9 @@ namespace ToolFlow.Blocks;
 /// <param name="Response">The parsed response.</param>
 public sealed record TurnCompleted(IReadOnlyList<ChatMessage> Messages, ResponseCompleted Response) : ToolPipelineEvent
 {
+    /// <summary>In futures mode, the calls of this turn still running when it ended; their results are placeholders.</summary>
+    public IReadOnlyList<string> PendingFutures { get; init; } = [];
+
     /// <summary>Whether the model asked for tools in this turn, so that another turn should follow.</summary>
     public bool HasToolCalls => Response.Calls.Count > 0;
 }
