@@ -85,8 +85,8 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
             Turn = turn;
             _textParser = block._options.TextParserFactory(block._options.ParserOptions);
             _deltaParser = new ToolCallDeltaParser(block._options.ParserOptions);
-            _fromText = new SourceObserver(this, _textCallIds);
-            _fromDeltas = new SourceObserver(this, _deltaCallIds);
+            _fromText = new SourceObserver(this, _textCallIds, idsAreLabels: true);
+            _fromDeltas = new SourceObserver(this, _deltaCallIds, idsAreLabels: false);
         }
 
         public int Turn { get; }
@@ -160,10 +160,16 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
         }
 
         /// <summary>Maps one parser's call indexes onto the response's call order.</summary>
-        private sealed class SourceObserver(TurnState turn, Dictionary<int, string> callIds) : IToolCallParserObserver
+        /// <remarks>
+        /// A provider's call id names the call in the conversation. An id a model writes as text (a plan's step number,
+        /// a per-response counter) is only unique within its response, so it becomes the call's label and the call
+        /// gets a run-wide id.
+        /// </remarks>
+        private sealed class SourceObserver(TurnState turn, Dictionary<int, string> callIds, bool idsAreLabels) : IToolCallParserObserver
         {
             private readonly Dictionary<int, int> _indexes = [];
             private readonly Dictionary<int, (string Name, StringBuilder Arguments)> _open = [];
+            private readonly Dictionary<int, string> _labels = [];
 
             public void OnText(ReadOnlySpan<char> text)
             {
@@ -177,7 +183,12 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
             {
                 int flowIndex = turn._nextIndex++;
                 _indexes[index] = flowIndex;
-                string callId = string.IsNullOrEmpty(id) ? turn.NewCallId(flowIndex) : id;
+                string callId = string.IsNullOrEmpty(id) || idsAreLabels ? turn.NewCallId(flowIndex) : id;
+                if (idsAreLabels && !string.IsNullOrEmpty(id))
+                {
+                    _labels[index] = id;
+                }
+
                 callIds[index] = callId;
                 _open[index] = (name, new StringBuilder());
                 turn.Emit(new ToolCallDetected(callId, name, flowIndex));
@@ -218,7 +229,7 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
                     error ??= "The arguments are not a JSON object.";
                 }
 
-                turn.Close(new ToolCall(callIds[call.Index], call.Name, flowIndex, turn.Turn, arguments, call.ArgumentsJson, error));
+                turn.Close(new ToolCall(callIds[call.Index], call.Name, flowIndex, turn.Turn, arguments, call.ArgumentsJson, error, _labels.GetValueOrDefault(call.Index)));
             }
 
             public void OnCallAborted(int index, string reason)
@@ -228,7 +239,7 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
                 // The call is in the response, so the model gets an error result for it instead of silence.
                 if (_open.Remove(index, out (string Name, StringBuilder Arguments) open))
                 {
-                    turn.Close(new ToolCall(callIds[index], open.Name, _indexes[index], turn.Turn, null, open.Arguments.ToString(), reason));
+                    turn.Close(new ToolCall(callIds[index], open.Name, _indexes[index], turn.Turn, null, open.Arguments.ToString(), reason, _labels.GetValueOrDefault(index)));
                 }
             }
 

@@ -96,6 +96,10 @@ public sealed class ToolPipeline
         private readonly ChatOptions _chatOptions;
         private readonly CoalescingEventQueue _events;
         private readonly HashSet<string> _pendingFutures = new(StringComparer.Ordinal);
+        private readonly bool _plan;
+        private readonly ChatMessage[] _question;
+        private readonly HashSet<int> _planTurns = [];
+        private int _replans;
         private bool _answerWaitsForFutures;
         private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
         private DateTimeOffset _endedAt;
@@ -117,7 +121,10 @@ public sealed class ToolPipeline
                 TaskScheduler = options.TaskScheduler,
                 CancellationToken = cancellationToken,
             };
-            _source = new ChatModelSourceBlock(pipeline._chatClient, common);
+            _plan = options.Mode == ToolPipelineMode.Plan;
+            _question = [.. history];
+            IChatClient model = _plan ? new PlanRoutingChatClient(options.Planner ?? pipeline._chatClient, pipeline._chatClient) : pipeline._chatClient;
+            _source = new ChatModelSourceBlock(model, common);
             var parserOptions = new ToolCallParserBlockOptions
             {
                 TimeProvider = options.TimeProvider,
@@ -153,6 +160,11 @@ public sealed class ToolPipeline
 
             var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
             ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(parserOptions), linkOptions);
+            if (_plan)
+            {
+                tail = tail.LinkThrough(PlanStepBlock.Create(pipeline._tools, options.TaskScheduler), linkOptions);
+            }
+
             tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
             tail = tail.LinkThrough(new ToolExecutionBlock(pipeline._tools, executionOptions), linkOptions);
             tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
@@ -166,7 +178,7 @@ public sealed class ToolPipeline
             tail.LinkTo(loop, linkOptions);
             _ = FinishAsync(loop.Completion);
 
-            _source.Post(new ModelRequest(_turn, _history.ToArray(), _chatOptions));
+            _source.Post(_plan ? PlanRequest() : new ModelRequest(_turn, _history.ToArray(), _chatOptions));
         }
 
         public CoalescingEventQueue Events => _events;
@@ -210,6 +222,10 @@ public sealed class ToolPipeline
                 _reason = RunCompletionReason.ModelFailed;
                 _source.Complete();
             }
+            else if (_plan)
+            {
+                OnPlanTurnCompleted(completed);
+            }
             else if (!completed.HasToolCalls && _pendingFutures.Count > 0)
             {
                 // The model answered while results were still futures: that answer cannot be final. Ask again once
@@ -246,6 +262,57 @@ public sealed class ToolPipeline
                 _answerWaitsForFutures = false;
                 NextTurn();
             }
+        }
+
+        private void OnPlanTurnCompleted(TurnCompleted completed)
+        {
+            if (_planTurns.Contains(completed.Turn) && completed.HasToolCalls)
+            {
+                // The plan has run, join included: the answering model reads the results.
+                NextTurn(JoinRequest);
+            }
+            else if (!_planTurns.Contains(completed.Turn) && PlanPrompts.IsReplan(completed.Response.Message) && _replans < _pipeline._options.MaxReplans)
+            {
+                _replans++;
+                NextTurn(PlanRequest);
+            }
+            else
+            {
+                _reason = RunCompletionReason.FinalAnswer;
+                _source.Complete();
+            }
+        }
+
+        private ModelRequest PlanRequest()
+        {
+            _planTurns.Add(_turn);
+            ChatOptions options = _chatOptions.Clone();
+            options.Tools = null;
+            (options.AdditionalProperties ??= [])[PlanRoutingChatClient.PhaseKey] = PlanRoutingChatClient.PlanPhase;
+            List<ChatMessage> messages = [new(ChatRole.System, PlanPrompts.Planner(_pipeline._tools)), .. _question];
+            if (_replans > 0)
+            {
+                // A replan sees what the earlier plans found and why the answer asked for more.
+                messages.AddRange(_history.Skip(_question.Length));
+            }
+
+            return new ModelRequest(_turn, messages, options);
+        }
+
+        private ModelRequest JoinRequest() =>
+            new(_turn, [.. _history, new ChatMessage(ChatRole.System, PlanPrompts.Joiner)], _chatOptions);
+
+        private void NextTurn(Func<ModelRequest> request)
+        {
+            if (_turn >= _pipeline._options.MaxTurns)
+            {
+                _reason = RunCompletionReason.TurnLimitReached;
+                _source.Complete();
+                return;
+            }
+
+            _turn++;
+            _source.Post(request());
         }
 
         private void NextTurn()

@@ -131,11 +131,23 @@ public sealed class ToolPipelineBuilder
     public ToolPipeline Build()
     {
         ToolDescriptor[] tools = [.. _tools];
-        if (_options.Mode == ToolPipelineMode.Futures && !HasTool(ToolFuture.AwaitToolName))
+        ToolPipelineOptions options = _options.Clone();
+        if (options.Mode == ToolPipelineMode.Futures && !HasTool(ToolFuture.AwaitToolName))
         {
             tools = [.. tools, new ToolDescriptor(new AwaitFutureFunction(), ToolEffects.ReadOnly)];
         }
 
-        return new(_chatClient, tools, _options.Clone(), _inserted.ToArray());
+        if (options.Mode == ToolPipelineMode.Plan)
+        {
+            if (!HasTool(StreamParsers.LlmCompilerPlan.JoinToolName))
+            {
+                tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly)];
+            }
+
+            options.TextParserFactory ??= static o => new StreamParsers.LlmCompilerToolCallParser(o);
+            options.ReferenceSyntax |= ToolReferenceSyntax.PlanSteps;
+        }
+
+        return new(_chatClient, tools, options, _inserted.ToArray());
     }
 }

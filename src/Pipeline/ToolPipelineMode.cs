@@ -16,4 +16,11 @@ public enum ToolPipelineMode
     /// stands on an unresolved future.
     /// </summary>
     Futures,
+
+    /// <summary>
+    /// LLMCompiler plans: a planner streams a numbered plan whose steps refer to earlier results as <c>$N</c>; each step
+    /// starts as soon as it is parsed and its inputs are ready; a join step then answers, or replans up to
+    /// <see cref="ToolPipelineOptions.MaxReplans"/> times.
+    /// </summary>
+    Plan,
 }

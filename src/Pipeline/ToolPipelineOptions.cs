@@ -108,6 +108,20 @@ public sealed class ToolPipelineOptions
     /// <summary>How results go back to the model. Default <see cref="ToolPipelineMode.Await"/>.</summary>
     public ToolPipelineMode Mode { get; set; }
 
+    /// <summary>In plan mode, the model that writes plans; default the pipeline's own, which then also answers.</summary>
+    public IChatClient? Planner { get; set; }
+
+    /// <summary>In plan mode, how many times the answering model may ask for a new plan. Default 2.</summary>
+    public int MaxReplans
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 2;
+
     /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
     public ChatOptions? ChatOptions { get; set; }
 
@@ -128,5 +142,7 @@ public sealed class ToolPipelineOptions
         DeduplicateCalls = DeduplicateCalls,
         CoalesceDeltasAfter = CoalesceDeltasAfter,
         Mode = Mode,
+        Planner = Planner,
+        MaxReplans = MaxReplans,
     };
 }
