@@ -13,6 +13,7 @@ internal static class Program
         var root = new RootCommand("ToolFlow: streaming tool calling for .NET. Tools start the moment their call is complete, mid-decode.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(Parse.ParseCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
         return root;
     }
 }

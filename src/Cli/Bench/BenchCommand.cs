@@ -1,0 +1,154 @@
+using System.CommandLine;
+using ToolFlow.Perf;
+using ToolFlow.Perf.Scenarios;
+
+namespace ToolFlow.Cli.Bench;
+
+/// <summary>
+/// <c>toolflow bench [--scenario NAME|FILE] [--strategy NAME|all] [--runs N] [--json] [--timeline FILE.html] [--seed N] [--time-scale X]</c>.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Option<string[]>("--scenario") { Description = "A shipped scenario's name (perf/scenarios/NAME.json) or a scenario file; repeatable. Default: every shipped scenario.", AllowMultipleArgumentsPerToken = false };
+        var strategy = new Option<string>("--strategy") { Description = "sequential, after-decode, await, futures, plan, or all.", DefaultValueFactory = _ => "all" };
+        var runs = new Option<int>("--runs") { Description = "Runs per strategy (seeds seed, seed+1, ...).", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "Print {\"scenarios\": [{\"name\", \"lowerBoundMs\", \"strategies\": [{\"name\", \"p50Ms\", \"p95Ms\"}]}]}." };
+        var timeline = new Option<string?>("--timeline") { Description = "Write a self-contained HTML Gantt chart of each strategy's first run." };
+        var seed = new Option<int>("--seed") { Description = "The first run's seed.", DefaultValueFactory = _ => 1 };
+        var timeScale = new Option<double>("--time-scale") { Description = "Run the clock this many times faster (a preview; real numbers come from 1, the default).", DefaultValueFactory = _ => 1 };
+        var scenariosDir = new Option<string?>("--scenarios-dir") { Description = "Where shipped scenarios are; default perf/scenarios found from the current directory up." };
+        var command = new Command("bench", "Run latency scenarios through each strategy side by side, against the analytic lower bound.")
+        {
+            scenario, strategy, runs, json, timeline, seed, timeScale, scenariosDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                IReadOnlyList<Scenario> scenarios = Resolve(parse.GetValue(scenario) ?? [], parse.GetValue(scenariosDir));
+                IReadOnlyList<BenchStrategy> strategies = ParseStrategies(parse.GetValue(strategy) ?? "all");
+                double scale = parse.GetValue(timeScale);
+                TimeProvider clock = scale > 1 ? new AcceleratedTimeProvider(TimeProvider.System, scale) : TimeProvider.System;
+                return await RunAsync(scenarios, strategies, Math.Max(1, parse.GetValue(runs)), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, Console.Out, warmUp: true, cancellationToken);
+            }
+            catch (ScenarioException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 2;
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(
+        IReadOnlyList<Scenario> scenarios,
+        IReadOnlyList<BenchStrategy> strategies,
+        int runs,
+        int seed,
+        bool json,
+        string? timelinePath,
+        TimeProvider clock,
+        TaskScheduler? scheduler,
+        TextWriter output,
+        bool warmUp,
+        CancellationToken cancellationToken)
+    {
+        var results = new List<BenchScenarioResult>();
+        foreach (Scenario scenario in scenarios)
+        {
+            if (warmUp)
+            {
+                await BenchRunner.WarmUpAsync(scenario, strategies, cancellationToken);
+            }
+
+            BenchScenarioResult result = await BenchRunner.RunAsync(scenario, strategies, runs, seed, clock, scheduler, cancellationToken);
+            results.Add(result);
+            if (!json)
+            {
+                BenchReport.WriteTables([result], output);
+            }
+        }
+
+        if (json)
+        {
+            await output.WriteLineAsync(BenchReport.ToJson(results));
+        }
+
+        if (timelinePath is not null)
+        {
+            await File.WriteAllTextAsync(timelinePath, TimelineHtml.Render(results), cancellationToken);
+        }
+
+        return 0;
+    }
+
+    internal static IReadOnlyList<BenchStrategy> ParseStrategies(string value)
+    {
+        if (string.Equals(value, "all", StringComparison.OrdinalIgnoreCase))
+        {
+            return BenchStrategyExtensions.All;
+        }
+
+        var list = new List<BenchStrategy>();
+        foreach (string name in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            list.Add(BenchStrategyExtensions.TryParse(name, out BenchStrategy s)
+                ? s
+                : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are sequential, after-decode, await, futures, plan, all."));
+        }
+
+        // After-decode is the reference column; keep it in whenever it is not asked for explicitly.
+        return list;
+    }
+
+    internal static IReadOnlyList<Scenario> Resolve(IReadOnlyList<string> names, string? scenariosDir)
+    {
+        string? dir = scenariosDir ?? FindScenariosDirectory();
+        if (names.Count == 0)
+        {
+            if (dir is null)
+            {
+                throw new ArgumentException("No perf/scenarios directory found from here up; pass --scenario FILE or --scenarios-dir DIR.");
+            }
+
+            return [.. Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal).Select(ScenarioLoader.Load)];
+        }
+
+        return [.. names.Select(n =>
+        {
+            if (File.Exists(n))
+            {
+                return ScenarioLoader.Load(n);
+            }
+
+            string? shipped = dir is null ? null : Path.Combine(dir, n.EndsWith(".json", StringComparison.Ordinal) ? n : n + ".json");
+            return shipped is not null && File.Exists(shipped)
+                ? ScenarioLoader.Load(shipped)
+                : throw new ArgumentException($"No scenario '{n}': not a file, and not in {dir ?? "perf/scenarios (not found)"}.");
+        })];
+    }
+
+    internal static string? FindScenariosDirectory()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? d = new(start); d is not null; d = d.Parent)
+            {
+                string candidate = Path.Combine(d.FullName, "perf", "scenarios");
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+}

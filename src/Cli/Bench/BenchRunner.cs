@@ -1,0 +1,73 @@
+using ToolFlow.Perf;
+using ToolFlow.Perf.Scenarios;
+
+namespace ToolFlow.Cli.Bench;
+
+/// <summary>Runs scenarios through strategies side by side: for each run (seed), every strategy in turn on the same draw.</summary>
+internal static class BenchRunner
+{
+    public static async Task<BenchScenarioResult> RunAsync(
+        Scenario scenario,
+        IReadOnlyList<BenchStrategy> strategies,
+        int runs,
+        int seed,
+        TimeProvider clock,
+        TaskScheduler? scheduler,
+        CancellationToken cancellationToken)
+    {
+        BenchStrategy[] applicable = [.. strategies.Where(s => s.AppliesTo(scenario))];
+        var times = applicable.ToDictionary(s => s, _ => new List<double>());
+        var bounds = new List<double>();
+        var first = new List<ScenarioRun>();
+        for (int r = 0; r < runs; r++)
+        {
+            foreach (BenchStrategy strategy in applicable)
+            {
+                ScenarioRun run = await ScenarioRunner.RunAsync(scenario, strategy, seed + r, clock, scheduler, cancellationToken).ConfigureAwait(false);
+                times[strategy].Add(run.EndToEndMs);
+                if (r == 0)
+                {
+                    first.Add(run);
+                }
+
+                if (strategy == applicable[0])
+                {
+                    bounds.Add(run.LowerBoundMs);
+                }
+            }
+        }
+
+        double lowerBound = Percentile(bounds, 50);
+        double? afterDecode = times.TryGetValue(BenchStrategy.AfterDecode, out List<double>? ad) ? Percentile(ad, 50) : null;
+        BenchStrategyResult[] results = [.. applicable.Select(s =>
+        {
+            double p50 = Percentile(times[s], 50);
+            return new BenchStrategyResult(s.ToName(), p50, Percentile(times[s], 95), p50 / lowerBound, afterDecode is { } a ? p50 / a : null, times[s]);
+        })];
+        return new BenchScenarioResult(scenario.Name, scenario.Description, lowerBound, results, first);
+    }
+
+    /// <summary>Runs each strategy once on a fast clock, so measured runs do not pay for first-call JIT.</summary>
+    public static async Task WarmUpAsync(Scenario scenario, IReadOnlyList<BenchStrategy> strategies, CancellationToken cancellationToken)
+    {
+        foreach (BenchStrategy strategy in strategies.Where(s => s.AppliesTo(scenario)))
+        {
+            await ScenarioRunner.RunAsync(scenario, strategy, 0, new AcceleratedTimeProvider(TimeProvider.System, 50), null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The p-th percentile, interpolated between ranks.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double[] sorted = [.. values.Order()];
+        double rank = p / 100.0 * (sorted.Length - 1);
+        int low = (int)Math.Floor(rank);
+        int high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + ((rank - low) * (sorted[high] - sorted[low]));
+    }
+}
