@@ -11,7 +11,13 @@ namespace ToolFlow.Pipeline;
 /// waits is bounded by the threshold, the response's length and its lifecycle events (bounded by the parser's call
 /// limit). Lifecycle events are never merged or dropped.
 /// </summary>
-internal sealed class CoalescingEventQueue(int coalesceAfter)
+/// <param name="coalesceAfter">How many events may wait before deltas merge.</param>
+/// <param name="resumeReaderInline">
+/// Whether the reader resumes on the writer's thread. Only for single-threaded test schedulers, where it keeps a run
+/// deterministic; otherwise the reader resumes on the thread pool, so its own work (a UI rendering each event) never
+/// holds up the mesh.
+/// </param>
+internal sealed class CoalescingEventQueue(int coalesceAfter, bool resumeReaderInline)
 {
     // Lock scheme: _lock guards every field; the waiter is completed outside it.
     private readonly object _lock = new();
@@ -90,13 +96,13 @@ internal sealed class CoalescingEventQueue(int coalesceAfter)
                 else
                 {
                     // Continuations run inline with the writer, so a run on a single-threaded scheduler stays on it.
-                    _waiter = wait = new TaskCompletionSource();
+                    _waiter = wait = new TaskCompletionSource(resumeReaderInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
                 }
             }
 
             if (wait is not null)
             {
-                // Both the writer and the token complete the wait inline, so the reader resumes where they run.
+                // The writer or the token completes the wait.
                 using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), wait))
                 {
                     await wait.Task.ConfigureAwait(false);

@@ -110,7 +110,7 @@ public sealed class ToolPipeline
             _pipeline = pipeline;
             _history = history;
             ToolPipelineOptions options = pipeline._options;
-            _events = new CoalescingEventQueue(options.CoalesceDeltasAfter);
+            _events = new CoalescingEventQueue(options.CoalesceDeltasAfter, resumeReaderInline: options.TaskScheduler != TaskScheduler.Default);
 
             _chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
             _chatOptions.Tools = [.. _chatOptions.Tools ?? [], .. pipeline._tools.Select(t => t.Function)];

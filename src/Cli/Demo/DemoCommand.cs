@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
+using ToolFlow.Blocks;
 using ToolFlow.Perf;
 using ToolFlow.Providers;
 
@@ -60,11 +61,19 @@ internal static class DemoCommand
         DemoRun toolFlow = null!;
         await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async context =>
         {
+            long lastRender = 0;
             toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, TimeProvider.System, shape, e =>
             {
                 view.Apply(e);
-                context.UpdateTarget(view.Render());
+
+                // Text redraws at most 30 times a second; a call's state change always redraws.
+                if (e is not (TextDelta or ToolArgumentsDelta) || TimeProvider.System.GetElapsedTime(lastRender) >= TimeSpan.FromMilliseconds(33))
+                {
+                    lastRender = TimeProvider.System.GetTimestamp();
+                    context.UpdateTarget(view.Render());
+                }
             }, cancellationToken);
+            context.UpdateTarget(view.Render());
         });
 
         if (!compare)
