@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -155,7 +156,7 @@ public sealed class OpenAIChatClient : IChatClient
                 if (OpenAIChatMapping.ReadStreamError(update) is string error)
                 {
                     throw new OpenAIChatException(
-                        $"The model server at {Endpoint} reported an error in the middle of the response (after {received} updates): {error}",
+                        $"The model server at {Endpoint} reported an error in the middle of the response (after {Updates(received)}): {error}",
                         null,
                         received,
                         null);
@@ -175,7 +176,7 @@ public sealed class OpenAIChatClient : IChatClient
         if (!finished && _options.RequireFinishReason)
         {
             throw new OpenAIChatException(
-                $"The model server at {Endpoint} ended the response after {received} updates without a finish reason: the response was cut short and may be incomplete.",
+                $"The model server at {Endpoint} ended the response after {Updates(received)} without a finish reason: the response was cut short and may be incomplete.",
                 null,
                 received,
                 null);
@@ -231,7 +232,7 @@ public sealed class OpenAIChatClient : IChatClient
     /// <summary>Turns what the SDK or the network threw into an exception that says what happened, or null to let it pass.</summary>
     private OpenAIChatException? Translate(Exception exception, int received, CancellationToken cancellationToken)
     {
-        string progress = received == 0 ? "before the response began" : $"after {received} updates of the response";
+        string progress = received == 0 ? "before the response began" : $"after {Updates(received)} of the response";
         switch (exception)
         {
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
@@ -248,31 +249,48 @@ public sealed class OpenAIChatClient : IChatClient
                     http.Status,
                     received,
                     exception);
-            case ClientResultException or HttpRequestException when received == 0:
+            case ClientResultException or HttpRequestException or IOException when received == 0 && Innermost(exception) is SocketException
+            {
+                SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TryAgain or SocketError.TimedOut,
+            } socket:
                 return new OpenAIChatException(
-                    $"Could not reach the model server at {Endpoint}: {exception.Message}",
+                    $"Could not reach the model server at {Endpoint}: {socket.Message}",
                     null,
                     received,
                     exception);
             case IOException or HttpRequestException or ClientResultException:
                 return new OpenAIChatException(
-                    $"The connection to the model server at {Endpoint} was lost {progress}: {exception.Message}",
+                    $"The connection to the model server at {Endpoint} was lost {progress}: {Innermost(exception).Message}",
                     null,
                     received,
                     exception);
             case JsonException:
                 return new OpenAIChatException(
-                    $"The model server at {Endpoint} sent an event that is not valid JSON ({progress}): {exception.Message}",
+                    $"The model server at {Endpoint} sent an event that is not valid JSON ({progress}): {OneLine(exception.Message)}",
                     null,
                     received,
                     exception);
             default:
                 return new OpenAIChatException(
-                    $"The response from the model server at {Endpoint} could not be read ({progress}): {exception.Message}",
+                    $"The response from the model server at {Endpoint} could not be read ({progress}): {OneLine(exception.Message)}",
                     null,
                     received,
                     exception);
         }
+    }
+
+    private static string Updates(int count) => count == 1 ? "1 update" : $"{count} updates";
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is { } inner)
+        {
+            exception = inner;
+        }
+
+        return exception;
     }
 
     private static string ReasonPhrase(ClientResultException exception) =>

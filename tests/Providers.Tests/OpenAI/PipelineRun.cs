@@ -48,7 +48,7 @@ public sealed class PipelineRun
     public static PipelineRun Start(ToolPipeline pipeline, string prompt, CancellationToken cancellationToken) =>
         new(pipeline, [new ChatMessage(ChatRole.User, prompt)], cancellationToken);
 
-    /// <summary>Reads events until one of type <typeparamref name="T"/> that matches.</summary>
+    /// <summary>The first event of type <typeparamref name="T"/> that matches, among those read so far or, failing that, the next ones.</summary>
     /// <typeparam name="T">The event type.</typeparam>
     /// <param name="predicate">Which event, or <see langword="null"/> for the first of its type.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -56,6 +56,14 @@ public sealed class PipelineRun
     public async Task<T> WaitForAsync<T>(Func<T, bool>? predicate, CancellationToken cancellationToken)
         where T : ToolPipelineEvent
     {
+        foreach (ToolPipelineEvent e in _events)
+        {
+            if (e is T match && (predicate is null || predicate(match)))
+            {
+                return match;
+            }
+        }
+
         while (await _channel.Reader.WaitToReadAsync(cancellationToken))
         {
             while (_channel.Reader.TryRead(out ToolPipelineEvent? e))
