@@ -66,6 +66,7 @@ public sealed class McpToolSource : IAsyncDisposable
     /// <returns>The connected source.</returns>
     /// <exception cref="FormatException">The command line is blank or its quoting is broken.</exception>
     /// <exception cref="McpServerExitedException">The program could not be run, or the server exited before it answered.</exception>
+    /// <exception cref="TimeoutException">The server did not complete its handshake within 60 seconds.</exception>
     public static Task<McpToolSource> StartAsync(string commandLine, CancellationToken cancellationToken = default) =>
         StartAsync(McpToolSourceOptions.FromCommandLine(commandLine), cancellationToken);
 
@@ -74,6 +75,7 @@ public sealed class McpToolSource : IAsyncDisposable
     /// <param name="cancellationToken">Cancels starting; the server is stopped.</param>
     /// <returns>The connected source.</returns>
     /// <exception cref="McpServerExitedException">The program could not be run, or the server exited before it answered.</exception>
+    /// <exception cref="TimeoutException">The server did not complete its handshake within <see cref="McpToolSourceOptions.InitializationTimeout"/>.</exception>
     public static async Task<McpToolSource> StartAsync(McpToolSourceOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -107,8 +109,19 @@ public sealed class McpToolSource : IAsyncDisposable
                 throw McpServerExitedException.CouldNotStart(serverName, e);
             }
 
-            (int? code, IReadOnlyList<string>? tail) = Details(e);
-            throw new McpServerExitedException(serverName, null, code, tail, e);
+            if (IsTransportClosed(e))
+            {
+                (int? code, IReadOnlyList<string>? tail) = Details(e);
+                throw new McpServerExitedException(serverName, null, code, tail, e);
+            }
+
+            if (FindInner<TimeoutException>(e) is not null)
+            {
+                throw new TimeoutException(
+                    $"The MCP server '{serverName}' did not complete its handshake within {options.InitializationTimeout.TotalSeconds:0.###} s; it was stopped.", e);
+            }
+
+            throw;
         }
 
         string name = options.Name ?? (string.IsNullOrWhiteSpace(client.ServerInfo?.Name) ? program : client.ServerInfo.Name);
@@ -136,6 +149,39 @@ public sealed class McpToolSource : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts several servers side by side, as <c>toolflow run --mcp "COMMAND ARGS"</c> (repeatable) does. If any
+    /// fails to start, the others are stopped and the first failure is thrown.
+    /// </summary>
+    /// <param name="commandLines">One command line per server; see <see cref="StartAsync(string, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels starting; every server is stopped.</param>
+    /// <returns>The connected sources, in the order of <paramref name="commandLines"/>; dispose each.</returns>
+    /// <exception cref="FormatException">A command line is blank or its quoting is broken (no server is started).</exception>
+    /// <exception cref="McpServerExitedException">A program could not be run, or a server exited before it answered.</exception>
+    /// <exception cref="TimeoutException">A server did not complete its handshake within 60 seconds.</exception>
+    public static async Task<IReadOnlyList<McpToolSource>> StartAllAsync(IEnumerable<string> commandLines, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commandLines);
+        McpToolSourceOptions[] options = [.. commandLines.Select(McpToolSourceOptions.FromCommandLine)];
+        Task<McpToolSource>[] starts = [.. options.Select(o => StartAsync(o, cancellationToken))];
+        try
+        {
+            return await Task.WhenAll(starts).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (Task<McpToolSource> start in starts)
+            {
+                if (start.IsCompletedSuccessfully)
+                {
+                    await start.Result.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>Stops the server: closes its input, waits up to <see cref="McpToolSourceOptions.ShutdownTimeout"/>, then kills it.</summary>
     /// <returns>A task that completes when the server is gone.</returns>
     public async ValueTask DisposeAsync()
@@ -155,10 +201,11 @@ public sealed class McpToolSource : IAsyncDisposable
 
     internal McpServerExitedException CreateExitedException(string? toolName, Exception? cause)
     {
-        (int? code, IReadOnlyList<string>? tail) = _client.Completion.IsCompletedSuccessfully
-            ? Details(_client.Completion.Result)
-            : cause is null ? (null, null) : Details(cause);
-        return new McpServerExitedException(Name, toolName, code, tail, cause ?? _client.Completion.Result?.Exception);
+        ClientCompletionDetails? details = _client.Completion.IsCompletedSuccessfully ? _client.Completion.Result : null;
+        (int? code, IReadOnlyList<string>? tail) = details is not null ? Details(details)
+            : cause is not null ? Details(cause)
+            : (null, null);
+        return new McpServerExitedException(Name, toolName, code, tail, cause ?? details?.Exception);
     }
 
     private static string ClientVersion =>

@@ -152,6 +152,32 @@ public sealed class McpFilesystemServerTests : IDisposable
         Assert.Equal("Done: five reads, one summary.", completed.FinalText);
     }
 
+    [Fact]
+    public async Task RunAsync_ServerReportsToolError_CallCompletesWithTheErrorForTheModel()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        await using McpToolSource source = await StartAsync(guard.Token);
+        var model = new ScriptedChatClient(
+            [
+                new ScriptedResponse().Call("read_text_file", Json(new { path = In("missing.txt") })),
+                new ScriptedResponse().Text("That file does not exist."),
+            ],
+            new ScriptedModelOptions { TimeToFirstToken = TimeSpan.Zero, TokensPerSecond = 2000 });
+        ToolPipeline pipeline = ToolPipeline.CreateBuilder(model).AddMcpTools(source).Build();
+
+        List<ToolPipelineEvent> events = await McpTestServers.RunToEndAsync(pipeline, "Read missing.txt", guard.Token);
+
+        // MCP's isError is the tool's answer, meant for the model (here: the server's ENOENT message), not a crash.
+        Assert.Empty(events.OfType<ToolCallFailed>());
+        ToolCallCompleted completed = Assert.Single(events.OfType<ToolCallCompleted>());
+        JsonElement result = Assert.IsType<JsonElement>(completed.Result);
+        Assert.True(result.GetProperty("isError").GetBoolean());
+        Assert.Contains("missing.txt", ResultText(result), StringComparison.Ordinal);
+        RunCompleted run = Assert.IsType<RunCompleted>(events[^1]);
+        Assert.Equal("That file does not exist.", run.FinalText);
+        Assert.False(source.HasExited);
+    }
+
     private static string Json(object arguments) => JsonSerializer.Serialize(arguments);
 
     private static int IndexOf<TEvent>(List<ToolPipelineEvent> events, string callId)

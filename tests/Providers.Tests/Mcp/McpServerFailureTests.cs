@@ -118,6 +118,72 @@ public sealed class McpServerFailureTests
         Assert.Null(exited.ExitCode);
     }
 
+    [Fact]
+    public async Task StartAsync_ServerNeverAnswersHandshake_ThrowsTimeoutException()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        McpToolSourceOptions options = McpToolSourceOptions.FromCommandLine("node -e \"setInterval(() => {}, 60000)\"");
+        options.InitializationTimeout = TimeSpan.FromSeconds(1);
+        options.ShutdownTimeout = TimeSpan.Zero;
+
+        TimeoutException timeout = await Assert.ThrowsAsync<TimeoutException>(() => McpToolSource.StartAsync(options, guard.Token));
+
+        Assert.StartsWith("The MCP server 'node' did not complete its handshake within 1 s", timeout.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_AlreadyCancelled_ThrowsOperationCanceledException()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => McpToolSource.StartAsync(McpTestServers.Node(McpTestServers.FailingServerScript), cancelled.Token));
+    }
+
+    [Fact]
+    public async Task StartAllAsync_TwoServers_ConnectsBothInOrder()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        string line = McpTestServers.Node(McpTestServers.FailingServerScript);
+
+        IReadOnlyList<McpToolSource> sources = await McpToolSource.StartAllAsync([line, line], guard.Token);
+        try
+        {
+            Assert.Equal(2, sources.Count);
+            Assert.All(sources, s => Assert.Equal(["echo", "hang", "crash", "pid"], s.Tools.Select(t => t.Name)));
+            Assert.NotEqual(
+                await EchoTextAsync(Tool(sources[0], "pid"), guard.Token),
+                await EchoTextAsync(Tool(sources[1], "pid"), guard.Token));
+        }
+        finally
+        {
+            foreach (McpToolSource source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+
+        Assert.All(sources, s => Assert.True(s.HasExited));
+    }
+
+    [Fact]
+    public async Task StartAllAsync_OneServerFailsToStart_ThrowsItsFailure()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+
+        McpServerExitedException exited = await Assert.ThrowsAsync<McpServerExitedException>(
+            () => McpToolSource.StartAllAsync([McpTestServers.Node(McpTestServers.FailingServerScript), "node -e \"process.exit(5)\""], guard.Token));
+
+        Assert.Equal(5, exited.ExitCode);
+    }
+
+    [Fact]
+    public async Task StartAllAsync_BrokenQuoting_ThrowsFormatExceptionBeforeStartingAny()
+    {
+        await Assert.ThrowsAsync<FormatException>(() => McpToolSource.StartAllAsync(["node 'unclosed"]));
+    }
+
     private static async Task<string> EchoTextAsync(AIFunction tool, CancellationToken cancellationToken, params (string Name, object? Value)[] arguments)
     {
         var args = new AIFunctionArguments();
