@@ -14,6 +14,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(Parse.ParseCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
         return root;
     }
 }

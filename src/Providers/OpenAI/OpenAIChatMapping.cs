@@ -12,6 +12,9 @@ namespace ToolFlow.Providers;
 #pragma warning disable OPENAI001 // Seed, reasoning effort and the developer role are evaluation APIs of the SDK; the wire fields are stable.
 internal static class OpenAIChatMapping
 {
+    // The wire wants compact JSON; AIJsonUtilities.DefaultOptions indents.
+    private static readonly JsonSerializerOptions s_compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public static List<OpenAIChat.ChatMessage> ToOpenAIMessages(IEnumerable<ChatMessage> messages, string? instructions)
     {
         var result = new List<OpenAIChat.ChatMessage>();
@@ -163,7 +166,7 @@ internal static class OpenAIChatMapping
             if (property.Key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
             {
                 byte[] path = Encoding.UTF8.GetBytes("$." + property.Key);
-                string json = property.Value is JsonElement element ? element.GetRawText() : JsonSerializer.Serialize(property.Value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
+                string json = property.Value is JsonElement element ? element.GetRawText() : JsonSerializer.Serialize(property.Value, s_compact.GetTypeInfo(typeof(object)));
                 result.Patch.Set(path, BinaryData.FromString(json));
             }
         }
@@ -330,7 +333,7 @@ internal static class OpenAIChatMapping
         {
             if (content is FunctionCallContent call)
             {
-                string arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+                string arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), s_compact.GetTypeInfo(typeof(IDictionary<string, object?>)));
                 calls.Add(OpenAIChat.ChatToolCall.CreateFunctionToolCall(call.CallId, call.Name, BinaryData.FromString(arguments)));
             }
         }
@@ -383,7 +386,7 @@ internal static class OpenAIChatMapping
         JsonElement { ValueKind: JsonValueKind.String } s => s.GetString() ?? string.Empty,
         JsonElement json => json.GetRawText(),
         TextContent text => text.Text,
-        object value => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
+        object value => JsonSerializer.Serialize(value, s_compact.GetTypeInfo(typeof(object))),
     };
 
     private static string? ReadReasoning(ref JsonPatch patch, ReadOnlySpan<byte> path, ReadOnlySpan<byte> alternative)

@@ -126,7 +126,7 @@ public sealed class OpenAIChatClientTests
         Assert.Equal("call_1", call.GetProperty("id").GetString());
         Assert.Equal("function", call.GetProperty("type").GetString());
         Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
-        Assert.Equal("Paris", JsonDocument.Parse(call.GetProperty("function").GetProperty("arguments").GetString()!).RootElement.GetProperty("city").GetString());
+        Assert.Equal("{\"city\":\"Paris\"}", call.GetProperty("function").GetProperty("arguments").GetString());
         Assert.Equal("call_1", sent[4].GetProperty("tool_call_id").GetString());
         Assert.Equal("sunny, 21 C", Text(sent[4]));
 

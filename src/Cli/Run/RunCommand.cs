@@ -1,0 +1,253 @@
+using System.CommandLine;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+using ToolFlow.Pipeline;
+using ToolFlow.Providers;
+
+namespace ToolFlow.Cli.Run;
+
+/// <summary>
+/// <c>toolflow run --endpoint URL --model NAME [--api-key KEY] [--mcp "COMMAND ARGS"]... PROMPT</c>: a conversation with
+/// a real OpenAI-compatible server (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp's server), with built-in local tools
+/// and the tools of any MCP servers named, streamed to the terminal as it happens.
+/// </summary>
+/// <remarks>
+/// Exit codes: 0 the model answered; 1 the model's response failed (the error is on standard error); 2 a usage
+/// error; 3 an MCP server could not be started; 4 the turn limit was reached; 130 cancelled.
+/// </remarks>
+internal static class RunCommand
+{
+    public const int ModelFailed = 1;
+    public const int UsageError = 2;
+    public const int McpFailed = 3;
+    public const int TurnLimitReached = 4;
+    public const int Cancelled = 130;
+
+    /// <summary>Starts MCP servers from their command lines; the tests replace it.</summary>
+    /// <param name="commandLines">One command line per server.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The connected servers.</returns>
+    public delegate Task<IReadOnlyList<McpToolSource>> McpStarter(IReadOnlyList<string> commandLines, CancellationToken cancellationToken);
+
+    public static Command Create()
+    {
+        var endpoint = new Option<string>("--endpoint")
+        {
+            Description = "The server's OpenAI-compatible API address, e.g. http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (Ollama), http://localhost:8080/v1 (llama.cpp), https://api.openai.com/v1. An address with no path gets /v1.",
+            Required = true,
+        };
+        var model = new Option<string>("--model") { Description = "The model name the server knows, e.g. gpt-4o-mini or Qwen/Qwen3-8B.", Required = true };
+        var apiKey = new Option<string?>("--api-key") { Description = "The API key, sent as a bearer token. Default: none, or $OPENAI_API_KEY for an openai.com or azure.com endpoint." };
+        var mcp = new Option<string[]>("--mcp") { Description = "An MCP server to start over stdio and take tools from, as one quoted command line, e.g. \"npx -y @modelcontextprotocol/server-filesystem /tmp\". Repeatable." };
+        var system = new Option<string?>("--system") { Description = "A system prompt." };
+        var maxTurns = new Option<int>("--max-turns") { Description = "The most model turns.", DefaultValueFactory = _ => 10 };
+        var temperature = new Option<float?>("--temperature") { Description = "The sampling temperature." };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "The most output tokens per turn." };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait for the server to start answering and between pieces of its answer (default 100)." };
+        var root = new Option<string>("--root") { Description = "The folder the read_file and list_directory tools may read under.", DefaultValueFactory = _ => "." };
+        var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
+        var hideReasoning = new Option<bool>("--hide-reasoning") { Description = "Do not print the model's reasoning." };
+        var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
+        {
+            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, timeout, root, noTools, hideReasoning, prompt,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            string address = parse.GetValue(endpoint)!;
+            var settings = new RunSettings
+            {
+                Endpoint = address,
+                Model = parse.GetValue(model)!,
+                Prompt = string.Join(' ', parse.GetValue(prompt) ?? []),
+                ApiKey = parse.GetValue(apiKey) ?? DefaultApiKey(address),
+                Mcp = parse.GetValue(mcp) ?? [],
+                SystemPrompt = parse.GetValue(system),
+                MaxTurns = parse.GetValue(maxTurns),
+                Temperature = parse.GetValue(temperature),
+                MaxTokens = parse.GetValue(maxTokens),
+                Timeout = parse.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Root = parse.GetValue(root) ?? ".",
+                BuiltInTools = !parse.GetValue(noTools),
+                ShowReasoning = !parse.GetValue(hideReasoning),
+                Color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null,
+            };
+            return RunAsync(settings, output, parse.InvocationConfiguration.Error, TimeProvider.System, null, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the conversation, writing it to <paramref name="output"/> as it happens.</summary>
+    /// <param name="settings">What to run.</param>
+    /// <param name="output">Where the conversation goes.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="timeProvider">The clock of the pipeline and of the <c>current_time</c> tool.</param>
+    /// <param name="startMcp">Starts MCP servers, or <see langword="null"/> for <see cref="McpToolSource.StartAllAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(RunSettings settings, TextWriter output, TextWriter error, TimeProvider timeProvider, McpStarter? startMcp, CancellationToken cancellationToken)
+    {
+        if (!TryNormalizeEndpoint(settings.Endpoint, out Uri? endpoint))
+        {
+            await error.WriteLineAsync($"toolflow run: --endpoint must be an http or https address such as http://localhost:8000/v1 (got '{settings.Endpoint}').").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout is { } t && t <= TimeSpan.Zero)
+        {
+            await error.WriteLineAsync("toolflow run: --max-turns, --max-tokens and --timeout must be positive.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        if (settings.BuiltInTools && !Directory.Exists(settings.Root))
+        {
+            await error.WriteLineAsync($"toolflow run: the --root folder '{settings.Root}' does not exist.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        IReadOnlyList<McpToolSource> servers = [];
+        if (settings.Mcp.Count > 0)
+        {
+            try
+            {
+                servers = await (startMcp ?? McpToolSource.StartAllAsync)(settings.Mcp, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await error.WriteLineAsync($"toolflow run: could not start the MCP server{(settings.Mcp.Count == 1 ? string.Empty : "s")}: {e.Message}").ConfigureAwait(false);
+                return McpFailed;
+            }
+            catch (OperationCanceledException)
+            {
+                await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
+                return Cancelled;
+            }
+        }
+
+        try
+        {
+            using var client = new OpenAIChatClient(new OpenAIChatClientOptions
+            {
+                Endpoint = endpoint,
+                Model = settings.Model,
+                ApiKey = settings.ApiKey,
+                NetworkTimeout = settings.Timeout,
+                MaxRetries = settings.MaxRetries,
+            });
+            ToolPipeline pipeline = Build(client, settings, servers, timeProvider, output);
+
+            var view = new RunView(output, settings.Color, settings.ShowReasoning);
+            List<ChatMessage> messages = [];
+            if (!string.IsNullOrWhiteSpace(settings.SystemPrompt))
+            {
+                messages.Add(new ChatMessage(ChatRole.System, settings.SystemPrompt));
+            }
+
+            messages.Add(new ChatMessage(ChatRole.User, settings.Prompt));
+            RunCompleted? completed = null;
+            await foreach (ToolPipelineEvent e in pipeline.RunAsync(messages, cancellationToken).ConfigureAwait(false))
+            {
+                view.Apply(e);
+                completed = e as RunCompleted ?? completed;
+            }
+
+            switch (completed?.Reason)
+            {
+                case RunCompletionReason.FinalAnswer:
+                    return 0;
+                case RunCompletionReason.TurnLimitReached:
+                    await error.WriteLineAsync($"toolflow run: the model still wanted tools after {settings.MaxTurns} turns; raise --max-turns to let it go on.").ConfigureAwait(false);
+                    return TurnLimitReached;
+                default:
+                    await error.WriteLineAsync($"toolflow run: {view.ModelError?.Message ?? "the model's response failed."}").ConfigureAwait(false);
+                    return ModelFailed;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await output.WriteLineAsync().ConfigureAwait(false);
+            await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
+            return Cancelled;
+        }
+        finally
+        {
+            foreach (McpToolSource server in servers)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The endpoint as the client wants it: an absolute http(s) address, with <c>/v1</c> when it has no path.</summary>
+    internal static bool TryNormalizeEndpoint(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? endpoint)
+    {
+        endpoint = null;
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return false;
+        }
+
+        endpoint = uri.AbsolutePath is "/" or "" ? new Uri(uri, "/v1") : uri;
+        return true;
+    }
+
+    private static string? DefaultApiKey(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) &&
+        (uri.Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".azure.com", StringComparison.OrdinalIgnoreCase))
+            ? Environment.GetEnvironmentVariable("OPENAI_API_KEY")
+            : null;
+
+    private static ToolPipeline Build(OpenAIChatClient client, RunSettings settings, IReadOnlyList<McpToolSource> servers, TimeProvider timeProvider, TextWriter output)
+    {
+        output.WriteLine($"[model] {settings.Model} at {client.Endpoint}");
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(client)
+            .WithTimeProvider(timeProvider)
+            .WithMaxTurns(settings.MaxTurns)
+            .Configure(o =>
+            {
+                // A local command: the model may as well see why a tool failed, so it can fix its call.
+                o.IncludeDetailedErrors = true;
+                o.ChatOptions = new ChatOptions { Temperature = settings.Temperature, MaxOutputTokens = settings.MaxTokens };
+            });
+
+        // An MCP server the user named wins a name clash with a built-in tool; a later server's clashing tool is left out.
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (McpToolSource server in servers)
+        {
+            var taken = new List<string>();
+            builder.AddMcpTools(server, tool =>
+            {
+                if (names.Add(tool.Name))
+                {
+                    return tool;
+                }
+
+                taken.Add(tool.Name);
+                return null;
+            });
+            output.WriteLine($"[mcp] {server.Name}: {string.Join(", ", server.Tools.Select(t => t.Name).Except(taken))}");
+            if (taken.Count > 0)
+            {
+                output.WriteLine($"[mcp] {server.Name}: left out {string.Join(", ", taken)}, already offered by an earlier server");
+            }
+        }
+
+        if (settings.BuiltInTools)
+        {
+            var builtIns = new List<string>();
+            foreach (ToolDescriptor tool in new BuiltInTools(timeProvider, settings.Root).Create())
+            {
+                if (names.Add(tool.Name))
+                {
+                    builder.AddTool(tool);
+                    builtIns.Add(tool.Name);
+                }
+            }
+
+            output.WriteLine($"[tools] {string.Join(", ", builtIns)} (built in, read-only)");
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,50 @@
+namespace ToolFlow.Cli.Run;
+
+/// <summary>What <c>toolflow run</c> was asked to do.</summary>
+internal sealed record RunSettings
+{
+    /// <summary>The server's base address, such as <c>http://localhost:8000/v1</c>; one with no path gets <c>/v1</c>.</summary>
+    public required string Endpoint { get; init; }
+
+    /// <summary>The model name.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The user's prompt.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>The API key, or <see langword="null"/> for none.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>MCP servers to start, one command line each.</summary>
+    public IReadOnlyList<string> Mcp { get; init; } = [];
+
+    /// <summary>A system prompt, or <see langword="null"/>.</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>The most model turns.</summary>
+    public int MaxTurns { get; init; } = 10;
+
+    /// <summary>The sampling temperature, or <see langword="null"/> for the server's default.</summary>
+    public float? Temperature { get; init; }
+
+    /// <summary>The most output tokens per turn, or <see langword="null"/> for the server's default.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>How long to wait for the server, or <see langword="null"/> for the SDK's default.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>How many times a request that fails before streaming is retried, or <see langword="null"/> for the SDK's default.</summary>
+    public int? MaxRetries { get; init; }
+
+    /// <summary>The folder the file tools may read under.</summary>
+    public string Root { get; init; } = ".";
+
+    /// <summary>Whether the built-in tools are offered.</summary>
+    public bool BuiltInTools { get; init; } = true;
+
+    /// <summary>Whether the model's reasoning is shown.</summary>
+    public bool ShowReasoning { get; init; } = true;
+
+    /// <summary>Whether to colour the output.</summary>
+    public bool Color { get; init; }
+}

@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using ToolFlow.Cli.Run;
+using ToolFlow.Providers.Tests.OpenAI;
+
+namespace ToolFlow.Cli.Tests.Run;
+
+/// <summary><c>toolflow run</c> in process, against a real OpenAI-compatible HTTP server on 127.0.0.1.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("toolflow-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
+    {
+        output ??= new SignalingWriter();
+        var error = new StringWriter();
+        int exitCode = await Program.BuildCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        return (exitCode, output.Text, error.ToString());
+    }
+
+    private string[] Args(OpenAITestServer server, params string[] rest) =>
+        ["run", "--endpoint", server.BaseAddress.ToString(), "--model", "test-model", "--root", _folder, .. rest];
+
+    [Fact]
+    public Task Invoke_SlowStreamWithTwoCalls_PrintsEachCallDoneWhileTheResponseIsStillOpen() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        SseHttpResponse first = server.Enqueue(new SseHttpResponse(stepped: true)
+            .Event(Chunks.Role())
+            .Event(Chunks.Text("Let me work it out."))
+            .Event(Chunks.CallStart(0, "call_calc", "calculate", "{\"expression\": \"2*(3+4)^2\"}"))
+            .Event(Chunks.Text(" And the time."))
+            .Event(Chunks.CallStart(1, "call_time", "current_time", "{\"timeZone\": \"UTC\"}"))
+            .Event(Chunks.Finish("tool_calls"))
+            .Done());
+        SseHttpResponse second = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("2*(3+4)^2 is 98.")));
+        var output = new SignalingWriter();
+
+        // The endpoint has no path: the command adds /v1, where the server answers.
+        Task<(int ExitCode, string Output, string Error)> run = InvokeAsync(Args(server, "What", "is", "2*(3+4)^2?"), output, ct);
+
+        await first.SendUntilAsync(3, ct);
+        await output.WaitForAsync("[calculate #1] done", ct);
+        Assert.False(first.HasEnded);
+        await first.SendUntilAsync(5, ct);
+        await output.WaitForAsync("[current_time #2] done", ct);
+        Assert.False(first.HasEnded);
+        await first.SendRestAsync(ct);
+        (int exitCode, string text, string error) = await run;
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        string[] lines = text.Split('\n');
+        Assert.Contains("[model] test-model at " + server.Endpoint, lines);
+        Assert.Contains("[tools] current_time, calculate, read_file, list_directory (built in, read-only)", lines);
+        Assert.Contains("Let me work it out.", lines);
+        Assert.Contains("[calculate #1] detected", lines);
+        Assert.Contains("[calculate #1] arguments {\"expression\": \"2*(3+4)^2\"}", lines);
+        Assert.Contains("[calculate #1] running", lines);
+        Assert.Contains(lines, l => l.StartsWith("[calculate #1] done in ", StringComparison.Ordinal) && l.EndsWith(": 98", StringComparison.Ordinal));
+        Assert.Contains(" And the time.", lines);
+        Assert.Contains(lines, l => l.StartsWith("[current_time #2] done in ", StringComparison.Ordinal) && l.Contains("Z (", StringComparison.Ordinal));
+        Assert.Contains("[turn 2] sending the results back to the model", lines);
+        Assert.Contains("2*(3+4)^2 is 98.", lines);
+        Assert.Contains(lines, l => l.StartsWith("[end] answered: 2 turns, 2 tool calls, ", StringComparison.Ordinal));
+        Assert.True(
+            text.IndexOf("[calculate #1] done", StringComparison.Ordinal) < text.IndexOf("[current_time #2] detected", StringComparison.Ordinal),
+            "The first call should be done before the second is detected.");
+
+        JsonElement[] sent = (await second.Received).Messages;
+        Assert.Equal("98", sent.Single(m => m.TryGetProperty("tool_call_id", out JsonElement id) && id.GetString() == "call_calc").GetProperty("content").GetString());
+    });
+
+    [Fact]
+    public Task RunAsync_ReadFileInsideAndOutsideTheRoot_ReadsOneAndTellsTheModelWhyNotTheOther() => TestGuard.RunAsync(async ct =>
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.txt"), "The launch code is 1234.", ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        server.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.CallStart(0, "call_in", "read_file", "{\"path\": \"notes.txt\"}"),
+            Chunks.CallStart(1, "call_out", "read_file", "{\"path\": \"../../etc/passwd\"}"),
+            Chunks.Finish("tool_calls")));
+        SseHttpResponse second = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("The code is 1234.")));
+        var output = new SignalingWriter();
+        var error = new StringWriter();
+        var settings = new RunSettings { Endpoint = server.Endpoint.ToString(), Model = "test-model", Prompt = "Read my notes.", Root = _folder };
+
+        int exitCode = await RunCommand.RunAsync(settings, output, error, TimeProvider.System, null, ct);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("[read_file #2] failed (ToolException): ", output.Text, StringComparison.Ordinal);
+        Dictionary<string, string> results = (await second.Received).Messages
+            .Where(m => m.GetProperty("role").GetString() == "tool")
+            .ToDictionary(m => m.GetProperty("tool_call_id").GetString()!, m => m.GetProperty("content").GetString()!);
+        Assert.Equal("The launch code is 1234.", results["call_in"]);
+        Assert.Contains("outside the folder the tools may read", results["call_out"], StringComparison.Ordinal);
+        Assert.DoesNotContain("root:", results["call_out"], StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task Invoke_ServerAnswers500_PrintsTheServersMessageAndExitsWith1() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        for (int i = 0; i < 4; i++)
+        {
+            // The SDK retries a 500 before the stream starts; every try fails the same way.
+            var failure = JsonHttpResponse.Error(500, "The model is not loaded.");
+            failure.Headers["retry-after-ms"] = "1";
+            server.Enqueue(failure);
+        }
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, "Hello"), null, ct);
+
+        Assert.Equal(RunCommand.ModelFailed, exitCode);
+        Assert.Contains("[end] the model's response failed: 1 turn, 0 tool calls", output, StringComparison.Ordinal);
+        Assert.StartsWith("toolflow run: The model server at " + server.Endpoint + " answered HTTP 500", error, StringComparison.Ordinal);
+        Assert.Contains("The model is not loaded.", error, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task Invoke_McpServerThatCannotStart_PrintsAClearErrorAndExitsWith3() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, "--mcp", "toolflow-no-such-program --flag", "Hello"), null, ct);
+
+        Assert.Equal(RunCommand.McpFailed, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith("toolflow run: could not start the MCP server: ", error, StringComparison.Ordinal);
+        Assert.Contains("toolflow-no-such-program", error, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    });
+
+    [Fact]
+    public Task Invoke_McpFilesystemServer_ItsToolsJoinTheBuiltInsAndWinNameClashes() => TestGuard.RunAsync(async ct =>
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, "a.txt"), "alpha", ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        string listing = JsonSerializer.Serialize(new { path = _folder });
+        server.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.CallStart(0, "call_list", "list_directory", listing),
+            Chunks.CallStart(1, "call_calc", "calculate", "{\"expression\": \"1+1\"}"),
+            Chunks.Finish("tool_calls")));
+        SseHttpResponse second = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("There is a.txt.")));
+        string mcp = $"node '{FilesystemServerScript()}' '{_folder}'";
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, "--mcp", mcp, "What", "files?"), null, ct);
+
+        Assert.True(exitCode == 0, error);
+        string[] lines = output.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("[mcp] ", StringComparison.Ordinal) && l.Contains("list_directory", StringComparison.Ordinal));
+        Assert.Contains("[tools] current_time, calculate (built in, read-only)", lines);
+        Dictionary<string, string> results = (await second.Received).Messages
+            .Where(m => m.GetProperty("role").GetString() == "tool")
+            .ToDictionary(m => m.GetProperty("tool_call_id").GetString()!, m => m.GetProperty("content").GetString()!);
+        Assert.Contains("a.txt", results["call_list"], StringComparison.Ordinal);
+        Assert.Contains("[FILE]", results["call_list"], StringComparison.Ordinal);
+        Assert.Equal("2", results["call_calc"]);
+    });
+
+    [Theory]
+    [InlineData("localhost:8000")]
+    [InlineData("ftp://example.com/v1")]
+    [InlineData("not a url")]
+    public Task Invoke_BadEndpoint_IsAUsageError(string endpoint) => TestGuard.RunAsync(async ct =>
+    {
+        (int exitCode, string output, string error) = await InvokeAsync(["run", "--endpoint", endpoint, "--model", "m", "Hello"], null, ct);
+
+        Assert.Equal(RunCommand.UsageError, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("--endpoint must be an http or https address", error, StringComparison.Ordinal);
+    });
+
+    [Theory]
+    [InlineData("http://localhost:8000", "http://localhost:8000/v1")]
+    [InlineData("http://localhost:8000/", "http://localhost:8000/v1")]
+    [InlineData("http://localhost:11434/v1", "http://localhost:11434/v1")]
+    [InlineData("https://name.openai.azure.com/openai/v1/", "https://name.openai.azure.com/openai/v1/")]
+    public void TryNormalizeEndpoint_Address_AddsV1OnlyWhenThereIsNoPath(string text, string expected)
+    {
+        Assert.True(RunCommand.TryNormalizeEndpoint(text, out Uri? endpoint));
+        Assert.Equal(new Uri(expected), endpoint);
+    }
+
+    private static string FilesystemServerScript([CallerFilePath] string source = "")
+    {
+        string tests = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", ".."));
+        string script = Path.Combine(tests, ".npm", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js");
+        Assert.True(File.Exists(script), $"The MCP filesystem server is not installed at {script}. Run ./test.sh, which installs it under tests/.npm.");
+        return script;
+    }
+}
