@@ -43,6 +43,7 @@ internal static class RunCommand
         var maxTurns = new Option<int>("--max-turns") { Description = "The most model turns.", DefaultValueFactory = _ => 10 };
         var temperature = new Option<float?>("--temperature") { Description = "The sampling temperature." };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "The most output tokens per turn." };
+        var maxRetries = new Option<int?>("--max-retries") { Description = "How many times a request that fails before the answer starts streaming is retried (default 3)." };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait for the server to start answering and between pieces of its answer (default 100)." };
         var root = new Option<string>("--root") { Description = "The folder the read_file and list_directory tools may read under.", DefaultValueFactory = _ => "." };
         var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
@@ -50,7 +51,7 @@ internal static class RunCommand
         var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, timeout, root, noTools, hideReasoning, prompt,
+            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, noTools, hideReasoning, prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -68,6 +69,7 @@ internal static class RunCommand
                 Temperature = parse.GetValue(temperature),
                 MaxTokens = parse.GetValue(maxTokens),
                 Timeout = parse.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+                MaxRetries = parse.GetValue(maxRetries),
                 Root = parse.GetValue(root) ?? ".",
                 BuiltInTools = !parse.GetValue(noTools),
                 ShowReasoning = !parse.GetValue(hideReasoning),
@@ -94,9 +96,9 @@ internal static class RunCommand
             return UsageError;
         }
 
-        if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout is { } t && t <= TimeSpan.Zero)
+        if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout is { } t && t <= TimeSpan.Zero || settings.MaxRetries is < 0)
         {
-            await error.WriteLineAsync("toolflow run: --max-turns, --max-tokens and --timeout must be positive.").ConfigureAwait(false);
+            await error.WriteLineAsync("toolflow run: --max-turns, --max-tokens and --timeout must be positive, --max-retries at least 0.").ConfigureAwait(false);
             return UsageError;
         }
 

@@ -237,6 +237,13 @@ public sealed class OpenAIChatClient : IChatClient
         {
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 return null;
+            case AggregateException { InnerExceptions.Count: > 0 } retries when Translate(retries.InnerExceptions[^1], received, cancellationToken) is { } last:
+                // The SDK's retry policy gave up: report the last failure, and that it was retried.
+                return new OpenAIChatException(
+                    $"{last.Message} ({Tries(retries.InnerExceptions.Count)})",
+                    last.StatusCode,
+                    received,
+                    exception);
             case OperationCanceledException:
                 return new OpenAIChatException(
                     $"The model server at {Endpoint} did not answer in time ({progress}); raise the network timeout for slow models.",
@@ -278,6 +285,8 @@ public sealed class OpenAIChatClient : IChatClient
                     exception);
         }
     }
+
+    private static string Tries(int count) => count == 1 ? "1 try" : $"{count} tries";
 
     private static string Updates(int count) => count == 1 ? "1 update" : $"{count} updates";
 

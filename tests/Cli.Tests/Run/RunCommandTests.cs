@@ -176,6 +176,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("--endpoint must be an http or https address", error, StringComparison.Ordinal);
     });
 
+    [Fact]
+    public void Parse_RepeatedMcpAndAPromptOfSeveralWords_CollectsEach()
+    {
+        ParseResult parse = Program.BuildCommand().Parse(["run", "--endpoint", "http://localhost:8000", "--model", "m", "--mcp", "npx -y server-a /tmp", "--mcp", "node b.js", "What", "time", "is", "it?"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(["npx -y server-a /tmp", "node b.js"], parse.GetValue<string[]>("--mcp")!);
+        Assert.Equal(["What", "time", "is", "it?"], parse.GetValue<string[]>("prompt")!);
+    }
+
     [Theory]
     [InlineData("http://localhost:8000", "http://localhost:8000/v1")]
     [InlineData("http://localhost:8000/", "http://localhost:8000/v1")]

@@ -250,6 +250,26 @@ public sealed class OpenAIChatClientTests
     });
 
     [Fact]
+    public Task GetStreamingResponseAsync_ServerBusyOnEveryTry_ReportsTheLastAnswer() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        for (int i = 0; i < 2; i++)
+        {
+            JsonHttpResponse busy = JsonHttpResponse.Error(503, "Overloaded.");
+            busy.Headers["retry-after-ms"] = "1";
+            server.Enqueue(busy);
+        }
+
+        using OpenAIChatClient client = Client(server, maxRetries: 1);
+
+        OpenAIChatException e = await Assert.ThrowsAsync<OpenAIChatException>(() => CollectAsync(client, Ask("hi"), null, ct));
+
+        Assert.Equal(503, e.StatusCode);
+        Assert.Equal($"The model server at {server.Endpoint} answered HTTP 503 (Service Unavailable): Overloaded. (type server_error)", e.Message);
+        Assert.Equal(2, server.Requests.Count);
+    });
+
+    [Fact]
     public void GetService_Metadata_NamesTheProviderEndpointAndModel()
     {
         using var client = new OpenAIChatClient(new OpenAIChatClientOptions { Endpoint = new Uri("http://127.0.0.1:8000/v1"), Model = "qwen" });
