@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Perf.Scenarios;
 using ToolFlow.Pipeline;
 using ToolFlow.Providers;
 
@@ -48,10 +49,11 @@ internal static class RunCommand
         var root = new Option<string>("--root") { Description = "The folder the read_file and list_directory tools may read under.", DefaultValueFactory = _ => "." };
         var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
         var hideReasoning = new Option<bool>("--hide-reasoning") { Description = "Do not print the model's reasoning." };
+        var record = new Option<string?>("--record") { Description = "Write the run as a scenario file that toolflow bench --scenario FILE replays: measured first-token time, decode speed, calls and tool latencies." };
         var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, noTools, hideReasoning, prompt,
+            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, noTools, hideReasoning, record, prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -71,6 +73,7 @@ internal static class RunCommand
                 Timeout = parse.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
                 MaxRetries = parse.GetValue(maxRetries),
                 Root = parse.GetValue(root) ?? ".",
+                RecordPath = parse.GetValue(record),
                 BuiltInTools = !parse.GetValue(noTools),
                 ShowReasoning = !parse.GetValue(hideReasoning),
                 Color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null,
@@ -148,10 +151,18 @@ internal static class RunCommand
 
             messages.Add(new ChatMessage(ChatRole.User, settings.Prompt));
             RunCompleted? completed = null;
+            ScenarioRecorder? recorder = settings.RecordPath is null ? null : new ScenarioRecorder(Path.GetFileNameWithoutExtension(settings.RecordPath));
             await foreach (ToolPipelineEvent e in pipeline.RunAsync(messages, cancellationToken).ConfigureAwait(false))
             {
                 view.Apply(e);
+                recorder?.Record(e);
                 completed = e as RunCompleted ?? completed;
+            }
+
+            if (recorder is not null)
+            {
+                recorder.Save(settings.RecordPath!);
+                await error.WriteLineAsync($"toolflow run: recorded the run to {settings.RecordPath}; replay it with toolflow bench --scenario {settings.RecordPath}.").ConfigureAwait(false);
             }
 
             switch (completed?.Reason)

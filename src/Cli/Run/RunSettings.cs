@@ -39,6 +39,9 @@ internal sealed record RunSettings
     /// <summary>The folder the file tools may read under.</summary>
     public string Root { get; init; } = ".";
 
+    /// <summary>Where to write the run as a scenario file for <c>toolflow bench</c>, or <see langword="null"/>.</summary>
+    public string? RecordPath { get; init; }
+
     /// <summary>Whether the built-in tools are offered.</summary>
     public bool BuiltInTools { get; init; } = true;
 

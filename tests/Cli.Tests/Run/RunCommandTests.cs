@@ -102,6 +102,25 @@ public sealed class RunCommandTests : IDisposable
     });
 
     [Fact]
+    public Task RunAsync_RecordOption_WritesAScenarioTheBenchLoads() => TestGuard.RunAsync(async ct =>
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.txt"), "The launch code is 1234.", ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        server.Enqueue(SseHttpResponse.Of(Chunks.Role(), Chunks.CallStart(0, "call_in", "read_file", "{\"path\": \"notes.txt\"}"), Chunks.Finish("tool_calls")));
+        server.Enqueue(SseHttpResponse.Of(Chunks.Answer("The code is 1234.")));
+        string path = Path.Combine(_folder, "recorded.json");
+        var settings = new RunSettings { Endpoint = server.Endpoint.ToString(), Model = "test-model", Prompt = "Read my notes.", Root = _folder, RecordPath = path };
+
+        int exitCode = await RunCommand.RunAsync(settings, new SignalingWriter(), new StringWriter(), TimeProvider.System, null, ct);
+
+        Assert.Equal(0, exitCode);
+        using JsonDocument recorded = JsonDocument.Parse(await File.ReadAllTextAsync(path, ct));
+        Assert.Contains("read_file", recorded.RootElement.GetRawText(), StringComparison.Ordinal);
+        ToolFlow.Perf.Scenarios.Scenario loaded = ToolFlow.Perf.Scenarios.ScenarioLoader.Load(path);
+        Assert.NotNull(loaded);
+    });
+
+    [Fact]
     public Task Invoke_ServerAnswers500_PrintsTheServersMessageAndExitsWith1() => TestGuard.RunAsync(async ct =>
     {
         await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
