@@ -35,6 +35,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private readonly ExecutorConversation _conversation;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _active;
+    private int _runningTasks;
     private bool _inputCompleted;
 
     /// <summary>Initializes the block with tools that are side-effecting unless described otherwise.</summary>
@@ -173,10 +174,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 }
             }
 
-            if (_active == 0)
-            {
-                _drained.TrySetResult();
-            }
+            TryDrain();
         }
 
         return _drained.Task;
@@ -347,6 +345,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
 
         state.Status = CallStatus.Queued;
+        state.Cancellation?.Dispose();
         state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
         if (tool.BatchInvoker is not null)
         {
@@ -394,11 +393,27 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         lock (_gate)
         {
             live = [.. calls.Where(c => c.Status == CallStatus.Queued)];
-            if (live.Length == 0)
+            foreach (CallState dropped in calls.Where(c => c.Status != CallStatus.Queued))
             {
-                _executor.Release(_conversation, work);
-                return;
+                dropped.Cancellation?.Dispose();
             }
+
+            if (live.Length > 0)
+            {
+                _runningTasks++;
+            }
+        }
+
+        if (live.Length == 0)
+        {
+            // Every call was cancelled after the executor took the batch: give the slot back, outside the gate
+            // (releasing may start another conversation's work, which takes that block's gate).
+            _executor.Release(_conversation, work);
+            return;
+        }
+
+        lock (_gate)
+        {
 
             Emit(new ToolCallsBatched(work.Tool.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
             foreach (CallState call in live)
@@ -472,6 +487,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
 
             _executor.Release(_conversation, calls[0].Work!);
+            TaskEnded();
         }
     }
 
@@ -554,18 +570,24 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private void StartWork(ExecutorWork work)
     {
         var state = (CallState)work.State!;
+        bool giveBack;
         lock (_gate)
         {
-            if (state.Status != CallStatus.Queued)
+            giveBack = state.Status != CallStatus.Queued;
+            if (!giveBack)
             {
-                // Cancelled after the executor took it: give the slot back.
-                _executor.Release(_conversation, work);
-                return;
+                state.Status = CallStatus.Running;
+                _runningTasks++;
+                state.StartedAt = TimeProvider.GetTimestamp();
+                Emit(new ToolCallStarted(state.Call) { Turn = state.Call.Turn });
             }
+        }
 
-            state.Status = CallStatus.Running;
-            state.StartedAt = TimeProvider.GetTimestamp();
-            Emit(new ToolCallStarted(state.Call) { Turn = state.Call.Turn });
+        if (giveBack)
+        {
+            // Cancelled after the executor took it: give the slot back, outside the gate.
+            _executor.Release(_conversation, work);
+            return;
         }
 
         // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
@@ -615,6 +637,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         {
             state.Cancellation?.Dispose();
             _executor.Release(_conversation, state.Work!);
+            TaskEnded();
         }
     }
 
@@ -740,8 +763,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 // The executor is starting it right now; StartWork sees the new status and gives the slot back.
                 break;
             case CallStatus.Running:
+                // Ended first: a tool whose cancellation completes inline then finds its call already over.
+                Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
                 state.Cancellation?.Cancel();
-                break;
+                return true;
             case CallStatus.Completed or CallStatus.Failed:
                 return false;
         }
@@ -761,6 +786,12 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         if (state.Status == CallStatus.AwaitingApproval)
         {
             state.Cancellation?.Cancel();
+        }
+
+        if (state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && state.InBatch))
+        {
+            // No task of its own will dispose the linked token: unregister it from the block's token now.
+            state.Cancellation?.Dispose();
         }
 
         state.Status = CallStatus.Failed;
@@ -815,7 +846,24 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     private void Ended()
     {
-        if (--_active == 0 && _inputCompleted)
+        --_active;
+        TryDrain();
+    }
+
+    // A tool task ended, after its call may have (a cancelled call ends at once; its late result is still
+    // reported, as stale, so the block waits for the task too).
+    private void TaskEnded()
+    {
+        lock (_gate)
+        {
+            --_runningTasks;
+            TryDrain();
+        }
+    }
+
+    private void TryDrain()
+    {
+        if (_active == 0 && _runningTasks == 0 && _inputCompleted)
         {
             _drained.TrySetResult();
         }
