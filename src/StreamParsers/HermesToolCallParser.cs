@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace ToolFlow.StreamParsers;
@@ -41,6 +42,12 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     // members), and the most whitespace held between a call's JSON and its end marker.
     private const int WrapperBudget = 1024;
 
+    // The longest chunk read by the paths for a token stream (AppendSmall); longer ones go through AppendChunk.
+    private const int SmallChunk = 16;
+
+    // Options.MaxArgumentsLength, read for every chunk inside a call.
+    private readonly int _maxArgumentsLength;
+
     private Mode _mode;
 
     // Text mode: how many characters of StartMarker are held at the end of the input. AfterJson mode: how many
@@ -76,6 +83,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     public HermesToolCallParser(ToolCallParserOptions? options = null)
         : base(options)
     {
+        _maxArgumentsLength = Options.MaxArgumentsLength;
     }
 
     private enum Mode : byte
@@ -104,11 +112,92 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         ArgumentNullException.ThrowIfNull(observer);
         if (_isCompleted)
         {
-            throw new InvalidOperationException("The parser has already completed.");
+            ThrowCompleted();
         }
 
-        long origin = Position;
-        int i = 0;
+        // Token-sized chunks (a model's stream) and long texts take separate paths, so that in a process that parses
+        // both, the JIT optimizes each for its own use.
+        if (chunk.Length <= SmallChunk)
+        {
+            AppendSmall(chunk, observer);
+        }
+        else
+        {
+            AppendChunk(chunk, observer);
+        }
+    }
+
+    private void AppendSmall(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        // The steady state between calls: text with no '<' and nothing held cannot start a call. Reporting it
+        // straight away is what the state machine would do, without its dispatch (which dominates small chunks).
+        if (_mode == Mode.Text && _matched == 0 && IndexOfLessThan(chunk) < 0)
+        {
+            if (!chunk.IsEmpty)
+            {
+                observer.OnText(chunk);
+            }
+
+            Position += chunk.Length;
+            return;
+        }
+
+        AppendCore(chunk, observer);
+    }
+
+    private void AppendCore(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        if (chunk.Length != 1 || !TryAppendCharacter(chunk, observer))
+        {
+            AppendChunk(chunk, observer);
+        }
+    }
+
+    // A chunk of one character whose effect is simple (a token stream fed a character at a time): what
+    // AppendChunk would do with it, without its dispatch. Returns false, having done nothing, for any other.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAppendCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        char c = chunk[0];
+        switch (_mode)
+        {
+            case Mode.Json when !_isCallDone:
+            {
+                // Inside a call's JSON: the first turn of ReadChunk's loop, and the rest of it only when the
+                // character is left unread (a number's delimiter, an error), which is rare.
+                long origin = Position;
+                if (ReadJson(chunk, 0, origin, observer) == 0)
+                {
+                    ReadChunk(chunk, 0, origin, observer);
+                    return true;
+                }
+
+                if (_mode == Mode.Json)
+                {
+                    ReportArguments(observer, int.MaxValue);
+                }
+
+                Position = origin + 1;
+                return true;
+            }
+
+            case Mode.Text when _matched < StartMarker.Length - 1 && c == StartMarker[_matched]:
+            case Mode.AfterJson when _matched < EndMarker.Length - 1 && c == EndMarker[_matched]:
+                // One more character of a marker that is not yet complete, the first ('<') included: what ReadText
+                // and ReadAfterJson do with it (neither marker holds white space, which ReadAfterJson holds apart).
+                _matched++;
+                Position++;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void AppendChunk(ReadOnlySpan<char> chunk, IToolCallParserObserver observer) => ReadChunk(chunk, 0, Position, observer);
+
+    // Reads a chunk from index i (origin: the input position of the chunk's first character).
+    private void ReadChunk(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
+    {
         while (i < chunk.Length)
         {
             i = _mode switch
@@ -283,28 +372,44 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         return j;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ReadJson(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
     {
         int consumed = _scanner.Scan(chunk[i..], out JsonScanEvent scanEvent);
         int next = i + consumed;
-        long end = origin + next;
         if (_isCallDone)
         {
-            // The call is out; read the rest of its object only to find where it ends.
-            if (scanEvent == JsonScanEvent.ValueCompleted)
-            {
-                EnterAfterJson();
-            }
-            else if (scanEvent == JsonScanEvent.Error)
-            {
-                Diagnose(observer, ParserDiagnosticCodes.CallInvalidJson, $"The tool call's JSON is malformed after the call completed ({Describe(chunk[next])}).", end);
-                EnterAfterJson();
-            }
-
-            return next;
+            return ReadJsonAfterCall(chunk, next, origin, observer, scanEvent);
         }
 
         _block.Append(chunk[i..next]);
+
+        // The common case, kept small for small chunks: more JSON, no member boundary, within the limits.
+        return scanEvent == JsonScanEvent.None && IsWithinLimits() ? next : OnJsonEvent(chunk, next, origin, observer, scanEvent);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadJsonAfterCall(ReadOnlySpan<char> chunk, int next, long origin, IToolCallParserObserver observer, JsonScanEvent scanEvent)
+    {
+        // The call is out; read the rest of its object only to find where it ends.
+        if (scanEvent == JsonScanEvent.ValueCompleted)
+        {
+            EnterAfterJson();
+        }
+        else if (scanEvent == JsonScanEvent.Error)
+        {
+            Diagnose(observer, ParserDiagnosticCodes.CallInvalidJson, $"The tool call's JSON is malformed after the call completed ({Describe(chunk[next])}).", origin + next);
+            EnterAfterJson();
+        }
+
+        return next;
+    }
+
+    // What the scanner stopped for, once the characters it consumed are in the block.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int OnJsonEvent(ReadOnlySpan<char> chunk, int next, long origin, IToolCallParserObserver observer, JsonScanEvent scanEvent)
+    {
+        long end = origin + next;
         switch (scanEvent)
         {
             case JsonScanEvent.MemberKeyStart:
@@ -403,12 +508,20 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         return next;
     }
 
+    // Whether ExceedsLimit is false, without its out parameter.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsWithinLimits()
+    {
+        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
+        return argumentsLength <= _maxArgumentsLength && _block.Length - argumentsLength <= WrapperBudget;
+    }
+
     private bool ExceedsLimit(out int at)
     {
         int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
-        if (argumentsLength > Options.MaxArgumentsLength)
+        if (argumentsLength > _maxArgumentsLength)
         {
-            at = _argumentsStart + Options.MaxArgumentsLength;
+            at = _argumentsStart + _maxArgumentsLength;
             return true;
         }
 
@@ -599,6 +712,24 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             return new string(raw);
         }
     }
+
+    // The index of the first '<' in a chunk of at most SmallChunk characters, or -1: a plain loop, as the vectorized
+    // search costs more than it saves on a token.
+    private static int IndexOfLessThan(ReadOnlySpan<char> text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '<')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowCompleted() => throw new InvalidOperationException("The parser has already completed.");
 
     private static void Diagnose(IToolCallParserObserver observer, string code, string message, long offset) =>
         observer.OnDiagnostic(new ParserDiagnostic(code, message, offset));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace ToolFlow.StreamParsers;
 
@@ -128,7 +129,34 @@ internal struct JsonBoundaryScanner
     /// <param name="scanEvent">What stopped the scan.</param>
     /// <returns>How many characters of <paramref name="input"/> were consumed.</returns>
     /// <exception cref="InvalidOperationException">The value is already complete.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Scan(ReadOnlySpan<char> input, out JsonScanEvent scanEvent)
+    {
+        // One character that only moves the scan on (a token stream fed a character at a time): nothing to decide.
+        if (input.Length == 1 && TryReadQuiet(input[0]))
+        {
+            scanEvent = JsonScanEvent.None;
+            return 1;
+        }
+
+        return ScanCore(input, out scanEvent);
+    }
+
+    // Reads one character if it only moves the scan on (string content, white space between tokens, a further digit
+    // of a number), exactly as the loop of ScanCore would read it alone with no event; otherwise reads nothing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadQuiet(char c)
+    {
+        if (_error != JsonScanError.None || !IsQuiet(c))
+        {
+            return false;
+        }
+
+        _endedAtDelimiter = false;
+        return true;
+    }
+
+    private int ScanCore(ReadOnlySpan<char> input, out JsonScanEvent scanEvent)
     {
         if (_state == State.Done)
         {
@@ -149,6 +177,15 @@ internal struct JsonBoundaryScanner
             {
                 case State.String:
                 {
+                    if (IsOrdinaryStringCharacter(c))
+                    {
+                        // An ordinary character, checked before the search: in small chunks it is often the only one.
+                        if (++i == input.Length)
+                        {
+                            break;
+                        }
+                    }
+
                     int stop = input[i..].IndexOfAny(s_stringStops);
                     if (stop < 0)
                     {
@@ -331,7 +368,13 @@ internal struct JsonBoundaryScanner
                     }
                     else if (c == ']' && _state == State.ValueOrArrayEnd)
                     {
-                        if (CloseContainer(isArray: true, ref i, out scanEvent))
+                        if (!TryCloseContainer(isArray: true))
+                        {
+                            return Fail(JsonScanError.Syntax, i, out scanEvent);
+                        }
+
+                        i++;
+                        if (EndValue(out scanEvent))
                         {
                             return i;
                         }
@@ -373,7 +416,13 @@ internal struct JsonBoundaryScanner
                     }
                     else if (c == '}' && _state == State.KeyOrObjectEnd)
                     {
-                        if (CloseContainer(isArray: false, ref i, out scanEvent))
+                        if (!TryCloseContainer(isArray: false))
+                        {
+                            return Fail(JsonScanError.Syntax, i, out scanEvent);
+                        }
+
+                        i++;
+                        if (EndValue(out scanEvent))
                         {
                             return i;
                         }
@@ -414,7 +463,13 @@ internal struct JsonBoundaryScanner
                     }
                     else if (c is '}' or ']')
                     {
-                        if (CloseContainer(isArray: c == ']', ref i, out scanEvent))
+                        if (!TryCloseContainer(isArray: c == ']'))
+                        {
+                            return Fail(JsonScanError.Syntax, i, out scanEvent);
+                        }
+
+                        i++;
+                        if (EndValue(out scanEvent))
                         {
                             return i;
                         }
@@ -435,6 +490,31 @@ internal struct JsonBoundaryScanner
         return i;
     }
 
+    // Whether the character, read now, is consumed without changing the state or reporting anything (as Scan's
+    // loop would read it): string content, white space between tokens, a further digit of a number.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly bool IsQuiet(char c)
+    {
+        State state = _state;
+        if (state == State.String)
+        {
+            return IsOrdinaryStringCharacter(c);
+        }
+
+        // Value, ValueOrArrayEnd, KeyOrObjectEnd, Key, Colon and CommaOrEnd: between tokens.
+        if (state <= State.CommaOrEnd)
+        {
+            return IsWhitespace(c);
+        }
+
+        return state is State.Integer or State.Fraction or State.ExponentDigits && char.IsAsciiDigit(c);
+    }
+
+    // A character that stands for itself in a JSON string: not a quote, a backslash or a control character.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsOrdinaryStringCharacter(char c) => c >= ' ' && c != '"' && c != '\\';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsWhitespace(char c) => c is ' ' or '\n' or '\r' or '\t';
 
     // A value starting now is a member value of the top-level object.
@@ -507,17 +587,17 @@ internal struct JsonBoundaryScanner
         return false;
     }
 
-    private bool CloseContainer(bool isArray, ref int i, out JsonScanEvent scanEvent)
+    // Closes the innermost container if it is of that kind; the caller consumes the closer and ends the value.
+    // (No ref to the scan position, which would keep it out of a register.)
+    private bool TryCloseContainer(bool isArray)
     {
         if (_depth == 0 || IsArray(_depth) != isArray)
         {
-            i = Fail(JsonScanError.Syntax, i, out scanEvent);
-            return true;
+            return false;
         }
 
         _depth--;
-        i++;
-        return EndValue(out scanEvent);
+        return true;
     }
 
     private bool Push(bool isArray)

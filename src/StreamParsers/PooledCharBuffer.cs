@@ -20,12 +20,22 @@ internal struct PooledCharBuffer
     /// <param name="text">The characters.</param>
     public void Append(ReadOnlySpan<char> text)
     {
+        char[]? array = _array;
+        int length = _length;
+        if (text.Length == 1 && array is not null && (uint)length < (uint)array.Length)
+        {
+            // One character (a token stream fed a character at a time): a store, not a copy.
+            array[length] = text[0];
+            _length = length + 1;
+            return;
+        }
+
         if (text.IsEmpty)
         {
             return;
         }
 
-        if (_array is null || _array.Length - _length < text.Length)
+        if (array is null || array.Length - length < text.Length)
         {
             Grow(text.Length);
         }

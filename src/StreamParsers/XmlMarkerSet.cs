@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ToolFlow.StreamParsers;
 
@@ -12,8 +13,16 @@ namespace ToolFlow.StreamParsers;
 /// </remarks>
 internal sealed class XmlMarkerSet
 {
+    // The longest run of characters searched one by one rather than with the vectorized search, which costs more
+    // than it saves on the few characters of a token.
+    private const int ShortText = 16;
+
     private readonly string[] _markers;
     private readonly SearchValues<char>? _starts;
+
+    // The first character of every marker, when they all begin with the same one.
+    private readonly char _onlyStart;
+    private readonly bool _hasOnlyStart;
 
     /// <summary>Initializes a set.</summary>
     /// <param name="markers">The markers, each at least one character; a marker's index is its id.</param>
@@ -22,7 +31,10 @@ internal sealed class XmlMarkerSet
         _markers = markers;
         if (markers.Length > 0)
         {
-            _starts = SearchValues.Create(string.Concat(markers.Select(m => m[0]).Distinct()));
+            string starts = string.Concat(markers.Select(m => m[0]).Distinct());
+            _starts = SearchValues.Create(starts);
+            _hasOnlyStart = starts.Length == 1;
+            _onlyStart = starts[0];
         }
 
         MaxLength = markers.Length == 0 ? 0 : markers.Max(m => m.Length);
@@ -41,7 +53,49 @@ internal sealed class XmlMarkerSet
     /// <summary>Where the first character that may begin a marker is, or -1.</summary>
     /// <param name="text">The text to search.</param>
     /// <returns>The index, or -1.</returns>
-    public int IndexOfCandidate(ReadOnlySpan<char> text) => _starts is null ? -1 : text.IndexOfAny(_starts);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexOfCandidate(ReadOnlySpan<char> text)
+    {
+        if (_starts is null)
+        {
+            return -1;
+        }
+
+        if (text.Length > ShortText)
+        {
+            return text.IndexOfAny(_starts);
+        }
+
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (_hasOnlyStart ? text[i] == _onlyStart : _starts.Contains(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// A marker longer than <paramref name="held"/> followed by <paramref name="next"/> that begins with them, if
+    /// there is one: then <see cref="Match"/> of those characters is <see cref="Partial"/> (before the end of the input).
+    /// </summary>
+    /// <param name="held">The characters read so far from a candidate position.</param>
+    /// <param name="next">The character after them.</param>
+    /// <returns>The marker, or <see langword="null"/> when none is still undecided with <paramref name="next"/>.</returns>
+    public string? FindContinuation(ReadOnlySpan<char> held, char next)
+    {
+        foreach (string marker in _markers)
+        {
+            if (marker.Length > held.Length + 1 && marker[held.Length] == next && marker.AsSpan(0, held.Length).SequenceEqual(held))
+            {
+                return marker;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Matches the markers at the start of a text.</summary>
     /// <param name="text">The text from a candidate position to the end of the input read so far.</param>

@@ -12,8 +12,10 @@ namespace ToolFlow.StreamParsers;
 /// <para>
 /// <b>Lexing.</b> The input is cut into markers (the fixed strings the current state looks for, see
 /// <see cref="XmlMarkerSet"/>) and content between them. A chunk that ends inside what may be a marker holds only
-/// that suffix; the next character decides it, by lexing the held characters and that one character again, which
-/// is bounded by the longest marker. Every other character is read once: the whole input costs O(n).
+/// that suffix; a next character that still only continues a marker is held with it, and one that decides it makes
+/// the lexer read the held characters and that one character again, which is bounded by the longest marker. Every
+/// other character is read once: the whole input costs O(n). Chunks of a few characters with nothing held (a
+/// token stream) take a short path: text that cannot begin a marker is reported without the lexer.
 /// </para>
 /// <para>
 /// <b>Text and reasoning.</b> Outside calls, text is reported as it arrives. A reasoning block (<c>&lt;think&gt;…
@@ -45,6 +47,9 @@ internal abstract class XmlParameterCallReader
     /// <summary>The most characters held at the start of a response while it is unknown whether they are reasoning.</summary>
     protected const int UndecidedBudget = 8192;
 
+    // The longest chunk read by the paths for a token stream (AppendSmall); longer ones go through AppendCore.
+    private const int SmallChunk = 16;
+
     private readonly XmlMarkerSet _textMarkers;
     private readonly XmlMarkerSet _undecidedMarkers;
     private readonly XmlMarkerSet _reasoningMarkers;
@@ -57,6 +62,9 @@ internal abstract class XmlParameterCallReader
     private Region _region;
     private PooledCharBuffer _held;
     private long _heldOrigin;
+
+    // A marker the held characters are the beginning of (and shorter than), when known.
+    private string? _heldMarker;
     private PooledCharBuffer _window;
     private PooledCharBuffer _undecided;
     private PooledCharBuffer _raw;
@@ -140,14 +148,68 @@ internal abstract class XmlParameterCallReader
         ArgumentNullException.ThrowIfNull(observer);
         if (_isCompleted)
         {
-            throw new InvalidOperationException("The parser has already completed.");
+            ThrowCompleted();
         }
 
-        _observer = observer;
+        // Token-sized chunks (a model's stream) and long texts take separate paths, so that in a process that parses
+        // both, the JIT optimizes each for its own use.
+        if (chunk.Length <= SmallChunk)
+        {
+            AppendSmall(chunk, observer);
+        }
+        else
+        {
+            AppendCore(chunk, observer);
+        }
+    }
+
+    private void AppendSmall(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        if (_held.Length == 0)
+        {
+            // The steady state between calls: text that cannot begin a marker is reported as it is, which is what
+            // lexing it would do, without the lexer's dispatch (which dominates small chunks).
+            if (_region == Region.Text && _textMarkers.IndexOfCandidate(chunk) < 0)
+            {
+                if (!chunk.IsEmpty)
+                {
+                    observer.OnText(chunk);
+                }
+
+                Position += chunk.Length;
+                return;
+            }
+        }
+        else if (chunk.Length == 1 && ContinuesHeld(chunk[0]))
+        {
+            // One more character of a marker that is not yet decided (what AppendCore does with it).
+            _held.Append(chunk);
+            Position++;
+            return;
+        }
+
+        AppendCore(chunk, observer);
+    }
+
+    private void AppendCore(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        if (!ReferenceEquals(_observer, observer))
+        {
+            _observer = observer;
+        }
+
         int i = 0;
         while (_held.Length > 0 && i < chunk.Length)
         {
+            if (ContinuesHeld(chunk[i]))
+            {
+                _held.Append(chunk.Slice(i, 1));
+                i++;
+                continue;
+            }
+
             // Decide the held characters with one more: lex them again, with it (bounded by the longest marker).
+            _heldMarker = null;
             _window.Clear();
             _window.Append(_held.Span);
             _window.Append(chunk.Slice(i, 1));
@@ -159,6 +221,23 @@ internal abstract class XmlParameterCallReader
 
         Lex(chunk[i..], Position + i);
         Position += chunk.Length;
+    }
+
+    // Whether the held characters followed by next are still the beginning of a marker (the one they were last
+    // found to begin, or another), and nothing else: then lexing them again with it would hold them all again, as
+    // the markers are those they were lexed with. Only a character that decides them needs the lexer.
+    private bool ContinuesHeld(char next)
+    {
+        string? marker = _heldMarker;
+        int held = _held.Length;
+        if ((marker is not null && marker.Length > held + 1 && marker[held] == next) ||
+            (marker = CurrentMarkers().FindContinuation(_held.Span, next)) is not null)
+        {
+            _heldMarker = marker;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Ends the input: flushes what was held and ends an unfinished call.</summary>
@@ -518,6 +597,9 @@ internal abstract class XmlParameterCallReader
         _jsonReported = 0;
     }
 
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowCompleted() => throw new InvalidOperationException("The parser has already completed.");
+
     /// <summary>Whether a character is white space between markup elements.</summary>
     /// <param name="c">The character.</param>
     /// <returns><see langword="true"/> for space, tab, carriage return and line feed.</returns>
@@ -553,6 +635,7 @@ internal abstract class XmlParameterCallReader
                 // The input ends inside what may be a marker: hold it for the next chunk to decide.
                 _held.Append(input[i..]);
                 _heldOrigin = origin + i;
+                _heldMarker = null;
                 return;
             }
             else
