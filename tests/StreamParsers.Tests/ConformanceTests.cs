@@ -118,7 +118,8 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         return null;
     }
 
-    private static IEnumerable<string[]> Splits(FullCase c)
+    /// <summary>A case's own chunks, one character at a time, every split point, and every pair of points for short texts.</summary>
+    internal static IEnumerable<string[]> Splits(FullCase c)
     {
         if (c.Chunks is { } own)
         {

@@ -6,7 +6,6 @@ namespace ToolFlow.StreamParsers.Tests;
 public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
 {
     /// <summary>Inputs up to this long are also split at every pair of points, as in <see cref="ConformanceTests"/>.</summary>
-    private const int PairSplitMaxLength = 80;
 
     private static readonly ToolCallParserOptions s_weatherSchema = new()
     {
@@ -588,7 +587,7 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         }
 
         IReadOnlyList<string> expected = whole.Normalized();
-        foreach (string[] chunks in Splits(c))
+        foreach (string[] chunks in ConformanceTests.Splits(c))
         {
             RecordingObserver split;
             try
@@ -609,31 +608,6 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         }
 
         return null;
-    }
-
-    private static IEnumerable<string[]> Splits(FullCase c)
-    {
-        if (c.Chunks is { } own)
-        {
-            yield return own;
-        }
-
-        yield return [.. c.Text.Select(ch => ch.ToString())];
-        for (int a = 1; a < c.Text.Length; a++)
-        {
-            yield return [c.Text[..a], c.Text[a..]];
-        }
-
-        if (c.Text.Length <= PairSplitMaxLength)
-        {
-            for (int a = 1; a < c.Text.Length; a++)
-            {
-                for (int b = a + 1; b < c.Text.Length; b++)
-                {
-                    yield return [c.Text[..a], c.Text[a..b], c.Text[b..]];
-                }
-            }
-        }
     }
 
     private static string? CompareCalls(FullCase c, IReadOnlyList<ParsedToolCall> actual)
