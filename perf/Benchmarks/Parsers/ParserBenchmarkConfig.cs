@@ -2,13 +2,12 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace ToolFlow.Benchmarks.Parsers;
 
 /// <summary>
-/// The parser benchmarks' configuration: a short in-process job (a few minutes on two cores, no second build of the
-/// solution), allocations, rows grouped by category and format with the baseline in each group, and the derived
+/// The parser benchmarks' configuration: a short job, each case in its own process (so one case's
+/// JIT profile and GC history never shape another's), allocations, rows grouped by category and format with the baseline in each group, and the derived
 /// MB/s, Alloc/chunk and vs-whole columns.
 /// </summary>
 public sealed class ParserBenchmarkConfig : ManualConfig
@@ -16,7 +15,7 @@ public sealed class ParserBenchmarkConfig : ManualConfig
     /// <summary>Initializes the configuration.</summary>
     public ParserBenchmarkConfig()
     {
-        AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun"));
+        AddJob(Job.ShortRun.WithId("ShortRun"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(CategoriesColumn.Default, new ParserThroughputColumn(), new ParserAllocationPerChunkColumn(), new ParserVersusWholeColumn());
         AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams);
