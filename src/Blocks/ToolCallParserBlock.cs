@@ -37,7 +37,7 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
         {
             case TurnStarted started:
                 _turn = new TurnState(this, started.Turn);
-                Emit(message);
+                Forward(message);
                 break;
             case ModelUpdateReceived received:
                 GetTurn(received.Turn).Read(received.Update);
@@ -47,7 +47,7 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
                 _turn = null;
                 break;
             default:
-                Emit(message);
+                Forward(message);
                 break;
         }
 
@@ -151,7 +151,11 @@ public sealed class ToolCallParserBlock : ToolEventBlock<ToolPipelineEvent>
 
         private string NewCallId(int index) => $"call_{Turn}_{index}";
 
-        private void Emit(ToolPipelineEvent @event) => _block.Emit(@event with { Turn = Turn });
+        private void Emit(ToolPipelineEvent @event)
+        {
+            @event.SetTurnOfNew(Turn);
+            _block.Emit(@event);
+        }
 
         private void Close(ToolCall call)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -22,18 +23,26 @@ public static partial class ToolCallReferences
     public static IReadOnlyList<ToolReference> Find(IReadOnlyDictionary<string, object?> arguments, ToolReferenceSyntax syntax)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var found = new List<ToolReference>();
         if (syntax == ToolReferenceSyntax.None)
         {
-            return found;
+            return [];
         }
 
-        foreach (object? value in arguments.Values)
+        // Arguments are JSON values almost always: read them in place, allocating only for references found.
+        List<ToolReference>? found = null;
+        foreach (KeyValuePair<string, object?> pair in arguments)
         {
-            Visit(ToNode(value), syntax, found);
+            if (pair.Value is JsonElement element)
+            {
+                Visit(element, syntax, ref found);
+            }
+            else if (pair.Value is not null)
+            {
+                Visit(ToNode(pair.Value), syntax, found ??= []);
+            }
         }
 
-        return found;
+        return found ?? (IReadOnlyList<ToolReference>)[];
     }
 
     /// <summary>Replaces every reference with the referred value.</summary>
@@ -141,6 +150,71 @@ public static partial class ToolCallReferences
         JsonElement element => JsonNode.Parse(element.GetRawText()),
         _ => JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions),
     };
+
+    private static void Visit(JsonElement element, ToolReferenceSyntax syntax, ref List<ToolReference>? found)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object when IsFuture(element, syntax, out string? callId):
+                (found ??= []).Add(new ToolReference(ToolReferenceSyntax.Futures, callId!, string.Empty));
+                break;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    Visit(property.Value, syntax, ref found);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    Visit(item, syntax, ref found);
+                }
+
+                break;
+            case JsonValueKind.String when MayHoldReference(element, syntax):
+                foreach (Match match in Matches(element.GetString()!, syntax))
+                {
+                    (found ??= []).Add(ToReference(match));
+                }
+
+                break;
+        }
+    }
+
+    // Only a string with a '$' (or an escape that may spell one) can hold a $N or $varN$ reference.
+    private static bool MayHoldReference(JsonElement value, ToolReferenceSyntax syntax) =>
+        (syntax & (ToolReferenceSyntax.NestfulVariables | ToolReferenceSyntax.PlanSteps)) != 0
+        && JsonMarshal.GetRawUtf8Value(value).IndexOfAny((byte)'$', (byte)'\\') >= 0;
+
+    private static bool IsFuture(JsonElement obj, ToolReferenceSyntax syntax, out string? callId)
+    {
+        callId = null;
+        if ((syntax & ToolReferenceSyntax.Futures) == 0)
+        {
+            return false;
+        }
+
+        int count = 0;
+        JsonElement target = default;
+        foreach (JsonProperty property in obj.EnumerateObject())
+        {
+            if (++count > 1 || !property.NameEquals(FutureKey))
+            {
+                return false;
+            }
+
+            target = property.Value;
+        }
+
+        if (count == 1 && target.ValueKind == JsonValueKind.String)
+        {
+            callId = target.GetString();
+            return true;
+        }
+
+        return false;
+    }
 
     private static void Visit(JsonNode? node, ToolReferenceSyntax syntax, List<ToolReference> found)
     {

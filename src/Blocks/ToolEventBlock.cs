@@ -76,9 +76,21 @@ public abstract class ToolEventBlock<TInput> : IPropagatorBlock<TInput, ToolPipe
     /// <returns>A task that completes when the block's own work is done.</returns>
     private protected virtual Task OnInputCompletedAsync() => Task.CompletedTask;
 
-    /// <summary>Offers an event on the output, stamped with the current time unless it has a timestamp.</summary>
-    /// <param name="event">The event.</param>
+    /// <summary>Offers an event the block has just created, stamped with the current time unless it has a timestamp.</summary>
+    /// <param name="event">The event; no one else may hold it yet.</param>
     private protected void Emit(ToolPipelineEvent @event)
+    {
+        if (@event.Timestamp == default)
+        {
+            @event.StampNew(TimeProvider.GetUtcNow());
+        }
+
+        _output.Post(@event);
+    }
+
+    /// <summary>Passes on an event that came from upstream: one without a timestamp is copied to be stamped, never changed.</summary>
+    /// <param name="event">The event.</param>
+    private protected void Forward(ToolPipelineEvent @event)
     {
         if (@event.Timestamp == default)
         {

@@ -24,11 +24,14 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     // Lock scheme: _gate guards the call table and every CallState; it is taken before the executor's own lock,
     // never after it. Events about a call are emitted under _gate, so a call's events keep their order.
     private readonly object _gate = new();
+
+    // What a call without dependents or followers iterates; never added to.
+    private static readonly List<CallState> NoCalls = [];
     private readonly Dictionary<string, ToolDescriptor> _tools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
-    private readonly Dictionary<string, CallState> _byArguments = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Tool, string Arguments), CallState> _byArguments = [];
     private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
     private readonly ToolExecutionBlockOptions _options;
     private readonly ToolExecutor _executor;
@@ -116,7 +119,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 if (seen.Add(state))
                 {
                     branch.Add(state);
-                    foreach (CallState dependent in state.Dependents)
+                    foreach (CallState dependent in state.Dependents ?? NoCalls)
                     {
                         pending.Enqueue(dependent);
                     }
@@ -135,7 +138,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     private protected override Task HandleAsync(ToolPipelineEvent message)
     {
-        Emit(message);
+        Forward(message);
         switch (message)
         {
             case ToolCallClosed closed:
@@ -182,7 +185,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     private void OnClosed(ToolCall call)
     {
-        var state = new CallState(this, call);
+        var state = new CallState(this, call) { Context = ExecutionContext.Capture() };
         _calls[call.CallId] = state;
         _active++;
         try
@@ -236,10 +239,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 return;
             }
 
-            state.Targets[(reference.Syntax == ToolReferenceSyntax.Futures, reference.Target)] = target;
-            if (target.Status != CallStatus.Completed && state.WaitingOn.Add(target))
+            (state.Targets ??= [])[(reference.Syntax == ToolReferenceSyntax.Futures, reference.Target)] = target;
+            if (target.Status != CallStatus.Completed && (state.WaitingOn ??= []).Add(target))
             {
-                target.Dependents.Add(state);
+                (target.Dependents ??= []).Add(state);
             }
         }
 
@@ -271,7 +274,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             return;
         }
 
-        if (state.WaitingOn.Count > 0)
+        if (state.WaitingOn is { Count: > 0 })
         {
             ReportWaiting(state, ToolCallWaitReason.Dependencies, string.Join(", ", state.WaitingOn.Select(d => d.Call.CallId)));
             return;
@@ -292,18 +295,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        if (state.References.Count > 0)
+        if (state.References.Count > 0 && !TrySubstituteReferences(state))
         {
-            try
-            {
-                Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, (syntax, target) => ResultOf(state, syntax, target));
-                state.Call = state.Call with { Arguments = arguments, ArgumentsJson = JsonSerializer.Serialize(arguments) };
-            }
-            catch (ToolReferenceException e)
-            {
-                Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{state.Call.Name}' could not resolve its references: {e.Message}");
-                return;
-            }
+            return;
         }
 
         if (state.Tool!.RequiresApproval && !state.Approved)
@@ -315,6 +309,23 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         Ready(state);
     }
 
+    // Puts the referred results into the call's arguments; the lambda lives here so other calls to Advance
+    // allocate no closure.
+    private bool TrySubstituteReferences(CallState state)
+    {
+        try
+        {
+            Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, (syntax, target) => ResultOf(state, syntax, target));
+            state.Call = state.Call with { Arguments = arguments, ArgumentsJson = JsonSerializer.Serialize(arguments) };
+            return true;
+        }
+        catch (ToolReferenceException e)
+        {
+            Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{state.Call.Name}' could not resolve its references: {e.Message}");
+            return false;
+        }
+    }
+
     // The call may run. An identical earlier call of a tool that is safe to repeat answers for it; a batchable
     // tool's calls wait for the end of this gate step to go out together; any other call goes to the executor.
     private void Ready(CallState state)
@@ -322,7 +333,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         ToolDescriptor tool = state.Tool!;
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
-            string key = $"{tool.Name}\u0000{CanonicalJson.Of(state.Call.Arguments)}";
+            (string, string) key = (tool.Name, CanonicalJson.Of(state.Call.Arguments));
             if (_byArguments.TryGetValue(key, out CallState? original) && original.Status != CallStatus.Failed)
             {
                 Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
@@ -334,7 +345,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 }
                 else
                 {
-                    original.Followers.Add(state);
+                    (original.Followers ??= []).Add(state);
                 }
 
                 return;
@@ -359,8 +370,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             return;
         }
 
-        state.Work = new ExecutorWork(tool, static work => ((CallState)work.State!).Block.StartWork(work), state);
-        _executor.Enqueue(_conversation, state.Work);
+        state.Work = state;
+        _executor.Enqueue(_conversation, state);
     }
 
     // Sends the batches that became ready in this gate step. Called, under the gate, at the end of every step.
@@ -374,7 +385,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         _pendingBatches = null;
         foreach ((ToolDescriptor tool, List<CallState> calls) in batches)
         {
-            var work = new ExecutorWork(tool, static work => ((CallState[])work.State!)[0].Block.StartBatch(work), calls.ToArray());
+            var work = new BatchWork(tool, [.. calls]);
             foreach (CallState call in calls)
             {
                 call.Work = work;
@@ -386,9 +397,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     }
 
     // Called by the executor when a slot is free for a batch.
-    private void StartBatch(ExecutorWork work)
+    private void StartBatch(BatchWork work)
     {
-        var calls = (CallState[])work.State!;
+        CallState[] calls = work.Calls;
         CallState[] live;
         lock (_gate)
         {
@@ -415,7 +426,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         lock (_gate)
         {
 
-            Emit(new ToolCallsBatched(work.Tool.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
+            Emit(new ToolCallsBatched(work.Tool!.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
             foreach (CallState call in live)
             {
                 call.Status = CallStatus.Running;
@@ -493,7 +504,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     // The result of the call a reference was bound to when its call closed.
     private static JsonElement ResultOf(CallState state, ToolReferenceSyntax syntax, string target) =>
-        state.Targets.TryGetValue((syntax == ToolReferenceSyntax.Futures, target), out CallState? bound) && bound.ResultJson is { } result
+        state.Targets is { } targets && targets.TryGetValue((syntax == ToolReferenceSyntax.Futures, target), out CallState? bound) && bound.ResultJson is { } result
             ? result
             : throw new ToolReferenceException($"No result for '{target}'.");
 
@@ -567,9 +578,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     }
 
     // Called by the executor when a slot is free, outside its lock.
-    private void StartWork(ExecutorWork work)
+    private void StartWork(CallState state)
     {
-        var state = (CallState)work.State!;
         bool giveBack;
         lock (_gate)
         {
@@ -586,18 +596,20 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         if (giveBack)
         {
             // Cancelled after the executor took it: give the slot back, outside the gate.
-            _executor.Release(_conversation, work);
+            _executor.Release(_conversation, state);
             return;
         }
 
         // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
-        // the slot or closed the call.
-        _ = Task.Factory.StartNew(
-            static s => ((CallState)s!).Block.RunAsync((CallState)s!),
-            state,
-            CancellationToken.None,
-            TaskCreationOptions.DenyChildAttach,
-            TaskScheduler).Unwrap();
+        // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate).
+        if (TaskScheduler == TaskScheduler.Default)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(state, preferLocal: false);
+        }
+        else
+        {
+            _ = Task.Factory.StartNew(static s => ((IThreadPoolWorkItem)s!).Execute(), state, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler);
+        }
     }
 
     private async Task RunAsync(CallState state)
@@ -723,9 +735,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     {
         state.Status = CallStatus.Completed;
         state.Result = result;
-        state.ResultJson = ToolCallReferences.ToJson(result);
+
         Emit(new ToolCallCompleted(state.Call, result, TimeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
-        foreach (CallState follower in state.Followers)
+        foreach (CallState follower in state.Followers ?? NoCalls)
         {
             if (follower.Status == CallStatus.Following)
             {
@@ -733,10 +745,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        state.Followers.Clear();
-        foreach (CallState dependent in state.Dependents)
+        state.Followers = null;
+        foreach (CallState dependent in state.Dependents ?? NoCalls)
         {
-            if (dependent.WaitingOn.Remove(state))
+            if (dependent.WaitingOn!.Remove(state))
             {
                 Advance(dependent);
             }
@@ -752,7 +764,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             case CallStatus.Following:
                 foreach (CallState call in _byArguments.Values)
                 {
-                    call.Followers.Remove(state);
+                    call.Followers?.Remove(state);
                 }
 
                 break;
@@ -803,7 +815,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             _byArguments.Remove(key);
         }
 
-        foreach (CallState follower in state.Followers)
+        foreach (CallState follower in state.Followers ?? NoCalls)
         {
             if (follower.Status != CallStatus.Following)
             {
@@ -822,8 +834,8 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        state.Followers.Clear();
-        foreach (CallState dependent in state.Dependents)
+        state.Followers = null;
+        foreach (CallState dependent in state.Dependents ?? NoCalls)
         {
             if (dependent.Status is CallStatus.Waiting or CallStatus.AwaitingApproval)
             {
@@ -881,14 +893,30 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         Failed,
     }
 
-    /// <summary>A call's progress through the gate and the executor. Guarded by the block's gate lock.</summary>
-    private sealed class CallState(ToolExecutionBlock block, ToolCall call) : IResilienceObserver
+    /// <summary>A batch of calls to a batchable tool, queued and started as one work.</summary>
+    private sealed class BatchWork : ExecutorWork
+    {
+        public BatchWork(ToolDescriptor tool, CallState[] calls)
+        {
+            Tool = tool;
+            Calls = calls;
+        }
+
+        public CallState[] Calls { get; }
+
+        public override void Start() => Calls[0].Block.StartBatch(this);
+    }
+
+    /// <summary>
+    /// A call's progress through the gate and the executor. Guarded by the block's gate lock. It is its own executor
+    /// work and its own thread-pool work item, and holds collections only once it needs them: a call costs a few
+    /// objects, not a dozen.
+    /// </summary>
+    private sealed class CallState(ToolExecutionBlock block, ToolCall call) : ExecutorWork, IThreadPoolWorkItem, IResilienceObserver
     {
         public ToolExecutionBlock Block { get; } = block;
 
         public ToolCall Call { get; set; } = call;
-
-        public ToolDescriptor? Tool { get; set; }
 
         public CallStatus Status { get; set; }
 
@@ -900,32 +928,55 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
         public IReadOnlyList<ToolReference> References { get; set; } = [];
 
-        public HashSet<CallState> WaitingOn { get; } = [];
+        /// <summary>The calls it still waits for; <see langword="null"/> until it waits for one.</summary>
+        public HashSet<CallState>? WaitingOn { get; set; }
 
         /// <summary>The call each reference is bound to: (is a future, target).</summary>
-        public Dictionary<(bool Future, string Target), CallState> Targets { get; } = [];
+        public Dictionary<(bool Future, string Target), CallState>? Targets { get; set; }
 
-        public List<CallState> Dependents { get; } = [];
+        public List<CallState>? Dependents { get; set; }
 
         public CancellationTokenSource? Cancellation { get; set; }
 
         public ExecutorWork? Work { get; set; }
 
+        /// <summary>The execution context the call closed in, which its tool runs in.</summary>
+        public ExecutionContext? Context { get; set; }
+
         public long StartedAt { get; set; }
 
-        public JsonElement? ResultJson { get; set; }
+        /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
+        public JsonElement? ResultJson => Status == CallStatus.Completed ? _resultJson ??= ToolCallReferences.ToJson(Result) : null;
+
+        private JsonElement? _resultJson;
 
         public object? Result { get; set; }
 
-        public string? ArgumentsKey { get; set; }
+        public (string Tool, string Arguments)? ArgumentsKey { get; set; }
 
         public bool InBatch { get; set; }
 
-        public List<CallState> Followers { get; } = [];
+        public List<CallState>? Followers { get; set; }
 
         public ToolCallFailureKind? FailureKind { get; set; }
 
         public string? FailureMessage { get; set; }
+
+        public override void Start() => Block.StartWork(this);
+
+        void IThreadPoolWorkItem.Execute()
+        {
+            if (Context is { } context)
+            {
+                ExecutionContext.Run(context, static s => ((CallState)s!).Run(), this);
+            }
+            else
+            {
+                Run();
+            }
+        }
+
+        public void Run() => _ = Block.RunAsync(this);
 
         public void OnRetry(int attempt, TimeSpan delay, Exception? error)
         {
@@ -934,6 +985,5 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 Block.Emit(new ToolCallRetrying(Call, attempt, delay, error) { Turn = Call.Turn });
             }
         }
-
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks.Dataflow;
 using Polly;
 using Polly.CircuitBreaker;
@@ -83,14 +84,14 @@ public sealed class ToolExecutor
     /// <summary>Queues a ready call and starts whatever the caps allow.</summary>
     internal void Enqueue(ExecutorConversation conversation, ExecutorWork work)
     {
-        List<ExecutorWork>? start;
+        ExecutorWork? start;
         lock (_lock)
         {
-            conversation.Pending.AddLast(work);
+            conversation.Append(work);
             _queued++;
-            if (conversation.RingNode is null)
+            if (!conversation.InRing)
             {
-                conversation.RingNode = _ring.AddLast(conversation);
+                _ring.AddLast(conversation.RingNode);
             }
 
             start = TakeStartable();
@@ -105,16 +106,15 @@ public sealed class ToolExecutor
     {
         lock (_lock)
         {
-            if (!conversation.Pending.Remove(work))
+            if (!conversation.Remove(work))
             {
                 return false;
             }
 
             _queued--;
-            if (conversation.Pending.Count == 0 && conversation.RingNode is { } node)
+            if (conversation.PendingCount == 0 && conversation.InRing)
             {
-                _ring.Remove(node);
-                conversation.RingNode = null;
+                _ring.Remove(conversation.RingNode);
             }
 
             return true;
@@ -124,14 +124,14 @@ public sealed class ToolExecutor
     /// <summary>Frees a finished call's slots and starts what they allow.</summary>
     internal void Release(ExecutorConversation conversation, ExecutorWork work)
     {
-        List<ExecutorWork>? start;
+        ExecutorWork? start;
         lock (_lock)
         {
             _running--;
             conversation.Running--;
-            if (--_runningPerTool[work.Tool] == 0)
+            if (--_runningPerTool[work.Tool!] == 0)
             {
-                _runningPerTool.Remove(work.Tool);
+                _runningPerTool.Remove(work.Tool!);
             }
 
             start = TakeStartable();
@@ -141,10 +141,11 @@ public sealed class ToolExecutor
     }
 
     // Called under the lock. Round robin: each conversation in the ring offers its first startable call, then
-    // moves to the back; a pass that starts nothing ends the loop.
-    private List<ExecutorWork>? TakeStartable()
+    // moves to the back; a pass that starts nothing ends the loop. Returns the works to start, chained in order.
+    private ExecutorWork? TakeStartable()
     {
-        List<ExecutorWork>? start = null;
+        ExecutorWork? start = null;
+        ExecutorWork? last = null;
         bool progressed = true;
         while (_running < _maxConcurrency && _ring.Count > 0 && progressed)
         {
@@ -152,22 +153,34 @@ public sealed class ToolExecutor
             int visits = _ring.Count;
             for (int i = 0; i < visits && _running < _maxConcurrency; i++)
             {
-                LinkedListNode<ExecutorConversation> node = _ring.First!;
-                ExecutorConversation conversation = node.Value;
+                ExecutorConversation conversation = _ring.First!.Value;
                 _ring.RemoveFirst();
                 ExecutorWork? work = conversation.Running < conversation.MaxConcurrency ? FirstStartable(conversation) : null;
                 if (work is not null)
                 {
-                    conversation.Pending.Remove(work);
+                    conversation.Remove(work);
                     _queued--;
                     _running++;
                     conversation.Running++;
-                    _runningPerTool[work.Tool] = _runningPerTool.GetValueOrDefault(work.Tool) + 1;
-                    (start ??= []).Add(work);
+                    ref int perTool = ref CollectionsMarshal.GetValueRefOrAddDefault(_runningPerTool, work.Tool!, out _);
+                    perTool++;
+                    if (last is null)
+                    {
+                        start = work;
+                    }
+                    else
+                    {
+                        last.NextToStart = work;
+                    }
+
+                    last = work;
                     progressed = true;
                 }
 
-                conversation.RingNode = conversation.Pending.Count > 0 ? _ring.AddLast(conversation) : null;
+                if (conversation.PendingCount > 0)
+                {
+                    _ring.AddLast(conversation.RingNode);
+                }
             }
         }
 
@@ -176,12 +189,12 @@ public sealed class ToolExecutor
 
     private ExecutorWork? FirstStartable(ExecutorConversation conversation)
     {
-        for (LinkedListNode<ExecutorWork>? node = conversation.Pending.First; node is not null; node = node.Next)
+        for (ExecutorWork? work = conversation.First; work is not null; work = work.Next)
         {
-            ToolDescriptor tool = node.Value.Tool;
+            ToolDescriptor tool = work.Tool!;
             if (tool.MaxConcurrency == DataflowBlockOptions.Unbounded || _runningPerTool.GetValueOrDefault(tool) < tool.MaxConcurrency)
             {
-                return node.Value;
+                return work;
             }
         }
 
@@ -200,8 +213,11 @@ public sealed class ToolExecutor
             return null;
         }
 
-        return _pipelines.GetValue(tool, t => BuildPipeline(t, retries));
+        return _pipelines.TryGetValue(tool, out ResiliencePipeline? pipeline) ? pipeline : AddPipeline(tool, retries);
     }
+
+    // Apart from GetResiliencePipeline so that its lambda's closure is allocated only when a pipeline is built.
+    private ResiliencePipeline AddPipeline(ToolDescriptor tool, bool retries) => _pipelines.GetValue(tool, t => BuildPipeline(t, retries));
 
     private ResiliencePipeline BuildPipeline(ToolDescriptor tool, bool retries)
     {
@@ -281,15 +297,13 @@ public sealed class ToolExecutor
         public CircuitState LastState { get; set; } = CircuitState.Closed;
     }
 
-    private static void Start(List<ExecutorWork>? start)
+    private static void Start(ExecutorWork? start)
     {
-        if (start is null)
+        while (start is not null)
         {
-            return;
-        }
-
-        foreach (ExecutorWork work in start)
-        {
+            ExecutorWork work = start;
+            start = work.NextToStart;
+            work.NextToStart = null;
             work.Start();
         }
     }

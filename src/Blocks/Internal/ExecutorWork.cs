@@ -1,11 +1,23 @@
 namespace ToolFlow.Blocks;
 
-/// <summary>A ready call waiting in, or running on, a <see cref="ToolExecutor"/>.</summary>
-internal sealed class ExecutorWork(ToolDescriptor tool, Action<ExecutorWork> start, object? state)
+/// <summary>
+/// A ready call (or batch of calls) waiting in, or running on, a <see cref="ToolExecutor"/>. The links that queue
+/// it live in the work itself, so queueing and starting allocate nothing.
+/// </summary>
+internal abstract class ExecutorWork
 {
-    public ToolDescriptor Tool { get; } = tool;
+    /// <summary>The tool it runs; set before the work is queued.</summary>
+    public ToolDescriptor? Tool { get; set; }
 
-    public object? State { get; } = state;
+    // Guarded by the executor's lock: the conversation queue's links, and the chain of works about to start.
+    public ExecutorConversation? QueuedIn { get; set; }
 
-    public void Start() => start(this);
+    public ExecutorWork? Previous { get; set; }
+
+    public ExecutorWork? Next { get; set; }
+
+    public ExecutorWork? NextToStart { get; set; }
+
+    /// <summary>Called by the executor, outside its lock, when a slot is free.</summary>
+    public abstract void Start();
 }
