@@ -31,7 +31,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
-    private readonly Dictionary<(string Tool, string Arguments), CallState> _byArguments = [];
+    private readonly Dictionary<(ToolDescriptor Tool, string Arguments), CallState> _byArguments = [];
     private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
     private readonly ToolExecutionBlockOptions _options;
     private readonly ToolExecutor _executor;
@@ -333,7 +333,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         ToolDescriptor tool = state.Tool!;
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
-            (string, string) key = (tool.Name, CanonicalJson.Of(state.Call.Arguments));
+            (ToolDescriptor, string) key = (tool, CanonicalJson.Of(state.Call.Arguments));
             if (_byArguments.TryGetValue(key, out CallState? original) && original.Status != CallStatus.Failed)
             {
                 Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
@@ -352,7 +352,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
 
             _byArguments[key] = state;
-            state.ArgumentsKey = key;
+            state.ArgumentsKey = key.Item2;
         }
 
         state.Status = CallStatus.Queued;
@@ -647,7 +647,10 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
         finally
         {
-            state.Cancellation?.Dispose();
+            // What only the running call needs is let go, so a finished call keeps little alive.
+            CancellationTokenSource? cancellation = state.Cancellation;
+            state.Cancellation = null;
+            cancellation?.Dispose();
             _executor.Release(_conversation, state.Work!);
             TaskEnded();
         }
@@ -804,15 +807,16 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         {
             // No task of its own will dispose the linked token: unregister it from the block's token now.
             state.Cancellation?.Dispose();
+            state.Cancellation = null;
         }
 
         state.Status = CallStatus.Failed;
         state.FailureKind = kind;
         state.FailureMessage = message;
         Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.ArgumentsKey is { } key && _byArguments.GetValueOrDefault(key) == state)
+        if (state.ArgumentsKey is { } arguments && _byArguments.GetValueOrDefault((state.Tool!, arguments)) == state)
         {
-            _byArguments.Remove(key);
+            _byArguments.Remove((state.Tool!, arguments));
         }
 
         foreach (CallState follower in state.Followers ?? NoCalls)
@@ -952,7 +956,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
         public object? Result { get; set; }
 
-        public (string Tool, string Arguments)? ArgumentsKey { get; set; }
+        public string? ArgumentsKey { get; set; }
 
         public bool InBatch { get; set; }
 
@@ -976,7 +980,11 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             }
         }
 
-        public void Run() => _ = Block.RunAsync(this);
+        public void Run()
+        {
+            Context = null;
+            _ = Block.RunAsync(this);
+        }
 
         public void OnRetry(int attempt, TimeSpan delay, Exception? error)
         {

@@ -399,7 +399,7 @@ public sealed class ExecutionGateTests
             ],
             Options());
         ToolCall first = Call(0, "lookup", """{"q": "x", "n": {"a": 1, "b": 2}}""");
-        ToolCall same = Call(1, "lookup", """{"n": {"b": 2, "a": 1}, "q": "x"}""");
+        ToolCall same = Call(1, "lookup", """{"n": {"b": 2, "a": 1}, "q": "\u0078"}""");
         ToolCall other = Call(2, "lookup", """{"q": "y", "n": {"a": 1, "b": 2}}""");
         ToolCall write1 = Call(3, "append", """{"line": "a"}""");
         ToolCall write2 = Call(4, "append", """{"line": "a"}""");
