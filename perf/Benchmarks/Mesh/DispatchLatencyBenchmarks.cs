@@ -14,7 +14,8 @@ namespace ToolFlow.Benchmarks.Mesh;
 /// <para>
 /// <see cref="Arrivals"/> is the offered load: calls closing at a steady rate spread round robin over the 1,000
 /// conversations (posted in 1 ms ticks: the driver sleeps between ticks and posts every call due, so at 25,000/s each
-/// tick posts about 25 calls to 25 conversations at once), or <c>burst</c>: all 1,000 conversations close a call in the
+/// tick posts about 25 calls to 25 conversations at once) for <see cref="SecondsPerIteration"/> seconds, so each
+/// iteration holds the garbage collections its rate brings; or <c>burst</c>: all 1,000 conversations close a call in the
 /// same instant, ten times, each burst once the last one's tools have all started.
 /// </para>
 /// <para>
@@ -24,7 +25,8 @@ namespace ToolFlow.Benchmarks.Mesh;
 /// </para>
 /// <para>
 /// The percentiles (columns p50, p99, p99.9, max and <c>perf/results/mesh-dispatch.md</c>) are over every call of the
-/// measured iterations. The Mean column is the time of one iteration (the offered load's duration, or the ten bursts).
+/// measured iterations, with the collections that ran meanwhile (a collection pauses every thread, and its pauses are
+/// most of the tail). The Mean column is the time of one iteration (the offered load's duration, or the ten bursts).
 /// </para>
 /// </remarks>
 [Config(typeof(MeshBenchmarkConfig))]
@@ -36,8 +38,12 @@ public class DispatchLatencyBenchmarks
     /// <summary>The bursts per iteration of <c>burst</c>.</summary>
     public const int Bursts = 10;
 
+    /// <summary>How long each iteration offers a steady rate, in seconds: long enough to hold the collections it brings.</summary>
+    public const int SecondsPerIteration = 3;
+
     private IConversationRig? _rig;
     private ProbeTool? _probe;
+    private GcActivity _gc;
 
     /// <summary>The offered load: <c>N/s</c> calls per second across all conversations, or <c>burst</c>.</summary>
     [Params("1k/s", "10k/s", "25k/s", "burst")]
@@ -46,9 +52,9 @@ public class DispatchLatencyBenchmarks
     // The rate (0 for bursts), the calls per iteration and the calls per round (a round ends when all its tools started).
     private (int Rate, int Calls, int RoundSize) Shape => Arrivals switch
     {
-        "1k/s" => (1_000, 2_000, 2_000),
-        "10k/s" => (10_000, 10_000, 10_000),
-        "25k/s" => (25_000, 25_000, 25_000),
+        "1k/s" => (1_000, 1_000 * SecondsPerIteration, 1_000 * SecondsPerIteration),
+        "10k/s" => (10_000, 10_000 * SecondsPerIteration, 10_000 * SecondsPerIteration),
+        "25k/s" => (25_000, 25_000 * SecondsPerIteration, 25_000 * SecondsPerIteration),
         "burst" => (0, Bursts * Conversations, Conversations),
         _ => throw new InvalidOperationException($"Unknown arrivals '{Arrivals}'."),
     };
@@ -94,7 +100,7 @@ public class DispatchLatencyBenchmarks
     private void Record(string method)
     {
         _rig!.Finish();
-        DispatchLatencyResults.AddIteration(method, Arrivals, _probe!.Latencies);
+        DispatchLatencyResults.AddIteration(method, Arrivals, _probe!.Latencies, _gc);
         _rig = null;
         _probe = null;
     }
@@ -105,6 +111,7 @@ public class DispatchLatencyBenchmarks
         IConversationRig rig = _rig!;
         ProbeTool probe = _probe!;
         (int rate, int calls, int roundSize) = Shape;
+        GcActivity gcBefore = GcActivity.Read();
         if (rate == 0)
         {
             for (int round = 0; round < calls / roundSize; round++)
@@ -143,5 +150,6 @@ public class DispatchLatencyBenchmarks
         }
 
         rig.AllEnded.GetAwaiter().GetResult();
+        _gc = GcActivity.Read() - gcBefore;
     }
 }

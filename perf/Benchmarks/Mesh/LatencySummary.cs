@@ -5,6 +5,9 @@ namespace ToolFlow.Benchmarks.Mesh;
 /// <param name="SortedMicroseconds">Every latency, in microseconds, ascending.</param>
 internal sealed record LatencySummary(int Iterations, double[] SortedMicroseconds)
 {
+    /// <summary>The collections during the measured iterations.</summary>
+    public GcActivity Gc { get; init; }
+
     /// <summary>The number of latencies.</summary>
     public int Count => SortedMicroseconds.Length;
 
