@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Perf.Scenarios;
@@ -58,6 +59,12 @@ internal static class RunCommand
         command.SetAction((parse, cancellationToken) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
+            if (StrayOption(parse, prompt) is { } stray)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{stray}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{stray} ...\"");
+                return Task.FromResult(UsageError);
+            }
+
             string address = parse.GetValue(endpoint)!;
             var settings = new RunSettings
             {
@@ -81,6 +88,56 @@ internal static class RunCommand
             return RunAsync(settings, output, parse.InvocationConfiguration.Error, TimeProvider.System, null, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The first word of the prompt that looks like an option (a mistyped one would otherwise be sent to the model as
+    /// part of the question), unless it comes after <c>--</c>; <see langword="null"/> when there is none.
+    /// </summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="prompt">The prompt argument.</param>
+    /// <returns>The word, or <see langword="null"/>.</returns>
+    internal static string? StrayOption(ParseResult parse, Argument<string[]> prompt)
+    {
+        if (parse.GetResult(prompt) is not { } result)
+        {
+            return null;
+        }
+
+        int separator = -1;
+        for (int i = 0; i < parse.Tokens.Count; i++)
+        {
+            if (parse.Tokens[i].Type == TokenType.DoubleDash)
+            {
+                separator = i;
+                break;
+            }
+        }
+
+        foreach (Token token in result.Tokens)
+        {
+            string word = token.Value;
+            bool looksLikeOption = word.Length > 1 && word[0] == '-' && !char.IsDigit(word[1]) && word[1] != '.';
+            if (looksLikeOption && (separator < 0 || IndexOf(parse.Tokens, token) < separator))
+            {
+                return word;
+            }
+        }
+
+        return null;
+
+        static int IndexOf(IReadOnlyList<Token> tokens, Token token)
+        {
+            for (int i = 0; i < tokens.Count; i++)
+            {
+                if (ReferenceEquals(tokens[i], token))
+                {
+                    return i;
+                }
+            }
+
+            return int.MaxValue;
+        }
     }
 
     /// <summary>Runs the conversation, writing it to <paramref name="output"/> as it happens.</summary>

@@ -196,6 +196,30 @@ public sealed class RunCommandTests : IDisposable
     });
 
     [Fact]
+    public Task Invoke_MistypedOption_IsAUsageErrorNotAPromptWord() => TestGuard.RunAsync(async ct =>
+    {
+        (int exitCode, string output, string error) = await InvokeAsync(["run", "--endpoint", "http://localhost:8000", "--model", "m", "--temprature", "0.2", "Hello"], null, ct);
+
+        Assert.Equal(RunCommand.UsageError, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("unknown option '--temprature'", error, StringComparison.Ordinal);
+    });
+
+    [Theory]
+    [InlineData(new[] { "--", "--help", "me" }, null)]
+    [InlineData(new[] { "Is", "-5", "below", "zero?" }, null)]
+    [InlineData(new[] { "--system", "-be brief", "Hello" }, null)]
+    [InlineData(new[] { "Hello", "-x" }, "-x")]
+    public void StrayOption_PromptWords_OnlyOptionLikeWordsBeforeTheSeparator(string[] tail, string? expected)
+    {
+        RootCommand root = Program.BuildCommand();
+        Command run = root.Subcommands.Single(c => c.Name == "run");
+        ParseResult parse = root.Parse(["run", "--endpoint", "http://localhost:8000", "--model", "m", .. tail]);
+
+        Assert.Equal(expected, RunCommand.StrayOption(parse, run.Arguments.OfType<Argument<string[]>>().Single()));
+    }
+
+    [Fact]
     public void Parse_RepeatedMcpAndAPromptOfSeveralWords_CollectsEach()
     {
         ParseResult parse = Program.BuildCommand().Parse(["run", "--endpoint", "http://localhost:8000", "--model", "m", "--mcp", "npx -y server-a /tmp", "--mcp", "node b.js", "What", "time", "is", "it?"]);
