@@ -5,12 +5,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The MCP end-to-end tests run the reference filesystem server with node: install it under tests/.npm once.
-mcp_fs_version=2026.8.31
-mcp_fs=tests/.npm/node_modules/@modelcontextprotocol/server-filesystem
-if [ "$(node -p "require('./$mcp_fs/package.json').version" 2>/dev/null || true)" != "$mcp_fs_version" ]; then
-  npm install --prefix tests/.npm --no-save --no-audit --no-fund "@modelcontextprotocol/server-filesystem@$mcp_fs_version" ||
-    echo "warning: could not install @modelcontextprotocol/server-filesystem; the MCP tests will fail" >&2
+# The MCP end-to-end tests run the reference filesystem server with node: install it under tests/.npm, exactly as
+# tests/.npm/package-lock.json pins it (the server and every package it pulls in), whenever the lockfile changes.
+npm_dir=tests/.npm
+if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock.json" 2>/dev/null; then
+  if npm ci --prefix "$npm_dir" --no-audit --no-fund; then
+    cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock.json"
+  else
+    echo "warning: could not install tests/.npm (the MCP filesystem server); the MCP tests will fail" >&2
+  fi
 fi
 
 dotnet restore Dataflow.sln
