@@ -26,7 +26,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private readonly object _gate = new();
 
     // What a call without dependents or followers iterates; never added to.
-    private static readonly List<CallState> NoCalls = [];
+    private static readonly List<CallState> s_noCalls = [];
     private readonly Dictionary<string, ToolDescriptor> _tools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
@@ -119,7 +119,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 if (seen.Add(state))
                 {
                     branch.Add(state);
-                    foreach (CallState dependent in state.Dependents ?? NoCalls)
+                    foreach (CallState dependent in state.Dependents ?? s_noCalls)
                     {
                         pending.Enqueue(dependent);
                     }
@@ -740,7 +740,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         state.Result = result;
 
         Emit(new ToolCallCompleted(state.Call, result, TimeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
-        foreach (CallState follower in state.Followers ?? NoCalls)
+        foreach (CallState follower in state.Followers ?? s_noCalls)
         {
             if (follower.Status == CallStatus.Following)
             {
@@ -749,7 +749,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
 
         state.Followers = null;
-        foreach (CallState dependent in state.Dependents ?? NoCalls)
+        foreach (CallState dependent in state.Dependents ?? s_noCalls)
         {
             if (dependent.WaitingOn!.Remove(state))
             {
@@ -819,7 +819,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
             _byArguments.Remove((state.Tool!, arguments));
         }
 
-        foreach (CallState follower in state.Followers ?? NoCalls)
+        foreach (CallState follower in state.Followers ?? s_noCalls)
         {
             if (follower.Status != CallStatus.Following)
             {
@@ -839,7 +839,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
 
         state.Followers = null;
-        foreach (CallState dependent in state.Dependents ?? NoCalls)
+        foreach (CallState dependent in state.Dependents ?? s_noCalls)
         {
             if (dependent.Status is CallStatus.Waiting or CallStatus.AwaitingApproval)
             {

@@ -8,7 +8,7 @@ namespace ToolFlow.Blocks.Tests;
 /// <summary>What a tool sees around it: the execution context its call closed in, and events that are never changed after the fact.</summary>
 public sealed class ToolExecutionContextTests
 {
-    private static readonly AsyncLocal<string?> Ambient = new();
+    private static readonly AsyncLocal<string?> s_ambient = new();
     private readonly ManualTimeProvider _clock = new();
     private readonly ManualTaskScheduler _scheduler = new();
 
@@ -22,10 +22,10 @@ public sealed class ToolExecutionContextTests
     {
         // One slot shared by two conversations: B's call starts on the thread where A's tool ends, yet sees B's context.
         var tools = new TestTools(_clock);
-        var seen = new List<(string Conversation, string? Ambient)>();
+        var seen = new List<(string Conversation, string? s_ambient)>();
         AIFunction who = tools.Computing("who", TimeSpan.FromMilliseconds(10), a =>
         {
-            seen.Add((a["conversation"]!.ToString()!, Ambient.Value));
+            seen.Add((a["conversation"]!.ToString()!, s_ambient.Value));
             return null;
         });
         var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = _clock, TaskScheduler = _scheduler });
@@ -49,7 +49,7 @@ public sealed class ToolExecutionContextTests
 
         async Task Converse(ToolExecutionBlock block, ToolCall call, string ambient)
         {
-            Ambient.Value = ambient;
+            s_ambient.Value = ambient;
             block.Post(new ToolCallClosed(call) { Turn = 1 });
             await At(50);
             block.Post(Response(call));
