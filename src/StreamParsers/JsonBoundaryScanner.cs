@@ -142,10 +142,14 @@ internal struct JsonBoundaryScanner
         return ScanCore(input, out scanEvent);
     }
 
-    // Reads one character if it only moves the scan on (string content, white space between tokens, a further digit
-    // of a number), exactly as the loop of ScanCore would read it alone with no event; otherwise reads nothing.
+    /// <summary>
+    /// Reads one character if it only moves the scan on (string content, white space between tokens, a further digit
+    /// of a number), exactly as <see cref="Scan"/> would read it alone with no event; otherwise reads nothing.
+    /// </summary>
+    /// <param name="c">The next character of the value.</param>
+    /// <returns>Whether the character was consumed.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryReadQuiet(char c)
+    public bool TryReadQuiet(char c)
     {
         if (_error != JsonScanError.None || !IsQuiet(c))
         {
