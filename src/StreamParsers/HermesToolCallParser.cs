@@ -138,8 +138,9 @@ public sealed class HermesToolCallParser : ToolCallTextParser
                 return;
             }
 
-            // Inside a call's JSON, most characters only move the scan on: string content, white space, digits.
-            if (chunk.Length == 1 && _mode == Mode.Json && !_isCallDone && _scanner.TryReadQuiet(chunk[0]))
+            // Inside a call's JSON, most characters only move the scan on: string content, white space, digits,
+            // and punctuation below the call object's members.
+            if (chunk.Length == 1 && _mode == Mode.Json && !_isCallDone && _scanner.TryReadCharacter(chunk[0]))
             {
                 ReadQuietJsonCharacter(chunk, observer);
                 return;
@@ -207,12 +208,42 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             case Mode.Json when !_isCallDone:
                 ReadJsonCharacter(chunk, observer);
                 break;
-            case Mode.Text when _matched < StartMarker.Length - 1 && c == StartMarker[_matched]:
-            case Mode.AfterJson when _matched < EndMarker.Length - 1 && c == EndMarker[_matched]:
-                // One more character of a marker that is not yet complete, the first ('<') included: what ReadText
-                // and ReadAfterJson do with it (neither marker holds white space, which ReadAfterJson holds apart).
-                _matched++;
+            case Mode.Text when c == StartMarker[_matched]:
+                // One more character of the start marker, the first ('<') included: what ReadText does with it.
+                if (++_matched == StartMarker.Length)
+                {
+                    _matched = 0;
+                    BeginCall(Position + 1 - StartMarker.Length);
+                }
+
                 Position++;
+                break;
+            case Mode.AfterJson when c == EndMarker[_matched]:
+                // One more character of the end marker (which holds no white space, read apart): what ReadAfterJson
+                // does with it.
+                if (++_matched == EndMarker.Length)
+                {
+                    _matched = 0;
+                    _held.Clear();
+                    _mode = Mode.Text;
+                }
+
+                Position++;
+                break;
+            case Mode.AfterJson when _matched == 0 && JsonBoundaryScanner.IsWhitespace(c) && _held.Length < WrapperBudget:
+                // White space before the end marker, within the budget: what ReadAfterJson does with it.
+                _held.Append(c);
+                Position++;
+                break;
+            case Mode.BeforeJson when JsonBoundaryScanner.IsWhitespace(c) && _block.Length < WrapperBudget:
+                // White space before the JSON, within the budget: what ReadBeforeJson does with it.
+                _block.Append(c);
+                Position++;
+                break;
+            case Mode.BeforeJson when c == '{':
+                // What ReadBeforeJson does with the JSON's first character before ReadJson reads it.
+                StartJson();
+                ReadJsonCharacter(chunk, observer);
                 break;
             default:
                 AppendChunk(chunk, observer);
@@ -220,7 +251,8 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         }
     }
 
-    // One character inside a call's JSON that is not quiet (Append reads those): what ReadChunk does with it.
+    // One character inside a call's JSON that the scanner does not read alone without an event (Append reads those):
+    // what ReadChunk does with it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReadJsonCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
     {
@@ -409,15 +441,20 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         if (chunk[j] == '{')
         {
-            // One more level than the arguments may have: the call's own object.
-            _scanner = new JsonBoundaryScanner(Options.MaxDepth + 1, reportMembers: true);
-            _mode = Mode.Json;
+            StartJson();
             return j;
         }
 
         Diagnose(observer, ParserDiagnosticCodes.CallMissingJson, "<tool_call> is not followed by a JSON object; the text is kept as text.", origin + j);
         FallBackToText(observer);
         return j;
+    }
+
+    private void StartJson()
+    {
+        // One more level than the arguments may have: the call's own object.
+        _scanner = new JsonBoundaryScanner(Options.MaxDepth + 1, reportMembers: true);
+        _mode = Mode.Json;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
