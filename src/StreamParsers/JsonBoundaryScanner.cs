@@ -133,7 +133,7 @@ internal struct JsonBoundaryScanner
     public int Scan(ReadOnlySpan<char> input, out JsonScanEvent scanEvent)
     {
         // One character that only moves the scan on (a token stream fed a character at a time): nothing to decide.
-        if (input.Length == 1 && TryReadCharacter(input[0]))
+        if (input.Length == 1 && TryReadQuiet(input[0]))
         {
             scanEvent = JsonScanEvent.None;
             return 1;
