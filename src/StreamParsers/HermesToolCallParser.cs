@@ -71,6 +71,11 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private int _argumentsStart;
     private int _argumentsEnd;
     private int _argumentsReported;
+
+    // Set from the arguments' bounds by UpdateArgumentState, for the one-character path: the longest the block may
+    // grow before a limit is exceeded, and whether each further character of the block is reported as arguments.
+    private int _blockLimit;
+    private bool _isStreamingArguments;
     private string? _name;
     private bool _isStarted;
     private bool _isCallDone;
@@ -107,6 +112,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
@@ -119,6 +125,27 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         // both, the JIT optimizes each for its own use.
         if (chunk.Length <= SmallChunk)
         {
+            // The steady state between calls: text with no '<' and nothing held cannot start a call. Reporting it
+            // straight away is what the state machine would do, without its dispatch (which dominates small chunks).
+            if (_mode == Mode.Text && _matched == 0 && IndexOfLessThan(chunk) < 0)
+            {
+                if (!chunk.IsEmpty)
+                {
+                    observer.OnText(chunk);
+                }
+
+                Position += chunk.Length;
+                return;
+            }
+
+            // Inside a call's JSON, most characters only move the scan on: string content, white space, digits,
+            // and punctuation below the call object's members.
+            if (chunk.Length == 1 && _mode == Mode.Json && !_isCallDone && _scanner.TryReadCharacter(chunk[0]))
+            {
+                ReadQuietJsonCharacter(chunk, observer);
+                return;
+            }
+
             AppendSmall(chunk, observer);
         }
         else
@@ -127,70 +154,122 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         }
     }
 
-    private void AppendSmall(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    // What ReadJson and ReadChunk do with a one-character chunk that the scanner has consumed without an event.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReadQuietJsonCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
     {
-        // The steady state between calls: text with no '<' and nothing held cannot start a call. Reporting it
-        // straight away is what the state machine would do, without its dispatch (which dominates small chunks).
-        if (_mode == Mode.Text && _matched == 0 && IndexOfLessThan(chunk) < 0)
+        _block.Append(chunk[0]);
+        if (_block.Length > _blockLimit)
         {
-            if (!chunk.IsEmpty)
-            {
-                observer.OnText(chunk);
-            }
-
-            Position += chunk.Length;
+            ExceedLimitAtCharacter(chunk, observer);
             return;
         }
 
-        AppendCore(chunk, observer);
+        if (_isStreamingArguments)
+        {
+            // ReportArguments(observer, int.MaxValue), inline.
+            int reported = _argumentsReported;
+            observer.OnArgumentsDelta(_callIndex, _block.Span[reported..]);
+            _argumentsReported = _block.Length;
+        }
+
+        Position++;
     }
 
-    private void AppendCore(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExceedLimitAtCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
     {
-        if (chunk.Length != 1 || !TryAppendCharacter(chunk, observer))
+        long origin = Position;
+        OnJsonEvent(chunk, 1, origin, observer, JsonScanEvent.None);
+        if (_mode == Mode.Json)
+        {
+            ReportArguments(observer, int.MaxValue);
+        }
+
+        Position = origin + 1;
+    }
+
+    // Not inlined into the caller's loop, which keeps that loop small for text, and leaves this method the JIT's
+    // inlining budget for its own paths.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendSmall(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        if (chunk.Length != 1)
         {
             AppendChunk(chunk, observer);
+            return;
         }
-    }
 
-    // A chunk of one character whose effect is simple (a token stream fed a character at a time): what
-    // AppendChunk would do with it, without its dispatch. Returns false, having done nothing, for any other.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryAppendCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
-    {
+        // A chunk of one character (a token stream fed a character at a time): when its effect is simple, what
+        // ReadChunk would do with it, without its dispatch.
         char c = chunk[0];
         switch (_mode)
         {
             case Mode.Json when !_isCallDone:
-            {
-                // Inside a call's JSON: the first turn of ReadChunk's loop, and the rest of it only when the
-                // character is left unread (a number's delimiter, an error), which is rare.
-                long origin = Position;
-                if (ReadJson(chunk, 0, origin, observer) == 0)
+                ReadJsonCharacter(chunk, observer);
+                break;
+            case Mode.Text when c == StartMarker[_matched]:
+                // One more character of the start marker, the first ('<') included: what ReadText does with it.
+                if (++_matched == StartMarker.Length)
                 {
-                    ReadChunk(chunk, 0, origin, observer);
-                    return true;
+                    _matched = 0;
+                    BeginCall(Position + 1 - StartMarker.Length);
                 }
 
-                if (_mode == Mode.Json)
-                {
-                    ReportArguments(observer, int.MaxValue);
-                }
-
-                Position = origin + 1;
-                return true;
-            }
-
-            case Mode.Text when _matched < StartMarker.Length - 1 && c == StartMarker[_matched]:
-            case Mode.AfterJson when _matched < EndMarker.Length - 1 && c == EndMarker[_matched]:
-                // One more character of a marker that is not yet complete, the first ('<') included: what ReadText
-                // and ReadAfterJson do with it (neither marker holds white space, which ReadAfterJson holds apart).
-                _matched++;
                 Position++;
-                return true;
+                break;
+            case Mode.AfterJson when c == EndMarker[_matched]:
+                // One more character of the end marker (which holds no white space, read apart): what ReadAfterJson
+                // does with it.
+                if (++_matched == EndMarker.Length)
+                {
+                    _matched = 0;
+                    _held.Clear();
+                    _mode = Mode.Text;
+                }
+
+                Position++;
+                break;
+            case Mode.AfterJson when _matched == 0 && JsonBoundaryScanner.IsWhitespace(c) && _held.Length < WrapperBudget:
+                // White space before the end marker, within the budget: what ReadAfterJson does with it.
+                _held.Append(c);
+                Position++;
+                break;
+            case Mode.BeforeJson when JsonBoundaryScanner.IsWhitespace(c) && _block.Length < WrapperBudget:
+                // White space before the JSON, within the budget: what ReadBeforeJson does with it.
+                _block.Append(c);
+                Position++;
+                break;
+            case Mode.BeforeJson when c == '{':
+                // What ReadBeforeJson does with the JSON's first character before ReadJson reads it.
+                StartJson();
+                ReadJsonCharacter(chunk, observer);
+                break;
             default:
-                return false;
+                AppendChunk(chunk, observer);
+                break;
         }
+    }
+
+    // One character inside a call's JSON that the scanner does not read alone without an event (Append reads those):
+    // what ReadChunk does with it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReadJsonCharacter(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        long origin = Position;
+        if (ReadJson(chunk, 0, origin, observer) == 0)
+        {
+            // The character is left unread (a number's delimiter, an error), which is rare: the rest of the loop.
+            ReadChunk(chunk, 0, origin, observer);
+            return;
+        }
+
+        if (_mode == Mode.Json && _isStarted && _argumentsStart >= 0)
+        {
+            ReportArguments(observer, int.MaxValue);
+        }
+
+        Position = origin + 1;
     }
 
     private void AppendChunk(ReadOnlySpan<char> chunk, IToolCallParserObserver observer) => ReadChunk(chunk, 0, Position, observer);
@@ -340,6 +419,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _name = null;
         _isStarted = false;
         _isCallDone = false;
+        UpdateArgumentState();
     }
 
     private int ReadBeforeJson(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
@@ -361,15 +441,20 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         if (chunk[j] == '{')
         {
-            // One more level than the arguments may have: the call's own object.
-            _scanner = new JsonBoundaryScanner(Options.MaxDepth + 1, reportMembers: true);
-            _mode = Mode.Json;
+            StartJson();
             return j;
         }
 
         Diagnose(observer, ParserDiagnosticCodes.CallMissingJson, "<tool_call> is not followed by a JSON object; the text is kept as text.", origin + j);
         FallBackToText(observer);
         return j;
+    }
+
+    private void StartJson()
+    {
+        // One more level than the arguments may have: the call's own object.
+        _scanner = new JsonBoundaryScanner(Options.MaxDepth + 1, reportMembers: true);
+        _mode = Mode.Json;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -438,6 +523,8 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             default:
                 break;
         }
+
+        UpdateArgumentState();
 
         if (ExceedsLimit(out int at))
         {
@@ -510,10 +597,31 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
     // Whether ExceedsLimit is false, without its out parameter.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsWithinLimits()
+    private bool IsWithinLimits() => _block.Length <= _blockLimit;
+
+    private void UpdateArgumentState()
     {
-        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
-        return argumentsLength <= _maxArgumentsLength && _block.Length - argumentsLength <= WrapperBudget;
+        _blockLimit = BlockLimit();
+        _isStreamingArguments = _isStarted && _argumentsStart >= 0 && _argumentsEnd < 0;
+    }
+
+    // The longest block for which ExceedsLimit is false, -1 for none, while the arguments' bounds stay as they are.
+    private int BlockLimit()
+    {
+        if (_argumentsStart < 0)
+        {
+            // No arguments yet: only the wrapper budget (MaxArgumentsLength is at least 2).
+            return WrapperBudget;
+        }
+
+        if (_argumentsEnd < 0)
+        {
+            // The arguments grow with the block; what lies outside them is fixed.
+            return _argumentsStart > WrapperBudget ? -1 : (int)Math.Min((long)_argumentsStart + _maxArgumentsLength, int.MaxValue);
+        }
+
+        int argumentsLength = _argumentsEnd - _argumentsStart;
+        return argumentsLength > _maxArgumentsLength ? -1 : WrapperBudget + argumentsLength;
     }
 
     private bool ExceedsLimit(out int at)
@@ -549,6 +657,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         _callIndex = _startedCalls++;
         _isStarted = true;
+        UpdateArgumentState();
         observer.OnCallStarted(_callIndex, null, _name!);
         if (_argumentsEnd >= 0)
         {

@@ -142,10 +142,14 @@ internal struct JsonBoundaryScanner
         return ScanCore(input, out scanEvent);
     }
 
-    // Reads one character if it only moves the scan on (string content, white space between tokens, a further digit
-    // of a number), exactly as the loop of ScanCore would read it alone with no event; otherwise reads nothing.
+    /// <summary>
+    /// Reads one character if it only moves the scan on (string content, white space between tokens, a further digit
+    /// of a number), exactly as <see cref="Scan"/> would read it alone with no event; otherwise reads nothing.
+    /// </summary>
+    /// <param name="c">The next character of the value.</param>
+    /// <returns>Whether the character was consumed.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryReadQuiet(char c)
+    public bool TryReadQuiet(char c)
     {
         if (_error != JsonScanError.None || !IsQuiet(c))
         {
@@ -153,6 +157,165 @@ internal struct JsonBoundaryScanner
         }
 
         _endedAtDelimiter = false;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads one character if <see cref="Scan"/> would consume it alone and report nothing; otherwise reads nothing.
+    /// </summary>
+    /// <param name="c">The next character of the value.</param>
+    /// <returns>Whether the character was consumed.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadCharacter(char c) => TryReadQuiet(c) || TryReadToken(c);
+
+    // TryReadCharacter for a character that changes the state (a quote, a colon, a comma, a bracket, a literal's
+    // letter, ...): what ScanCore's loop does with it alone when that reports nothing and consumes it. Anything else
+    // (an event, the end of a number, an error, lax mode) is left to ScanCore, before any change.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadToken(char c)
+    {
+        if (_error != JsonScanError.None)
+        {
+            return false;
+        }
+
+        switch (_state)
+        {
+            case State.String when c == '"':
+                if (_stringIsKey)
+                {
+                    if (_reportMembers && _depth == 1)
+                    {
+                        return false;
+                    }
+
+                    _state = State.Colon;
+                }
+                else if (!TryEndValueQuietly(_depth))
+                {
+                    return false;
+                }
+
+                break;
+            case State.String when c == '\\':
+                _state = State.Escape;
+                break;
+            case State.Escape when c == 'u':
+                _hexLeft = 4;
+                _state = State.Unicode;
+                break;
+            case State.Escape when c is '"' or '\\' or '/' or 'b' or 'f' or 'n' or 'r' or 't':
+                _state = State.String;
+                break;
+            case State.Unicode when char.IsAsciiHexDigit(c):
+                if (--_hexLeft == 0)
+                {
+                    _state = State.String;
+                }
+
+                break;
+            case State.Literal:
+            {
+                string literal = s_literals[_literal];
+                if (c != literal[_literalPosition] || (_literalPosition + 1 == literal.Length && !TryEndValueQuietly(_depth)))
+                {
+                    return false;
+                }
+
+                _literalPosition++;
+                break;
+            }
+
+            case State.Minus when char.IsAsciiDigit(c):
+                _state = c == '0' ? State.Zero : State.Integer;
+                break;
+            case State.Zero or State.Integer when c == '.':
+                _state = State.Dot;
+                break;
+            case State.Zero or State.Integer or State.Fraction when c is 'e' or 'E':
+                _state = State.Exponent;
+                break;
+            case State.Dot when char.IsAsciiDigit(c):
+                _state = State.Fraction;
+                break;
+            case State.Exponent when c is '+' or '-':
+                _state = State.ExponentSign;
+                break;
+            case State.Exponent or State.ExponentSign when char.IsAsciiDigit(c):
+                _state = State.ExponentDigits;
+                break;
+            case State.Value or State.ValueOrArrayEnd when c == ']':
+                if (_state != State.ValueOrArrayEnd || !TryCloseQuietly(isArray: true))
+                {
+                    return false;
+                }
+
+                break;
+            case State.Value or State.ValueOrArrayEnd:
+                if (IsAtMemberLevel || (c is '{' or '[' && _depth >= _maxDepth) || !StartValue(c))
+                {
+                    return false;
+                }
+
+                break;
+            case State.KeyOrObjectEnd or State.Key when c == '"':
+                if (_reportMembers && _depth == 1)
+                {
+                    return false;
+                }
+
+                _state = State.String;
+                _stringIsKey = true;
+                break;
+            case State.KeyOrObjectEnd when c == '}':
+                if (!TryCloseQuietly(isArray: false))
+                {
+                    return false;
+                }
+
+                break;
+            case State.Colon when c == ':':
+                _state = State.Value;
+                break;
+            case State.CommaOrEnd when c == ',':
+                _state = IsArray(_depth) ? State.Value : State.Key;
+                break;
+            case State.CommaOrEnd when c is '}' or ']':
+                if (!TryCloseQuietly(isArray: c == ']'))
+                {
+                    return false;
+                }
+
+                break;
+            default:
+                return false;
+        }
+
+        _endedAtDelimiter = false;
+        return true;
+    }
+
+    // Whether a value ending at this depth reports nothing (EndValue without an event); if so, ends it.
+    private bool TryEndValueQuietly(int depth)
+    {
+        if (depth == 0 || (_reportMembers && depth == 1 && !IsArray(1)))
+        {
+            return false;
+        }
+
+        _state = State.CommaOrEnd;
+        return true;
+    }
+
+    // TryCloseContainer and EndValue when that reports nothing; otherwise changes nothing.
+    private bool TryCloseQuietly(bool isArray)
+    {
+        if (_depth == 0 || IsArray(_depth) != isArray || !TryEndValueQuietly(_depth - 1))
+        {
+            return false;
+        }
+
+        _depth--;
         return true;
     }
 
@@ -626,13 +789,12 @@ internal struct JsonBoundaryScanner
         return true;
     }
 
-    private readonly bool IsArray(int depth)
-    {
-        if (depth <= InlineDepth)
-        {
-            return (_arrayBits & (1UL << (depth - 1))) != 0;
-        }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly bool IsArray(int depth) =>
+        depth <= InlineDepth ? (_arrayBits & (1UL << (depth - 1))) != 0 : IsDeepArray(depth);
 
+    private readonly bool IsDeepArray(int depth)
+    {
         int index = depth - InlineDepth - 1;
         return (_deepArrayBits![index / 64] & (1UL << (index % 64))) != 0;
     }

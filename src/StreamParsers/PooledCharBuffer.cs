@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ToolFlow.StreamParsers;
 
@@ -44,6 +45,24 @@ internal struct PooledCharBuffer
         _length += text.Length;
     }
 
+    /// <summary>Appends a character.</summary>
+    /// <param name="c">The character.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Append(char c)
+    {
+        char[]? array = _array;
+        int length = _length;
+        if (array is not null && (uint)length < (uint)array.Length)
+        {
+            array[length] = c;
+            _length = length + 1;
+        }
+        else
+        {
+            AppendAfterGrowing(c);
+        }
+    }
+
     /// <summary>Empties the buffer and keeps its storage.</summary>
     public void Clear() => _length = 0;
 
@@ -57,6 +76,14 @@ internal struct PooledCharBuffer
         {
             ArrayPool<char>.Shared.Return(array);
         }
+    }
+
+    // Apart, so that the inlined Append never takes the character's address (which would keep it in memory).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendAfterGrowing(char c)
+    {
+        Grow(1);
+        _array![_length++] = c;
     }
 
     private void Grow(int additional)

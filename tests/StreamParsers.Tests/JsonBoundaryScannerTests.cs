@@ -185,6 +185,23 @@ public sealed class JsonBoundaryScannerTests
         Assert.Equal(expected, events);
     }
 
+    // TryReadCharacter reads a lone character without Scan's loop when that reports nothing; it must agree with the loop.
+    [Theory]
+    [InlineData("""{"name": "f", "arguments": {"a": [1, -2.5e+3, 0, 0.5E2, true, false, null, "x\"\\\/\u00e9", {}, [], [[{"b": {}}]]]}, "n": 12, "t": true}""", true)]
+    [InlineData("""{"name": "f", "arguments": {"a": [1, -2.5e+3, 0, 0.5E2, true, false, null, "x\"\\\/\u00e9", {}, [], [[{"b": {}}]]]}, "n": 12, "t": true}""", false)]
+    [InlineData("""[{"a": 1}, [2, {"b": [3]}], "s", true] tail""", true)]
+    [InlineData("""{"a": [1}""", true)]
+    [InlineData("""{"a": {"b": 01}}""", true)]
+    [InlineData("""{"a": {"b": tru}}""", false)]
+    [InlineData("""{"a": {"b": "\x"}}""", true)]
+    [InlineData("""{"a": {"b": 1,}}""", true)]
+    [InlineData("""{"a": [[[[1]]]]}""", true)]
+    [InlineData("""{"a": x, "b": "}\"]", "c": [{}]} after""", true)]
+    public void Scan_OneCharacterAtATime_SameEventsAsWhole(string input, bool reportMembers)
+    {
+        Assert.Equal(ScanEvents(input, reportMembers, wholeChunks: true), ScanEvents(input, reportMembers, wholeChunks: false));
+    }
+
     [Fact]
     public void Scan_LongStringOneCharacterAtATime_LinearWork()
     {
@@ -200,6 +217,41 @@ public sealed class JsonBoundaryScannerTests
 
         Assert.Equal(JsonScanEvent.ValueCompleted, last);
         Assert.Equal(input.Length, scanned);
+    }
+
+    // The events, their positions and the scanner's state after each, scanning the input whole or a character at a time.
+    private static List<string> ScanEvents(string input, bool reportMembers, bool wholeChunks)
+    {
+        var scanner = new JsonBoundaryScanner(4, reportMembers);
+        var events = new List<string>();
+        int position = 0;
+        foreach (string chunk in wholeChunks ? [input] : input.Select(c => c.ToString()))
+        {
+            int i = 0;
+            if (!wholeChunks && scanner.TryReadCharacter(chunk[0]))
+            {
+                // As a parser's path for a lone character reads it.
+                i = 1;
+            }
+
+            while (i < chunk.Length && !scanner.IsComplete)
+            {
+                i += scanner.Scan(chunk.AsSpan(i), out JsonScanEvent scanEvent);
+                if (scanEvent != JsonScanEvent.None)
+                {
+                    events.Add($"{scanEvent} at {position + i}, depth {scanner.Depth}, error {scanner.Error}, delimiter {scanner.EndedAtDelimiter}");
+                }
+            }
+
+            position += i;
+            if (scanner.IsComplete)
+            {
+                break;
+            }
+        }
+
+        events.Add($"end at {position}, complete {scanner.IsComplete}, depth {scanner.Depth}, error {scanner.Error}");
+        return events;
     }
 
     private static int ScanToEnd(ref JsonBoundaryScanner scanner, string input, int split)
