@@ -601,10 +601,12 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         }
 
         // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
-        // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate).
+        // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate), queued
+        // on this thread's local queue, as a task started here would be: it runs next, ahead of event delivery queued
+        // globally, and an idle thread steals it.
         if (TaskScheduler == TaskScheduler.Default)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(state, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(state, preferLocal: true);
         }
         else
         {
