@@ -28,21 +28,37 @@ public static partial class ToolCallReferences
             return [];
         }
 
-        // Arguments are JSON values almost always: read them in place, allocating only for references found.
+        // Arguments are JSON values almost always: read them in place, allocating only for references found (and,
+        // for the usual Dictionary, not even an enumerator).
         List<ToolReference>? found = null;
-        foreach (KeyValuePair<string, object?> pair in arguments)
+        if (arguments is Dictionary<string, object?> dictionary)
         {
-            if (pair.Value is JsonElement element)
+            foreach (KeyValuePair<string, object?> pair in dictionary)
             {
-                Visit(element, syntax, ref found);
+                Visit(pair.Value, syntax, ref found);
             }
-            else if (pair.Value is not null)
+        }
+        else
+        {
+            foreach (KeyValuePair<string, object?> pair in arguments)
             {
-                Visit(ToNode(pair.Value), syntax, found ??= []);
+                Visit(pair.Value, syntax, ref found);
             }
         }
 
         return found ?? (IReadOnlyList<ToolReference>)[];
+    }
+
+    private static void Visit(object? value, ToolReferenceSyntax syntax, ref List<ToolReference>? found)
+    {
+        if (value is JsonElement element)
+        {
+            Visit(element, syntax, ref found);
+        }
+        else if (value is not null)
+        {
+            Visit(ToNode(value), syntax, found ??= []);
+        }
     }
 
     /// <summary>Replaces every reference with the referred value.</summary>

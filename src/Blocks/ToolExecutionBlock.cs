@@ -31,7 +31,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
-    private readonly Dictionary<(ToolDescriptor Tool, string Arguments), CallState> _byArguments = [];
+    private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
     private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
     private readonly ToolExecutionBlockOptions _options;
     private readonly ToolExecutor _executor;
@@ -333,8 +333,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         ToolDescriptor tool = state.Tool!;
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
-            (ToolDescriptor, string) key = (tool, CanonicalJson.Of(state.Call.Arguments));
-            if (_byArguments.TryGetValue(key, out CallState? original) && original.Status != CallStatus.Failed)
+            (ToolDescriptor, ulong) key = (tool, CanonicalJson.Hash(state.Call.Arguments));
+            bool known = _byArguments.TryGetValue(key, out CallState? original);
+            if (known && original!.Status != CallStatus.Failed && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
             {
                 Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
                 state.StartedAt = TimeProvider.GetTimestamp();
@@ -351,8 +352,12 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
                 return;
             }
 
-            _byArguments[key] = state;
-            state.ArgumentsKey = key.Item2;
+            // A hash shared by other arguments keeps its first call; this one runs without others joining it.
+            if (!known || original!.Status == CallStatus.Failed)
+            {
+                _byArguments[key] = state;
+                state.ArgumentsHash = key.Item2;
+            }
         }
 
         state.Status = CallStatus.Queued;
@@ -816,9 +821,9 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
         state.FailureKind = kind;
         state.FailureMessage = message;
         Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.ArgumentsKey is { } arguments && _byArguments.GetValueOrDefault((state.Tool!, arguments)) == state)
+        if (state.ArgumentsHash is { } hash && _byArguments.GetValueOrDefault((state.Tool!, hash)) == state)
         {
-            _byArguments.Remove((state.Tool!, arguments));
+            _byArguments.Remove((state.Tool!, hash));
         }
 
         foreach (CallState follower in state.Followers ?? s_noCalls)
@@ -958,7 +963,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
         public object? Result { get; set; }
 
-        public string? ArgumentsKey { get; set; }
+        public ulong? ArgumentsHash { get; set; }
 
         public bool InBatch { get; set; }
 

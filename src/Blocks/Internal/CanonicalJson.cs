@@ -1,32 +1,53 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace ToolFlow.Blocks;
 
-/// <summary>Arguments as canonical JSON text (object keys sorted, no white space), so identical calls compare equal.</summary>
+/// <summary>
+/// Arguments as canonical JSON (object keys sorted, no white space), so identical calls compare equal: a 64-bit hash to
+/// find candidates, and a comparison of the canonical bytes to confirm one.
+/// </summary>
 /// <remarks>
 /// Strings are written unescaped then escaped again by one encoder, so <c>"\u0041"</c> and <c>"A"</c> agree; numbers
-/// keep their text. The only allocation for the usual arguments (JSON values, objects of one property) is the result.
+/// keep their text. The canonical bytes go to buffers kept per thread: the usual arguments (JSON values, objects of one
+/// property) allocate nothing.
 /// </remarks>
 internal static class CanonicalJson
 {
     // Per thread: the block calls this under its gate, and other blocks may do so at the same time on other threads.
+    // Two of each: a comparison writes both sides.
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>?[]? t_buffers;
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter?[]? t_writers;
 
     // A buffer grown past this by one huge call is dropped rather than kept for the thread's lifetime.
     private const int RetainedBufferBytes = 16 * 1024;
 
-    public static string Of(IReadOnlyDictionary<string, object?>? arguments)
+    /// <summary>The 64-bit FNV-1a hash of the arguments' canonical form.</summary>
+    public static ulong Hash(IReadOnlyDictionary<string, object?>? arguments)
     {
-        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        ulong hash = 14695981039346656037;
+        foreach (byte b in Write(arguments, 0))
+        {
+            hash = (hash ^ b) * 1099511628211;
+        }
+
+        return hash;
+    }
+
+    /// <summary>Whether two sets of arguments have the same canonical form.</summary>
+    public static bool Equal(IReadOnlyDictionary<string, object?>? a, IReadOnlyDictionary<string, object?>? b) =>
+        Write(a, 0).SequenceEqual(Write(b, 1));
+
+    // The canonical form in this thread's buffer for the slot, valid until the slot is written again.
+    private static ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, object?>? arguments, int slot)
+    {
+        ArrayBufferWriter<byte> buffer = (t_buffers ??= new ArrayBufferWriter<byte>?[2])[slot] ??= new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
-        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(buffer);
+        Utf8JsonWriter writer = (t_writers ??= new Utf8JsonWriter?[2])[slot] ??= new Utf8JsonWriter(buffer);
         writer.Reset(buffer);
         writer.WriteStartObject();
         if (arguments is { Count: 1 } && arguments is Dictionary<string, object?> single)
@@ -41,9 +62,19 @@ internal static class CanonicalJson
         {
             string[] names = ArrayPool<string>.Shared.Rent(arguments.Count);
             int count = 0;
-            foreach (string name in arguments.Keys)
+            if (arguments is Dictionary<string, object?> dictionary)
             {
-                names[count++] = name;
+                foreach (string name in dictionary.Keys)
+                {
+                    names[count++] = name;
+                }
+            }
+            else
+            {
+                foreach (string name in arguments.Keys)
+                {
+                    names[count++] = name;
+                }
             }
 
             Array.Sort(names, 0, count, StringComparer.Ordinal);
@@ -58,14 +89,16 @@ internal static class CanonicalJson
 
         writer.WriteEndObject();
         writer.Flush();
-        string text = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        if (buffer.Capacity > RetainedBufferBytes)
+        if (buffer.Capacity <= RetainedBufferBytes)
         {
-            t_buffer = null;
-            t_writer = null;
+            return buffer.WrittenSpan;
         }
 
-        return text;
+        // Too big to keep for the thread's lifetime: hand back a copy and let the buffer go.
+        byte[] copy = buffer.WrittenSpan.ToArray();
+        t_buffers[slot] = null;
+        t_writers[slot] = null;
+        return copy;
     }
 
     private static void WriteValue(Utf8JsonWriter writer, object? value) =>
