@@ -7,45 +7,23 @@ using static ToolFlow.Blocks.Tests.Events;
 namespace ToolFlow.Blocks.Tests;
 
 /// <summary>The gate of <see cref="ToolExecutionBlock"/>: dependencies, effects, approval, cancellation and resilience, on the manual clock.</summary>
-public sealed class ExecutionGateTests
+public sealed class ExecutionGateTests : ManualClockTests
 {
-    private readonly ManualTimeProvider _clock = new();
-    private readonly ManualTaskScheduler _scheduler = new();
-
     private ToolExecutionBlockOptions Options(ToolReferenceSyntax syntax = ToolReferenceSyntax.Futures, ToolApprovalHandler? approver = null) => new()
     {
-        TimeProvider = _clock,
-        TaskScheduler = _scheduler,
+        TimeProvider = Clock,
+        TaskScheduler = Scheduler,
         ReferenceSyntax = syntax,
         ApprovalHandler = approver,
     };
 
-    private static ResponseCompleted Response(ChatFinishReason finish, params ToolCall[] calls) =>
-        new(new ChatMessage(ChatRole.Assistant, []), calls, finish, null, null) { Turn = 1 };
-
-    private Task At(double ms) => Task.Delay(TimeSpan.FromMilliseconds(ms) - _clock.Elapsed, _clock);
-
-    private List<ToolPipelineEvent> Run(ToolExecutionBlock block, Func<ITargetBlock<ToolPipelineEvent>, Task> feed)
-    {
-        var events = new List<ToolPipelineEvent>();
-        VirtualTime.Run(_clock, _scheduler, async () =>
-        {
-            ActionBlock<ToolPipelineEvent> sink = Sink(events, _scheduler);
-            block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
-            await feed(block);
-            block.Complete();
-            await sink.Completion;
-        });
-        return events;
-    }
-
     private List<(double Ms, string What)> Lifecycle(List<ToolPipelineEvent> events) =>
-        [.. events.Where(e => e is ToolCallStarted or ToolCallCompleted or ToolCallFailed).Timeline(_clock)];
+        [.. events.Where(e => e is ToolCallStarted or ToolCallCompleted or ToolCallFailed).Timeline(Clock)];
 
     [Fact]
     public void Post_PlanReferences_EachStepStartsTheInstantItsLastDependencyCompletes()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly(
             [
@@ -82,7 +60,7 @@ public sealed class ExecutionGateTests
             ],
             Lifecycle(events));
         ToolCallWaiting waiting = Assert.Single(events.OfType<ToolCallWaiting>());
-        Assert.Equal((30d, ToolCallWaitReason.Dependencies, "call_1_0, call_1_1"), (waiting.Ms(_clock), waiting.Reason, waiting.Detail));
+        Assert.Equal((30d, ToolCallWaitReason.Dependencies, "call_1_0, call_1_1"), (waiting.Ms(Clock), waiting.Reason, waiting.Detail));
         IReadOnlyDictionary<string, object?> arguments = tools.Invocations.Single(i => i.Name == "add").Arguments;
         Assert.Equal(3, ((JsonElement)arguments["x"]!).GetInt32());
         Assert.Equal(4, ((JsonElement)arguments["y"]!).GetInt32());
@@ -91,7 +69,7 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_DependencyFailsOrIsUnknown_DependentsFailWithAReasonNamingIt()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly(
             [
@@ -117,11 +95,11 @@ public sealed class ExecutionGateTests
         Dictionary<string, ToolCallFailed> failed = events.OfType<ToolCallFailed>().ToDictionary(f => f.Call.CallId);
         Assert.Equal(ToolCallFailureKind.UnresolvedReference, failed["call_1_3"].Kind);
         Assert.Contains("var9", failed["call_1_3"].Message, StringComparison.Ordinal);
-        Assert.Equal(0d, failed["call_1_3"].Ms(_clock));
+        Assert.Equal(0d, failed["call_1_3"].Ms(Clock));
         Assert.Equal(ToolCallFailureKind.ToolException, failed["call_1_0"].Kind);
         Assert.Equal(ToolCallFailureKind.DependencyFailed, failed["call_1_1"].Kind);
         Assert.Contains("call_1_0 (lookup)", failed["call_1_1"].Message, StringComparison.Ordinal);
-        Assert.Equal(100d, failed["call_1_1"].Ms(_clock));
+        Assert.Equal(100d, failed["call_1_1"].Ms(Clock));
         Assert.Equal(ToolCallFailureKind.DependencyFailed, failed["call_1_2"].Kind);
         Assert.Contains("call_1_1 (use)", failed["call_1_2"].Message, StringComparison.Ordinal);
         Assert.Equal(["lookup"], tools.Invocations.Select(i => i.Name));
@@ -130,7 +108,7 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_ReferenceIntoTheResult_FieldPathsWithSpacesIndexesAndEmbeddedText()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly(
             [
@@ -160,7 +138,7 @@ public sealed class ExecutionGateTests
     [InlineData("content_filter")]
     public void Post_ResponseEndsBadly_SideEffectingCallsAreDiscardedReadOnlyOnesAlreadyRan(string finish)
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             [
                 new ToolDescriptor(tools.Delayed("read", TimeSpan.FromMilliseconds(30), "r"), ToolEffects.ReadOnly),
@@ -182,13 +160,13 @@ public sealed class ExecutionGateTests
 
         Assert.Equal([(10d, "started call_1_0"), (40d, "completed call_1_0 \"r\""), (200d, "failed call_1_1 Discarded")], Lifecycle(events));
         Assert.Equal(["read"], tools.Invocations.Select(i => i.Name));
-        Assert.Equal((20d, ToolCallWaitReason.ResponseEnd), events.OfType<ToolCallWaiting>().Select(w => (w.Ms(_clock), w.Reason)).Single());
+        Assert.Equal((20d, ToolCallWaitReason.ResponseEnd), events.OfType<ToolCallWaiting>().Select(w => (w.Ms(Clock), w.Reason)).Single());
     }
 
     [Fact]
     public void Post_ResponseEndsCleanly_SideEffectingCallStartsAtTheEnd()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock([new ToolDescriptor(tools.Delayed("send_email", TimeSpan.FromMilliseconds(30), "sent"))], Options());
         ToolCall send = Call(0, "send_email", "{}");
 
@@ -206,11 +184,11 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_ApprovalGrantedOrDenied_RunsAtTheApprovalInstantOrIsRejected()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         async ValueTask<bool> Approver(ToolCall call, CancellationToken cancellationToken)
         {
             // A person takes 250 ms to decide; they approve paying 10 and deny paying 5000.
-            await Task.Delay(TimeSpan.FromMilliseconds(250), _clock, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(250), Clock, cancellationToken).ConfigureAwait(false);
             return ((JsonElement)call.Arguments!["amount"]!).GetInt32() < 100;
         }
 
@@ -229,7 +207,7 @@ public sealed class ExecutionGateTests
             target.Post(Response(ChatFinishReason.ToolCalls, small, large));
         });
 
-        Assert.Equal([10d, 10d], events.OfType<ToolCallApprovalRequested>().Select(e => e.Ms(_clock)));
+        Assert.Equal([10d, 10d], events.OfType<ToolCallApprovalRequested>().Select(e => e.Ms(Clock)));
         Assert.Equal([(260d, "started call_1_0"), (260d, "failed call_1_1 Rejected"), (300d, "completed call_1_0 \"paid\"")], Lifecycle(events));
         Assert.Single(tools.Invocations);
     }
@@ -237,7 +215,7 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_NoApprover_CallIsRejectedCleanly()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock([new ToolDescriptor(tools.Delayed("pay", TimeSpan.Zero, "paid"), ToolEffects.ReadOnly) { RequiresApproval = true }], Options());
         ToolCall pay = Call(0, "pay", "{}");
 
@@ -257,8 +235,8 @@ public sealed class ExecutionGateTests
     [Fact]
     public void CancelBranch_RunningRootWithDependents_AllCancelledLateResultIsStaleOthersRun()
     {
-        var tools = new TestTools(_clock);
-        var stubborn = new StubbornTool(_clock, "fetch", TimeSpan.FromMilliseconds(300), "fetched");
+        var tools = new TestTools(Clock);
+        var stubborn = new StubbornTool(Clock, "fetch", TimeSpan.FromMilliseconds(300), "fetched");
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly([stubborn, tools.Delayed("parse", TimeSpan.FromMilliseconds(10), "parsed"), tools.Delayed("other", TimeSpan.FromMilliseconds(200), "other")]),
             Options(ToolReferenceSyntax.PlanSteps));
@@ -294,14 +272,14 @@ public sealed class ExecutionGateTests
 
         // The stubborn tool ignored its token and answered at 300 ms: recorded as stale, never a completion.
         ToolResultDiscarded stale = Assert.Single(events.OfType<ToolResultDiscarded>());
-        Assert.Equal((300d, "call_1_0", "fetched"), (stale.Ms(_clock), stale.Call.CallId, stale.Result));
+        Assert.Equal((300d, "call_1_0", "fetched"), (stale.Ms(Clock), stale.Call.CallId, stale.Result));
         Assert.Contains("call_1_0 (fetch)", events.OfType<ToolCallFailed>().Single(f => f.Call.CallId == "call_1_2").Message + events.OfType<ToolCallFailed>().Single(f => f.Call.CallId == "call_1_1").Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Post_IdempotentToolFailsTwice_RetriedWithExponentialBackoffAsEvents()
     {
-        var flaky = new FlakyTool(_clock, "quote", TimeSpan.FromMilliseconds(10), failures: 2);
+        var flaky = new FlakyTool(Clock, "quote", TimeSpan.FromMilliseconds(10), failures: 2);
         var block = new ToolExecutionBlock(
             [new ToolDescriptor(flaky, ToolEffects.Idempotent) { Retry = new ToolRetryPolicy { MaxRetryAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(100), UseJitter = false } }],
             Options());
@@ -316,14 +294,14 @@ public sealed class ExecutionGateTests
 
         // Attempts at 0, 110 and 320: 10 ms each, then 100 ms and 200 ms of backoff.
         Assert.Equal([0d, 110d, 320d], flaky.Attempts);
-        Assert.Equal([(10d, 1, 100d), (120d, 2, 200d)], events.OfType<ToolCallRetrying>().Select(r => (r.Ms(_clock), r.Attempt, r.Delay.TotalMilliseconds)));
+        Assert.Equal([(10d, 1, 100d), (120d, 2, 200d)], events.OfType<ToolCallRetrying>().Select(r => (r.Ms(Clock), r.Attempt, r.Delay.TotalMilliseconds)));
         Assert.Equal([(0d, "started call_1_0"), (330d, "completed call_1_0 \"ok\"")], Lifecycle(events));
     }
 
     [Fact]
     public void Post_SideEffectingToolWithARetryPolicy_IsNeverRunTwice()
     {
-        var flaky = new FlakyTool(_clock, "charge", TimeSpan.FromMilliseconds(10), failures: 1);
+        var flaky = new FlakyTool(Clock, "charge", TimeSpan.FromMilliseconds(10), failures: 1);
         var block = new ToolExecutionBlock(
             [new ToolDescriptor(flaky) { Retry = new ToolRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), UseJitter = false } }],
             Options());
@@ -344,7 +322,7 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_AttemptPastTheTimeout_FailsAsTimedOutAtTheTimeout()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             [new ToolDescriptor(tools.Delayed("slow", TimeSpan.FromMilliseconds(500), "late"), ToolEffects.ReadOnly) { Timeout = TimeSpan.FromMilliseconds(80) }],
             Options());
@@ -363,7 +341,7 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_ToolKeepsFailing_CircuitOpensAndLaterCallsFailFast()
     {
-        var flaky = new FlakyTool(_clock, "search", TimeSpan.FromMilliseconds(10), failures: int.MaxValue);
+        var flaky = new FlakyTool(Clock, "search", TimeSpan.FromMilliseconds(10), failures: int.MaxValue);
         var breaker = new ToolCircuitBreakerPolicy { FailureRatio = 0.5, MinimumThroughput = 2, SamplingDuration = TimeSpan.FromSeconds(10), BreakDuration = TimeSpan.FromSeconds(5) };
         var block = new ToolExecutionBlock([new ToolDescriptor(flaky, ToolEffects.ReadOnly) { CircuitBreaker = breaker }], Options());
         ToolCall[] calls = [.. Enumerable.Range(0, 4).Select(i => Call(i, "search", "{}"))];
@@ -385,13 +363,13 @@ public sealed class ExecutionGateTests
             [ToolCallFailureKind.ToolException, ToolCallFailureKind.ToolException, ToolCallFailureKind.CircuitOpen, ToolCallFailureKind.CircuitOpen],
             events.OfType<ToolCallFailed>().OrderBy(f => f.Call.Index).Select(f => f.Kind));
         ToolCircuitStateChanged opened = Assert.Single(events.OfType<ToolCircuitStateChanged>());
-        Assert.Equal(("search", "open", 110d), (opened.ToolName, opened.State, opened.Ms(_clock)));
+        Assert.Equal(("search", "open", 110d), (opened.ToolName, opened.State, opened.Ms(Clock)));
     }
 
     [Fact]
     public void Post_IdenticalReadOnlyCalls_RunOnceAndEachCallerGetsTheResult()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             [
                 new ToolDescriptor(tools.Computing("lookup", TimeSpan.FromMilliseconds(100), a => $"result for {a["q"]}"), ToolEffects.ReadOnly),
@@ -417,10 +395,10 @@ public sealed class ExecutionGateTests
         });
 
         // The duplicate waits for the original and completes with it; side-effecting calls are never merged.
-        Assert.Equal(("call_1_1", "call_1_0", 30d), events.OfType<ToolCallDeduplicated>().Select(d => (d.Call.CallId, d.OriginalCallId, d.Ms(_clock))).Single());
+        Assert.Equal(("call_1_1", "call_1_0", 30d), events.OfType<ToolCallDeduplicated>().Select(d => (d.Call.CallId, d.OriginalCallId, d.Ms(Clock))).Single());
         Assert.Equal(
             [(100d, "call_1_0", "result for x"), (100d, "call_1_1", "result for x"), (130d, "call_1_2", "result for y")],
-            events.OfType<ToolCallCompleted>().Where(c => c.Call.Name == "lookup").Select(c => (c.Ms(_clock), c.Call.CallId, (string)c.Result!)));
+            events.OfType<ToolCallCompleted>().Where(c => c.Call.Name == "lookup").Select(c => (c.Ms(Clock), c.Call.CallId, (string)c.Result!)));
         Assert.Equal(2, tools.Invocations.Count(i => i.Name == "lookup"));
         Assert.Equal(2, tools.Invocations.Count(i => i.Name == "append"));
         Assert.DoesNotContain(events.OfType<ToolCallStarted>(), s => s.Call.CallId == "call_1_1");
@@ -429,12 +407,12 @@ public sealed class ExecutionGateTests
     [Fact]
     public void Post_BatchableToolCallsReadyTogether_GoOutAsOneInvocation()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var batches = new List<(double Ms, string[] Ids)>();
         async ValueTask<IReadOnlyList<object?>> FetchMany(IReadOnlyList<AIFunctionArguments> arguments, CancellationToken cancellationToken)
         {
-            batches.Add((_clock.Elapsed.TotalMilliseconds, [.. arguments.Select(a => ((JsonElement)a["id"]!).ToString())]));
-            await Task.Delay(TimeSpan.FromMilliseconds(40), _clock, cancellationToken).ConfigureAwait(false);
+            batches.Add((Clock.Elapsed.TotalMilliseconds, [.. arguments.Select(a => ((JsonElement)a["id"]!).ToString())]));
+            await Task.Delay(TimeSpan.FromMilliseconds(40), Clock, cancellationToken).ConfigureAwait(false);
             return [.. arguments.Select(a => (object?)$"page {a["id"]}")];
         }
 

@@ -6,44 +6,20 @@ using static ToolFlow.Blocks.Tests.Events;
 
 namespace ToolFlow.Blocks.Tests;
 
-public sealed class ToolExecutionBlockTests
+public sealed class ToolExecutionBlockTests : ManualClockTests
 {
-    private readonly ManualTimeProvider _clock = new();
-    private readonly ManualTaskScheduler _scheduler = new();
-
     private ToolExecutionBlockOptions Options(int maxConcurrency = 16, ToolDispatchTiming timing = ToolDispatchTiming.OnCallClosed) => new()
     {
-        TimeProvider = _clock,
-        TaskScheduler = _scheduler,
+        TimeProvider = Clock,
+        TaskScheduler = Scheduler,
         MaxConcurrency = maxConcurrency,
         DispatchTiming = timing,
     };
 
-    private static ResponseCompleted Response(params ToolCall[] calls) =>
-        new(new ChatMessage(ChatRole.Assistant, []), calls, ChatFinishReason.ToolCalls, null, null) { Turn = 1 };
-
-    /// <summary>Waits until the clock reads <paramref name="ms"/>, then continues on the scheduler.</summary>
-    private Task At(double ms) => Task.Delay(TimeSpan.FromMilliseconds(ms) - _clock.Elapsed, _clock);
-
-    /// <summary>Runs <paramref name="feed"/> against the block, completes it, and records every event it offers.</summary>
-    private List<ToolPipelineEvent> Run(ToolExecutionBlock block, Func<ITargetBlock<ToolPipelineEvent>, Task> feed)
-    {
-        var events = new List<ToolPipelineEvent>();
-        VirtualTime.Run(_clock, _scheduler, async () =>
-        {
-            ActionBlock<ToolPipelineEvent> sink = Sink(events, _scheduler);
-            block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
-            await feed(block);
-            block.Complete();
-            await sink.Completion;
-        });
-        return events;
-    }
-
     [Fact]
     public void Post_OnCallClosed_EachCallStartsTheInstantItClosesBeforeTheResponseEnds()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")]), Options());
         ToolCall a = Call(0, "a", """{"x": 1}"""), b = Call(1, "b", "{}");
 
@@ -65,7 +41,7 @@ public sealed class ToolExecutionBlockTests
                 (70d, "completed call_1_1 \"B\""),
                 (200d, "response tool_calls calls call_1_0,call_1_1"),
             ],
-            events.Timeline(_clock));
+            events.Timeline(Clock));
         Assert.Equal([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(30)], events.OfType<ToolCallCompleted>().Select(c => c.Duration));
         Assert.All(events, e => Assert.Equal(1, e.Turn));
 
@@ -76,7 +52,7 @@ public sealed class ToolExecutionBlockTests
     [Fact]
     public void Post_AfterResponse_CallsWaitForResponseCompletedThenRunInCallOrder()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A"), tools.Delayed("b", TimeSpan.FromMilliseconds(30), "B")]),
             Options(maxConcurrency: 1, ToolDispatchTiming.AfterResponse));
@@ -101,7 +77,7 @@ public sealed class ToolExecutionBlockTests
                 (250d, "completed call_1_0 \"A\""), (250d, "started call_1_1"),
                 (280d, "completed call_1_1 \"B\""),
             ],
-            events.Timeline(_clock));
+            events.Timeline(Clock));
     }
 
     [Theory]
@@ -111,7 +87,7 @@ public sealed class ToolExecutionBlockTests
     [InlineData(DataflowBlockOptions.Unbounded)]
     public void Post_ManyCallsAtOnce_MaxConcurrencyIsNeverExceeded(int maxConcurrency)
     {
-        var probe = new ConcurrencyProbe(_clock);
+        var probe = new ConcurrencyProbe(Clock);
         var block = new ToolExecutionBlock(TestTools.ReadOnly([probe]), Options(maxConcurrency));
         int[] latencies = [300, 100, 200, 100, 100, 50];
 
@@ -136,10 +112,10 @@ public sealed class ToolExecutionBlockTests
             free[slot] += latencies[i];
         }
 
-        Assert.Equal(expectedStarts, events.OfType<ToolCallStarted>().OrderBy(s => s.Call.Index).Select(s => s.Ms(_clock)));
+        Assert.Equal(expectedStarts, events.OfType<ToolCallStarted>().OrderBy(s => s.Call.Index).Select(s => s.Ms(Clock)));
         Assert.Equal(
             expectedStarts.Select((start, i) => start + latencies[i]),
-            events.OfType<ToolCallCompleted>().OrderBy(c => c.Call.Index).Select(c => c.Ms(_clock)));
+            events.OfType<ToolCallCompleted>().OrderBy(c => c.Call.Index).Select(c => c.Ms(Clock)));
         Assert.Equal(Math.Min(slots, latencies.Length), probe.MaxRunning);
         Assert.All(probe.RunningAtEachStart, n => Assert.InRange(n, 1, slots));
 
@@ -155,7 +131,7 @@ public sealed class ToolExecutionBlockTests
     [Fact]
     public void Post_BadCalls_EachBecomesToolCallFailedWithItsKindAndOnlyGoodCallsRun()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var boom = new InvalidOperationException("boom");
         var block = new ToolExecutionBlock(
             TestTools.ReadOnly([tools.Throwing("explode", TimeSpan.FromMilliseconds(20), boom), tools.Delayed("fine", TimeSpan.FromMilliseconds(10), "ok")]),
@@ -188,7 +164,7 @@ public sealed class ToolExecutionBlockTests
                 (20d, "failed call_1_0 ToolException"),
                 (25d, "completed call_1_3 \"ok\""),
             ],
-            events.Timeline(_clock));
+            events.Timeline(Clock));
         Assert.Equal(["explode", "fine"], tools.Invocations.Select(i => i.Name));
 
         ToolCallFailed[] failures = [.. events.OfType<ToolCallFailed>().OrderBy(f => f.Call.Index)];
@@ -207,7 +183,7 @@ public sealed class ToolExecutionBlockTests
     [InlineData(true, "Error: The tool 'explode' failed: disk full at /var/secret")]
     public void Post_ThrowingTool_IncludeDetailedErrorsDecidesWhatTheModelSees(bool includeDetailedErrors, string forModel)
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         ToolExecutionBlockOptions options = Options();
         options.IncludeDetailedErrors = includeDetailedErrors;
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Throwing("explode", TimeSpan.Zero, new IOException("disk full at /var/secret"))]), options);
@@ -230,7 +206,7 @@ public sealed class ToolExecutionBlockTests
     [Fact]
     public void Complete_WhileAToolRuns_CompletionWaitsForItsOutcome()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("slow", TimeSpan.FromMilliseconds(500), "done")]), Options());
 
         // Run completes the input right after posting, at 0 ms.
@@ -240,24 +216,24 @@ public sealed class ToolExecutionBlockTests
             return Task.CompletedTask;
         });
 
-        Assert.Equal([(0d, "closed call_1_0 slow {}"), (0d, "started call_1_0"), (500d, "completed call_1_0 \"done\"")], events.Timeline(_clock));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), _clock.Elapsed);
+        Assert.Equal([(0d, "closed call_1_0 slow {}"), (0d, "started call_1_0"), (500d, "completed call_1_0 \"done\"")], events.Timeline(Clock));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Clock.Elapsed);
         Assert.Equal(TaskStatus.RanToCompletion, block.Completion.Status);
     }
 
     [Fact]
     public void Post_CancelledWhileAToolRuns_ToolSeesTheCancellationAndTheBlockCancels()
     {
-        var tools = new TestTools(_clock);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50), _clock);
+        var tools = new TestTools(Clock);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50), Clock);
         ToolExecutionBlockOptions options = Options();
         options.CancellationToken = cancellation.Token;
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("slow", TimeSpan.FromMilliseconds(1000), "never")]), options);
         var events = new List<ToolPipelineEvent>();
 
-        VirtualTime.Run(_clock, _scheduler, async () =>
+        VirtualTime.Run(Clock, Scheduler, async () =>
         {
-            block.LinkTo(Sink(events, _scheduler), new DataflowLinkOptions { PropagateCompletion = true });
+            block.LinkTo(Sink(events, Scheduler), new DataflowLinkOptions { PropagateCompletion = true });
             block.Post(new ToolCallClosed(Call(0, "slow", "{}")) { Turn = 1 });
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => block.Completion);
         });
@@ -265,14 +241,14 @@ public sealed class ToolExecutionBlockTests
         Assert.True(block.Completion.IsCanceled);
         Assert.Single(tools.Invocations);
         Assert.DoesNotContain(events, e => e is ToolCallCompleted);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), _clock.Elapsed);
-        Assert.Equal(0, _clock.PendingTimers);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), Clock.Elapsed);
+        Assert.Equal(0, Clock.PendingTimers);
     }
 
     [Fact]
     public void Constructor_OptionsChangedLater_BlockKeepsItsOwnCopy()
     {
-        var probe = new ConcurrencyProbe(_clock);
+        var probe = new ConcurrencyProbe(Clock);
         ToolExecutionBlockOptions options = Options(maxConcurrency: 2);
         var block = new ToolExecutionBlock(TestTools.ReadOnly([probe]), options);
         options.MaxConcurrency = 1;
@@ -289,7 +265,7 @@ public sealed class ToolExecutionBlockTests
         });
 
         Assert.Equal(2, probe.MaxRunning);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), _clock.Elapsed);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Clock.Elapsed);
     }
 
     [Theory]
@@ -315,7 +291,7 @@ public sealed class ToolExecutionBlockTests
     [Fact]
     public void Tools_Constructed_ListsTheToolsByName()
     {
-        var tools = new TestTools(_clock);
+        var tools = new TestTools(Clock);
         AIFunction a = tools.Delayed("a", TimeSpan.Zero, "A"), b = tools.Delayed("b", TimeSpan.Zero, "B");
 
         var block = new ToolExecutionBlock(TestTools.ReadOnly([a, b]));

@@ -6,36 +6,29 @@ using static ToolFlow.Blocks.Tests.Events;
 namespace ToolFlow.Blocks.Tests;
 
 /// <summary>What a tool sees around it: the execution context its call closed in, and events that are never changed after the fact.</summary>
-public sealed class ToolExecutionContextTests
+public sealed class ToolExecutionContextTests : ManualClockTests
 {
     private static readonly AsyncLocal<string?> s_ambient = new();
-    private readonly ManualTimeProvider _clock = new();
-    private readonly ManualTaskScheduler _scheduler = new();
-
-    private static ResponseCompleted Response(params ToolCall[] calls) =>
-        new(new ChatMessage(ChatRole.Assistant, []), calls, ChatFinishReason.ToolCalls, null, null) { Turn = 1 };
-
-    private Task At(double ms) => Task.Delay(TimeSpan.FromMilliseconds(ms) - _clock.Elapsed, _clock);
 
     [Fact]
     public void Post_CallStartedWhenAnotherConversationFreesTheSlot_ToolRunsInItsOwnConversationsContext()
     {
         // One slot shared by two conversations: B's call starts on the thread where A's tool ends, yet sees B's context.
-        var tools = new TestTools(_clock);
-        var seen = new List<(string Conversation, string? s_ambient)>();
+        var tools = new TestTools(Clock);
+        var seen = new List<(string Conversation, string? Ambient)>();
         AIFunction who = tools.Computing("who", TimeSpan.FromMilliseconds(10), a =>
         {
             seen.Add((a["conversation"]!.ToString()!, s_ambient.Value));
             return null;
         });
-        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = _clock, TaskScheduler = _scheduler });
+        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = Clock, TaskScheduler = Scheduler });
         ToolExecutionBlock A = Block(), B = Block();
         ToolCall a = Call(0, "who", """{"conversation": "A"}"""), b = Call(0, "who", """{"conversation": "B"}""");
         var events = new List<ToolPipelineEvent>();
 
-        VirtualTime.Run(_clock, _scheduler, async () =>
+        VirtualTime.Run(Clock, Scheduler, async () =>
         {
-            ActionBlock<ToolPipelineEvent> sinkA = Sink(events, _scheduler), sinkB = Sink(events, _scheduler);
+            ActionBlock<ToolPipelineEvent> sinkA = Sink(events, Scheduler), sinkB = Sink(events, Scheduler);
             A.LinkTo(sinkA, new DataflowLinkOptions { PropagateCompletion = true });
             B.LinkTo(sinkB, new DataflowLinkOptions { PropagateCompletion = true });
             await Task.WhenAll(Converse(A, a, "context of A"), Converse(B, b, "context of B"));
@@ -43,9 +36,9 @@ public sealed class ToolExecutionContextTests
         });
 
         Assert.Equal([("A", "context of A"), ("B", "context of B")], seen);
-        Assert.Equal([10d, 20d], events.OfType<ToolCallCompleted>().Select(c => c.Ms(_clock)));
+        Assert.Equal([10d, 20d], events.OfType<ToolCallCompleted>().Select(c => c.Ms(Clock)));
 
-        ToolExecutionBlock Block() => new(TestTools.ReadOnly([who]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, Executor = executor });
+        ToolExecutionBlock Block() => new(TestTools.ReadOnly([who]), new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, Executor = executor });
 
         async Task Converse(ToolExecutionBlock block, ToolCall call, string ambient)
         {
@@ -60,15 +53,15 @@ public sealed class ToolExecutionContextTests
     [Fact]
     public void Post_EventWithoutTimestamp_IsPassedOnStampedAndTheOriginalIsUnchanged()
     {
-        var tools = new TestTools(_clock);
-        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(5), "A")]), new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler });
+        var tools = new TestTools(Clock);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(5), "A")]), new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler });
         ToolCall call = Call(0, "a", "{}");
         var closed = new ToolCallClosed(call) { Turn = 1 };
         var events = new List<ToolPipelineEvent>();
 
-        VirtualTime.Run(_clock, _scheduler, async () =>
+        VirtualTime.Run(Clock, Scheduler, async () =>
         {
-            ActionBlock<ToolPipelineEvent> sink = Sink(events, _scheduler);
+            ActionBlock<ToolPipelineEvent> sink = Sink(events, Scheduler);
             block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
             await At(7);
             block.Post(closed);
@@ -81,7 +74,7 @@ public sealed class ToolExecutionContextTests
         ToolCallClosed passed = events.OfType<ToolCallClosed>().Single();
         Assert.NotSame(closed, passed);
         Assert.Equal(default, closed.Timestamp);
-        Assert.Equal(7d, passed.Ms(_clock));
-        Assert.Equal([7d, 12d], events.Where(e => e is ToolCallStarted or ToolCallCompleted).Select(e => e.Ms(_clock)));
+        Assert.Equal(7d, passed.Ms(Clock));
+        Assert.Equal([7d, 12d], events.Where(e => e is ToolCallStarted or ToolCallCompleted).Select(e => e.Ms(Clock)));
     }
 }

@@ -6,27 +6,19 @@ using static ToolFlow.Blocks.Tests.Events;
 namespace ToolFlow.Blocks.Tests;
 
 /// <summary>One <see cref="ToolExecutor"/> shared by several conversations: caps held at every instant, turns taken fairly.</summary>
-public sealed class ToolExecutorTests
+public sealed class ToolExecutorTests : ManualClockTests
 {
-    private readonly ManualTimeProvider _clock = new();
-    private readonly ManualTaskScheduler _scheduler = new();
-
-    private Task At(double ms) => Task.Delay(TimeSpan.FromMilliseconds(ms) - _clock.Elapsed, _clock);
-
-    private static ResponseCompleted Response(params ToolCall[] calls) =>
-        new(new ChatMessage(ChatRole.Assistant, []), calls, ChatFinishReason.ToolCalls, null, null) { Turn = 1 };
-
     /// <summary>Runs each conversation's calls through its own block on the shared executor; returns every event with its conversation.</summary>
     private List<(string Conversation, ToolPipelineEvent Event)> Run(ToolExecutor executor, ToolDescriptor[] tools, params (string Name, int MaxConcurrency, ToolCall[] Calls)[] conversations)
     {
         var events = new List<(string, ToolPipelineEvent)>();
-        VirtualTime.Run(_clock, _scheduler, async () =>
+        VirtualTime.Run(Clock, Scheduler, async () =>
         {
             var blocks = new List<(ToolExecutionBlock Block, ActionBlock<ToolPipelineEvent> Sink, ToolCall[] Calls)>();
             foreach ((string name, int maxConcurrency, ToolCall[] calls) in conversations)
             {
-                var block = new ToolExecutionBlock(tools, new ToolExecutionBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, Executor = executor, MaxConcurrency = maxConcurrency });
-                var sink = new ActionBlock<ToolPipelineEvent>(e => events.Add((name, e)), new ExecutionDataflowBlockOptions { TaskScheduler = _scheduler });
+                var block = new ToolExecutionBlock(tools, new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, Executor = executor, MaxConcurrency = maxConcurrency });
+                var sink = new ActionBlock<ToolPipelineEvent>(e => events.Add((name, e)), new ExecutionDataflowBlockOptions { TaskScheduler = Scheduler });
                 block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
                 blocks.Add((block, sink, calls));
             }
@@ -57,8 +49,8 @@ public sealed class ToolExecutorTests
     [Fact]
     public void Executor_ChattyConversationAndTwoQuietOnes_SlotsGoRoundRobinUnderTheGlobalCap()
     {
-        var probe = new RunningProbe(_clock, "work", TimeSpan.FromMilliseconds(100));
-        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 2, TimeProvider = _clock, TaskScheduler = _scheduler });
+        var probe = new RunningProbe(Clock, "work", TimeSpan.FromMilliseconds(100));
+        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 2, TimeProvider = Clock, TaskScheduler = Scheduler });
         ToolDescriptor[] tools = [new ToolDescriptor(probe, ToolEffects.ReadOnly)];
 
         List<(string Conversation, ToolPipelineEvent Event)> events = Run(executor, tools, ("A", -1, Calls("A", 6)), ("B", -1, Calls("B", 2)), ("C", -1, Calls("C", 2)));
@@ -69,7 +61,7 @@ public sealed class ToolExecutorTests
         Assert.Equal(
             ["0: A0 A1", "100: A2 B0", "200: A3 C0", "300: B1 C1", "400: A4 A5"],
             events.Where(e => e.Event is ToolCallStarted)
-                .GroupBy(e => e.Event.Ms(_clock))
+                .GroupBy(e => e.Event.Ms(Clock))
                 .Select(g => $"{g.Key}: {string.Join(' ', g.Select(e => ((ToolCallStarted)e.Event).Call.CallId).Order(StringComparer.Ordinal))}"));
         Assert.Equal(2, probe.MaxRunning);
         Assert.Equal(10, events.Count(e => e.Event is ToolCallCompleted));
@@ -80,9 +72,9 @@ public sealed class ToolExecutorTests
     [Fact]
     public void Executor_GlobalConversationAndToolCaps_NoneExceededAtAnyInstant()
     {
-        var wide = new RunningProbe(_clock, "wide", TimeSpan.FromMilliseconds(70));
-        var narrow = new RunningProbe(_clock, "narrow", TimeSpan.FromMilliseconds(50));
-        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 4, TimeProvider = _clock, TaskScheduler = _scheduler });
+        var wide = new RunningProbe(Clock, "wide", TimeSpan.FromMilliseconds(70));
+        var narrow = new RunningProbe(Clock, "narrow", TimeSpan.FromMilliseconds(50));
+        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 4, TimeProvider = Clock, TaskScheduler = Scheduler });
         ToolDescriptor[] tools = [new ToolDescriptor(wide, ToolEffects.ReadOnly), new ToolDescriptor(narrow, ToolEffects.ReadOnly) { MaxConcurrency = 1 }];
         ToolCall[] Mixed(string prefix) => [.. Calls(prefix + "w", 4, "wide"), .. Calls(prefix + "n", 3, "narrow").Select(c => c with { Index = c.Index + 4 })];
 
@@ -98,10 +90,10 @@ public sealed class ToolExecutorTests
                 global++;
                 running[conversation] = running.GetValueOrDefault(conversation) + 1;
                 narrowRunning += s.Call.Name == "narrow" ? 1 : 0;
-                Assert.True(global <= 4, $"global {global} at {e.Ms(_clock)}");
-                Assert.True(running.GetValueOrDefault("A") <= 2, $"A ran {running.GetValueOrDefault("A")} at {e.Ms(_clock)}");
-                Assert.True(running.GetValueOrDefault("B") <= 3, $"B ran {running.GetValueOrDefault("B")} at {e.Ms(_clock)}");
-                Assert.True(narrowRunning <= 1, $"narrow ran {narrowRunning} at {e.Ms(_clock)}");
+                Assert.True(global <= 4, $"global {global} at {e.Ms(Clock)}");
+                Assert.True(running.GetValueOrDefault("A") <= 2, $"A ran {running.GetValueOrDefault("A")} at {e.Ms(Clock)}");
+                Assert.True(running.GetValueOrDefault("B") <= 3, $"B ran {running.GetValueOrDefault("B")} at {e.Ms(Clock)}");
+                Assert.True(narrowRunning <= 1, $"narrow ran {narrowRunning} at {e.Ms(Clock)}");
             }
             else if (e is ToolCallCompleted c)
             {
