@@ -6,9 +6,9 @@ using BenchmarkDotNet.Jobs;
 namespace ToolFlow.Benchmarks.Parsers;
 
 /// <summary>
-/// The parser benchmarks' configuration: a short job, each case in its own process (so one case's
-/// JIT profile and GC history never shape another's), allocations, rows grouped by category and format with the baseline in each group, and the derived
-/// MB/s, Alloc/chunk and vs-whole columns.
+/// The parser benchmarks' configuration: a short job, each case in its own process (so one case's JIT profile and
+/// collector history never shape another's), allocations, rows grouped by category and format with the baseline in
+/// each group, and the derived MB/s, Alloc/chunk and vs-whole columns.
 /// </summary>
 public sealed class ParserBenchmarkConfig : ManualConfig
 {
