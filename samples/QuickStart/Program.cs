@@ -3,7 +3,7 @@ using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 
 IChatClient model = new ScriptedChatClient(
 [

@@ -150,4 +150,21 @@ public sealed class ToolPipelineBuilder
 
         return new(_chatClient, tools, options, _inserted.ToArray());
     }
+
+    /// <summary>
+    /// Adds tools with their effects and policies, such as <c>McpToolSource.Tools</c>: the tools of an MCP server, with
+    /// effects from their annotations.
+    /// </summary>
+    /// <param name="tools">The tools; each name must be unique.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTools(IEnumerable<ToolDescriptor> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (ToolDescriptor tool in tools)
+        {
+            AddTool(tool);
+        }
+
+        return this;
+    }
 }

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Blocks.Tests;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Blocks.Tests;

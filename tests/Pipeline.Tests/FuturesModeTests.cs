@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Pipeline.Tests;

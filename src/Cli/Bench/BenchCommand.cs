@@ -1,6 +1,5 @@
 using System.CommandLine;
-using ToolFlow.Perf;
-using ToolFlow.Perf.Scenarios;
+using ToolFlow.Profiling;
 
 namespace ToolFlow.Cli.Bench;
 

@@ -1,5 +1,4 @@
-using ToolFlow.Perf;
-using ToolFlow.Perf.Scenarios;
+using ToolFlow.Profiling;
 
 namespace ToolFlow.Cli.Bench;
 

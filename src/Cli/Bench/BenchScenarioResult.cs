@@ -1,4 +1,4 @@
-using ToolFlow.Perf.Scenarios;
+using ToolFlow.Profiling;
 
 namespace ToolFlow.Cli.Bench;
 

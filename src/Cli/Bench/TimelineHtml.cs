@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using ToolFlow.Perf;
-using ToolFlow.Perf.Scenarios;
+using ToolFlow.Profiling;
 
 namespace ToolFlow.Cli.Bench;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using ToolFlow.Blocks;
-using ToolFlow.Perf;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
+using ToolFlow.Providers.Scripted;
 
 namespace ToolFlow.Cli.Demo;
 

@@ -1,4 +1,4 @@
-using ToolFlow.Perf;
+using ToolFlow.Profiling;
 
 namespace ToolFlow.Cli.Demo;
 

@@ -1,7 +1,7 @@
 using ToolFlow.Blocks;
-using ToolFlow.Perf;
 using ToolFlow.Pipeline;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.StreamParsers;
 
 namespace ToolFlow.Cli.Demo;

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using ToolFlow.Perf;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
+using ToolFlow.Providers.Scripted;
 
 namespace ToolFlow.Cli.Demo;
 

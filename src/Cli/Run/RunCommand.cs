@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.Perf.Scenarios;
 using ToolFlow.Pipeline;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
+using ToolFlow.Providers.Mcp;
+using ToolFlow.Providers.OpenAI;
 
 namespace ToolFlow.Cli.Run;
 
@@ -286,16 +287,18 @@ internal static class RunCommand
         foreach (McpToolSource server in servers)
         {
             var taken = new List<string>();
-            builder.AddMcpTools(server, tool =>
+            foreach (ToolDescriptor tool in server.Tools)
             {
                 if (names.Add(tool.Name))
                 {
-                    return tool;
+                    builder.AddTool(tool);
                 }
+                else
+                {
+                    taken.Add(tool.Name);
+                }
+            }
 
-                taken.Add(tool.Name);
-                return null;
-            });
             output.WriteLine($"[mcp] {server.Name}: {string.Join(", ", server.Tools.Select(t => t.Name).Except(taken))}");
             if (taken.Count > 0)
             {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Mcp;
 
 /// <summary>
 /// Splits a command line such as <c>npx -y "@modelcontextprotocol/server-filesystem" '/tmp/my files'</c> into the

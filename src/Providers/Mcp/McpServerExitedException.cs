@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Mcp;
 
 /// <summary>
 /// The MCP server behind a tool exited (or closed its pipes) before the call finished, or before it was made; or

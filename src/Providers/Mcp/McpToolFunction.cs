@@ -2,7 +2,7 @@ using Microsoft.Extensions.AI;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Mcp;
 
 /// <summary>
 /// An MCP tool as the pipeline runs it: the SDK's <see cref="McpClientTool"/>, except that a call cut short by the

@@ -4,7 +4,7 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ToolFlow.Blocks;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Mcp;
 
 /// <summary>
 /// The tools of one MCP server run over stdio: starts the server, connects with the <c>ModelContextProtocol</c>
@@ -15,7 +15,7 @@ namespace ToolFlow.Providers;
 /// <example>
 /// <code>
 /// await using McpToolSource files = await McpToolSource.StartAsync("npx -y @modelcontextprotocol/server-filesystem /tmp");
-/// ToolPipeline pipeline = ToolPipeline.CreateBuilder(chatClient).AddMcpTools(files).Build();
+/// ToolPipeline pipeline = ToolPipeline.CreateBuilder(chatClient).AddTools(files.Tools).Build();
 /// </code>
 /// </example>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Mcp;
 
 /// <summary>How to start an MCP server over stdio and present its tools; see <see cref="McpToolSource"/>.</summary>
 public sealed class McpToolSourceOptions

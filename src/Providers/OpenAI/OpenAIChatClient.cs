@@ -9,7 +9,7 @@ using OpenAI;
 using ToolFlow.Blocks;
 using OpenAIChat = OpenAI.Chat;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.OpenAI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> for any server that speaks OpenAI's chat completions (OpenAI, Azure OpenAI, vLLM,

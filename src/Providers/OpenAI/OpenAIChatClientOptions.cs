@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.OpenAI;
 
 /// <summary>
 /// Where <see cref="OpenAIChatClient"/> sends its requests and how: any server that speaks OpenAI's chat completions

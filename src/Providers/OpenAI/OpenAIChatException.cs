@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.OpenAI;
 
 /// <summary>
 /// A chat-completions request failed: the server answered with an HTTP error, could not be reached, broke off the

@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using OpenAIChat = OpenAI.Chat;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.OpenAI;
 
 /// <summary>Maps <c>Microsoft.Extensions.AI</c> messages and options onto the OpenAI SDK's, and its answers back.</summary>
 #pragma warning disable SCME0001 // JsonPatch reads and writes fields the SDK has no property for (reasoning_content, max_tokens, top_k).

@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>
 /// Cuts text into token-sized pieces the way a BPE vocabulary roughly does: leading white space joins the next

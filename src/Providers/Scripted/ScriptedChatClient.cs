@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>
 /// The embedded default model: an <see cref="IChatClient"/> that streams a scripted response, token by token, at a

@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>How fast and in what shape the scripted model streams.</summary>
 public sealed class ScriptedModelOptions

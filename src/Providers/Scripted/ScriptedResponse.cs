@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>
 /// What the scripted model says in one turn: text and tool calls, in order. Build it fluently:

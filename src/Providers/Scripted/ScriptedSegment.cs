@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>One piece of a <see cref="ScriptedResponse"/>: text, or a tool call.</summary>
 /// <param name="Text">The text, for a text segment.</param>

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>
 /// A <see cref="ScriptedResponse"/> cut into timed tokens: exactly what the scripted model sends, and when. The

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>One token of a scripted stream, and when it is sent.</summary>
 /// <param name="Offset">When the token is sent, from the start of the request.</param>

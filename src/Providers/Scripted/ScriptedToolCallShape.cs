@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>How the scripted model writes its tool calls.</summary>
 public enum ScriptedToolCallShape

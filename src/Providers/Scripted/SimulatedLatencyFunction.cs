@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace ToolFlow.Providers;
+namespace ToolFlow.Providers.Scripted;
 
 /// <summary>
 /// Wraps a tool so that every call first waits a service latency on the injected <see cref="TimeProvider"/>, then

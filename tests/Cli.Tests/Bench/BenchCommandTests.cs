@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ToolFlow.Cli.Bench;
-using ToolFlow.Perf.Scenarios;
+using ToolFlow.Profiling;
+using ToolFlow.Profiling.Tests;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Cli.Tests.Bench;

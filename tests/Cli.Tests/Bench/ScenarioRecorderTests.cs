@@ -2,10 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Cli.Demo;
-using ToolFlow.Perf;
-using ToolFlow.Perf.Scenarios;
 using ToolFlow.Pipeline;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Cli.Tests.Bench;

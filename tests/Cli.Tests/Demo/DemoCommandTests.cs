@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ToolFlow.Cli.Demo;
-using ToolFlow.Perf;
-using ToolFlow.Providers;
+using ToolFlow.Profiling;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Cli.Tests.Demo;

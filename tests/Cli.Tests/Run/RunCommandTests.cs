@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ToolFlow.Cli.Run;
-using ToolFlow.Providers.Tests.OpenAI;
+using ToolFlow.Providers.OpenAI.Tests;
 
 namespace ToolFlow.Cli.Tests.Run;
 
@@ -116,7 +116,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         using JsonDocument recorded = JsonDocument.Parse(await File.ReadAllTextAsync(path, ct));
         Assert.Contains("read_file", recorded.RootElement.GetRawText(), StringComparison.Ordinal);
-        ToolFlow.Perf.Scenarios.Scenario loaded = ToolFlow.Perf.Scenarios.ScenarioLoader.Load(path);
+        ToolFlow.Profiling.Scenario loaded = ToolFlow.Profiling.ScenarioLoader.Load(path);
         Assert.NotNull(loaded);
     });
 

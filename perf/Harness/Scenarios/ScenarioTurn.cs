@@ -1,9 +1,0 @@
-namespace ToolFlow.Perf.Scenarios;
-
-/// <summary>One model turn: its text and calls, in the order the model writes them.</summary>
-/// <param name="Segments">The segments.</param>
-public sealed record ScenarioTurn(IReadOnlyList<ScenarioSegment> Segments)
-{
-    /// <summary>The turn's calls, in order.</summary>
-    public IEnumerable<ScenarioCall> Calls => Segments.Where(s => s.Call is not null).Select(s => s.Call!);
-}

@@ -1,0 +1,9 @@
+namespace ToolFlow.Profiling;
+
+/// <summary>One run of a scenario with one strategy.</summary>
+/// <param name="Strategy">The strategy.</param>
+/// <param name="Seed">The draw's seed.</param>
+/// <param name="EndToEndMs">From the scenario's start to the last conversation's end.</param>
+/// <param name="LowerBoundMs">The analytic lower bound of this draw.</param>
+/// <param name="Conversations">Each conversation's timeline.</param>
+public sealed record ScenarioRun(BenchStrategy Strategy, int Seed, double EndToEndMs, double LowerBoundMs, IReadOnlyList<ConversationTimeline> Conversations);
