@@ -5,4 +5,4 @@ namespace ToolFlow.Profiling;
 /// <param name="FailedAttempts">How many attempts fail; the attempt after them succeeds unless retries ran out.</param>
 /// <param name="Succeeds">Whether an attempt succeeds.</param>
 /// <param name="Duration">From the first attempt's start to the last attempt's end, backoff delays included.</param>
-public sealed record CallDraw(IReadOnlyList<TimeSpan> AttemptLatencies, int FailedAttempts, bool Succeeds, TimeSpan Duration);
+internal sealed record CallDraw(IReadOnlyList<TimeSpan> AttemptLatencies, int FailedAttempts, bool Succeeds, TimeSpan Duration);

@@ -4,7 +4,7 @@ namespace ToolFlow.Profiling;
 /// One seeded draw of a scenario's randomness: every call's attempt latencies and failures. Every strategy of a run
 /// gets the same draw, so they compare on the same work.
 /// </summary>
-public sealed class ScenarioRealization
+internal sealed class ScenarioRealization
 {
     private readonly Dictionary<(int Conversation, string CallId), CallDraw> _draws;
 

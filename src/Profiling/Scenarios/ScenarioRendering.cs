@@ -12,7 +12,7 @@ namespace ToolFlow.Profiling;
 /// arguments, or an LLMCompiler plan), and into the analytic costs: the lower bound, sequential and parallel after
 /// decode.
 /// </summary>
-public static partial class ScenarioRendering
+internal static partial class ScenarioRendering
 {
     /// <summary>The argument every scenario call carries: its scenario id, which the tool uses to find its draw.</summary>
     public const string CallArgument = "_call";
