@@ -10,31 +10,10 @@ public sealed class ToolCallParserBlockOptions : ToolBlockOptions
     /// text. Structured calls (<see cref="ToolCallUpdateContent"/>, <see cref="Microsoft.Extensions.AI.FunctionCallContent"/>)
     /// are read whatever this is.
     /// </summary>
-    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory
-    {
-        get;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            field = value;
-        }
-    } = static options => new PlainTextParser(options);
+    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory { get; set => field = OptionsValidation.NotNull(value); } = static options => new PlainTextParser(options);
 
     /// <summary>The parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
-    public ToolCallParserOptions ParserOptions
-    {
-        get;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            field = value;
-        }
-    } = ToolCallParserOptions.Default;
+    public ToolCallParserOptions ParserOptions { get; set => field = OptionsValidation.NotNull(value); } = ToolCallParserOptions.Default;
 
-    internal ToolCallParserBlockOptions Clone()
-    {
-        var clone = new ToolCallParserBlockOptions { TextParserFactory = TextParserFactory, ParserOptions = ParserOptions };
-        CopyTo(clone);
-        return clone;
-    }
+    internal ToolCallParserBlockOptions Clone() => Snapshot<ToolCallParserBlockOptions>();
 }
