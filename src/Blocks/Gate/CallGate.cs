@@ -170,6 +170,8 @@ internal sealed partial class CallGate
                 Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call {root.Call.CallId} ({root.Call.Name}), was cancelled.");
             }
 
+            // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
+            Invoker.FlushBatches();
             return cancelled;
         }
     }
