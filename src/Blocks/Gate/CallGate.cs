@@ -30,7 +30,7 @@ internal sealed partial class CallGate
     // What a call without dependents or followers iterates; never added to.
     private static readonly List<CallState> s_noCalls = [];
     private readonly ToolExecutionBlock _block;
-    private readonly IReadOnlyDictionary<string, ToolDescriptor> _tools;
+    private readonly Dictionary<string, ToolDescriptor> _tools;
     private readonly ToolExecutionBlockOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationToken _cancellationToken;
@@ -43,7 +43,7 @@ internal sealed partial class CallGate
     private int _runningTasks;
     private bool _inputCompleted;
 
-    public CallGate(ToolExecutionBlock block, IReadOnlyDictionary<string, ToolDescriptor> tools, ToolExecutionBlockOptions options)
+    public CallGate(ToolExecutionBlock block, Dictionary<string, ToolDescriptor> tools, ToolExecutionBlockOptions options)
     {
         _block = block;
         _tools = tools;
