@@ -15,13 +15,8 @@ public sealed class ToolDescriptor
     public ToolDescriptor(AIFunction function, ToolEffects effects = ToolEffects.SideEffecting)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (!Enum.IsDefined(effects))
-        {
-            throw new ArgumentOutOfRangeException(nameof(effects));
-        }
-
         Function = function;
-        Effects = effects;
+        Effects = OptionsValidation.Defined(effects);
     }
 
     /// <summary>The tool.</summary>
@@ -37,19 +32,7 @@ public sealed class ToolDescriptor
     public bool IsSafeToRepeat => Effects is ToolEffects.ReadOnly or ToolEffects.Idempotent;
 
     /// <summary>The most calls to this tool running at once, across every conversation; -1 for no limit (the default).</summary>
-    public int MaxConcurrency
-    {
-        get;
-        init
-        {
-            if (value is not DataflowBlockOptions.Unbounded)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            }
-
-            field = value;
-        }
-    } = DataflowBlockOptions.Unbounded;
+    public int MaxConcurrency { get; init => field = OptionsValidation.CapOrUnbounded(value); } = DataflowBlockOptions.Unbounded;
 
     /// <summary>How long one attempt may run before it is cancelled and fails; <see langword="null"/> for no limit.</summary>
     public TimeSpan? Timeout

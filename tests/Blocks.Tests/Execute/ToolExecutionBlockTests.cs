@@ -246,6 +246,82 @@ public sealed class ToolExecutionBlockTests : ManualClockTests
     }
 
     [Fact]
+    public void CancelCall_RunningToolEndsInlineOnItsToken_CallEndsOnceAtTheInstantOfCancelling()
+    {
+        // A running call being cancelled has no in-between state: it fails as cancelled first, then its token fires,
+        // so a tool that ends inline on the token (as this one does) finds its call already over and reports nothing.
+        var tools = new TestTools(Clock);
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("slow", TimeSpan.FromMilliseconds(300), "late")]), Options());
+        ToolCall slow = Call(0, "slow", "{}");
+        bool first = false, second = true;
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(slow) { Turn = 1 });
+            await At(100);
+            first = block.CancelCall(slow.CallId);
+            second = block.CancelCall(slow.CallId);
+            await At(400);
+            target.Post(Response(slow));
+        });
+
+        Assert.Equal((true, false), (first, second));
+        Assert.Equal(
+            [(0d, "started call_1_0"), (100d, "failed call_1_0 Cancelled")],
+            [.. events.Where(e => e is ToolCallStarted or ToolCallCompleted or ToolCallFailed or ToolResultDiscarded).Timeline(Clock)]);
+        ToolCallFailed failed = Assert.Single(events.OfType<ToolCallFailed>());
+        Assert.Equal(TimeSpan.FromMilliseconds(100), failed.Duration);
+        Assert.Contains("It was cancelled.", failed.Message, StringComparison.Ordinal);
+        Assert.Single(tools.Invocations);
+        Assert.Equal(0, Clock.PendingTimers);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CancelCall_OriginalOfABatchedDuplicate_DuplicateGoesOutInItsOwnBatchAtOnce(bool branch)
+    {
+        // Cancelling the original hands its duplicate back to the gate; the batch that makes is sent by the cancel
+        // itself, not by whatever gate step comes next (here the stale end of the original's batch, at 100 ms).
+        var batches = new List<(double Ms, int Count)>();
+        async ValueTask<IReadOnlyList<object?>> FetchMany(IReadOnlyList<AIFunctionArguments> arguments, CancellationToken cancellationToken)
+        {
+            batches.Add((Clock.Elapsed.TotalMilliseconds, arguments.Count));
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Clock, cancellationToken).ConfigureAwait(false);
+            return [.. arguments.Select(a => (object?)$"page {a["id"]}")];
+        }
+
+        var tools = new TestTools(Clock);
+        var block = new ToolExecutionBlock(
+            [new ToolDescriptor(tools.Delayed("fetch", TimeSpan.Zero, "unused"), ToolEffects.ReadOnly) { BatchInvoker = FetchMany }],
+            Options());
+        ToolCall original = Call(0, "fetch", """{"id": 7}"""), duplicate = Call(1, "fetch", """{"id": 7}""");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(original) { Turn = 1 });
+            await At(10);
+            target.Post(new ToolCallClosed(duplicate) { Turn = 1 });
+            await At(50);
+            _ = branch ? block.CancelBranch(original.CallId) : block.CancelCall(original.CallId) ? 1 : 0;
+            await At(300);
+            target.Post(Response(original, duplicate));
+        });
+
+        Assert.Equal([(0d, 1), (50d, 1)], batches);
+        Assert.Equal(
+            [
+                (0d, "started call_1_0"),
+                (50d, "failed call_1_0 Cancelled"),
+                (50d, "started call_1_1"),
+                (100d, "ToolResultDiscarded"),
+                (150d, "completed call_1_1 \"page 7\""),
+            ],
+            [.. events.Where(e => e is ToolCallStarted or ToolCallCompleted or ToolCallFailed or ToolResultDiscarded).Timeline(Clock)]);
+        Assert.Equal(["call_1_0", "call_1_1"], events.OfType<ToolCallsBatched>().Select(b => Assert.Single(b.CallIds)));
+    }
+
+    [Fact]
     public void Constructor_OptionsChangedLater_BlockKeepsItsOwnCopy()
     {
         var probe = new ConcurrencyProbe(Clock);

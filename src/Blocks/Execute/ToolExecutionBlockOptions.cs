@@ -9,34 +9,10 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// The most calls of this block (one conversation) running at once; <see cref="DataflowBlockOptions.Unbounded"/>
     /// (-1) for no limit. Default 16.
     /// </summary>
-    public int MaxConcurrency
-    {
-        get;
-        set
-        {
-            if (value is not DataflowBlockOptions.Unbounded)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            }
-
-            field = value;
-        }
-    } = 16;
+    public int MaxConcurrency { get; set => field = OptionsValidation.CapOrUnbounded(value); } = 16;
 
     /// <summary>When a complete call may start. Default <see cref="ToolDispatchTiming.OnCallClosed"/>.</summary>
-    public ToolDispatchTiming DispatchTiming
-    {
-        get;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value));
-            }
-
-            field = value;
-        }
-    }
+    public ToolDispatchTiming DispatchTiming { get; set => field = OptionsValidation.Defined(value); }
 
     /// <summary>
     /// Whether the model sees a throwing tool's exception message. Default <see langword="false"/>: the model sees
@@ -63,19 +39,5 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
     public ToolApprovalHandler? ApprovalHandler { get; set; }
 
-    internal ToolExecutionBlockOptions Clone()
-    {
-        var clone = new ToolExecutionBlockOptions
-        {
-            MaxConcurrency = MaxConcurrency,
-            DispatchTiming = DispatchTiming,
-            IncludeDetailedErrors = IncludeDetailedErrors,
-            Executor = Executor,
-            ReferenceSyntax = ReferenceSyntax,
-            ApprovalHandler = ApprovalHandler,
-            DeduplicateCalls = DeduplicateCalls,
-        };
-        CopyTo(clone);
-        return clone;
-    }
+    internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

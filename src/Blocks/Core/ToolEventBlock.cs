@@ -78,7 +78,8 @@ public abstract class ToolEventBlock<TInput> : IPropagatorBlock<TInput, ToolPipe
 
     /// <summary>Offers an event the block has just created, stamped with the current time unless it has a timestamp.</summary>
     /// <param name="event">The event; no one else may hold it yet.</param>
-    private protected void Emit(ToolPipelineEvent @event)
+    /// <remarks>Internal rather than protected so a block's internal cores offer events themselves.</remarks>
+    internal void Emit(ToolPipelineEvent @event)
     {
         if (@event.Timestamp == default)
         {

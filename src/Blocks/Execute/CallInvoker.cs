@@ -1,0 +1,263 @@
+using Microsoft.Extensions.AI;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>
+/// The Execute stage of a <see cref="ToolExecutionBlock"/>: runs the calls the <see cref="CallGate"/> lets through on
+/// a <see cref="ToolExecutor"/> under the global, per-conversation and per-tool caps, each attempt raced against the
+/// tool's timeout, with the tool's retries and circuit breaker (one Polly pipeline per tool); calls to a batchable
+/// tool that become ready in one gate step go out as one invocation. It decides no outcome: it reports each back to
+/// the gate, which does.
+/// </summary>
+/// <remarks>
+/// Takes no lock of its own. <see cref="Submit"/>, <see cref="FlushBatches"/> and <see cref="TryDequeue"/> are called
+/// under the gate's lock, which guards the pending batches; everything else runs outside it (the executor starts
+/// work outside its own lock, and giving a slot back may start another conversation's call, which takes that
+/// block's gate).
+/// </remarks>
+internal sealed class CallInvoker
+{
+    private readonly ToolExecutionBlockOptions _options;
+    private readonly ToolExecutor _executor;
+    private readonly ExecutorConversation _conversation;
+    private readonly TimeProvider _timeProvider;
+    private readonly TaskScheduler _taskScheduler;
+    private readonly CancellationToken _cancellationToken;
+
+    // Calls to batchable tools made ready in the current gate step, by tool.
+    private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
+
+    public CallInvoker(CallGate gate, ToolExecutionBlockOptions options)
+    {
+        Gate = gate;
+        _options = options;
+        _timeProvider = options.TimeProvider;
+        _taskScheduler = options.TaskScheduler;
+        _cancellationToken = options.CancellationToken;
+        _executor = options.Executor ?? new ToolExecutor(new ToolExecutorOptions
+        {
+            MaxConcurrency = System.Threading.Tasks.Dataflow.DataflowBlockOptions.Unbounded,
+            TimeProvider = options.TimeProvider,
+            TaskScheduler = options.TaskScheduler,
+        });
+        _conversation = _executor.OpenConversation(options.MaxConcurrency);
+    }
+
+    /// <summary>Where outcomes are reported.</summary>
+    public CallGate Gate { get; }
+
+    /// <summary>
+    /// Under the gate's lock: a queued call gets its token and goes to the executor, or, for a batchable tool, to the
+    /// batch the end of this gate step sends.
+    /// </summary>
+    public void Submit(CallState state)
+    {
+        state.Cancellation?.Dispose();
+        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        if (state.Tool!.BatchInvoker is not null)
+        {
+            _pendingBatches ??= new(ReferenceEqualityComparer.Instance);
+            if (!_pendingBatches.TryGetValue(state.Tool, out List<CallState>? batch))
+            {
+                _pendingBatches[state.Tool] = batch = [];
+            }
+
+            batch.Add(state);
+            return;
+        }
+
+        state.Work = state;
+        _executor.Enqueue(_conversation, state);
+    }
+
+    /// <summary>Under the gate's lock, at the end of every gate step: sends the batches that became ready in it.</summary>
+    public void FlushBatches()
+    {
+        if (_pendingBatches is not { } batches)
+        {
+            return;
+        }
+
+        _pendingBatches = null;
+        foreach ((ToolDescriptor tool, List<CallState> calls) in batches)
+        {
+            var work = new BatchWork(tool, [.. calls]);
+            foreach (CallState call in calls)
+            {
+                call.Work = work;
+                call.InBatch = true;
+            }
+
+            _executor.Enqueue(_conversation, work);
+        }
+    }
+
+    /// <summary>Under the gate's lock: takes a queued call out of the executor's queue.</summary>
+    /// <returns>Whether it was still queued; if not, the executor is starting it right now.</returns>
+    public bool TryDequeue(CallState state) => _executor.TryDequeue(_conversation, state.Work!);
+
+    /// <summary>The tool's circuit state if it changed since the last look, else <see langword="null"/>.</summary>
+    public string? ObserveCircuit(ToolDescriptor tool) => _executor.ObserveCircuit(tool);
+
+    /// <summary>Called by the executor when a slot is free, outside its lock.</summary>
+    public void StartCall(CallState state)
+    {
+        if (!Gate.TryStart(state))
+        {
+            // Cancelled after the executor took it: give the slot back, outside the gate.
+            _executor.Release(_conversation, state);
+            return;
+        }
+
+        // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
+        // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate), queued
+        // on this thread's local queue, as a task started here would be: it runs next, ahead of event delivery queued
+        // globally, and an idle thread steals it.
+        if (_taskScheduler == TaskScheduler.Default)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(state, preferLocal: true);
+        }
+        else
+        {
+            _ = Task.Factory.StartNew(static s => ((IThreadPoolWorkItem)s!).Execute(), state, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _taskScheduler);
+        }
+    }
+
+    /// <summary>Called by the executor when a slot is free for a batch, outside its lock.</summary>
+    public void StartBatch(BatchWork work)
+    {
+        CallState[] live = Gate.TryStartBatch(work.Tool!, work.Calls);
+        if (live.Length == 0)
+        {
+            // Every call was cancelled after the executor took the batch: give the slot back, outside the gate
+            // (releasing may start another conversation's work, which takes that block's gate).
+            _executor.Release(_conversation, work);
+            return;
+        }
+
+        _ = Task.Factory.StartNew(
+            static s => ((CallState[])s!)[0].Invoker.RunBatchAsync((CallState[])s!),
+            live,
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            _taskScheduler).Unwrap();
+    }
+
+    /// <summary>Runs a started call's tool and reports its outcome.</summary>
+    public async Task RunAsync(CallState state)
+    {
+        try
+        {
+            object? result = await InvokeAsync(state).ConfigureAwait(false);
+            Gate.OnResult(state, result);
+        }
+        catch (Exception e)
+        {
+            Gate.OnFaulted(state, e);
+        }
+        finally
+        {
+            // What only the running call needs is let go, so a finished call keeps little alive.
+            CancellationTokenSource? cancellation = state.Cancellation;
+            state.Cancellation = null;
+            cancellation?.Dispose();
+            _executor.Release(_conversation, state.Work!);
+            Gate.OnTaskEnded();
+        }
+    }
+
+    private async Task RunBatchAsync(CallState[] calls)
+    {
+        ToolDescriptor tool = calls[0].Tool!;
+        try
+        {
+            IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
+            IReadOnlyList<object?> results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
+            Gate.OnBatchResults(tool, calls, results);
+        }
+        catch (Exception e)
+        {
+            Gate.OnBatchFaulted(calls, e);
+        }
+        finally
+        {
+            foreach (CallState call in calls)
+            {
+                call.Cancellation?.Dispose();
+            }
+
+            _executor.Release(_conversation, calls[0].Work!);
+            Gate.OnTaskEnded();
+        }
+    }
+
+    private async ValueTask<object?> InvokeAsync(CallState state)
+    {
+        var arguments = new AIFunctionArguments(state.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(state.Call.Arguments));
+        CancellationToken token = state.Cancellation!.Token;
+        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(state.Tool!);
+        if (pipeline is null)
+        {
+            return await AttemptAsync(state, arguments, token).ConfigureAwait(false);
+        }
+
+        ResilienceContext context = ResilienceContextPool.Shared.Get(token);
+        context.Properties.Set(ToolExecutor.ObserverKey, state);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static (ctx, s) => s.Invoker.AttemptAsync(s.State, s.Arguments, ctx.CancellationToken),
+                context,
+                (Invoker: this, State: state, Arguments: arguments)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    // One attempt, with the tool's timeout on the block's clock.
+    private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        if (state.Tool!.Timeout is not { } timeout)
+        {
+            return await state.Tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The timeout races the tool instead of only cancelling it: a cancelled task completes its awaiters later
+        // on the thread pool, and the failure belongs at the instant the timeout fell due.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timedOut = new TaskCompletionSource();
+        using ITimer timer = _timeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), timedOut, timeout, Timeout.InfiniteTimeSpan);
+        Task<object?> invocation = state.Tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
+        if (await Task.WhenAny(invocation, timedOut.Task).ConfigureAwait(false) == invocation)
+        {
+            return await invocation.ConfigureAwait(false);
+        }
+
+        attempt.Cancel();
+        _ = invocation.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        throw new TimeoutRejectedException($"The attempt took longer than {timeout.TotalMilliseconds} ms.", timeout);
+    }
+
+    /// <summary>What a call's exception means: its failure kind, its message, and what the model is told.</summary>
+    public (ToolCallFailureKind Kind, string Message, string? ForModel) DescribeFailure(CallState state, Exception exception)
+    {
+        string name = state.Call.Name;
+        switch (exception)
+        {
+            case OperationCanceledException when state.Cancellation?.IsCancellationRequested == true:
+                return (ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", null);
+            case TimeoutRejectedException:
+                return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);
+            case BrokenCircuitException:
+                return (ToolCallFailureKind.CircuitOpen, $"The tool '{name}' is failing too often; its circuit is open.", null);
+            default:
+                string message = $"The tool '{name}' failed: {exception.Message}";
+                return (ToolCallFailureKind.ToolException, message, _options.IncludeDetailedErrors ? $"Error: {message}" : $"Error: the tool '{name}' failed.");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+namespace ToolFlow.Blocks;
+
+/// <summary>What the <see cref="CallInvoker"/> reports back to the gate: a call starting, its result or fault, a retry, a tool task ending.</summary>
+/// <remarks>Each takes the gate's lock (see the lock scheme in CallGate.cs), so the outcome and its events are decided in one place.</remarks>
+internal sealed partial class CallGate
+{
+    /// <summary>The executor has a slot for the call: it starts unless it was cancelled meanwhile.</summary>
+    /// <returns>Whether it starts; if not, the caller gives the slot back.</returns>
+    public bool TryStart(CallState state)
+    {
+        lock (_lock)
+        {
+            if (state.Status != CallStatus.Queued)
+            {
+                return false;
+            }
+
+            state.Status = CallStatus.Running;
+            _runningTasks++;
+            state.StartedAt = _timeProvider.GetTimestamp();
+            _block.Emit(new ToolCallStarted(state.Call) { Turn = state.Call.Turn });
+            return true;
+        }
+    }
+
+    /// <summary>The executor has a slot for a batch: the calls not cancelled meanwhile start, together.</summary>
+    /// <returns>The calls that start; none if every one was cancelled, and then the caller gives the slot back.</returns>
+    public CallState[] TryStartBatch(ToolDescriptor tool, CallState[] calls)
+    {
+        lock (_lock)
+        {
+            CallState[] live = [.. calls.Where(c => c.Status == CallStatus.Queued)];
+            foreach (CallState dropped in calls.Where(c => c.Status != CallStatus.Queued))
+            {
+                dropped.Cancellation?.Dispose();
+            }
+
+            if (live.Length == 0)
+            {
+                return live;
+            }
+
+            _runningTasks++;
+            _block.Emit(new ToolCallsBatched(tool.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
+            foreach (CallState call in live)
+            {
+                call.Status = CallStatus.Running;
+                call.StartedAt = _timeProvider.GetTimestamp();
+                _block.Emit(new ToolCallStarted(call.Call) { Turn = call.Call.Turn });
+            }
+
+            return live;
+        }
+    }
+
+    /// <summary>A call's tool returned: its result, or a stale one if the call was cancelled meanwhile.</summary>
+    public void OnResult(CallState state, object? result)
+    {
+        lock (_lock)
+        {
+            ReportCircuit(state);
+            if (state.Status == CallStatus.Running)
+            {
+                Complete(state, result);
+            }
+            else
+            {
+                _block.Emit(new ToolResultDiscarded(state.Call, result) { Turn = state.Call.Turn });
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>A call's tool threw, timed out or found its circuit open.</summary>
+    public void OnFaulted(CallState state, Exception exception)
+    {
+        lock (_lock)
+        {
+            ReportCircuit(state);
+            if (state.Status == CallStatus.Running)
+            {
+                FailFromException(state, exception);
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>A batch's invocation returned its results, one per call in order.</summary>
+    public void OnBatchResults(ToolDescriptor tool, CallState[] calls, IReadOnlyList<object?> results)
+    {
+        lock (_lock)
+        {
+            if (results.Count != calls.Length)
+            {
+                var mismatch = new InvalidOperationException($"The batch for '{tool.Name}' returned {results.Count} results for {calls.Length} calls.");
+                foreach (CallState call in calls.Where(c => c.Status == CallStatus.Running))
+                {
+                    FailFromException(call, mismatch);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < calls.Length; i++)
+                {
+                    if (calls[i].Status == CallStatus.Running)
+                    {
+                        Complete(calls[i], results[i]);
+                    }
+                    else
+                    {
+                        _block.Emit(new ToolResultDiscarded(calls[i].Call, results[i]) { Turn = calls[i].Call.Turn });
+                    }
+                }
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>A batch's invocation threw.</summary>
+    public void OnBatchFaulted(CallState[] calls, Exception exception)
+    {
+        lock (_lock)
+        {
+            foreach (CallState call in calls.Where(c => c.Status == CallStatus.Running))
+            {
+                FailFromException(call, exception);
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>A call is about to be retried.</summary>
+    public void OnRetry(CallState state, int attempt, TimeSpan delay, Exception? error)
+    {
+        lock (_lock)
+        {
+            _block.Emit(new ToolCallRetrying(state.Call, attempt, delay, error) { Turn = state.Call.Turn });
+        }
+    }
+
+    /// <summary>
+    /// A tool task ended, after its call may have (a cancelled call ends at once; its late result is still
+    /// reported, as stale, so the block waits for the task too).
+    /// </summary>
+    public void OnTaskEnded()
+    {
+        lock (_lock)
+        {
+            --_runningTasks;
+            TryDrain();
+        }
+    }
+}

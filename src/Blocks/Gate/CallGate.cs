@@ -1,0 +1,553 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>
+/// The Gate stage of a <see cref="ToolExecutionBlock"/>: the table of one conversation's calls. A closed call waits
+/// here only for what it truly needs (the results it refers to, the clean end of its response for side-effecting
+/// tools, an approval); an identical earlier call of a tool that is safe to repeat answers for it; then it goes to
+/// the <see cref="CallInvoker"/>. Every outcome is decided here, so each call ends exactly once.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Lock scheme: <see cref="_lock"/> is the execution block's one lock. It guards the call table, every
+/// <see cref="CallState"/> and the invoker's pending batches. It is taken before the executor's lock, never after
+/// it, so the invoker queues work under it but starts and releases work only outside it. Events about a call are
+/// emitted under it, so a call's events keep their order. Every public member of this type takes it (those the
+/// invoker calls to report are in CallGate.Reports.cs); the invoker's members the gate calls under it say so.
+/// </para>
+/// <para>
+/// Dispatch is driven by events (a call closing, a result arriving, a response ending, an approval): a call whose
+/// last dependency completes is handed to the invoker in the same instant, with no polling. Each step ends by
+/// sending the batches it made ready.
+/// </para>
+/// </remarks>
+internal sealed partial class CallGate
+{
+    private readonly object _lock = new();
+
+    // What a call without dependents or followers iterates; never added to.
+    private static readonly List<CallState> s_noCalls = [];
+    private readonly ToolExecutionBlock _block;
+    private readonly Dictionary<string, ToolDescriptor> _tools;
+    private readonly ToolExecutionBlockOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, ResponseCompleted> _responses = [];
+    private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _active;
+    private int _runningTasks;
+    private bool _inputCompleted;
+
+    public CallGate(ToolExecutionBlock block, Dictionary<string, ToolDescriptor> tools, ToolExecutionBlockOptions options)
+    {
+        _block = block;
+        _tools = tools;
+        _options = options;
+        _timeProvider = options.TimeProvider;
+        _cancellationToken = options.CancellationToken;
+        Invoker = new CallInvoker(this, options);
+    }
+
+    /// <summary>Where ready calls go.</summary>
+    public CallInvoker Invoker { get; }
+
+    /// <summary>A call closed: it enters the table and moves as far as it can.</summary>
+    public void OnClosed(ToolCall call)
+    {
+        lock (_lock)
+        {
+            var state = new CallState(Invoker, call) { Context = ExecutionContext.Capture() };
+            _calls[call.CallId] = state;
+            _active++;
+            try
+            {
+                Admit(state);
+            }
+            finally
+            {
+                // The label is taken after the call's own references are resolved: a call that reuses a label refers
+                // to the earlier call of that name, and later calls to this one.
+                if (call.Label is { } label)
+                {
+                    _labels[label] = state;
+                }
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>A response ended: the calls of its turn that waited for it move on.</summary>
+    public void OnResponseCompleted(ResponseCompleted response)
+    {
+        lock (_lock)
+        {
+            _responses[response.Turn] = response;
+            foreach (CallState state in _calls.Values.ToArray())
+            {
+                if (state.Status == CallStatus.Waiting && state.Call.Turn == response.Turn)
+                {
+                    Advance(state);
+                }
+            }
+
+            Invoker.FlushBatches();
+        }
+    }
+
+    /// <summary>No more events will come: calls still waiting for a response are not run.</summary>
+    /// <returns>A task that completes once every call has ended and every tool task with it.</returns>
+    public Task OnInputCompleted()
+    {
+        lock (_lock)
+        {
+            _inputCompleted = true;
+            foreach (CallState state in _calls.Values.ToArray())
+            {
+                if (state.Status == CallStatus.Waiting && state.WaitsForResponse && !_responses.ContainsKey(state.Call.Turn))
+                {
+                    Fail(state, ToolCallFailureKind.Discarded, $"The call to '{state.Call.Name}' was not run: its response never ended.");
+                }
+            }
+
+            TryDrain();
+        }
+
+        return _drained.Task;
+    }
+
+    /// <summary>Cancels one call and the calls that depend on it.</summary>
+    /// <returns>Whether the call was still under way.</returns>
+    public bool CancelCall(string callId)
+    {
+        lock (_lock)
+        {
+            bool cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+
+            // A follower of a cancelled call runs after all, perhaps in a batch.
+            Invoker.FlushBatches();
+            return cancelled;
+        }
+    }
+
+    /// <summary>Cancels a call and every call that depends on it, directly or not, even if the call itself has ended.</summary>
+    /// <returns>How many calls were cancelled.</returns>
+    public int CancelBranch(string callId)
+    {
+        lock (_lock)
+        {
+            if (!_calls.TryGetValue(callId, out CallState? root))
+            {
+                return 0;
+            }
+
+            // The branch: the root and everything that depends on it, directly or not, in dependency order.
+            var branch = new List<CallState>();
+            var seen = new HashSet<CallState>();
+            var pending = new Queue<CallState>();
+            pending.Enqueue(root);
+            while (pending.Count > 0)
+            {
+                CallState state = pending.Dequeue();
+                if (seen.Add(state))
+                {
+                    branch.Add(state);
+                    foreach (CallState dependent in state.Dependents ?? s_noCalls)
+                    {
+                        pending.Enqueue(dependent);
+                    }
+                }
+            }
+
+            int cancelled = branch.Count(s => s.Status is not (CallStatus.Completed or CallStatus.Failed));
+            foreach (CallState state in branch)
+            {
+                Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call {root.Call.CallId} ({root.Call.Name}), was cancelled.");
+            }
+
+            // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
+            Invoker.FlushBatches();
+            return cancelled;
+        }
+    }
+
+    // Checks a new call and binds its references to the calls they name.
+    private void Admit(CallState state)
+    {
+        ToolCall call = state.Call;
+        if (call.ArgumentsError is not null)
+        {
+            string message = $"The arguments of '{call.Name}' are not valid: {call.ArgumentsError}";
+            Fail(state, ToolCallFailureKind.InvalidArguments, message, $"Error: {message} Call the tool again with a valid JSON object.");
+            return;
+        }
+
+        if (!_tools.TryGetValue(call.Name, out ToolDescriptor? tool))
+        {
+            string message = $"There is no tool named '{call.Name}'.";
+            Fail(state, ToolCallFailureKind.UnknownTool, message, $"Error: {message} The tools are: {string.Join(", ", _tools.Keys)}.");
+            return;
+        }
+
+        state.Tool = tool;
+        state.WaitsForResponse = _options.DispatchTiming == ToolDispatchTiming.AfterResponse || !tool.IsSafeToRepeat;
+        state.References = call.Arguments is null ? [] : ToolCallReferences.Find(call.Arguments, _options.ReferenceSyntax);
+        foreach (ToolReference reference in state.References)
+        {
+            CallState? target = Lookup(reference);
+            if (target is null || target == state)
+            {
+                string what = target is null ? "which no earlier call defines" : "which is the call itself";
+                Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{call.Name}' refers to '{reference.Target}', {what}.");
+                return;
+            }
+
+            if (target.Status == CallStatus.Failed)
+            {
+                FailForDependency(state, target);
+                return;
+            }
+
+            (state.Targets ??= [])[(reference.Syntax == ToolReferenceSyntax.Futures, reference.Target)] = target;
+            if (target.Status != CallStatus.Completed && (state.WaitingOn ??= []).Add(target))
+            {
+                (target.Dependents ??= []).Add(state);
+            }
+        }
+
+        Advance(state);
+    }
+
+    private CallState? Lookup(ToolReference reference) =>
+        reference.Syntax == ToolReferenceSyntax.Futures
+            ? _calls.GetValueOrDefault(reference.Target)
+            : _labels.GetValueOrDefault(reference.Target);
+
+    // Moves a waiting call as far as it can go now. Called whenever something it may wait for happens.
+    private void Advance(CallState state)
+    {
+        if (state.Status != CallStatus.Waiting)
+        {
+            return;
+        }
+
+        if (state.WaitingOn is { Count: > 0 })
+        {
+            ReportWaiting(state, ToolCallWaitReason.Dependencies, string.Join(", ", state.WaitingOn.Select(d => d.Call.CallId)));
+            return;
+        }
+
+        if (state.WaitsForResponse)
+        {
+            if (!_responses.TryGetValue(state.Call.Turn, out ResponseCompleted? response))
+            {
+                ReportWaiting(state, ToolCallWaitReason.ResponseEnd, null);
+                return;
+            }
+
+            if (!state.Tool!.IsSafeToRepeat && EndedBadly(response) is { } why)
+            {
+                Fail(state, ToolCallFailureKind.Discarded, $"The call to '{state.Call.Name}' was not run because its response ended with {why}; the tool has side effects.");
+                return;
+            }
+        }
+
+        if (state.References.Count > 0 && !TrySubstituteReferences(state))
+        {
+            return;
+        }
+
+        if (state.Tool!.RequiresApproval && !state.Approved)
+        {
+            RequestApproval(state);
+            return;
+        }
+
+        Ready(state);
+    }
+
+    // Puts the referred results into the call's arguments; the lambda lives here so other calls to Advance
+    // allocate no closure.
+    private bool TrySubstituteReferences(CallState state)
+    {
+        try
+        {
+            Dictionary<string, object?> arguments = ToolCallReferences.Substitute(state.Call.Arguments!, _options.ReferenceSyntax, (syntax, target) => ResultOf(state, syntax, target));
+            state.Call = state.Call with { Arguments = arguments, ArgumentsJson = JsonSerializer.Serialize(arguments) };
+            return true;
+        }
+        catch (ToolReferenceException e)
+        {
+            Fail(state, ToolCallFailureKind.UnresolvedReference, $"The call to '{state.Call.Name}' could not resolve its references: {e.Message}");
+            return false;
+        }
+    }
+
+    // The result of the call a reference was bound to when its call closed.
+    private static JsonElement ResultOf(CallState state, ToolReferenceSyntax syntax, string target) =>
+        state.Targets is { } targets && targets.TryGetValue((syntax == ToolReferenceSyntax.Futures, target), out CallState? bound) && bound.ResultJson is { } result
+            ? result
+            : throw new ToolReferenceException($"No result for '{target}'.");
+
+    private static string? EndedBadly(ResponseCompleted response) =>
+        response.Error is not null ? "an error"
+        : response.FinishReason == ChatFinishReason.Length ? "the length limit"
+        : response.FinishReason == ChatFinishReason.ContentFilter ? "a content filter"
+        : null;
+
+    private void ReportWaiting(CallState state, ToolCallWaitReason reason, string? detail)
+    {
+        if (state.ReportedWait != reason)
+        {
+            state.ReportedWait = reason;
+            _block.Emit(new ToolCallWaiting(state.Call, reason, detail) { Turn = state.Call.Turn });
+        }
+    }
+
+    private void RequestApproval(CallState state)
+    {
+        state.Status = CallStatus.AwaitingApproval;
+        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        _block.Emit(new ToolCallApprovalRequested(state.Call) { Turn = state.Call.Turn });
+        if (_options.ApprovalHandler is not { } handler)
+        {
+            Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' needs approval and no approver is configured.");
+            return;
+        }
+
+        _ = ApproveAsync(state, handler);
+    }
+
+    private async Task ApproveAsync(CallState state, ToolApprovalHandler handler)
+    {
+        bool approved;
+        try
+        {
+            approved = await handler(state.Call, state.Cancellation!.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                if (state.Status == CallStatus.AwaitingApproval)
+                {
+                    Fail(state, ToolCallFailureKind.Rejected, $"The approver failed for '{state.Call.Name}': {e.Message}");
+                }
+            }
+
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (state.Status != CallStatus.AwaitingApproval)
+            {
+                return;
+            }
+
+            if (!approved)
+            {
+                Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' was not approved.");
+                return;
+            }
+
+            state.Approved = true;
+            state.Status = CallStatus.Waiting;
+            Advance(state);
+            Invoker.FlushBatches();
+        }
+    }
+
+    // The call may run. An identical earlier call of a tool that is safe to repeat answers for it; any other call
+    // goes to the invoker.
+    private void Ready(CallState state)
+    {
+        ToolDescriptor tool = state.Tool!;
+        if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
+        {
+            (ToolDescriptor, ulong) key = (tool, CanonicalJson.Hash(state.Call.Arguments));
+            bool known = _byArguments.TryGetValue(key, out CallState? original);
+            if (known && original!.Status != CallStatus.Failed && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
+            {
+                _block.Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
+                state.StartedAt = _timeProvider.GetTimestamp();
+                state.Status = CallStatus.Following;
+                if (original.Status == CallStatus.Completed)
+                {
+                    Complete(state, original.Result);
+                }
+                else
+                {
+                    (original.Followers ??= []).Add(state);
+                }
+
+                return;
+            }
+
+            // A hash shared by other arguments keeps its first call; this one runs without others joining it.
+            if (!known || original!.Status == CallStatus.Failed)
+            {
+                _byArguments[key] = state;
+                state.ArgumentsHash = key.Item2;
+            }
+        }
+
+        state.Status = CallStatus.Queued;
+        Invoker.Submit(state);
+    }
+
+    private void ReportCircuit(CallState state)
+    {
+        if (Invoker.ObserveCircuit(state.Tool!) is { } circuit)
+        {
+            _block.Emit(new ToolCircuitStateChanged(state.Tool!.Name, circuit) { Turn = state.Call.Turn });
+        }
+    }
+
+    private void FailFromException(CallState state, Exception exception)
+    {
+        (ToolCallFailureKind kind, string message, string? forModel) = Invoker.DescribeFailure(state, exception);
+        Fail(state, kind, message, forModel, exception);
+    }
+
+    private void Complete(CallState state, object? result)
+    {
+        state.Status = CallStatus.Completed;
+        state.Result = result;
+
+        _block.Emit(new ToolCallCompleted(state.Call, result, _timeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
+        foreach (CallState follower in state.Followers ?? s_noCalls)
+        {
+            if (follower.Status == CallStatus.Following)
+            {
+                Complete(follower, result);
+            }
+        }
+
+        state.Followers = null;
+        foreach (CallState dependent in state.Dependents ?? s_noCalls)
+        {
+            if (dependent.WaitingOn!.Remove(state))
+            {
+                Advance(dependent);
+            }
+        }
+
+        Ended();
+    }
+
+    private bool Cancel(CallState state, string reason)
+    {
+        switch (state.Status)
+        {
+            case CallStatus.Following:
+                foreach (CallState call in _byArguments.Values)
+                {
+                    call.Followers?.Remove(state);
+                }
+
+                break;
+            case CallStatus.Queued when state.InBatch:
+                // The batch starts without it.
+                break;
+            case CallStatus.Queued when state.Work is not null && !Invoker.TryDequeue(state):
+                // The executor is starting it right now; TryStart sees the new status and the slot is given back.
+                break;
+            case CallStatus.Running:
+                // Ended first, then its token fires: a tool whose cancellation completes inline then finds its call
+                // already over, so the call ends once, at the instant it was cancelled.
+                Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
+                state.Cancellation?.Cancel();
+                return true;
+            case CallStatus.Completed or CallStatus.Failed:
+                return false;
+        }
+
+        Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
+        return true;
+    }
+
+    private void Fail(CallState state, ToolCallFailureKind kind, string message, string? forModel = null, Exception? exception = null)
+    {
+        TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
+        if (state.Status == CallStatus.AwaitingApproval)
+        {
+            state.Cancellation?.Cancel();
+        }
+
+        if (state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && state.InBatch))
+        {
+            // No task of its own will dispose the linked token: unregister it from the block's token now.
+            state.Cancellation?.Dispose();
+            state.Cancellation = null;
+        }
+
+        state.Status = CallStatus.Failed;
+        state.FailureKind = kind;
+        state.FailureMessage = message;
+        _block.Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
+        if (state.ArgumentsHash is { } hash && _byArguments.GetValueOrDefault((state.Tool!, hash)) == state)
+        {
+            _byArguments.Remove((state.Tool!, hash));
+        }
+
+        foreach (CallState follower in state.Followers ?? s_noCalls)
+        {
+            if (follower.Status != CallStatus.Following)
+            {
+                continue;
+            }
+
+            if (kind == ToolCallFailureKind.Cancelled)
+            {
+                // The original was cancelled, not the duplicate: it runs after all (the first becomes the new original).
+                follower.Status = CallStatus.Waiting;
+                Ready(follower);
+            }
+            else
+            {
+                Fail(follower, kind, $"The identical call {state.Call.CallId} failed: {message}", forModel, exception);
+            }
+        }
+
+        state.Followers = null;
+        foreach (CallState dependent in state.Dependents ?? s_noCalls)
+        {
+            if (dependent.Status is CallStatus.Waiting or CallStatus.AwaitingApproval)
+            {
+                FailForDependency(dependent, state);
+            }
+        }
+
+        Ended();
+    }
+
+    private void FailForDependency(CallState state, CallState dependency)
+    {
+        bool cancelled = dependency.FailureKind == ToolCallFailureKind.Cancelled;
+        string what = cancelled ? "was cancelled" : "failed";
+        Fail(
+            state,
+            cancelled ? ToolCallFailureKind.Cancelled : ToolCallFailureKind.DependencyFailed,
+            $"The call to '{state.Call.Name}' was not run: it depends on call {dependency.Call.CallId} ({dependency.Call.Name}), which {what}: {dependency.FailureMessage}");
+    }
+
+    private void Ended()
+    {
+        --_active;
+        TryDrain();
+    }
+
+    private void TryDrain()
+    {
+        if (_active == 0 && _runningTasks == 0 && _inputCompleted)
+        {
+            _drained.TrySetResult();
+        }
+    }
+}

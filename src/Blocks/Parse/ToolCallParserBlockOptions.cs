@@ -1,0 +1,19 @@
+using ToolFlow.StreamParsers;
+
+namespace ToolFlow.Blocks;
+
+/// <summary>Options of <see cref="ToolCallParserBlock"/>.</summary>
+public sealed class ToolCallParserBlockOptions : ToolBlockOptions
+{
+    /// <summary>
+    /// Makes the parser for tool calls the model writes as text (one per response). Default: none, all text is
+    /// text. Structured calls (<see cref="ToolCallUpdateContent"/>, <see cref="Microsoft.Extensions.AI.FunctionCallContent"/>)
+    /// are read whatever this is.
+    /// </summary>
+    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory { get; set => field = OptionsValidation.NotNull(value); } = static options => new PlainTextParser(options);
+
+    /// <summary>The parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
+    public ToolCallParserOptions ParserOptions { get; set => field = OptionsValidation.NotNull(value); } = ToolCallParserOptions.Default;
+
+    internal ToolCallParserBlockOptions Clone() => Snapshot<ToolCallParserBlockOptions>();
+}
