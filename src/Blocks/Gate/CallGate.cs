@@ -14,8 +14,9 @@ namespace ToolFlow.Blocks;
 /// Lock scheme: <see cref="_lock"/> is the execution block's one lock. It guards the call table, every
 /// <see cref="CallState"/> and the invoker's pending batches. It is taken before the executor's lock, never after
 /// it, so the invoker queues work under it but starts and releases work only outside it. Events about a call are
-/// emitted under it, so a call's events keep their order. Every public member of this type takes it (those the
-/// invoker calls to report are in CallGate.Reports.cs); the invoker's members the gate calls under it say so.
+/// emitted under it, so a call's events keep their order; a running call's token fires only outside it. Every public
+/// member of this type takes it (those the invoker calls to report are in CallGate.Reports.cs); the invoker's members
+/// the gate calls under it say so.
 /// </para>
 /// <para>
 /// Dispatch is driven by events (a call closing, a result arriving, a response ending, an approval): a call whose
@@ -39,6 +40,7 @@ internal sealed partial class CallGate
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
     private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<CancellationTokenSource>? _toCancel;
     private int _active;
     private int _runningTasks;
     private bool _inputCompleted;
@@ -125,20 +127,24 @@ internal sealed partial class CallGate
     /// <returns>Whether the call was still under way.</returns>
     public bool CancelCall(string callId)
     {
+        bool cancelled;
         lock (_lock)
         {
-            bool cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+            cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
 
             // A follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            return cancelled;
         }
+
+        FireCancellations();
+        return cancelled;
     }
 
     /// <summary>Cancels a call and every call that depends on it, directly or not, even if the call itself has ended.</summary>
     /// <returns>How many calls were cancelled.</returns>
     public int CancelBranch(string callId)
     {
+        int cancelled;
         lock (_lock)
         {
             if (!_calls.TryGetValue(callId, out CallState? root))
@@ -164,7 +170,7 @@ internal sealed partial class CallGate
                 }
             }
 
-            int cancelled = branch.Count(s => s.Status is not (CallStatus.Completed or CallStatus.Failed));
+            cancelled = branch.Count(s => s.Status is not (CallStatus.Completed or CallStatus.Failed));
             foreach (CallState state in branch)
             {
                 Cancel(state, state == root ? "Its branch was cancelled." : $"Its branch, from call {root.Call.CallId} ({root.Call.Name}), was cancelled.");
@@ -172,7 +178,34 @@ internal sealed partial class CallGate
 
             // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            return cancelled;
+        }
+
+        FireCancellations();
+        return cancelled;
+    }
+
+    // Fires the tokens of the running calls Cancel ended, outside the lock: a tool that ends inline on its token gives
+    // its executor slot back, which may start another conversation's call and take that block's lock; under this
+    // lock, two blocks sharing an executor could then take their locks in opposite orders.
+    private void FireCancellations()
+    {
+        List<CancellationTokenSource>? sources;
+        lock (_lock)
+        {
+            sources = _toCancel;
+            _toCancel = null;
+        }
+
+        foreach (CancellationTokenSource source in sources ?? [])
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The tool ended between the lock and here, and its task let go of the token: nothing left to stop.
+            }
         }
     }
 
@@ -459,10 +492,15 @@ internal sealed partial class CallGate
                 // The executor is starting it right now; TryStart sees the new status and the slot is given back.
                 break;
             case CallStatus.Running:
-                // Ended first, then its token fires: a tool whose cancellation completes inline then finds its call
-                // already over, so the call ends once, at the instant it was cancelled.
+                // Ended first, then its token fires (after the lock, in FireCancellations): a tool whose cancellation
+                // completes inline then finds its call already over, so the call ends once, at the instant it was cancelled.
+                CancellationTokenSource? source = state.Cancellation;
                 Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
-                state.Cancellation?.Cancel();
+                if (source is not null)
+                {
+                    (_toCancel ??= []).Add(source);
+                }
+
                 return true;
             case CallStatus.Completed or CallStatus.Failed:
                 return false;

@@ -276,6 +276,41 @@ public sealed class ToolExecutionBlockTests : ManualClockTests
         Assert.Equal(0, Clock.PendingTimers);
     }
 
+    [Fact]
+    public void CancelCall_RunningToolsToken_FiresOutsideTheBlocksLock()
+    {
+        // A tool's token callback may end the tool inline, give its slot back and start another conversation's call,
+        // which takes that block's lock: it must not run under this block's lock, or two blocks could lock in opposite
+        // orders. Here the callback needs this block's lock from another thread; under the lock, that would deadlock.
+        ToolExecutionBlock? block = null;
+        bool? lockFree = null;
+        AIFunction hold = AIFunctionFactory.Create(
+            async (CancellationToken cancellationToken) =>
+            {
+                using CancellationTokenRegistration registration = cancellationToken.Register(
+                    () => lockFree = Task.Run(() => block!.CancelCall("no such call")).Wait(TimeSpan.FromMinutes(1)));
+                await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, cancellationToken).ConfigureAwait(false);
+                return "late";
+            },
+            "hold");
+        block = new ToolExecutionBlock(TestTools.ReadOnly([hold]), Options());
+        ToolCall call = Call(0, "hold", "{}");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(call) { Turn = 1 });
+            await At(100);
+            block.CancelCall(call.CallId);
+            await At(600);
+            target.Post(Response(call));
+        });
+
+        Assert.True(lockFree);
+        Assert.Equal(
+            [(0d, "started call_1_0"), (100d, "failed call_1_0 Cancelled")],
+            [.. events.Where(e => e is ToolCallStarted or ToolCallCompleted or ToolCallFailed or ToolResultDiscarded).Timeline(Clock)]);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
