@@ -4,7 +4,7 @@ using ToolFlow.Testing;
 namespace ToolFlow.Profiling.Tests;
 
 /// <summary>The strategies on shipped scenarios, on the manual clock: exact, never sleeping.</summary>
-public sealed class ScenarioStrategyTests
+public sealed class ScenarioRunnerTests
 {
     private static Scenario Shipped(string name) => ShippedScenarios.Load(name);
 
