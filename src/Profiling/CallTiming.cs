@@ -1,6 +1,6 @@
 namespace ToolFlow.Profiling;
 
-/// <summary>When one call closed, started and completed, in milliseconds from the start of the run.</summary>
+/// <summary>When one call closed, started and completed, in milliseconds from the start of its <see cref="RunTimeline"/>.</summary>
 /// <param name="CallId">The call id.</param>
 /// <param name="Name">The tool name.</param>
 /// <param name="Turn">The call's turn.</param>

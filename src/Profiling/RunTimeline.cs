@@ -4,28 +4,35 @@ using ToolFlow.Pipeline;
 namespace ToolFlow.Profiling;
 
 /// <summary>
-/// The measured timeline of one run, built from its events: when each call closed, started and completed, when each
-/// turn's decode ended, and when the run ended, all in milliseconds from the run's start.
+/// The measured timeline of one pipeline run (one conversation), built from its events: when each turn started, sent
+/// its first token and finished streaming, when each call closed, started and completed, and when the run ended, all
+/// in milliseconds from a start the caller gives (the run's own start, or a scenario's).
 /// </summary>
 public sealed class RunTimeline
 {
     private readonly DateTimeOffset _start;
     private readonly Dictionary<string, int> _callIndex = new(StringComparer.Ordinal);
     private readonly List<CallTiming> _calls = [];
-    private readonly List<double> _decodeEndMs = [];
+    private readonly List<TurnTiming> _turns = [];
 
     /// <summary>Starts a timeline.</summary>
-    /// <param name="start">The run's start, on the run's clock.</param>
-    public RunTimeline(DateTimeOffset start)
+    /// <param name="start">The instant times are measured from, on the run's clock.</param>
+    /// <param name="name">The run's name, such as the scenario conversation it runs.</param>
+    public RunTimeline(DateTimeOffset start, string name = "run")
     {
+        ArgumentNullException.ThrowIfNull(name);
         _start = start;
+        Name = name;
     }
+
+    /// <summary>The run's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The model turns, in order.</summary>
+    public IReadOnlyList<TurnTiming> Turns => _turns;
 
     /// <summary>The calls, in the order they closed.</summary>
     public IReadOnlyList<CallTiming> Calls => _calls;
-
-    /// <summary>When each turn's model stream ended.</summary>
-    public IReadOnlyList<double> DecodeEndMs => _decodeEndMs;
 
     /// <summary>When the run ended, or <see langword="null"/> while it runs.</summary>
     public double? EndToEndMs { get; private set; }
@@ -33,7 +40,7 @@ public sealed class RunTimeline
     /// <summary>The run's final event, once it has ended.</summary>
     public RunCompleted? Completed { get; private set; }
 
-    /// <summary>Records an event.</summary>
+    /// <summary>Records an event; feed every event of the run, in order.</summary>
     /// <param name="event">The event.</param>
     public void Record(ToolPipelineEvent @event)
     {
@@ -41,6 +48,13 @@ public sealed class RunTimeline
         double ms = (@event.Timestamp - _start).TotalMilliseconds;
         switch (@event)
         {
+            case TurnStarted:
+                _turns.Add(new TurnTiming(_turns.Count + 1, ms, null, null));
+                break;
+            case TextDelta or ToolCallDetected or ToolArgumentsDelta or ReasoningDelta when _turns.Count > 0 && _turns[^1].FirstTokenMs is null:
+                // A turn's first text or call fragment is its first token.
+                _turns[^1] = _turns[^1] with { FirstTokenMs = ms };
+                break;
             case ToolCallClosed closed:
                 _callIndex[closed.Call.CallId] = _calls.Count;
                 _calls.Add(new CallTiming(closed.Call.CallId, closed.Call.Name, closed.Turn, ms, null, null, false));
@@ -54,8 +68,8 @@ public sealed class RunTimeline
             case ToolCallFailed failed:
                 Update(failed.Call.CallId, c => c with { CompletedMs = ms, Failed = true });
                 break;
-            case ResponseCompleted:
-                _decodeEndMs.Add(ms);
+            case ResponseCompleted when _turns.Count > 0:
+                _turns[^1] = _turns[^1] with { DecodeEndMs = ms };
                 break;
             case RunCompleted completed:
                 EndToEndMs = ms;

@@ -27,7 +27,7 @@ internal static class BenchCommand
             try
             {
                 IReadOnlyList<Scenario> scenarios = Resolve(parse.GetValue(scenario) ?? [], parse.GetValue(scenariosDir));
-                IReadOnlyList<BenchStrategy> strategies = ParseStrategies(parse.GetValue(strategy) ?? "all");
+                IReadOnlyList<ExecutionStrategy> strategies = ParseStrategies(parse.GetValue(strategy) ?? "all");
                 double scale = parse.GetValue(timeScale);
                 TimeProvider clock = scale > 1 ? new AcceleratedTimeProvider(TimeProvider.System, scale) : TimeProvider.System;
                 return await RunAsync(scenarios, strategies, Math.Max(1, parse.GetValue(runs)), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, Console.Out, warmUp: true, cancellationToken);
@@ -48,7 +48,7 @@ internal static class BenchCommand
 
     internal static async Task<int> RunAsync(
         IReadOnlyList<Scenario> scenarios,
-        IReadOnlyList<BenchStrategy> strategies,
+        IReadOnlyList<ExecutionStrategy> strategies,
         int runs,
         int seed,
         bool json,
@@ -88,17 +88,17 @@ internal static class BenchCommand
         return 0;
     }
 
-    internal static IReadOnlyList<BenchStrategy> ParseStrategies(string value)
+    internal static IReadOnlyList<ExecutionStrategy> ParseStrategies(string value)
     {
         if (string.Equals(value, "all", StringComparison.OrdinalIgnoreCase))
         {
-            return BenchStrategyExtensions.All;
+            return ExecutionStrategyExtensions.All;
         }
 
-        var list = new List<BenchStrategy>();
+        var list = new List<ExecutionStrategy>();
         foreach (string name in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            list.Add(BenchStrategyExtensions.TryParse(name, out BenchStrategy s)
+            list.Add(ExecutionStrategyExtensions.TryParse(name, out ExecutionStrategy s)
                 ? s
                 : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are sequential, after-decode, await, futures, plan, all."));
         }

@@ -7,20 +7,20 @@ internal static class BenchRunner
 {
     public static async Task<BenchScenarioResult> RunAsync(
         Scenario scenario,
-        IReadOnlyList<BenchStrategy> strategies,
+        IReadOnlyList<ExecutionStrategy> strategies,
         int runs,
         int seed,
         TimeProvider clock,
         TaskScheduler? scheduler,
         CancellationToken cancellationToken)
     {
-        BenchStrategy[] applicable = [.. strategies.Where(s => s.AppliesTo(scenario))];
+        ExecutionStrategy[] applicable = [.. strategies.Where(s => s.AppliesTo(scenario))];
         var times = applicable.ToDictionary(s => s, _ => new List<double>());
         var bounds = new List<double>();
         var first = new List<ScenarioRun>();
         for (int r = 0; r < runs; r++)
         {
-            foreach (BenchStrategy strategy in applicable)
+            foreach (ExecutionStrategy strategy in applicable)
             {
                 ScenarioRun run = await ScenarioRunner.RunAsync(scenario, strategy, seed + r, clock, scheduler, cancellationToken).ConfigureAwait(false);
                 times[strategy].Add(run.EndToEndMs);
@@ -37,7 +37,7 @@ internal static class BenchRunner
         }
 
         double lowerBound = Percentile(bounds, 50);
-        double? afterDecode = times.TryGetValue(BenchStrategy.AfterDecode, out List<double>? ad) ? Percentile(ad, 50) : null;
+        double? afterDecode = times.TryGetValue(ExecutionStrategy.AfterDecode, out List<double>? ad) ? Percentile(ad, 50) : null;
         BenchStrategyResult[] results = [.. applicable.Select(s =>
         {
             double p50 = Percentile(times[s], 50);
@@ -47,9 +47,9 @@ internal static class BenchRunner
     }
 
     /// <summary>Runs each strategy once on a fast clock, so measured runs do not pay for first-call JIT.</summary>
-    public static async Task WarmUpAsync(Scenario scenario, IReadOnlyList<BenchStrategy> strategies, CancellationToken cancellationToken)
+    public static async Task WarmUpAsync(Scenario scenario, IReadOnlyList<ExecutionStrategy> strategies, CancellationToken cancellationToken)
     {
-        foreach (BenchStrategy strategy in strategies.Where(s => s.AppliesTo(scenario)))
+        foreach (ExecutionStrategy strategy in strategies.Where(s => s.AppliesTo(scenario)))
         {
             await ScenarioRunner.RunAsync(scenario, strategy, 0, new AcceleratedTimeProvider(TimeProvider.System, 50), null, cancellationToken).ConfigureAwait(false);
         }

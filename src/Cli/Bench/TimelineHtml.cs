@@ -53,7 +53,7 @@ internal static class TimelineHtml
         {
             body.Append(c, $"<text class=\"lane\" x=\"4\" y=\"{y + 11}\">{run.Strategy.ToName()} — {run.EndToEndMs:F0} ms</text>");
             y += Row;
-            foreach (ConversationTimeline conversation in run.Conversations)
+            foreach (RunTimeline conversation in run.Conversations)
             {
                 body.Append(c, $"<text x=\"14\" y=\"{y + 11}\">{Escape(conversation.Name)} turns</text>");
                 foreach (TurnTiming turn in conversation.Turns)
@@ -65,7 +65,7 @@ internal static class TimelineHtml
                 }
 
                 y += Row;
-                foreach (CallTiming call in conversation.Calls.Calls)
+                foreach (CallTiming call in conversation.Calls)
                 {
                     body.Append(c, $"<text x=\"24\" y=\"{y + 11}\">t{call.Turn} {Escape(call.Name)}</text>");
                     double started = call.StartedMs ?? call.CompletedMs ?? call.ClosedMs;

@@ -46,7 +46,7 @@ internal static class DemoCommand
     /// <summary>Runs every strategy once at 200x speed, so the measured runs do not pay for first-call JIT.</summary>
     private static async Task WarmUpAsync(ScriptedToolCallShape shape, CancellationToken cancellationToken)
     {
-        foreach (ExecutionStrategy strategy in Enum.GetValues<ExecutionStrategy>())
+        foreach (ExecutionStrategy strategy in DemoRunner.Strategies)
         {
             await DemoRunner.RunAsync(strategy, new AcceleratedTimeProvider(TimeProvider.System, 200), shape, null, cancellationToken);
         }

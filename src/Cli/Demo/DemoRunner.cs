@@ -9,6 +9,9 @@ namespace ToolFlow.Cli.Demo;
 /// <summary>Runs the demo conversation with one strategy and measures it.</summary>
 internal static class DemoRunner
 {
+    /// <summary>The strategies the demo compares: the two after-decode baselines and ToolFlow's await mode.</summary>
+    public static IReadOnlyList<ExecutionStrategy> Strategies { get; } = [ExecutionStrategy.Sequential, ExecutionStrategy.AfterDecode, ExecutionStrategy.Await];
+
     public static async Task<DemoRun> RunAsync(
         ExecutionStrategy strategy,
         TimeProvider timeProvider,

@@ -12,7 +12,7 @@ namespace ToolFlow.Profiling;
 /// <param name="Sigma">For <see cref="LatencyKind.LogNormal"/>: the standard deviation of the log.</param>
 /// <param name="TailProbability">The chance that a sample is a straggler, multiplied by <paramref name="TailFactor"/>.</param>
 /// <param name="TailFactor">How much slower a straggler is.</param>
-public sealed record LatencyDistribution(
+internal sealed record LatencyDistribution(
     LatencyKind Kind,
     double Ms = 0,
     double MinMs = 0,

@@ -1,7 +1,7 @@
 namespace ToolFlow.Profiling;
 
 /// <summary>The shape of a tool's latency distribution.</summary>
-public enum LatencyKind
+internal enum LatencyKind
 {
     /// <summary>Always the same latency.</summary>
     Fixed,

@@ -1,18 +1,48 @@
 namespace ToolFlow.Profiling;
 
-/// <summary>A latency scenario: a scripted model, tools with latency distributions, and one or more conversations.</summary>
-/// <param name="Name">The scenario's name.</param>
-/// <param name="Description">What it models.</param>
-/// <param name="Source">The file it was loaded from, or a name for one built in memory.</param>
-/// <param name="Model">The model's speed.</param>
-/// <param name="Tools">The tools by name.</param>
-/// <param name="Conversations">The conversations, run at once.</param>
-/// <param name="IsPlan">Whether the first turn of its single conversation is an LLMCompiler plan (plan mode runs it).</param>
-public sealed record Scenario(
-    string Name,
-    string Description,
-    string Source,
-    ScenarioModel Model,
-    IReadOnlyDictionary<string, ScenarioTool> Tools,
-    IReadOnlyList<ScenarioConversation> Conversations,
-    bool IsPlan);
+/// <summary>
+/// A latency scenario: a scripted model, tools with latency distributions, and one or more conversations that run at
+/// once. Load one with <see cref="ScenarioLoader"/> (schema in <c>perf/scenarios/README.md</c>), or record a run
+/// with <see cref="ScenarioRecorder"/>; run it with <see cref="ScenarioRunner"/>.
+/// </summary>
+public sealed class Scenario
+{
+    internal Scenario(
+        string name,
+        string description,
+        string source,
+        ScenarioModel model,
+        IReadOnlyDictionary<string, ScenarioTool> tools,
+        IReadOnlyList<ScenarioConversation> conversations,
+        bool isPlan)
+    {
+        Name = name;
+        Description = description;
+        Source = source;
+        Model = model;
+        Tools = tools;
+        Conversations = conversations;
+        IsPlan = isPlan;
+    }
+
+    /// <summary>The scenario's name.</summary>
+    public string Name { get; }
+
+    /// <summary>What it models.</summary>
+    public string Description { get; }
+
+    /// <summary>The file it was loaded from, or the name given to <see cref="ScenarioLoader.Parse"/>.</summary>
+    public string Source { get; }
+
+    /// <summary>Whether the first turn of its single conversation is an LLMCompiler plan, which <see cref="ExecutionStrategy.Plan"/> runs.</summary>
+    public bool IsPlan { get; }
+
+    /// <summary>The model's speed.</summary>
+    internal ScenarioModel Model { get; }
+
+    /// <summary>The tools by name.</summary>
+    internal IReadOnlyDictionary<string, ScenarioTool> Tools { get; }
+
+    /// <summary>The conversations, run at once.</summary>
+    internal IReadOnlyList<ScenarioConversation> Conversations { get; }
+}

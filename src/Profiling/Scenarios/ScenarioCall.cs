@@ -12,7 +12,7 @@ namespace ToolFlow.Profiling;
 /// <param name="FailAttempts">How many of its first attempts fail, whatever the tool's failure probability.</param>
 /// <param name="Latency">A latency for every attempt of this call, overriding the tool's distribution (recorded runs use it).</param>
 /// <param name="FieldPath">The call's JSON path in the scenario file, for messages.</param>
-public sealed record ScenarioCall(
+internal sealed record ScenarioCall(
     string Id,
     string Tool,
     JsonObject Arguments,

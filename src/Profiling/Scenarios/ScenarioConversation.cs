@@ -5,4 +5,4 @@ namespace ToolFlow.Profiling;
 /// <param name="Start">When it starts, from the start of the scenario.</param>
 /// <param name="Prompt">The user's message.</param>
 /// <param name="Turns">The model's turns; the last has no calls.</param>
-public sealed record ScenarioConversation(string Name, TimeSpan Start, string Prompt, IReadOnlyList<ScenarioTurn> Turns);
+internal sealed record ScenarioConversation(string Name, TimeSpan Start, string Prompt, IReadOnlyList<ScenarioTurn> Turns);

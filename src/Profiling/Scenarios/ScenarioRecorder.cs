@@ -122,10 +122,12 @@ public sealed class ScenarioRecorder
             turns.Add(new JsonArray(new JsonObject { ["text"] = string.Empty }));
         }
 
+        // Dated by the run's own clock (its events' timestamps), not the machine's.
+        string recorded = _turns.Count > 0 ? " " + _turns[0].Started.ToString("u", CultureInfo.InvariantCulture) : string.Empty;
         return new JsonObject
         {
             ["name"] = _name,
-            ["description"] = $"Recorded {DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture)}: {_turns.Count} turns, {_calls.Count} calls.",
+            ["description"] = $"Recorded{recorded}: {_turns.Count} turns, {_calls.Count} calls.",
             ["model"] = new JsonObject
             {
                 ["timeToFirstTokenMs"] = Math.Round(ttfts.Count > 0 ? Median(ttfts) : 0),

@@ -11,7 +11,7 @@ public static class ScenarioRunner
 {
     /// <summary>Runs the scenario once.</summary>
     /// <param name="scenario">The scenario.</param>
-    /// <param name="strategy">The strategy; <see cref="BenchStrategy.Plan"/> only for plan scenarios.</param>
+    /// <param name="strategy">The strategy; <see cref="ExecutionStrategy.Plan"/> only for plan scenarios.</param>
     /// <param name="seed">The draw's seed; strategies given the same seed run the same work.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="scheduler">The scheduler the meshes run on, or <see langword="null"/> for the default.</param>
@@ -19,7 +19,7 @@ public static class ScenarioRunner
     /// <returns>The run.</returns>
     public static async Task<ScenarioRun> RunAsync(
         Scenario scenario,
-        BenchStrategy strategy,
+        ExecutionStrategy strategy,
         int seed,
         TimeProvider timeProvider,
         TaskScheduler? scheduler = null,
@@ -35,27 +35,27 @@ public static class ScenarioRunner
         ScenarioRealization realization = ScenarioRealization.Sample(scenario, seed);
         DateTimeOffset origin = timeProvider.GetUtcNow();
         long start = timeProvider.GetTimestamp();
-        var timelines = new ConversationTimeline[scenario.Conversations.Count];
+        var timelines = new RunTimeline[scenario.Conversations.Count];
         var runs = new Task[scenario.Conversations.Count];
         for (int c = 0; c < runs.Length; c++)
         {
-            timelines[c] = new ConversationTimeline(scenario.Conversations[c].Name, origin);
+            timelines[c] = new RunTimeline(origin, scenario.Conversations[c].Name);
             runs[c] = RunConversationAsync(scenario, c, strategy, realization, timeProvider, scheduler, timelines[c], start, cancellationToken);
         }
 
         await Task.WhenAll(runs).ConfigureAwait(false);
-        double end = timelines.Max(t => t.Calls.EndToEndMs ?? 0);
+        double end = timelines.Max(t => t.EndToEndMs ?? 0);
         return new ScenarioRun(strategy, seed, end, ScenarioRendering.LowerBoundOf(scenario, realization).TotalMilliseconds, timelines);
     }
 
     private static async Task RunConversationAsync(
         Scenario scenario,
         int index,
-        BenchStrategy strategy,
+        ExecutionStrategy strategy,
         ScenarioRealization realization,
         TimeProvider clock,
         TaskScheduler? scheduler,
-        ConversationTimeline timeline,
+        RunTimeline timeline,
         long start,
         CancellationToken cancellationToken)
     {
@@ -68,67 +68,53 @@ public static class ScenarioRunner
 
         ScriptedModelOptions options = ScenarioRendering.ModelOptions(scenario, clock);
         ScriptedResponse[] responses = [.. conversation.Turns.Select(t => ScenarioRendering.Response(conversation, t))];
-        var model = new ScriptedChatClient(m => responses[Math.Min(ScriptedChatClient.TurnOf(m), responses.Length) - 1], options);
-        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model)
-            .WithTimeProvider(clock)
-            .WithMaxTurns(conversation.Turns.Count + 4)
-            .Configure(o => o.DeduplicateCalls = false);
+        ToolPipelineBuilder builder;
+        if (strategy == ExecutionStrategy.Plan)
+        {
+            // A planner streams the first turn as a plan; the answering model then speaks the last turn.
+            var planner = new ScriptedChatClient([new ScriptedResponse().Text(ScenarioRendering.PlanText(conversation))], options);
+            var answerer = new ScriptedChatClient(_ => responses[^1], options);
+            builder = ToolPipeline.CreateBuilder(answerer)
+                .WithTimeProvider(clock)
+                .WithStrategy(ExecutionStrategy.Plan)
+                .WithMaxConcurrency(DataflowBlockOptions.Unbounded)
+                .Configure(o =>
+                {
+                    o.Planner = planner;
+                    o.MaxReplans = 0;
+                    o.DeduplicateCalls = false;
+                    if (scheduler is not null)
+                    {
+                        o.TaskScheduler = scheduler;
+                    }
+                });
+        }
+        else
+        {
+            var model = new ScriptedChatClient(m => responses[Math.Min(ScriptedChatClient.TurnOf(m), responses.Length) - 1], options);
+            builder = ToolPipeline.CreateBuilder(model)
+                .WithTimeProvider(clock)
+                .WithMaxTurns(conversation.Turns.Count + 4)
+                .Configure(o => o.DeduplicateCalls = false)
+                .WithStrategy(strategy);
+            if (strategy is ExecutionStrategy.Await or ExecutionStrategy.Futures)
+            {
+                // ToolFlow's modes run every closed call at once, as the lower bound assumes.
+                builder.WithMaxConcurrency(DataflowBlockOptions.Unbounded);
+            }
+
+            if (scheduler is not null)
+            {
+                builder.Configure(o => o.TaskScheduler = scheduler);
+            }
+        }
+
         foreach (ScenarioTool tool in scenario.Tools.Values)
         {
             builder.AddTool(new ToolDescriptor(new ScenarioFunction(tool.Name, index, realization, clock), ToolEffects.ReadOnly)
             {
                 Retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null,
             });
-        }
-
-        if (scheduler is not null)
-        {
-            builder.Configure(o => o.TaskScheduler = scheduler);
-        }
-
-        switch (strategy)
-        {
-            case BenchStrategy.Sequential:
-                builder.WithStrategy(ExecutionStrategy.Sequential);
-                break;
-            case BenchStrategy.AfterDecode:
-                builder.WithStrategy(ExecutionStrategy.AfterDecode);
-                break;
-            case BenchStrategy.Await:
-                builder.WithStrategy(ExecutionStrategy.Await).WithMaxConcurrency(DataflowBlockOptions.Unbounded);
-                break;
-            case BenchStrategy.Futures:
-                builder.WithMode(ToolPipelineMode.Futures).WithMaxConcurrency(DataflowBlockOptions.Unbounded);
-                break;
-            case BenchStrategy.Plan:
-                string plan = ScenarioRendering.PlanText(conversation);
-                var planner = new ScriptedChatClient([new ScriptedResponse().Text(plan)], options);
-                var answerer = new ScriptedChatClient(_ => responses[^1], options);
-                builder = ToolPipeline.CreateBuilder(answerer)
-                    .WithTimeProvider(clock)
-                    .WithMode(ToolPipelineMode.Plan)
-                    .WithMaxConcurrency(DataflowBlockOptions.Unbounded)
-                    .Configure(o =>
-                    {
-                        o.Planner = planner;
-                        o.MaxReplans = 0;
-                        o.DeduplicateCalls = false;
-                        if (scheduler is not null)
-                        {
-                            o.TaskScheduler = scheduler;
-                        }
-                    });
-                foreach (ScenarioTool tool in scenario.Tools.Values)
-                {
-                    builder.AddTool(new ToolDescriptor(new ScenarioFunction(tool.Name, index, realization, clock), ToolEffects.ReadOnly)
-                    {
-                        Retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null,
-                    });
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(strategy));
         }
 
         ToolPipeline pipeline = builder.Build();

@@ -2,7 +2,7 @@ namespace ToolFlow.Profiling;
 
 /// <summary>One model turn: its text and calls, in the order the model writes them.</summary>
 /// <param name="Segments">The segments.</param>
-public sealed record ScenarioTurn(IReadOnlyList<ScenarioSegment> Segments)
+internal sealed record ScenarioTurn(IReadOnlyList<ScenarioSegment> Segments)
 {
     /// <summary>The turn's calls, in order.</summary>
     public IEnumerable<ScenarioCall> Calls => Segments.Where(s => s.Call is not null).Select(s => s.Call!);

@@ -19,7 +19,7 @@ public sealed class BenchCommandTests
 
         try
         {
-            VirtualTime.Run(clock, scheduler, () => BenchCommand.RunAsync(scenarios, BenchStrategyExtensions.All, 2, 1, true, timeline, clock, scheduler, output, warmUp: false, CancellationToken.None));
+            VirtualTime.Run(clock, scheduler, () => BenchCommand.RunAsync(scenarios, ExecutionStrategyExtensions.All, 2, 1, true, timeline, clock, scheduler, output, warmUp: false, CancellationToken.None));
 
             using JsonDocument json = JsonDocument.Parse(output.ToString());
             JsonElement[] results = [.. json.RootElement.GetProperty("scenarios").EnumerateArray()];
@@ -51,6 +51,6 @@ public sealed class BenchCommandTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => BenchCommand.ParseStrategies("await,fast"));
 
         Assert.Contains("'fast'", e.Message, StringComparison.Ordinal);
-        Assert.Equal([BenchStrategy.Await, BenchStrategy.AfterDecode], BenchCommand.ParseStrategies("await, after-decode"));
+        Assert.Equal([ExecutionStrategy.Await, ExecutionStrategy.AfterDecode], BenchCommand.ParseStrategies("await, after-decode"));
     }
 }

@@ -44,8 +44,8 @@ public sealed class ScenarioRecorderTests
 
         // Replayed, it runs the same calls, and await mode sits on the replay's lower bound.
         ScenarioRun replay = null!;
-        VirtualTime.Run(clock, scheduler, async () => replay = await ScenarioRunner.RunAsync(scenario, BenchStrategy.Await, 1, clock, scheduler));
-        CallTiming[] replayed = [.. replay.Conversations[0].Calls.Calls];
+        VirtualTime.Run(clock, scheduler, async () => replay = await ScenarioRunner.RunAsync(scenario, ExecutionStrategy.Await, 1, clock, scheduler));
+        CallTiming[] replayed = [.. replay.Conversations[0].Calls];
         Assert.Equal(calls.Select(c => c.Tool), replayed.Select(c => c.Name));
         Assert.All(replayed, c => Assert.Equal(DemoScenario.Latencies[c.Name].TotalMilliseconds, c.CompletedMs!.Value - c.StartedMs!.Value));
         Assert.Equal(replay.LowerBoundMs, replay.EndToEndMs);

@@ -51,7 +51,7 @@ public sealed class DemoCommandTests
 
         VirtualTime.Run(clock, scheduler, async () =>
         {
-            foreach (ExecutionStrategy strategy in Enum.GetValues<ExecutionStrategy>())
+            foreach (ExecutionStrategy strategy in DemoRunner.Strategies)
             {
                 runs[strategy] = await DemoRunner.RunAsync(strategy, clock, ScriptedToolCallShape.OpenAIDeltas, null, CancellationToken.None, scheduler);
             }

@@ -1,6 +1,6 @@
 namespace ToolFlow.Profiling;
 
-/// <summary>When one model turn started, sent its first token and finished streaming, in ms from the scenario's start.</summary>
+/// <summary>When one model turn started, sent its first token and finished streaming, in milliseconds from the start of its <see cref="RunTimeline"/>.</summary>
 /// <param name="Turn">The turn, from 1.</param>
 /// <param name="StartedMs">When the request was sent.</param>
 /// <param name="FirstTokenMs">When the first text or call fragment arrived, if any did.</param>

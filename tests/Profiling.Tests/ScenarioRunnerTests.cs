@@ -4,18 +4,18 @@ using ToolFlow.Testing;
 namespace ToolFlow.Profiling.Tests;
 
 /// <summary>The strategies on shipped scenarios, on the manual clock: exact, never sleeping.</summary>
-public sealed class ScenarioStrategyTests
+public sealed class ScenarioRunnerTests
 {
     private static Scenario Shipped(string name) => ShippedScenarios.Load(name);
 
-    private static Dictionary<BenchStrategy, ScenarioRun> RunAll(Scenario scenario, int seed)
+    private static Dictionary<ExecutionStrategy, ScenarioRun> RunAll(Scenario scenario, int seed)
     {
         var clock = new ManualTimeProvider();
         var scheduler = new ManualTaskScheduler();
-        var runs = new Dictionary<BenchStrategy, ScenarioRun>();
+        var runs = new Dictionary<ExecutionStrategy, ScenarioRun>();
         VirtualTime.Run(clock, scheduler, async () =>
         {
-            foreach (BenchStrategy strategy in BenchStrategyExtensions.All.Where(s => s.AppliesTo(scenario)))
+            foreach (ExecutionStrategy strategy in ExecutionStrategyExtensions.All.Where(s => s.AppliesTo(scenario)))
             {
                 runs[strategy] = await ScenarioRunner.RunAsync(scenario, strategy, seed, clock, scheduler);
             }
@@ -36,7 +36,7 @@ public sealed class ScenarioStrategyTests
         Scenario scenario = Shipped(name);
         foreach (int seed in new[] { 1, 2, 3 })
         {
-            ScenarioRun run = RunAll(scenario, seed)[BenchStrategy.Await];
+            ScenarioRun run = RunAll(scenario, seed)[ExecutionStrategy.Await];
 
             Assert.Equal(ScenarioRendering.LowerBoundOf(scenario, ScenarioRealization.Sample(scenario, seed)).TotalMilliseconds, run.LowerBoundMs);
             Assert.Equal(run.LowerBoundMs, run.EndToEndMs);
@@ -52,12 +52,12 @@ public sealed class ScenarioStrategyTests
     public void RunAsync_AfterDecodeAndSequential_MatchTheirAnalyticCosts(string name)
     {
         Scenario scenario = Shipped(name);
-        Dictionary<BenchStrategy, ScenarioRun> runs = RunAll(scenario, 7);
+        Dictionary<ExecutionStrategy, ScenarioRun> runs = RunAll(scenario, 7);
         ScenarioRealization draw = ScenarioRealization.Sample(scenario, 7);
 
-        Assert.Equal(ScenarioRendering.AfterDecodeCostOf(scenario, draw).TotalMilliseconds, runs[BenchStrategy.AfterDecode].EndToEndMs);
-        Assert.Equal(ScenarioRendering.SequentialCostOf(scenario, draw).TotalMilliseconds, runs[BenchStrategy.Sequential].EndToEndMs);
-        Assert.True(runs[BenchStrategy.Await].EndToEndMs < runs[BenchStrategy.AfterDecode].EndToEndMs);
+        Assert.Equal(ScenarioRendering.AfterDecodeCostOf(scenario, draw).TotalMilliseconds, runs[ExecutionStrategy.AfterDecode].EndToEndMs);
+        Assert.Equal(ScenarioRendering.SequentialCostOf(scenario, draw).TotalMilliseconds, runs[ExecutionStrategy.Sequential].EndToEndMs);
+        Assert.True(runs[ExecutionStrategy.Await].EndToEndMs < runs[ExecutionStrategy.AfterDecode].EndToEndMs);
     }
 
     [Theory]
@@ -65,17 +65,17 @@ public sealed class ScenarioStrategyTests
     [InlineData("multi-turn-agent")]
     public void RunAsync_CallsOutliveTheirTurn_FuturesIsNoSlowerThanAwait(string name)
     {
-        Dictionary<BenchStrategy, ScenarioRun> runs = RunAll(Shipped(name), 1);
+        Dictionary<ExecutionStrategy, ScenarioRun> runs = RunAll(Shipped(name), 1);
 
-        Assert.True(runs[BenchStrategy.Futures].EndToEndMs <= runs[BenchStrategy.Await].EndToEndMs, $"futures {runs[BenchStrategy.Futures].EndToEndMs} ms, await {runs[BenchStrategy.Await].EndToEndMs} ms");
+        Assert.True(runs[ExecutionStrategy.Futures].EndToEndMs <= runs[ExecutionStrategy.Await].EndToEndMs, $"futures {runs[ExecutionStrategy.Futures].EndToEndMs} ms, await {runs[ExecutionStrategy.Await].EndToEndMs} ms");
     }
 
     [Fact]
     public void RunAsync_PlanScenario_EachStepStartsAtItsLastDependencysCompletion()
     {
-        ScenarioRun plan = RunAll(Shipped("parallelqa-dag"), 1)[BenchStrategy.Plan];
+        ScenarioRun plan = RunAll(Shipped("parallelqa-dag"), 1)[ExecutionStrategy.Plan];
 
-        CallTiming[] calls = [.. plan.Conversations[0].Calls.Calls.Where(c => c.Name != "join")];
+        CallTiming[] calls = [.. plan.Conversations[0].Calls.Where(c => c.Name != "join")];
         Assert.Equal(7, calls.Length);
         Assert.All(calls, c => Assert.False(c.Failed));
         Assert.Equal(Math.Max(calls[0].CompletedMs!.Value, calls[1].CompletedMs!.Value), calls[2].StartedMs);
@@ -86,10 +86,10 @@ public sealed class ScenarioStrategyTests
     public void RunAsync_RetriedTool_FailsThenSucceedsWithTheDrawnBackoff()
     {
         Scenario scenario = Shipped("failing-retried");
-        ScenarioRun run = RunAll(scenario, 1)[BenchStrategy.Await];
+        ScenarioRun run = RunAll(scenario, 1)[ExecutionStrategy.Await];
         CallDraw quotes = ScenarioRealization.Sample(scenario, 1).Of(0, "quotes");
 
-        CallTiming call = run.Conversations[0].Calls.Calls.Single(c => c.CallId == "call_t1_0");
+        CallTiming call = run.Conversations[0].Calls.Single(c => c.CallId == "call_t1_0");
         Assert.True(quotes.FailedAttempts >= 1);
         Assert.True(quotes.Succeeds);
         Assert.False(call.Failed);
