@@ -72,7 +72,7 @@ public static class ScenarioRunner
         ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model)
             .WithTimeProvider(clock)
             .WithMaxTurns(conversation.Turns.Count + 4)
-            .Configure(o => o.DeduplicateCalls = false);
+            .Configure(o => o.Execution.DeduplicateCalls = false);
         foreach (ScenarioTool tool in scenario.Tools.Values)
         {
             builder.AddTool(new ToolDescriptor(new ScenarioFunction(tool.Name, index, realization, clock), ToolEffects.ReadOnly)
@@ -112,7 +112,7 @@ public static class ScenarioRunner
                     {
                         o.Planner = planner;
                         o.MaxReplans = 0;
-                        o.DeduplicateCalls = false;
+                        o.Execution.DeduplicateCalls = false;
                         if (scheduler is not null)
                         {
                             o.TaskScheduler = scheduler;

@@ -106,51 +106,14 @@ internal abstract class PipelineRun
     private void BuildMesh()
     {
         ToolPipelineOptions options = Options;
-        var common = new ToolBlockOptions
-        {
-            TimeProvider = options.TimeProvider,
-            TaskScheduler = options.TaskScheduler,
-            CancellationToken = _cancellationToken,
-        };
-        _source = new ChatModelSourceBlock(Model, common);
-        var parserOptions = new ToolCallParserBlockOptions
-        {
-            TimeProvider = options.TimeProvider,
-            TaskScheduler = options.TaskScheduler,
-            CancellationToken = _cancellationToken,
-            ParserOptions = options.ParserOptions,
-        };
-        if (options.TextParserFactory is { } factory)
-        {
-            parserOptions.TextParserFactory = factory;
-        }
-
-        var executionOptions = new ToolExecutionBlockOptions
-        {
-            TimeProvider = options.TimeProvider,
-            TaskScheduler = options.TaskScheduler,
-            CancellationToken = _cancellationToken,
-            MaxConcurrency = options.MaxConcurrency,
-            DispatchTiming = options.DispatchTiming,
-            IncludeDetailedErrors = options.IncludeDetailedErrors,
-            Executor = options.Executor,
-            ReferenceSyntax = options.ReferenceSyntax,
-            ApprovalHandler = options.ApprovalHandler,
-            DeduplicateCalls = options.DeduplicateCalls,
-        };
-        _merge = new ToolResultMergeBlock(new ToolResultMergeBlockOptions
-        {
-            TimeProvider = options.TimeProvider,
-            TaskScheduler = options.TaskScheduler,
-            CancellationToken = _cancellationToken,
-            UseFutures = options.Mode == ToolPipelineMode.Futures,
-        });
+        _source = new ChatModelSourceBlock(Model, ForRun(new ToolBlockOptions()));
+        _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
 
         var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
-        ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(parserOptions), linkOptions);
+        ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(ForRun(options.Parsing.Clone())), linkOptions);
         tail = LinkAfterParse(tail, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
-        tail = tail.LinkThrough(new ToolExecutionBlock(_pipeline.ToolArray, executionOptions), linkOptions);
+        tail = tail.LinkThrough(new ToolExecutionBlock(_pipeline.ToolArray, ForRun(options.Execution.Clone())), linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
         tail = tail.LinkThrough(_merge, linkOptions);
 
@@ -161,6 +124,16 @@ internal abstract class PipelineRun
         });
         tail.LinkTo(loop, linkOptions);
         _ = FinishAsync(loop.Completion);
+    }
+
+    /// <summary>Gives a block's options (a copy of the pipeline's, or new) the run's clock, scheduler and token.</summary>
+    private T ForRun<T>(T options)
+        where T : ToolBlockOptions
+    {
+        options.TimeProvider = Options.TimeProvider;
+        options.TaskScheduler = Options.TaskScheduler;
+        options.CancellationToken = _cancellationToken;
+        return options;
     }
 
     private ISourceBlock<ToolPipelineEvent> LinkInserted(ISourceBlock<ToolPipelineEvent> tail, ToolPipelineStage stage, DataflowLinkOptions linkOptions)
