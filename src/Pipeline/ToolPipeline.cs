@@ -77,7 +77,9 @@ public sealed class ToolPipeline
     }
 
     /// <summary>
-    /// The run as an observable for UIs. Each subscription starts a run; disposing the subscription cancels it.
+    /// The run as an observable for UIs. Each subscription starts a run; disposing the subscription cancels it, its
+    /// model request and its tool calls. <see cref="ToolPipelineObservableExtensions"/> splits it per call and
+    /// coalesces its text on a scheduler.
     /// </summary>
     /// <param name="messages">The conversation so far.</param>
     /// <returns>The events of a run.</returns>
