@@ -13,6 +13,9 @@ public sealed class ToolPipelineBuilder
     private readonly List<(ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)> _inserted = [];
     private readonly ToolPipelineOptions _options = new();
 
+    // The parser options' default (no text parser), so plan mode can tell it from one the caller chose.
+    private static readonly Func<ToolCallParserOptions, ToolCallTextParser> s_noTextParser = new ToolCallParserBlockOptions().TextParserFactory;
+
     internal ToolPipelineBuilder(IChatClient chatClient)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
@@ -74,7 +77,7 @@ public sealed class ToolPipelineBuilder
     /// <summary>Sets the most calls that run at once in one run.</summary>
     /// <param name="maxConcurrency">A positive number, or <see cref="DataflowBlockOptions.Unbounded"/>.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder WithMaxConcurrency(int maxConcurrency) => Configure(o => o.MaxConcurrency = maxConcurrency);
+    public ToolPipelineBuilder WithMaxConcurrency(int maxConcurrency) => Configure(o => o.Execution.MaxConcurrency = maxConcurrency);
 
     /// <summary>Sets the most model turns in one run.</summary>
     /// <param name="maxTurns">A positive number.</param>
@@ -89,12 +92,12 @@ public sealed class ToolPipelineBuilder
     /// <summary>Sets when a complete call may start.</summary>
     /// <param name="timing">The timing.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder WithDispatchTiming(ToolDispatchTiming timing) => Configure(o => o.DispatchTiming = timing);
+    public ToolPipelineBuilder WithDispatchTiming(ToolDispatchTiming timing) => Configure(o => o.Execution.DispatchTiming = timing);
 
     /// <summary>Reads tool calls the model writes as text, with parsers from <paramref name="factory"/>.</summary>
     /// <param name="factory">Makes one parser per response.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder WithTextParser(Func<ToolCallParserOptions, ToolCallTextParser> factory) => Configure(o => o.TextParserFactory = factory);
+    public ToolPipelineBuilder WithTextParser(Func<ToolCallParserOptions, ToolCallTextParser> factory) => Configure(o => o.Parsing.TextParserFactory = factory);
 
     /// <summary>Changes any option.</summary>
     /// <param name="configure">Sets options.</param>
@@ -144,8 +147,12 @@ public sealed class ToolPipelineBuilder
                 tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly)];
             }
 
-            options.TextParserFactory ??= static o => new StreamParsers.LlmCompilerToolCallParser(o);
-            options.ReferenceSyntax |= ToolReferenceSyntax.PlanSteps;
+            if (options.Parsing.TextParserFactory == s_noTextParser)
+            {
+                options.Parsing.TextParserFactory = static o => new StreamParsers.LlmCompilerToolCallParser(o);
+            }
+
+            options.Execution.ReferenceSyntax |= ToolReferenceSyntax.PlanSteps;
         }
 
         return new(_chatClient, tools, options, _inserted.ToArray());

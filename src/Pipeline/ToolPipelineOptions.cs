@@ -1,13 +1,12 @@
-using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.StreamParsers;
 
 namespace ToolFlow.Pipeline;
 
 /// <summary>
-/// The settings of a <see cref="ToolPipeline"/>. The builder fills one; <see cref="ToolPipelineBuilder.Build"/>
-/// copies it, so a built pipeline never changes.
+/// The settings of a <see cref="ToolPipeline"/>: the run-wide ones, and the options of the blocks it builds for each
+/// run (<see cref="Parsing"/>, <see cref="Execution"/>), held rather than mirrored. The builder fills one;
+/// <see cref="ToolPipelineBuilder.Build"/> copies it, so a built pipeline never changes.
 /// </summary>
 public sealed class ToolPipelineOptions
 {
@@ -22,28 +21,7 @@ public sealed class ToolPipelineOptions
         }
     } = 10;
 
-    /// <summary>The most calls running at once in a run; <see cref="DataflowBlockOptions.Unbounded"/> for no limit. Default 16.</summary>
-    public int MaxConcurrency
-    {
-        get;
-        set
-        {
-            if (value is not DataflowBlockOptions.Unbounded)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            }
-
-            field = value;
-        }
-    } = 16;
-
-    /// <summary>When a complete call may start. Default <see cref="ToolDispatchTiming.OnCallClosed"/>.</summary>
-    public ToolDispatchTiming DispatchTiming { get; set; }
-
-    /// <summary>Whether the model sees a throwing tool's exception message. Default <see langword="false"/>.</summary>
-    public bool IncludeDetailedErrors { get; set; }
-
-    /// <summary>The source of every timestamp and delay. Default <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The source of every timestamp and delay, given to every block of a run. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider
     {
         get;
@@ -54,7 +32,7 @@ public sealed class ToolPipelineOptions
         }
     } = TimeProvider.System;
 
-    /// <summary>The scheduler the mesh runs on. Default <see cref="TaskScheduler.Default"/>.</summary>
+    /// <summary>The scheduler the mesh runs on, given to every block of a run. Default <see cref="TaskScheduler.Default"/>.</summary>
     public TaskScheduler TaskScheduler
     {
         get;
@@ -65,31 +43,19 @@ public sealed class ToolPipelineOptions
         }
     } = TaskScheduler.Default;
 
-    /// <summary>Makes the parser for calls written as text; default none (see <see cref="ToolCallParserBlockOptions.TextParserFactory"/>).</summary>
-    public Func<ToolCallParserOptions, ToolCallTextParser>? TextParserFactory { get; set; }
+    /// <summary>
+    /// The parser's settings: how calls written as text are read, and its limits. Its clock, scheduler and
+    /// cancellation are not read: each run gives the parser the pipeline's <see cref="TimeProvider"/> and
+    /// <see cref="TaskScheduler"/> and the run's token.
+    /// </summary>
+    public ToolCallParserBlockOptions Parsing { get; private init; } = new();
 
-    /// <summary>Parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
-    public ToolCallParserOptions ParserOptions
-    {
-        get;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            field = value;
-        }
-    } = ToolCallParserOptions.Default;
-
-    /// <summary>An executor shared with other pipelines and runs, for a global cap and fair turns; default one per run.</summary>
-    public ToolExecutor? Executor { get; set; }
-
-    /// <summary>How arguments may refer to other calls' results. Default <see cref="ToolReferenceSyntax.Futures"/>.</summary>
-    public ToolReferenceSyntax ReferenceSyntax { get; set; } = ToolReferenceSyntax.Futures;
-
-    /// <summary>Whether identical calls to read-only and idempotent tools run once per run. Default <see langword="true"/>.</summary>
-    public bool DeduplicateCalls { get; set; } = true;
-
-    /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
-    public ToolApprovalHandler? ApprovalHandler { get; set; }
+    /// <summary>
+    /// The execution's settings: the per-run cap, dispatch timing, a shared executor, references, deduplication,
+    /// approval and error details. Its clock, scheduler and cancellation are not read: each run gives the block the
+    /// pipeline's <see cref="TimeProvider"/> and <see cref="TaskScheduler"/> and the run's token.
+    /// </summary>
+    public ToolExecutionBlockOptions Execution { get; private init; } = new();
 
     /// <summary>
     /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged. Default
@@ -128,21 +94,14 @@ public sealed class ToolPipelineOptions
     internal ToolPipelineOptions Clone() => new()
     {
         MaxTurns = MaxTurns,
-        MaxConcurrency = MaxConcurrency,
-        DispatchTiming = DispatchTiming,
-        IncludeDetailedErrors = IncludeDetailedErrors,
         TimeProvider = TimeProvider,
         TaskScheduler = TaskScheduler,
-        TextParserFactory = TextParserFactory,
-        ParserOptions = ParserOptions,
-        ChatOptions = ChatOptions?.Clone(),
-        Executor = Executor,
-        ReferenceSyntax = ReferenceSyntax,
-        ApprovalHandler = ApprovalHandler,
-        DeduplicateCalls = DeduplicateCalls,
+        Parsing = Parsing.Clone(),
+        Execution = Execution.Clone(),
         CoalesceDeltasAfter = CoalesceDeltasAfter,
         Mode = Mode,
         Planner = Planner,
         MaxReplans = MaxReplans,
+        ChatOptions = ChatOptions?.Clone(),
     };
 }

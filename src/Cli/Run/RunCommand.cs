@@ -278,7 +278,7 @@ internal static class RunCommand
             .Configure(o =>
             {
                 // A local command: the model may as well see why a tool failed, so it can fix its call.
-                o.IncludeDetailedErrors = true;
+                o.Execution.IncludeDetailedErrors = true;
                 o.ChatOptions = new ChatOptions { Temperature = settings.Temperature, MaxOutputTokens = settings.MaxTokens };
             });
 

@@ -82,7 +82,7 @@ public static class ScenarioRunner
                 {
                     o.Planner = planner;
                     o.MaxReplans = 0;
-                    o.DeduplicateCalls = false;
+                    o.Execution.DeduplicateCalls = false;
                     if (scheduler is not null)
                     {
                         o.TaskScheduler = scheduler;
@@ -95,7 +95,7 @@ public static class ScenarioRunner
             builder = ToolPipeline.CreateBuilder(model)
                 .WithTimeProvider(clock)
                 .WithMaxTurns(conversation.Turns.Count + 4)
-                .Configure(o => o.DeduplicateCalls = false)
+                .Configure(o => o.Execution.DeduplicateCalls = false)
                 .WithStrategy(strategy);
             if (strategy is ExecutionStrategy.Await or ExecutionStrategy.Futures)
             {

@@ -184,6 +184,53 @@ public sealed class ToolResultMergeBlockTests
         Assert.Equal(_clock.Epoch.AddMinutes(5), unstamped.Timestamp);
     }
 
+    private BlockStepper<ToolPipelineEvent> FuturesMerge() =>
+        new(new ToolResultMergeBlock(new ToolResultMergeBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, UseFutures = true }), _clock, _scheduler);
+
+    private static string DescribeWithFutures(ToolPipelineEvent e) => e is FutureResolved f ? $"future resolved {f.Call.CallId} {f.Result.Result}" : Describe(e);
+
+    [Fact]
+    public void Post_FuturesMode_TurnWaitsOnlyForAwaitFutureAndRunningCallsBecomeFutures()
+    {
+        BlockStepper<ToolPipelineEvent> merge = FuturesMerge();
+        ToolCall a = Call(0, "a", "{}"), b = Call(1, "b", "{}"), c = Call(2, "c", "{}"), wait = Call(3, ToolFuture.AwaitToolName, "{}");
+
+        IReadOnlyList<ToolPipelineEvent> done = merge.Send(Completed(a, "A"));
+        IReadOnlyList<ToolPipelineEvent> response = merge.Send(Response(1, a, b, c, wait));
+        IReadOnlyList<ToolPipelineEvent> whileWaiting = merge.Send(Completed(c, "C"));
+        IReadOnlyList<ToolPipelineEvent> awaited = merge.Send(Completed(wait, "W"));
+        IReadOnlyList<ToolPipelineEvent> late = merge.Send(Completed(b, "B"));
+
+        Assert.Equal(["completed call_1_0 \"A\""], done.Select(DescribeWithFutures));
+        Assert.Equal(["response tool_calls calls call_1_0,call_1_1,call_1_2,call_1_3"], response.Select(DescribeWithFutures));
+        Assert.Equal(["completed call_1_2 \"C\""], whileWaiting.Select(DescribeWithFutures));
+        Assert.Equal(["completed call_1_3 \"W\"", "turn completed 1"], awaited.Select(DescribeWithFutures));
+        Assert.Equal(["completed call_1_1 \"B\"", "future resolved call_1_1 B"], late.Select(DescribeWithFutures));
+
+        // What ended before the turn did is a value; only b, still running then, is a future.
+        TurnCompleted turn = Assert.IsType<TurnCompleted>(awaited[^1]);
+        Assert.Equal(["call_1_1"], turn.PendingFutures);
+        object?[] results = [.. turn.Messages[1].Contents.Cast<FunctionResultContent>().Select(r => r.Result)];
+        Assert.Equal(["A", ToolFuture.Placeholder(b), "C", "W"], results);
+    }
+
+    [Fact]
+    public void Post_FuturesModeTwoCallsStillRunning_EachResolvesItsOwnFutureInCompletionOrder()
+    {
+        BlockStepper<ToolPipelineEvent> merge = FuturesMerge();
+        ToolCall a = Call(0, "a", "{}"), b = Call(1, "b", "{}");
+
+        IReadOnlyList<ToolPipelineEvent> response = merge.Send(Response(1, a, b));
+        IReadOnlyList<ToolPipelineEvent> second = merge.Send(Failed(b));
+        IReadOnlyList<ToolPipelineEvent> first = merge.Send(Completed(a, "A"));
+
+        Assert.Equal(["response tool_calls calls call_1_0,call_1_1", "turn completed 1"], response.Select(DescribeWithFutures));
+        Assert.Equal(["call_1_0", "call_1_1"], Assert.IsType<TurnCompleted>(response[^1]).PendingFutures);
+        Assert.Equal(["failed call_1_1 ToolException", "future resolved call_1_1 Error: it broke."], second.Select(DescribeWithFutures));
+        Assert.Equal(["completed call_1_0 \"A\"", "future resolved call_1_0 A"], first.Select(DescribeWithFutures));
+        Assert.IsType<InvalidOperationException>(Assert.IsType<FutureResolved>(second[^1]).Result.Exception);
+    }
+
     [Fact]
     public void Complete_AfterTheTurn_CompletesWithNothingLeft()
     {

@@ -1,0 +1,200 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+
+namespace ToolFlow.Pipeline;
+
+/// <summary>
+/// One run: its mesh (<c>source → parse → (your blocks) → execute → (your blocks) → merge</c>), its conversation and
+/// the agent loop's bookkeeping. A mode decides what a completed turn leads to; this class owns the rest.
+/// </summary>
+internal abstract class PipelineRun
+{
+    private readonly ToolPipeline _pipeline;
+    private readonly CancellationToken _cancellationToken;
+    private ChatModelSourceBlock _source = null!;
+    private ToolResultMergeBlock _merge = null!;
+    private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
+    private DateTimeOffset _endedAt;
+
+    protected PipelineRun(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
+    {
+        _pipeline = pipeline;
+        _cancellationToken = cancellationToken;
+        History = history;
+        ToolPipelineOptions options = pipeline.Options;
+        Events = new CoalescingEventQueue(options.CoalesceDeltasAfter, resumeReaderInline: options.TaskScheduler != TaskScheduler.Default);
+        ChatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
+        ChatOptions.Tools = [.. ChatOptions.Tools ?? [], .. pipeline.ToolArray.Select(t => t.Function)];
+    }
+
+    /// <summary>Makes the run for the pipeline's mode and starts its first turn.</summary>
+    public static PipelineRun Start(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
+    {
+        PipelineRun run = pipeline.Options.Mode switch
+        {
+            ToolPipelineMode.Futures => new FuturesRun(pipeline, history, cancellationToken),
+            ToolPipelineMode.Plan => new PlanRun(pipeline, history, cancellationToken),
+            _ => new AwaitRun(pipeline, history, cancellationToken),
+        };
+
+        // Built here, not in the constructor, so the mode's own fields are set before the mesh can call it.
+        run.BuildMesh();
+        run._source.Post(run.FirstRequest());
+        return run;
+    }
+
+    /// <summary>What the reader takes the run's events from.</summary>
+    public CoalescingEventQueue Events { get; }
+
+    protected ToolPipeline Pipeline => _pipeline;
+
+    protected ToolPipelineOptions Options => _pipeline.Options;
+
+    /// <summary>The conversation as it stands: the caller's messages, then every turn's.</summary>
+    protected List<ChatMessage> History { get; }
+
+    /// <summary>The chat options of every request, the pipeline's tools included.</summary>
+    protected ChatOptions ChatOptions { get; }
+
+    /// <summary>The current turn, from 1.</summary>
+    protected int Turn { get; private set; } = 1;
+
+    /// <summary>The model the source asks.</summary>
+    protected virtual IChatClient Model => _pipeline.ChatClient;
+
+    /// <summary>The first turn's request.</summary>
+    protected virtual ModelRequest FirstRequest() => NextRequest();
+
+    /// <summary>The request of the turn <see cref="Turn"/> has just moved to.</summary>
+    protected virtual ModelRequest NextRequest() => new(Turn, History.ToArray(), ChatOptions);
+
+    /// <summary>Links the mode's own blocks after the parser, before any the caller inserted.</summary>
+    protected virtual ISourceBlock<ToolPipelineEvent> LinkAfterParse(ISourceBlock<ToolPipelineEvent> tail, DataflowLinkOptions linkOptions) => tail;
+
+    /// <summary>A turn ended cleanly (the model's stream did not fail): the mode decides what follows.</summary>
+    protected abstract void OnTurnCompleted(TurnCompleted completed);
+
+    /// <summary>A future's value arrived (futures mode only).</summary>
+    protected virtual void OnFutureResolved(FutureResolved resolved)
+    {
+    }
+
+    /// <summary>Moves to the next turn, or ends the run once the turn limit is reached.</summary>
+    protected void NextTurn()
+    {
+        if (Turn >= Options.MaxTurns)
+        {
+            Finish(RunCompletionReason.TurnLimitReached);
+            return;
+        }
+
+        Turn++;
+        _source.Post(NextRequest());
+    }
+
+    /// <summary>Ends the run: no more requests; the mesh drains and <see cref="RunCompleted"/> follows.</summary>
+    protected void Finish(RunCompletionReason reason)
+    {
+        _reason = reason;
+        _source.Complete();
+    }
+
+    /// <summary>Marks the time the run's last turn or future ended.</summary>
+    protected void MarkEnded(DateTimeOffset timestamp) => _endedAt = timestamp;
+
+    private void BuildMesh()
+    {
+        ToolPipelineOptions options = Options;
+        _source = new ChatModelSourceBlock(Model, ForRun(new ToolBlockOptions()));
+        _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
+
+        var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
+        ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(ForRun(options.Parsing.Clone())), linkOptions);
+        tail = LinkAfterParse(tail, linkOptions);
+        tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
+        tail = tail.LinkThrough(new ToolExecutionBlock(_pipeline.ToolArray, ForRun(options.Execution.Clone())), linkOptions);
+        tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
+        tail = tail.LinkThrough(_merge, linkOptions);
+
+        var loop = new ActionBlock<ToolPipelineEvent>(OnEvent, new ExecutionDataflowBlockOptions
+        {
+            TaskScheduler = options.TaskScheduler,
+            CancellationToken = _cancellationToken,
+        });
+        tail.LinkTo(loop, linkOptions);
+        _ = FinishAsync(loop.Completion);
+    }
+
+    /// <summary>Gives a block's options (a copy of the pipeline's, or new) the run's clock, scheduler and token.</summary>
+    private T ForRun<T>(T options)
+        where T : ToolBlockOptions
+    {
+        options.TimeProvider = Options.TimeProvider;
+        options.TaskScheduler = Options.TaskScheduler;
+        options.CancellationToken = _cancellationToken;
+        return options;
+    }
+
+    private ISourceBlock<ToolPipelineEvent> LinkInserted(ISourceBlock<ToolPipelineEvent> tail, ToolPipelineStage stage, DataflowLinkOptions linkOptions)
+    {
+        foreach ((ToolPipelineStage s, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> factory) in _pipeline.Inserted)
+        {
+            if (s == stage)
+            {
+                tail = tail.LinkThrough(factory() ?? throw new InvalidOperationException("An inserted block factory returned null."), linkOptions);
+            }
+        }
+
+        return tail;
+    }
+
+    private void OnEvent(ToolPipelineEvent @event)
+    {
+        // The loop acts before the caller sees the event, so a slow reader never delays the next turn.
+        switch (@event)
+        {
+            case TurnCompleted completed:
+                History.AddRange(completed.Messages);
+                _endedAt = completed.Timestamp;
+                if (completed.Response.Error is not null)
+                {
+                    Finish(RunCompletionReason.ModelFailed);
+                }
+                else
+                {
+                    OnTurnCompleted(completed);
+                }
+
+                break;
+            case FutureResolved resolved:
+                OnFutureResolved(resolved);
+                break;
+        }
+
+        Events.Write(@event);
+    }
+
+    private async Task FinishAsync(Task loopCompletion)
+    {
+        try
+        {
+            await loopCompletion.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Events.Complete(e);
+            return;
+        }
+
+        var completed = new RunCompleted(_reason, History.ToArray(), Turn)
+        {
+            Sequence = _merge.LastSequence + 1,
+            // The run ended when its last turn did; draining the mesh afterwards is bookkeeping.
+            Timestamp = _endedAt == default ? Options.TimeProvider.GetUtcNow() : _endedAt,
+            Turn = Turn,
+        };
+        Events.Write(completed);
+        Events.Complete();
+    }
+}
