@@ -12,7 +12,7 @@ namespace ToolFlow.StreamParsers;
 /// <c>ToolCallFormatRegistry.Default.Register("my_format", options =&gt; new MyParser(options))</c>. Names are
 /// case-insensitive. The registry is thread-safe.
 /// </remarks>
-public sealed partial class ToolCallFormatRegistry
+public sealed class ToolCallFormatRegistry
 {
     private readonly ConcurrentDictionary<string, Func<ToolCallParserOptions, ToolCallTextParser>> _factories = new(StringComparer.OrdinalIgnoreCase);
 
@@ -60,25 +60,7 @@ public sealed partial class ToolCallFormatRegistry
     private static ToolCallFormatRegistry CreateBuiltIn()
     {
         var registry = new ToolCallFormatRegistry();
-        registry.Register("text", static o => new PlainTextParser(o));
-
-        // Each family registers in its own file (BuiltInFormats.*.cs).
-        RegisterProviderFormats(registry);
-        RegisterJsonFormats(registry);
-        RegisterXmlFormats(registry);
-        RegisterPythonicFormats(registry);
+        BuiltInFormats.RegisterAll(registry);
         return registry;
     }
-
-    /// <summary>Provider stream bodies: OpenAI chat and Responses, Anthropic, Gemini, Ollama, Cohere.</summary>
-    static partial void RegisterProviderFormats(ToolCallFormatRegistry registry);
-
-    /// <summary>Open-model formats whose arguments are JSON inside markers.</summary>
-    static partial void RegisterJsonFormats(ToolCallFormatRegistry registry);
-
-    /// <summary>Open-model formats whose parameters are XML-like elements, typed from the tool schema.</summary>
-    static partial void RegisterXmlFormats(ToolCallFormatRegistry registry);
-
-    /// <summary>Open-model formats that write calls as Python-like expressions, and LLMCompiler plans.</summary>
-    static partial void RegisterPythonicFormats(ToolCallFormatRegistry registry);
 }
