@@ -144,7 +144,7 @@ public sealed class ToolPipelineBuilder
                 tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly)];
             }
 
-            options.TextParserFactory ??= static o => new StreamParsers.LlmCompilerToolCallParser(o);
+            options.TextParserFactory ??= static o => StreamParsers.ToolCallFormatRegistry.Default.Create("llmcompiler", o);
             options.ReferenceSyntax |= ToolReferenceSyntax.PlanSteps;
         }
 

@@ -35,7 +35,7 @@ namespace ToolFlow.StreamParsers;
 /// <c>&lt;END_OF_PLAN&gt;</c>, are text. A repeated task number drops the later task with a diagnostic.
 /// </para>
 /// </remarks>
-public sealed class LlmCompilerToolCallParser : ToolCallTextParser
+internal sealed class LlmCompilerToolCallParser : ToolCallTextParser
 {
     private const string ThoughtPrefix = "Thought:";
     private const string EndOfPlan = "<END_OF_PLAN>";

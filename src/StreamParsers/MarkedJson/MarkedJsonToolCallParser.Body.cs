@@ -5,7 +5,7 @@ namespace ToolFlow.StreamParsers;
 
 // The JSON bodies of calls (one envelope, an array of envelopes, name-keyed objects, bare arguments), XML-like
 // parameters, and the life of a call: started, arguments streamed, completed or aborted.
-public sealed partial class MarkedJsonToolCallParser
+internal sealed partial class MarkedJsonToolCallParser
 {
     private JsonBoundaryScanner _scanner;
     private BodyState _bodyState;

@@ -38,7 +38,7 @@ namespace ToolFlow.StreamParsers;
 /// call with a diagnostic; nothing the parser holds grows without bound.
 /// </para>
 /// </remarks>
-public sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
+internal sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
 {
     // The most characters a block may hold besides a call's arguments (markers, names, whitespace, other members).
     private const int WrapperBudget = 1024;

@@ -22,7 +22,7 @@ namespace ToolFlow.StreamParsers;
 /// <see cref="PythonicDiagnosticCodes.CallBlockEmpty"/> diagnostic.
 /// </para>
 /// </remarks>
-public sealed class Lfm2ToolCallParser : ToolCallTextParser
+internal sealed class Lfm2ToolCallParser : ToolCallTextParser
 {
     private readonly PythonicParserCore _core;
 

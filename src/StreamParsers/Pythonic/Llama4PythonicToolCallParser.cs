@@ -8,7 +8,7 @@ namespace ToolFlow.StreamParsers;
 /// Calls are read exactly as <see cref="PythonicToolCallParser"/> reads them: a list of calls with literal keyword
 /// arguments, each completing at its closing <c>)</c>, malformed lists surfaced as text with a diagnostic.
 /// </remarks>
-public sealed class Llama4PythonicToolCallParser : ToolCallTextParser
+internal sealed class Llama4PythonicToolCallParser : ToolCallTextParser
 {
     private readonly PythonicParserCore _core;
 

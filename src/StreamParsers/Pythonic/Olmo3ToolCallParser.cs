@@ -17,7 +17,7 @@ namespace ToolFlow.StreamParsers;
 /// <see cref="PythonicDiagnosticCodes.CallBlockEmpty"/>.
 /// </para>
 /// </remarks>
-public sealed class Olmo3ToolCallParser : ToolCallTextParser
+internal sealed class Olmo3ToolCallParser : ToolCallTextParser
 {
     private readonly PythonicParserCore _core;
 

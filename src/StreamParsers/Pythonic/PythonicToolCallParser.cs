@@ -27,7 +27,7 @@ namespace ToolFlow.StreamParsers;
 /// limit is aborted, or dropped, with a diagnostic and the rest of it is skipped.
 /// </para>
 /// </remarks>
-public sealed class PythonicToolCallParser : ToolCallTextParser
+internal sealed class PythonicToolCallParser : ToolCallTextParser
 {
     private readonly PythonicParserCore _core;
 

@@ -25,9 +25,9 @@ namespace ToolFlow.StreamParsers;
 /// runnable call: it is aborted, with a diagnostic. So is every open call when the body ends without a stop reason.
 /// </para>
 /// </remarks>
-public sealed class AnthropicStreamParser : ProviderStreamParser
+internal sealed class AnthropicStreamParser : StreamBodyParser
 {
-    private readonly ProviderDeltaCalls _calls;
+    private readonly StreamBodyDeltaCalls _calls;
 
     // Open tool_use blocks by block index, with the input the block started with when it is not empty.
     private readonly Dictionary<int, string?> _toolBlocks = [];
@@ -40,7 +40,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
     public AnthropicStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new ProviderDeltaCalls(Options);
+        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>anthropic</c>.</summary>
@@ -54,11 +54,11 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
             return;
         }
 
-        int index = ProviderJson.Int32(data, "index") ?? -1;
-        switch (ProviderJson.String(data, "type") ?? eventType)
+        int index = StreamBodyJson.Int32(data, "index") ?? -1;
+        switch (StreamBodyJson.String(data, "type") ?? eventType)
         {
             case "content_block_start":
-                if (ProviderJson.TryGetObject(data, "content_block", out JsonElement block))
+                if (StreamBodyJson.TryGetObject(data, "content_block", out JsonElement block))
                 {
                     StartBlock(index, block, observer);
                 }
@@ -66,7 +66,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "content_block_delta":
-                if (ProviderJson.TryGetObject(data, "delta", out JsonElement delta))
+                if (StreamBodyJson.TryGetObject(data, "delta", out JsonElement delta))
                 {
                     ReadDelta(index, delta, observer);
                 }
@@ -78,7 +78,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "message_delta":
-                if (ProviderJson.TryGetObject(data, "delta", out JsonElement messageDelta) && ProviderJson.String(messageDelta, "stop_reason") is { } stopReason)
+                if (StreamBodyJson.TryGetObject(data, "delta", out JsonElement messageDelta) && StreamBodyJson.String(messageDelta, "stop_reason") is { } stopReason)
                 {
                     Finish(stopReason, observer);
                 }
@@ -90,7 +90,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "error":
-                string message = data.TryGetProperty("error", out JsonElement error) ? ProviderJson.ErrorMessage(error) : data.GetRawText();
+                string message = data.TryGetProperty("error", out JsonElement error) ? StreamBodyJson.ErrorMessage(error) : data.GetRawText();
                 ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + message);
                 break;
 
@@ -113,11 +113,11 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
 
     private void StartBlock(int index, JsonElement block, IToolCallParserObserver observer)
     {
-        string? type = ProviderJson.String(block, "type");
+        string? type = StreamBodyJson.String(block, "type");
         switch (type)
         {
             case "text":
-                if (ProviderJson.String(block, "text") is { Length: > 0 } text)
+                if (StreamBodyJson.String(block, "text") is { Length: > 0 } text)
                 {
                     observer.OnText(text);
                 }
@@ -125,7 +125,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "thinking":
-                if (ProviderJson.String(block, "thinking") is { Length: > 0 } thinking)
+                if (StreamBodyJson.String(block, "thinking") is { Length: > 0 } thinking)
                 {
                     observer.OnReasoning(thinking);
                 }
@@ -133,11 +133,11 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "tool_use":
-                _toolBlocks[index] = ProviderJson.TryGetObject(block, "input", out JsonElement input) && input.EnumerateObject().Any()
+                _toolBlocks[index] = StreamBodyJson.TryGetObject(block, "input", out JsonElement input) && input.EnumerateObject().Any()
                     ? input.GetRawText()
                     : null;
                 _calls.Append(
-                    new ToolCallDelta(index, ProviderJson.String(block, "id"), ProviderJson.String(block, "name"), null),
+                    new ToolCallDelta(index, StreamBodyJson.String(block, "id"), StreamBodyJson.String(block, "name"), null),
                     EventOffset,
                     observer);
                 break;
@@ -145,7 +145,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
             default:
                 if (type is not null && type.EndsWith("tool_use", StringComparison.Ordinal))
                 {
-                    _serverTools[index] = new ServerTool(type, ProviderJson.String(block, "name") ?? "?");
+                    _serverTools[index] = new ServerTool(type, StreamBodyJson.String(block, "name") ?? "?");
                 }
 
                 break;
@@ -154,10 +154,10 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
 
     private void ReadDelta(int index, JsonElement delta, IToolCallParserObserver observer)
     {
-        switch (ProviderJson.String(delta, "type"))
+        switch (StreamBodyJson.String(delta, "type"))
         {
             case "text_delta":
-                if (ProviderJson.String(delta, "text") is { Length: > 0 } text)
+                if (StreamBodyJson.String(delta, "text") is { Length: > 0 } text)
                 {
                     observer.OnText(text);
                 }
@@ -165,7 +165,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "thinking_delta":
-                if (ProviderJson.String(delta, "thinking") is { Length: > 0 } thinking)
+                if (StreamBodyJson.String(delta, "thinking") is { Length: > 0 } thinking)
                 {
                     observer.OnReasoning(thinking);
                 }
@@ -173,7 +173,7 @@ public sealed class AnthropicStreamParser : ProviderStreamParser
                 break;
 
             case "input_json_delta":
-                string? fragment = ProviderJson.String(delta, "partial_json");
+                string? fragment = StreamBodyJson.String(delta, "partial_json");
                 if (_serverTools.TryGetValue(index, out ServerTool? serverTool))
                 {
                     serverTool.Append(fragment, Options.MaxArgumentsLength);

@@ -18,16 +18,16 @@ namespace ToolFlow.StreamParsers;
 /// unusual reason, and when the body ends without it, every call still open is aborted with a diagnostic.
 /// </para>
 /// </remarks>
-public sealed class CohereStreamParser : ProviderStreamParser
+internal sealed class CohereStreamParser : StreamBodyParser
 {
-    private readonly ProviderDeltaCalls _calls;
+    private readonly StreamBodyDeltaCalls _calls;
 
     /// <summary>Initializes a parser for one response.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
     public CohereStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new ProviderDeltaCalls(Options);
+        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>cohere</c>.</summary>
@@ -41,20 +41,20 @@ public sealed class CohereStreamParser : ProviderStreamParser
             return;
         }
 
-        int index = ProviderJson.Int32(data, "index") ?? -1;
-        ProviderJson.TryGetObject(data, "delta", out JsonElement delta);
-        ProviderJson.TryGetObject(delta, "message", out JsonElement message);
-        switch (ProviderJson.String(data, "type") ?? eventType)
+        int index = StreamBodyJson.Int32(data, "index") ?? -1;
+        StreamBodyJson.TryGetObject(data, "delta", out JsonElement delta);
+        StreamBodyJson.TryGetObject(delta, "message", out JsonElement message);
+        switch (StreamBodyJson.String(data, "type") ?? eventType)
         {
             case "content-delta":
-                if (ProviderJson.TryGetObject(message, "content", out JsonElement content))
+                if (StreamBodyJson.TryGetObject(message, "content", out JsonElement content))
                 {
-                    if (ProviderJson.String(content, "thinking") is { Length: > 0 } thinking)
+                    if (StreamBodyJson.String(content, "thinking") is { Length: > 0 } thinking)
                     {
                         observer.OnReasoning(thinking);
                     }
 
-                    if (ProviderJson.String(content, "text") is { Length: > 0 } text)
+                    if (StreamBodyJson.String(content, "text") is { Length: > 0 } text)
                     {
                         observer.OnText(text);
                     }
@@ -63,7 +63,7 @@ public sealed class CohereStreamParser : ProviderStreamParser
                 break;
 
             case "tool-plan-delta":
-                if (ProviderJson.String(message, "tool_plan") is { Length: > 0 } plan)
+                if (StreamBodyJson.String(message, "tool_plan") is { Length: > 0 } plan)
                 {
                     observer.OnReasoning(plan);
                 }
@@ -79,9 +79,9 @@ public sealed class CohereStreamParser : ProviderStreamParser
                         toolCall = toolCall.GetArrayLength() > 0 ? toolCall[0] : default;
                     }
 
-                    ProviderJson.TryGetObject(toolCall, "function", out JsonElement function);
+                    StreamBodyJson.TryGetObject(toolCall, "function", out JsonElement function);
                     _calls.Append(
-                        new ToolCallDelta(index, ProviderJson.String(toolCall, "id"), ProviderJson.String(function, "name"), ProviderJson.ArgumentsText(function, "arguments")),
+                        new ToolCallDelta(index, StreamBodyJson.String(toolCall, "id"), StreamBodyJson.String(function, "name"), StreamBodyJson.ArgumentsText(function, "arguments")),
                         EventOffset,
                         observer);
                 }
@@ -93,7 +93,7 @@ public sealed class CohereStreamParser : ProviderStreamParser
                 break;
 
             case "message-end":
-                string finishReason = ProviderJson.String(delta, "finish_reason") ?? "COMPLETE";
+                string finishReason = StreamBodyJson.String(delta, "finish_reason") ?? "COMPLETE";
                 if (finishReason is "COMPLETE" or "TOOL_CALL" or "STOP_SEQUENCE")
                 {
                     _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, null, observer);
@@ -112,7 +112,7 @@ public sealed class CohereStreamParser : ProviderStreamParser
             default:
                 if (data.TryGetProperty("error", out JsonElement error) && error.ValueKind != JsonValueKind.Null)
                 {
-                    ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + ProviderJson.ErrorMessage(error));
+                    ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + StreamBodyJson.ErrorMessage(error));
                 }
 
                 break;

@@ -30,14 +30,14 @@ internal sealed class GeminiArgumentsBuilder(int maxDepth, int maxLength)
     public string? Apply(JsonElement partial, out string? code)
     {
         code = ParserDiagnosticCodes.ArgumentsInvalidJson;
-        string? path = ProviderJson.String(partial, "jsonPath");
+        string? path = StreamBodyJson.String(partial, "jsonPath");
         if (path is null)
         {
             return "A streamed argument has no jsonPath.";
         }
 
-        bool willContinue = ProviderJson.IsTrue(partial, "willContinue");
-        string? text = ProviderJson.String(partial, "stringValue");
+        bool willContinue = StreamBodyJson.IsTrue(partial, "willContinue");
+        string? text = StreamBodyJson.String(partial, "stringValue");
         string? raw = text is not null ? null : RawValue(partial);
         if (text is null && raw is null)
         {

@@ -22,9 +22,9 @@ namespace ToolFlow.StreamParsers;
 /// aborts a call whose arguments are still streaming, with a diagnostic. Only the first candidate is read.
 /// </para>
 /// </remarks>
-public sealed class GeminiStreamParser : ProviderStreamParser
+internal sealed class GeminiStreamParser : StreamBodyParser
 {
-    private readonly ProviderWholeCalls _calls;
+    private readonly StreamBodyWholeCalls _calls;
     private StreamingCall? _streaming;
     private bool _isFinished;
     private bool _candidateIgnoredReported;
@@ -34,7 +34,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
     public GeminiStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new ProviderWholeCalls(Options);
+        _calls = new StreamBodyWholeCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>gemini</c>.</summary>
@@ -70,7 +70,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             _streaming = null;
             if (call.Arguments.HasOpenString)
             {
-                ProviderWholeCalls.Abort(
+                StreamBodyWholeCalls.Abort(
                     call.Index,
                     ParserDiagnosticCodes.ArgumentsUnclosed,
                     $"The response ended while an argument of '{call.Name}' was still streaming.",
@@ -93,10 +93,10 @@ public sealed class GeminiStreamParser : ProviderStreamParser
 
         if (response.TryGetProperty("error", out JsonElement error) && error.ValueKind != JsonValueKind.Null)
         {
-            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + ProviderJson.ErrorMessage(error));
+            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + StreamBodyJson.ErrorMessage(error));
         }
 
-        if (ProviderJson.TryGetArray(response, "candidates", out JsonElement candidates))
+        if (StreamBodyJson.TryGetArray(response, "candidates", out JsonElement candidates))
         {
             foreach (JsonElement candidate in candidates.EnumerateArray())
             {
@@ -104,7 +104,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             }
         }
 
-        if (ProviderJson.TryGetObject(response, "promptFeedback", out JsonElement feedback) && ProviderJson.String(feedback, "blockReason") is { } blockReason)
+        if (StreamBodyJson.TryGetObject(response, "promptFeedback", out JsonElement feedback) && StreamBodyJson.String(feedback, "blockReason") is { } blockReason)
         {
             Finish("prompt blocked: " + blockReason, observer);
         }
@@ -112,7 +112,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
 
     private void ReadCandidate(JsonElement candidate, IToolCallParserObserver observer)
     {
-        if (ProviderJson.Int32(candidate, "index") is int index && index != 0)
+        if (StreamBodyJson.Int32(candidate, "index") is int index && index != 0)
         {
             if (!_candidateIgnoredReported)
             {
@@ -123,17 +123,17 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             return;
         }
 
-        if (ProviderJson.TryGetObject(candidate, "content", out JsonElement content) && ProviderJson.TryGetArray(content, "parts", out JsonElement parts))
+        if (StreamBodyJson.TryGetObject(candidate, "content", out JsonElement content) && StreamBodyJson.TryGetArray(content, "parts", out JsonElement parts))
         {
             foreach (JsonElement part in parts.EnumerateArray())
             {
-                if (ProviderJson.TryGetObject(part, "functionCall", out JsonElement functionCall))
+                if (StreamBodyJson.TryGetObject(part, "functionCall", out JsonElement functionCall))
                 {
                     ReadFunctionCall(functionCall, observer);
                 }
-                else if (ProviderJson.String(part, "text") is { Length: > 0 } text)
+                else if (StreamBodyJson.String(part, "text") is { Length: > 0 } text)
                 {
-                    if (ProviderJson.IsTrue(part, "thought"))
+                    if (StreamBodyJson.IsTrue(part, "thought"))
                     {
                         observer.OnReasoning(text);
                     }
@@ -145,7 +145,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             }
         }
 
-        if (ProviderJson.String(candidate, "finishReason") is { } finishReason && finishReason != "FINISH_REASON_UNSPECIFIED")
+        if (StreamBodyJson.String(candidate, "finishReason") is { } finishReason && finishReason != "FINISH_REASON_UNSPECIFIED")
         {
             Finish(finishReason, observer);
         }
@@ -153,9 +153,9 @@ public sealed class GeminiStreamParser : ProviderStreamParser
 
     private void ReadFunctionCall(JsonElement functionCall, IToolCallParserObserver observer)
     {
-        string? name = ProviderJson.String(functionCall, "name");
-        bool willContinue = ProviderJson.IsTrue(functionCall, "willContinue");
-        bool hasPartialArgs = ProviderJson.TryGetArray(functionCall, "partialArgs", out JsonElement partialArgs);
+        string? name = StreamBodyJson.String(functionCall, "name");
+        bool willContinue = StreamBodyJson.IsTrue(functionCall, "willContinue");
+        bool hasPartialArgs = StreamBodyJson.TryGetArray(functionCall, "partialArgs", out JsonElement partialArgs);
         if (_isFinished)
         {
             if (!string.IsNullOrEmpty(name) || hasPartialArgs)
@@ -192,7 +192,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
         }
 
         CompleteStreaming(ToolCallCompletionReason.NextCall, observer);
-        string? id = ProviderJson.String(functionCall, "id");
+        string? id = StreamBodyJson.String(functionCall, "id");
         int index = _calls.Start(id, name, EventOffset, observer);
         if (willContinue)
         {
@@ -221,7 +221,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             return;
         }
 
-        string arguments = ProviderJson.TryGetObject(functionCall, "args", out JsonElement args) ? args.GetRawText() : JsonArguments.Empty;
+        string arguments = StreamBodyJson.TryGetObject(functionCall, "args", out JsonElement args) ? args.GetRawText() : JsonArguments.Empty;
         _calls.Complete(index, id, name, arguments, ToolCallCompletionReason.JsonClosed, EventOffset, observer);
     }
 
@@ -238,7 +238,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             string? error = call.Arguments.Apply(partial, out string? code);
             if (error is not null)
             {
-                ProviderWholeCalls.Abort(call.Index, code!, $"The call to '{call.Name}' cannot run: {error}", EventOffset, observer);
+                StreamBodyWholeCalls.Abort(call.Index, code!, $"The call to '{call.Name}' cannot run: {error}", EventOffset, observer);
                 call.Index = -1;
                 return false;
             }
@@ -284,7 +284,7 @@ public sealed class GeminiStreamParser : ProviderStreamParser
             _streaming = null;
             if (call.Index >= 0)
             {
-                ProviderWholeCalls.Abort(
+                StreamBodyWholeCalls.Abort(
                     call.Index,
                     ParserDiagnosticCodes.CallUnterminated,
                     $"The call to '{call.Name}' cannot run: the response stopped ({finishReason}) before it was complete.",

@@ -18,9 +18,9 @@ namespace ToolFlow.StreamParsers;
 /// <c>length</c>), an <c>error</c> line, or a body that ends before <c>done</c> is reported as a diagnostic.
 /// </para>
 /// </remarks>
-public sealed class OllamaStreamParser : ProviderStreamParser
+internal sealed class OllamaStreamParser : StreamBodyParser
 {
-    private readonly ProviderWholeCalls _calls;
+    private readonly StreamBodyWholeCalls _calls;
     private bool _isDone;
 
     /// <summary>Initializes a parser for one response.</summary>
@@ -28,7 +28,7 @@ public sealed class OllamaStreamParser : ProviderStreamParser
     public OllamaStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new ProviderWholeCalls(Options);
+        _calls = new StreamBodyWholeCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>ollama</c>.</summary>
@@ -44,22 +44,22 @@ public sealed class OllamaStreamParser : ProviderStreamParser
 
         if (data.TryGetProperty("error", out JsonElement error) && error.ValueKind != JsonValueKind.Null)
         {
-            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + ProviderJson.ErrorMessage(error));
+            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + StreamBodyJson.ErrorMessage(error));
         }
 
-        if (ProviderJson.TryGetObject(data, "message", out JsonElement message))
+        if (StreamBodyJson.TryGetObject(data, "message", out JsonElement message))
         {
-            if (ProviderJson.String(message, "thinking") is { Length: > 0 } thinking)
+            if (StreamBodyJson.String(message, "thinking") is { Length: > 0 } thinking)
             {
                 observer.OnReasoning(thinking);
             }
 
-            if (ProviderJson.String(message, "content") is { Length: > 0 } content)
+            if (StreamBodyJson.String(message, "content") is { Length: > 0 } content)
             {
                 observer.OnText(content);
             }
 
-            if (ProviderJson.TryGetArray(message, "tool_calls", out JsonElement toolCalls))
+            if (StreamBodyJson.TryGetArray(message, "tool_calls", out JsonElement toolCalls))
             {
                 foreach (JsonElement toolCall in toolCalls.EnumerateArray())
                 {
@@ -69,21 +69,21 @@ public sealed class OllamaStreamParser : ProviderStreamParser
         }
         else
         {
-            if (ProviderJson.String(data, "thinking") is { Length: > 0 } thinking)
+            if (StreamBodyJson.String(data, "thinking") is { Length: > 0 } thinking)
             {
                 observer.OnReasoning(thinking);
             }
 
-            if (ProviderJson.String(data, "response") is { Length: > 0 } response)
+            if (StreamBodyJson.String(data, "response") is { Length: > 0 } response)
             {
                 observer.OnText(response);
             }
         }
 
-        if (ProviderJson.IsTrue(data, "done") && !_isDone)
+        if (StreamBodyJson.IsTrue(data, "done") && !_isDone)
         {
             _isDone = true;
-            if (ProviderJson.String(data, "done_reason") is { } reason && reason != "stop")
+            if (StreamBodyJson.String(data, "done_reason") is { } reason && reason != "stop")
             {
                 ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ResponseStopped, $"The provider stopped the response early (done_reason '{reason}').");
             }
@@ -107,18 +107,18 @@ public sealed class OllamaStreamParser : ProviderStreamParser
             return;
         }
 
-        ProviderJson.TryGetObject(toolCall, "function", out JsonElement function);
-        if (ProviderJson.String(function, "name") is not { Length: > 0 } name)
+        StreamBodyJson.TryGetObject(toolCall, "function", out JsonElement function);
+        if (StreamBodyJson.String(function, "name") is not { Length: > 0 } name)
         {
             ReportDiagnostic(observer, ParserDiagnosticCodes.CallMissingName, "A tool call has no name; it is dropped.");
             return;
         }
 
-        string? id = ProviderJson.String(toolCall, "id");
+        string? id = StreamBodyJson.String(toolCall, "id");
         int index = _calls.Start(id, name, EventOffset, observer);
         if (index >= 0)
         {
-            string arguments = ProviderJson.ArgumentsText(function, "arguments") is { } text && !string.IsNullOrWhiteSpace(text) ? text : JsonArguments.Empty;
+            string arguments = StreamBodyJson.ArgumentsText(function, "arguments") is { } text && !string.IsNullOrWhiteSpace(text) ? text : JsonArguments.Empty;
             _calls.Complete(index, id, name, arguments, ToolCallCompletionReason.JsonClosed, EventOffset, observer);
         }
     }

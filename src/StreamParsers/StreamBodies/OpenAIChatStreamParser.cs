@@ -22,9 +22,9 @@ namespace ToolFlow.StreamParsers;
 /// read.
 /// </para>
 /// </remarks>
-public sealed class OpenAIChatStreamParser : ProviderStreamParser
+internal sealed class OpenAIChatStreamParser : StreamBodyParser
 {
-    private readonly ProviderDeltaCalls _calls;
+    private readonly StreamBodyDeltaCalls _calls;
     private bool _choiceIgnoredReported;
 
     /// <summary>Initializes a parser for one response, with the format name <c>openai-chat</c>.</summary>
@@ -42,7 +42,7 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(format);
         Format = format;
-        _calls = new ProviderDeltaCalls(Options);
+        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>openai-chat</c>, or the name given for a compatible provider.</summary>
@@ -58,17 +58,17 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
 
         if (data.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
         {
-            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + ProviderJson.ErrorMessage(error));
+            ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + StreamBodyJson.ErrorMessage(error));
         }
 
-        if (!ProviderJson.TryGetArray(data, "choices", out JsonElement choices))
+        if (!StreamBodyJson.TryGetArray(data, "choices", out JsonElement choices))
         {
             return;
         }
 
         foreach (JsonElement choice in choices.EnumerateArray())
         {
-            if (ProviderJson.Int32(choice, "index") is int index && index != 0)
+            if (StreamBodyJson.Int32(choice, "index") is int index && index != 0)
             {
                 if (!_choiceIgnoredReported)
                 {
@@ -79,12 +79,12 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
                 continue;
             }
 
-            if (ProviderJson.TryGetObject(choice, "delta", out JsonElement delta) || ProviderJson.TryGetObject(choice, "message", out delta))
+            if (StreamBodyJson.TryGetObject(choice, "delta", out JsonElement delta) || StreamBodyJson.TryGetObject(choice, "message", out delta))
             {
                 ReadDelta(delta, observer);
             }
 
-            if (ProviderJson.String(choice, "finish_reason") is { } finishReason)
+            if (StreamBodyJson.String(choice, "finish_reason") is { } finishReason)
             {
                 Finish(finishReason, observer);
             }
@@ -108,7 +108,7 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
 
     private void ReadDelta(JsonElement delta, IToolCallParserObserver observer)
     {
-        if ((ProviderJson.String(delta, "reasoning_content") ?? ProviderJson.String(delta, "reasoning")) is { Length: > 0 } reasoning)
+        if ((StreamBodyJson.String(delta, "reasoning_content") ?? StreamBodyJson.String(delta, "reasoning")) is { Length: > 0 } reasoning)
         {
             observer.OnReasoning(reasoning);
         }
@@ -129,31 +129,31 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
             }
         }
 
-        if (ProviderJson.String(delta, "refusal") is { Length: > 0 } refusal)
+        if (StreamBodyJson.String(delta, "refusal") is { Length: > 0 } refusal)
         {
             observer.OnText(refusal);
         }
 
-        if (ProviderJson.TryGetArray(delta, "tool_calls", out JsonElement toolCalls))
+        if (StreamBodyJson.TryGetArray(delta, "tool_calls", out JsonElement toolCalls))
         {
             foreach (JsonElement toolCall in toolCalls.EnumerateArray())
             {
-                ProviderJson.TryGetObject(toolCall, "function", out JsonElement function);
+                StreamBodyJson.TryGetObject(toolCall, "function", out JsonElement function);
                 _calls.Append(
                     new ToolCallDelta(
-                        ProviderJson.Int32(toolCall, "index"),
-                        ProviderJson.String(toolCall, "id"),
-                        ProviderJson.String(function, "name"),
-                        ProviderJson.ArgumentsText(function, "arguments")),
+                        StreamBodyJson.Int32(toolCall, "index"),
+                        StreamBodyJson.String(toolCall, "id"),
+                        StreamBodyJson.String(function, "name"),
+                        StreamBodyJson.ArgumentsText(function, "arguments")),
                     EventOffset,
                     observer);
             }
         }
 
-        if (ProviderJson.TryGetObject(delta, "function_call", out JsonElement functionCall))
+        if (StreamBodyJson.TryGetObject(delta, "function_call", out JsonElement functionCall))
         {
             _calls.Append(
-                new ToolCallDelta(null, null, ProviderJson.String(functionCall, "name"), ProviderJson.ArgumentsText(functionCall, "arguments")),
+                new ToolCallDelta(null, null, StreamBodyJson.String(functionCall, "name"), StreamBodyJson.ArgumentsText(functionCall, "arguments")),
                 EventOffset,
                 observer);
         }
@@ -164,8 +164,8 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
     {
         foreach (JsonElement part in parts.EnumerateArray())
         {
-            string? type = ProviderJson.String(part, "type");
-            if (type == "text" && ProviderJson.String(part, "text") is { Length: > 0 } text)
+            string? type = StreamBodyJson.String(part, "type");
+            if (type == "text" && StreamBodyJson.String(part, "text") is { Length: > 0 } text)
             {
                 observer.OnText(text);
             }
@@ -179,7 +179,7 @@ public sealed class OpenAIChatStreamParser : ProviderStreamParser
                 {
                     foreach (JsonElement piece in thinking.EnumerateArray())
                     {
-                        if (ProviderJson.String(piece, "text") is { Length: > 0 } reasoning)
+                        if (StreamBodyJson.String(piece, "text") is { Length: > 0 } reasoning)
                         {
                             observer.OnReasoning(reasoning);
                         }

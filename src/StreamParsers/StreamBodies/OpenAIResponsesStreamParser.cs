@@ -20,9 +20,9 @@ namespace ToolFlow.StreamParsers;
 /// (every call still open is aborted), as does a body that ends with none of them.
 /// </para>
 /// </remarks>
-public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
+internal sealed class OpenAIResponsesStreamParser : StreamBodyParser
 {
-    private readonly ProviderDeltaCalls _calls;
+    private readonly StreamBodyDeltaCalls _calls;
 
     // Output index by item id, for argument events that name only the item.
     private readonly Dictionary<string, int> _indexByItem = new(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
     public OpenAIResponsesStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new ProviderDeltaCalls(Options);
+        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>openai-responses</c>.</summary>
@@ -46,18 +46,18 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
             return;
         }
 
-        switch (ProviderJson.String(data, "type") ?? eventType)
+        switch (StreamBodyJson.String(data, "type") ?? eventType)
         {
             case "response.output_item.added":
-                if (ProviderJson.TryGetObject(data, "item", out JsonElement added) && ProviderJson.String(added, "type") == "function_call")
+                if (StreamBodyJson.TryGetObject(data, "item", out JsonElement added) && StreamBodyJson.String(added, "type") == "function_call")
                 {
                     int index = IndexOf(data, added);
                     _calls.Append(
                         new ToolCallDelta(
                             index,
-                            ProviderJson.String(added, "call_id") ?? ProviderJson.String(added, "id"),
-                            ProviderJson.String(added, "name"),
-                            ProviderJson.String(added, "arguments")),
+                            StreamBodyJson.String(added, "call_id") ?? StreamBodyJson.String(added, "id"),
+                            StreamBodyJson.String(added, "name"),
+                            StreamBodyJson.String(added, "arguments")),
                         EventOffset,
                         observer);
                 }
@@ -65,15 +65,15 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
                 break;
 
             case "response.function_call_arguments.delta":
-                _calls.Append(new ToolCallDelta(IndexOf(data, default), null, null, ProviderJson.String(data, "delta")), EventOffset, observer);
+                _calls.Append(new ToolCallDelta(IndexOf(data, default), null, null, StreamBodyJson.String(data, "delta")), EventOffset, observer);
                 break;
 
             case "response.function_call_arguments.done":
-                _calls.End(IndexOf(data, default), ProviderJson.String(data, "arguments"), EventOffset, observer);
+                _calls.End(IndexOf(data, default), StreamBodyJson.String(data, "arguments"), EventOffset, observer);
                 break;
 
             case "response.output_item.done":
-                if (ProviderJson.TryGetObject(data, "item", out JsonElement done))
+                if (StreamBodyJson.TryGetObject(data, "item", out JsonElement done))
                 {
                     ReadItemDone(data, done, observer);
                 }
@@ -82,7 +82,7 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
 
             case "response.output_text.delta":
             case "response.refusal.delta":
-                if (ProviderJson.String(data, "delta") is { Length: > 0 } text)
+                if (StreamBodyJson.String(data, "delta") is { Length: > 0 } text)
                 {
                     observer.OnText(text);
                 }
@@ -91,7 +91,7 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
 
             case "response.reasoning_summary_text.delta":
             case "response.reasoning_text.delta":
-                if (ProviderJson.String(data, "delta") is { Length: > 0 } reasoning)
+                if (StreamBodyJson.String(data, "delta") is { Length: > 0 } reasoning)
                 {
                     observer.OnReasoning(reasoning);
                 }
@@ -103,24 +103,24 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
                 break;
 
             case "response.incomplete":
-                string why = ProviderJson.TryGetObject(data, "response", out JsonElement response) &&
-                    ProviderJson.TryGetObject(response, "incomplete_details", out JsonElement details) &&
-                    ProviderJson.String(details, "reason") is { } reason
+                string why = StreamBodyJson.TryGetObject(data, "response", out JsonElement response) &&
+                    StreamBodyJson.TryGetObject(response, "incomplete_details", out JsonElement details) &&
+                    StreamBodyJson.String(details, "reason") is { } reason
                     ? reason
                     : "incomplete";
                 StopAbnormally(ProviderStreamDiagnosticCodes.ResponseStopped, $"The provider stopped the response early ({why}); calls still open are dropped.", why, observer);
                 break;
 
             case "response.failed":
-                string failure = ProviderJson.TryGetObject(data, "response", out JsonElement failed) &&
+                string failure = StreamBodyJson.TryGetObject(data, "response", out JsonElement failed) &&
                     failed.TryGetProperty("error", out JsonElement error) && error.ValueKind != JsonValueKind.Null
-                    ? ProviderJson.ErrorMessage(error)
+                    ? StreamBodyJson.ErrorMessage(error)
                     : "no details";
                 StopAbnormally(ProviderStreamDiagnosticCodes.ProviderError, $"The response failed ({failure}); calls still open are dropped.", "failed", observer);
                 break;
 
             case "error":
-                string message = data.TryGetProperty("error", out JsonElement inner) ? ProviderJson.ErrorMessage(inner) : ProviderJson.ErrorMessage(data);
+                string message = data.TryGetProperty("error", out JsonElement inner) ? StreamBodyJson.ErrorMessage(inner) : StreamBodyJson.ErrorMessage(data);
                 ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ProviderError, "The provider reported an error: " + message);
                 break;
 
@@ -140,14 +140,14 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
 
     private void ReadItemDone(JsonElement data, JsonElement item, IToolCallParserObserver observer)
     {
-        string? type = ProviderJson.String(item, "type");
+        string? type = StreamBodyJson.String(item, "type");
         if (type == "function_call")
         {
-            _calls.End(IndexOf(data, item), ProviderJson.String(item, "arguments"), EventOffset, observer);
+            _calls.End(IndexOf(data, item), StreamBodyJson.String(item, "arguments"), EventOffset, observer);
         }
         else if (type is not null && type.EndsWith("_call", StringComparison.Ordinal))
         {
-            string? name = ProviderJson.String(item, "name");
+            string? name = StreamBodyJson.String(item, "name");
             ReportDiagnostic(
                 observer,
                 ProviderStreamDiagnosticCodes.ProviderToolCall,
@@ -158,8 +158,8 @@ public sealed class OpenAIResponsesStreamParser : ProviderStreamParser
     // The output index of an event's item: its output_index, or the index recorded for its item id.
     private int IndexOf(JsonElement data, JsonElement item)
     {
-        string? itemId = ProviderJson.String(data, "item_id") ?? ProviderJson.String(item, "id");
-        if (ProviderJson.Int32(data, "output_index") is int index)
+        string? itemId = StreamBodyJson.String(data, "item_id") ?? StreamBodyJson.String(item, "id");
+        if (StreamBodyJson.Int32(data, "output_index") is int index)
         {
             if (itemId is not null)
             {

@@ -1,7 +1,7 @@
 namespace ToolFlow.StreamParsers;
 
 /// <summary>
-/// The <see cref="ParserDiagnostic.Code"/> values that the provider stream parsers (<see cref="ProviderStreamParser"/>)
+/// The <see cref="ParserDiagnostic.Code"/> values that the provider stream parsers (<see cref="StreamBodyParser"/>)
 /// report besides those of <see cref="ParserDiagnosticCodes"/>.
 /// </summary>
 public static class ProviderStreamDiagnosticCodes

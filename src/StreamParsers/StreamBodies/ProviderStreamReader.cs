@@ -9,13 +9,13 @@ public static class ProviderStreamReader
 {
     private const int BufferSize = 16 * 1024;
 
-    // Makes SseParser read a last event whose final blank line is missing, as ProviderStreamParser.Complete does.
+    // Makes SseParser read a last event whose final blank line is missing, as StreamBodyParser.Complete does.
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
 
     /// <summary>
     /// Reads the body to its end, feeding the parser, then completes the parser. A server-sent-events body read by a
-    /// <see cref="ProviderStreamParser"/> is framed by <see cref="SseParser"/> and given event by event
-    /// (<see cref="ProviderStreamParser.AppendEvent"/>); any other body (newline-delimited JSON, a JSON array, a model's
+    /// <see cref="StreamBodyParser"/> is framed by <see cref="SseParser"/> and given event by event
+    /// (<see cref="StreamBodyParser.AppendEvent"/>); any other body (newline-delimited JSON, a JSON array, a model's
     /// raw text for a text format) is decoded as UTF-8 and appended as it arrives.
     /// </summary>
     /// <param name="body">The body; it is read, not disposed.</param>
@@ -25,7 +25,7 @@ public static class ProviderStreamReader
     /// <returns>A task that completes when the body is read and the parser completed.</returns>
     /// <remarks>
     /// The calls, text and diagnostics are those that <see cref="ToolCallTextParser.Append"/> gives for the same body.
-    /// Offsets differ for server-sent events: <see cref="ProviderStreamParser.AppendEvent"/> counts event data, since
+    /// Offsets differ for server-sent events: <see cref="StreamBodyParser.AppendEvent"/> counts event data, since
     /// <see cref="SseParser"/> does not say where an event ended in the body.
     /// </remarks>
     public static async Task ReadAsync(Stream body, ToolCallTextParser parser, IToolCallParserObserver observer, CancellationToken cancellationToken = default)
@@ -52,9 +52,9 @@ public static class ProviderStreamReader
                 first = FirstSignificant(head.AsSpan(0, length));
             }
 
-            if (parser is ProviderStreamParser provider && first >= 0 && head[first] is not ((byte)'{' or (byte)'['))
+            if (parser is StreamBodyParser provider && first >= 0 && head[first] is not ((byte)'{' or (byte)'['))
             {
-                var replay = new ProviderReplayStream(head.AsMemory(0, length), body, s_eventEnd);
+                var replay = new StreamBodyReplayStream(head.AsMemory(0, length), body, s_eventEnd);
                 SseParser<bool> events = SseParser.Create(replay, (eventType, data) =>
                 {
                     provider.AppendEvent(eventType == SseParser.EventTypeDefault ? null : eventType, data, observer);
@@ -66,7 +66,7 @@ public static class ProviderStreamReader
             }
             else
             {
-                await AppendTextAsync(new ProviderReplayStream(head.AsMemory(0, length), body, default), parser, observer, cancellationToken).ConfigureAwait(false);
+                await AppendTextAsync(new StreamBodyReplayStream(head.AsMemory(0, length), body, default), parser, observer, cancellationToken).ConfigureAwait(false);
             }
 
             parser.Complete(observer);

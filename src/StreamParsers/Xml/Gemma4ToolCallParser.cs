@@ -17,7 +17,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class Gemma4ToolCallParser : ToolCallTextParser
+internal sealed class Gemma4ToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

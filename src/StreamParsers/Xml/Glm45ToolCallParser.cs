@@ -19,7 +19,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class Glm45ToolCallParser : ToolCallTextParser
+internal sealed class Glm45ToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

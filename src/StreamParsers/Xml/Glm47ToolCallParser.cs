@@ -15,7 +15,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class Glm47ToolCallParser : ToolCallTextParser
+internal sealed class Glm47ToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

@@ -18,7 +18,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class MiniMaxM2ToolCallParser : ToolCallTextParser
+internal sealed class MiniMaxM2ToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

@@ -21,7 +21,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class MiniMaxM3ToolCallParser : ToolCallTextParser
+internal sealed class MiniMaxM3ToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

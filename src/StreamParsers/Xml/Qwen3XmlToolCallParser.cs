@@ -16,7 +16,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class Qwen3XmlToolCallParser : ToolCallTextParser
+internal sealed class Qwen3XmlToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

@@ -16,7 +16,7 @@ namespace ToolFlow.StreamParsers;
 /// offsets, come out however the input is split into chunks, and no earlier input is read again.
 /// </para>
 /// </remarks>
-public sealed class SeedOssToolCallParser : ToolCallTextParser
+internal sealed class SeedOssToolCallParser : ToolCallTextParser
 {
     private readonly XmlParameterCallReader _reader;
 

@@ -6,7 +6,7 @@ namespace ToolFlow.StreamParsers;
 /// Reports the calls of one provider response that arrive whole, or are built whole before they complete (Gemini,
 /// Ollama): numbering, the limits of <see cref="ToolCallParserOptions"/>, and the arguments read as JSON.
 /// </summary>
-internal sealed class ProviderWholeCalls(ToolCallParserOptions options)
+internal sealed class StreamBodyWholeCalls(ToolCallParserOptions options)
 {
     private int _accepted;
 

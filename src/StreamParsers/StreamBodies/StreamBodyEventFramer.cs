@@ -3,13 +3,13 @@ using System.Diagnostics;
 
 namespace ToolFlow.StreamParsers;
 
-/// <summary>What <see cref="ProviderEventFramer.Advance"/> stopped for.</summary>
-internal enum ProviderFrameSignal : byte
+/// <summary>What <see cref="StreamBodyEventFramer.Advance"/> stopped for.</summary>
+internal enum StreamBodyFrameSignal : byte
 {
     /// <summary>The chunk is used up; nothing to report.</summary>
     None,
 
-    /// <summary>An event is complete: read <see cref="ProviderEventFramer.Data"/> and <see cref="ProviderEventFramer.EventType"/>, then call <see cref="ProviderEventFramer.ClearEvent"/>.</summary>
+    /// <summary>An event is complete: read <see cref="StreamBodyEventFramer.Data"/> and <see cref="StreamBodyEventFramer.EventType"/>, then call <see cref="StreamBodyEventFramer.ClearEvent"/>.</summary>
     Event,
 
     /// <summary>A character that belongs to no event was skipped (text after a JSON payload, or between array elements).</summary>
@@ -40,7 +40,7 @@ internal enum ProviderFrameSignal : byte
 /// </para>
 /// </remarks>
 [DebuggerDisplay("{_state}, data {_data.Length}")]
-internal sealed class ProviderEventFramer
+internal sealed class StreamBodyEventFramer
 {
     private static readonly SearchValues<char> s_lineEnds = SearchValues.Create("\r\n");
     private static readonly SearchValues<char> s_jsonStructural = SearchValues.Create("{}[]\"\r\n");
@@ -79,7 +79,7 @@ internal sealed class ProviderEventFramer
 
     /// <summary>Initializes a framer.</summary>
     /// <param name="maxEventLength">The most data characters one event may hold.</param>
-    public ProviderEventFramer(int maxEventLength)
+    public StreamBodyEventFramer(int maxEventLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEventLength, 16);
         _maxEventLength = maxEventLength;
@@ -149,7 +149,7 @@ internal sealed class ProviderEventFramer
     /// <param name="chunk">The unread rest of the chunk.</param>
     /// <param name="signal">Why reading stopped.</param>
     /// <returns>How many characters were consumed.</returns>
-    public int Advance(ReadOnlySpan<char> chunk, out ProviderFrameSignal signal)
+    public int Advance(ReadOnlySpan<char> chunk, out StreamBodyFrameSignal signal)
     {
         int i = 0;
         while (i < chunk.Length)
@@ -192,7 +192,7 @@ internal sealed class ProviderEventFramer
                         i = EndLine(i, c);
                         if (HasPendingData)
                         {
-                            signal = ProviderFrameSignal.Event;
+                            signal = StreamBodyFrameSignal.Event;
                             return i;
                         }
 
@@ -208,7 +208,7 @@ internal sealed class ProviderEventFramer
                         if (HasPendingData)
                         {
                             // Data lines not closed by a blank line: they end here.
-                            signal = ProviderFrameSignal.Event;
+                            signal = StreamBodyFrameSignal.Event;
                             return i;
                         }
 
@@ -228,7 +228,7 @@ internal sealed class ProviderEventFramer
                     if (_isUnknownLine)
                     {
                         _isUnknownLine = false;
-                        signal = ProviderFrameSignal.UnexpectedText;
+                        signal = StreamBodyFrameSignal.UnexpectedText;
                         return i;
                     }
 
@@ -253,7 +253,7 @@ internal sealed class ProviderEventFramer
                     i = ReadPayload(chunk, i, _state == State.ArrayElement, out bool closed);
                     if (closed)
                     {
-                        signal = ProviderFrameSignal.Event;
+                        signal = StreamBodyFrameSignal.Event;
                         return i;
                     }
 
@@ -271,7 +271,7 @@ internal sealed class ProviderEventFramer
                         // The next line starts something else (or is blank): the payload was cut short at its line
                         // end, and is reported as it is. A blank line is consumed with it.
                         _state = State.LineStart;
-                        signal = ProviderFrameSignal.Event;
+                        signal = StreamBodyFrameSignal.Event;
                         return c is '\r' or '\n' ? EndLine(i, c) : i;
                     }
 
@@ -293,7 +293,7 @@ internal sealed class ProviderEventFramer
                     else
                     {
                         _state = State.Ignore;
-                        signal = ProviderFrameSignal.UnexpectedText;
+                        signal = StreamBodyFrameSignal.UnexpectedText;
                         return i + 1;
                     }
 
@@ -317,7 +317,7 @@ internal sealed class ProviderEventFramer
                     {
                         // Not an object: skip to the next separator, reporting the run once.
                         _state = State.ArrayJunk;
-                        signal = ProviderFrameSignal.UnexpectedText;
+                        signal = StreamBodyFrameSignal.UnexpectedText;
                         return i + 1;
                     }
 
@@ -347,7 +347,7 @@ internal sealed class ProviderEventFramer
 
                     // Text after the array is reported once and ignored.
                     _state = State.Ignored;
-                    signal = ProviderFrameSignal.UnexpectedText;
+                    signal = StreamBodyFrameSignal.UnexpectedText;
                     return i + other + 1;
 
                 default:
@@ -356,7 +356,7 @@ internal sealed class ProviderEventFramer
             }
         }
 
-        signal = ProviderFrameSignal.None;
+        signal = StreamBodyFrameSignal.None;
         return i;
     }
 

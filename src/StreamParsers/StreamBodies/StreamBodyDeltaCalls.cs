@@ -11,7 +11,7 @@ namespace ToolFlow.StreamParsers;
 /// <c>function_call_arguments.done</c>) and end the response normally or not (<see cref="Finish"/>). After an
 /// abnormal end no call still open completes, not even one without arguments.
 /// </remarks>
-internal sealed class ProviderDeltaCalls : IToolCallParserObserver
+internal sealed class StreamBodyDeltaCalls : IToolCallParserObserver
 {
     private readonly ToolCallDeltaParser _parser;
 
@@ -23,7 +23,7 @@ internal sealed class ProviderDeltaCalls : IToolCallParserObserver
     private ToolCallCompletionReason? _reason;
     private string? _abortReason;
 
-    public ProviderDeltaCalls(ToolCallParserOptions options)
+    public StreamBodyDeltaCalls(ToolCallParserOptions options)
     {
         _parser = new ToolCallDeltaParser(options);
     }

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ToolFlow.StreamParsers.Tests;
 
 /// <summary>The framing every provider parser shares: SSE, newline-delimited JSON and streamed JSON arrays.</summary>
-public sealed class ProviderStreamParserTests
+public sealed class StreamBodyParserTests
 {
     private static readonly Func<ToolCallTextParser> s_create = () => new EventLog(null);
 
@@ -185,7 +185,7 @@ public sealed class ProviderStreamParserTests
         observer.Events.Where(e => e.Kind == ParserEventKind.Text).Select(e => e.Text!).ToList();
 
     /// <summary>Reports each event as text: "type json @offset".</summary>
-    private sealed class EventLog(ToolCallParserOptions? options) : ProviderStreamParser(options)
+    private sealed class EventLog(ToolCallParserOptions? options) : StreamBodyParser(options)
     {
         public override string Format => "event-log";
 

@@ -4,7 +4,7 @@ namespace ToolFlow.StreamParsers;
 /// A read-only stream that gives back bytes already read from a stream, then the rest of that stream, then a suffix:
 /// how <see cref="ProviderStreamReader"/> looks at a body's first bytes and still hands the whole body on.
 /// </summary>
-internal sealed class ProviderReplayStream(ReadOnlyMemory<byte> prefix, Stream inner, ReadOnlyMemory<byte> suffix) : Stream
+internal sealed class StreamBodyReplayStream(ReadOnlyMemory<byte> prefix, Stream inner, ReadOnlyMemory<byte> suffix) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
     private ReadOnlyMemory<byte> _suffix = suffix;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ToolFlow.StreamParsers;
 
 /// <summary>Small readers for provider event JSON that never throw on an unexpected shape.</summary>
-internal static class ProviderJson
+internal static class StreamBodyJson
 {
     /// <summary>A member that is a string, or <see langword="null"/>.</summary>
     public static string? String(JsonElement element, string name) =>

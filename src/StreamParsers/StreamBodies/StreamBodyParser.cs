@@ -36,11 +36,11 @@ namespace ToolFlow.StreamParsers;
 /// parser is not thread-safe; use one per response.
 /// </para>
 /// </remarks>
-public abstract class ProviderStreamParser : ToolCallTextParser
+internal abstract class StreamBodyParser : ToolCallTextParser
 {
     private const int SnippetLength = 80;
 
-    private readonly ProviderEventFramer _framer;
+    private readonly StreamBodyEventFramer _framer;
     private readonly JsonDocumentOptions _documentOptions;
     private readonly int _maxEventLength;
     private byte[]? _utf8;
@@ -49,14 +49,14 @@ public abstract class ProviderStreamParser : ToolCallTextParser
 
     /// <summary>Initializes the parser.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
-    protected ProviderStreamParser(ToolCallParserOptions? options)
+    protected StreamBodyParser(ToolCallParserOptions? options)
         : base(options)
     {
         _maxEventLength = (int)Math.Min((4L * Options.MaxArgumentsLength) + (1 << 20), Array.MaxLength / 4);
 
         // The arguments sit a few levels down in the event's envelope.
         _documentOptions = new JsonDocumentOptions { MaxDepth = Math.Max(64, Options.MaxDepth + 32) };
-        _framer = new ProviderEventFramer(_maxEventLength);
+        _framer = new StreamBodyEventFramer(_maxEventLength);
     }
 
     /// <summary>
@@ -73,15 +73,15 @@ public abstract class ProviderStreamParser : ToolCallTextParser
         ThrowIfCompleted();
         while (!chunk.IsEmpty)
         {
-            int used = _framer.Advance(chunk, out ProviderFrameSignal signal);
+            int used = _framer.Advance(chunk, out StreamBodyFrameSignal signal);
             Position += used;
             chunk = chunk[used..];
-            if (signal == ProviderFrameSignal.Event)
+            if (signal == StreamBodyFrameSignal.Event)
             {
                 EventOffset = Position;
                 DispatchFramed(observer);
             }
-            else if (signal == ProviderFrameSignal.UnexpectedText && !_isUnexpectedTextReported)
+            else if (signal == StreamBodyFrameSignal.UnexpectedText && !_isUnexpectedTextReported)
             {
                 // Reported once: a body in the wrong format would otherwise report every line.
                 _isUnexpectedTextReported = true;
