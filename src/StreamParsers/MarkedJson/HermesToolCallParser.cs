@@ -64,8 +64,8 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private PooledCharBuffer _held;
 
     private long _blockStart;
-    private Member _key;
-    private Member _value;
+    private JsonMember _key;
+    private JsonMember _value;
     private int _keyStart;
     private int _nameStart;
     private int _argumentsStart;
@@ -98,13 +98,6 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         Json,
         Skip,
         AfterJson,
-    }
-
-    private enum Member : byte
-    {
-        Other,
-        Name,
-        Arguments,
     }
 
     /// <summary>The format's registry name: <c>hermes</c>.</summary>
@@ -410,8 +403,8 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _blockStart = start;
         _block.Clear();
         _block.Append(StartMarker);
-        _key = Member.Other;
-        _value = Member.Other;
+        _key = JsonMember.Other;
+        _value = JsonMember.Other;
         _nameStart = -1;
         _argumentsStart = -1;
         _argumentsEnd = -1;
@@ -501,23 +494,23 @@ public sealed class HermesToolCallParser : ToolCallTextParser
                 _keyStart = _block.Length;
                 break;
             case JsonScanEvent.MemberKeyEnd:
-                _key = Classify(_block.Span[_keyStart..^1]);
+                _key = JsonMemberKeys.Classify(_block.Span[_keyStart..^1]);
                 break;
             case JsonScanEvent.MemberValueStart:
-                _value = Member.Other;
-                if (_key == Member.Name && _nameStart < 0)
+                _value = JsonMember.Other;
+                if (_key == JsonMember.Name && _nameStart < 0)
                 {
-                    _value = Member.Name;
+                    _value = JsonMember.Name;
                     _nameStart = _block.Length - 1;
                 }
-                else if (_key == Member.Arguments && _argumentsStart < 0)
+                else if (_key == JsonMember.Arguments && _argumentsStart < 0)
                 {
-                    _value = Member.Arguments;
+                    _value = JsonMember.Arguments;
                     _argumentsStart = _argumentsReported = _block.Length - 1;
                 }
 
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == Member.Arguments:
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments:
                 _argumentsEnd = _block.Length;
                 break;
             default:
@@ -541,12 +534,12 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         switch (scanEvent)
         {
-            case JsonScanEvent.MemberValueStart when _value == Member.Name && chunk[next - 1] != '"':
+            case JsonScanEvent.MemberValueStart when _value == JsonMember.Name && chunk[next - 1] != '"':
                 Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is not a string; the text is kept as text.", end - 1);
                 FallBackToText(observer);
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == Member.Name:
-                _name = DecodeString(_block.Span[(_nameStart + 1)..^1]);
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Name:
+                _name = JsonMemberKeys.DecodeString(_block.Span[(_nameStart + 1)..^1]);
                 if (_name.Length == 0)
                 {
                     Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is empty; the text is kept as text.", end);
@@ -556,7 +549,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
                 StartCall(observer, end);
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == Member.Arguments && _isStarted:
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments && _isStarted:
                 // A number is complete at the character after it, which the scanner leaves unconsumed.
                 CompleteCall(observer, _scanner.EndedAtDelimiter ? end + 1 : end);
                 break;
@@ -786,40 +779,6 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         }
 
         // A lone '<' stays held: it may begin the next <tool_call>.
-    }
-
-    private static Member Classify(ReadOnlySpan<char> rawKey)
-    {
-        if (rawKey.Contains('\\'))
-        {
-            return Classify(DecodeString(rawKey));
-        }
-
-        return rawKey switch
-        {
-            "name" => Member.Name,
-            "arguments" or "parameters" => Member.Arguments,
-            _ => Member.Other,
-        };
-    }
-
-    // Decodes the text between a JSON string's quotes; the scanner has already checked its escapes.
-    private static string DecodeString(ReadOnlySpan<char> raw)
-    {
-        if (!raw.Contains('\\'))
-        {
-            return new string(raw);
-        }
-
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(string.Concat("\"", raw, "\""));
-            return document.RootElement.GetString() ?? string.Empty;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
-        {
-            return new string(raw);
-        }
     }
 
     // The index of the first '<' in a chunk of at most SmallChunk characters, or -1: a plain loop, as the vectorized

@@ -24,8 +24,8 @@ internal sealed partial class MarkedJsonToolCallParser
     private int _argumentsReported;
 
     // The current envelope object.
-    private Member _key;
-    private Member _value;
+    private JsonMember _key;
+    private JsonMember _value;
     private int _keyStart;
     private int _nameStart;
     private int _idStart;
@@ -45,14 +45,6 @@ internal sealed partial class MarkedJsonToolCallParser
         Element,
         AfterElement,
         Arguments,
-    }
-
-    private enum Member : byte
-    {
-        Other,
-        Name,
-        Arguments,
-        Id,
     }
 
     private enum XmlState : byte
@@ -83,8 +75,8 @@ internal sealed partial class MarkedJsonToolCallParser
 
     private void ResetMembers()
     {
-        _key = Member.Other;
-        _value = Member.Other;
+        _key = JsonMember.Other;
+        _value = JsonMember.Other;
         _keyStart = -1;
         _nameStart = -1;
         _idStart = -1;
@@ -334,14 +326,14 @@ internal sealed partial class MarkedJsonToolCallParser
                 _keyStart = _block.Length;
                 break;
             case JsonScanEvent.MemberKeyEnd:
-                _key = Classify(_block.Span[_keyStart..^1]);
-                if (_key is Member.Name or Member.Arguments)
+                _key = JsonMemberKeys.Classify(_block.Span[_keyStart..^1], withIds: true);
+                if (_key is JsonMember.Name or JsonMember.Arguments)
                 {
                     // Bare JSON that names a tool or its arguments is meant as a call: from now on, failures are reported.
                     _speculative = false;
                 }
 
-                if (!_sawKey && step.FirstKeyIsName && _key != Member.Name)
+                if (!_sawKey && step.FirstKeyIsName && _key != JsonMember.Name)
                 {
                     return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's JSON does not start with its name; the text is kept as text.", end);
                 }
@@ -351,42 +343,42 @@ internal sealed partial class MarkedJsonToolCallParser
             case JsonScanEvent.MemberValueStart:
             {
                 char c = _block.Span[^1];
-                _value = Member.Other;
-                if (_key == Member.Name && _nameStart < 0)
+                _value = JsonMember.Other;
+                if (_key == JsonMember.Name && _nameStart < 0)
                 {
                     if (c != '"')
                     {
                         return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is not a string; the text is kept as text.", end);
                     }
 
-                    _value = Member.Name;
+                    _value = JsonMember.Name;
                     _nameStart = _block.Length - 1;
                 }
-                else if (_key == Member.Arguments && _argumentsStart < 0)
+                else if (_key == JsonMember.Arguments && _argumentsStart < 0)
                 {
                     if (c != '{')
                     {
                         return FailBody(ParserDiagnosticCodes.ArgumentsNotObject, "A {0} tool call's arguments are not a JSON object; the text is kept as text.", end);
                     }
 
-                    _value = Member.Arguments;
+                    _value = JsonMember.Arguments;
                     _argumentsStart = _argumentsReported = _block.Length - 1;
                     if (_name is not null)
                     {
                         StartCall(end);
                     }
                 }
-                else if (_key == Member.Id && _idStart < 0 && c == '"')
+                else if (_key == JsonMember.Id && _idStart < 0 && c == '"')
                 {
-                    _value = Member.Id;
+                    _value = JsonMember.Id;
                     _idStart = _block.Length - 1;
                 }
 
                 break;
             }
 
-            case JsonScanEvent.MemberValueEnd when _value == Member.Name:
-                _name = DecodeString(_block.Span[(_nameStart + 1)..^1]);
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Name:
+                _name = JsonMemberKeys.DecodeString(_block.Span[(_nameStart + 1)..^1]);
                 if (_name.Length == 0)
                 {
                     return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is empty; the text is kept as text.", end);
@@ -399,7 +391,7 @@ internal sealed partial class MarkedJsonToolCallParser
                 }
 
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == Member.Arguments:
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments:
                 _argumentsEnd = _block.Length;
                 if (_isStarted && !_isSkipping)
                 {
@@ -407,8 +399,8 @@ internal sealed partial class MarkedJsonToolCallParser
                 }
 
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == Member.Id:
-                _id = DecodeString(_block.Span[(_idStart + 1)..^1]);
+            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Id:
+                _id = JsonMemberKeys.DecodeString(_block.Span[(_idStart + 1)..^1]);
                 break;
             case JsonScanEvent.ValueCompleted:
                 if (_name is null)
@@ -448,7 +440,7 @@ internal sealed partial class MarkedJsonToolCallParser
                 _keyStart = _block.Length;
                 break;
             case JsonScanEvent.MemberKeyEnd when _name is null:
-                _name = DecodeString(_block.Span[_keyStart..^1]);
+                _name = JsonMemberKeys.DecodeString(_block.Span[_keyStart..^1]);
                 if (_name.Length == 0)
                 {
                     return FailBody(ParserDiagnosticCodes.CallMissingName, "A {0} tool call's name is empty; the text is kept as text.", end);
@@ -619,41 +611,6 @@ internal sealed partial class MarkedJsonToolCallParser
         }
 
         SurfaceAtEnd(default);
-    }
-
-    private static Member Classify(ReadOnlySpan<char> rawKey)
-    {
-        if (rawKey.Contains('\\'))
-        {
-            return Classify(DecodeString(rawKey));
-        }
-
-        return rawKey switch
-        {
-            "name" or "tool_name" => Member.Name,
-            "arguments" or "parameters" => Member.Arguments,
-            "id" or "tool_call_id" => Member.Id,
-            _ => Member.Other,
-        };
-    }
-
-    // Decodes the text between a JSON string's quotes; the scanner has already checked its escapes.
-    private static string DecodeString(ReadOnlySpan<char> raw)
-    {
-        if (!raw.Contains('\\'))
-        {
-            return new string(raw);
-        }
-
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(string.Concat("\"", raw, "\""));
-            return document.RootElement.GetString() ?? string.Empty;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
-        {
-            return new string(raw);
-        }
     }
 
     private static string Describe(char c) => char.IsControl(c) ? $"control character U+{(int)c:X4}" : $"unexpected '{c}'";

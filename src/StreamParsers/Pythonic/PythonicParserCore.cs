@@ -161,13 +161,6 @@ internal sealed class PythonicParserCore
         Think,
     }
 
-    private enum JsonMember : byte
-    {
-        Other,
-        Name,
-        Arguments,
-    }
-
     public void Append(ReadOnlySpan<char> chunk, long origin, IToolCallParserObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
@@ -1079,7 +1072,7 @@ internal sealed class PythonicParserCore
                 _keyStart = _block.Length;
                 break;
             case JsonScanEvent.MemberKeyEnd:
-                _key = Classify(_block.Span[_keyStart..^1]);
+                _key = JsonMemberKeys.Classify(_block.Span[_keyStart..^1]);
                 break;
             case JsonScanEvent.MemberValueStart:
                 _value = JsonMember.Other;
@@ -1130,7 +1123,7 @@ internal sealed class PythonicParserCore
             case JsonScanEvent.MemberValueStart when _value == JsonMember.Name && chunk[next - 1] != '"':
                 return Fail(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is not a string.", end - 1, next);
             case JsonScanEvent.MemberValueEnd when _value == JsonMember.Name:
-                _callName = DecodeJsonString(_block.Span[(_nameStart + 1)..^1]);
+                _callName = JsonMemberKeys.DecodeString(_block.Span[(_nameStart + 1)..^1]);
                 if (_callName.Length == 0)
                 {
                     return Fail(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is empty.", end, next);
@@ -1318,40 +1311,6 @@ internal sealed class PythonicParserCore
         }
 
         observer.OnText(text);
-    }
-
-    private static JsonMember Classify(ReadOnlySpan<char> rawKey)
-    {
-        if (rawKey.Contains('\\'))
-        {
-            return Classify(DecodeJsonString(rawKey));
-        }
-
-        return rawKey switch
-        {
-            "name" => JsonMember.Name,
-            "arguments" or "parameters" => JsonMember.Arguments,
-            _ => JsonMember.Other,
-        };
-    }
-
-    // Decodes the text between a JSON string's quotes; the scanner has already checked its escapes.
-    private static string DecodeJsonString(ReadOnlySpan<char> raw)
-    {
-        if (!raw.Contains('\\'))
-        {
-            return new string(raw);
-        }
-
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(string.Concat("\"", raw, "\""));
-            return document.RootElement.GetString() ?? string.Empty;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
-        {
-            return new string(raw);
-        }
     }
 
     private static void Diagnose(IToolCallParserObserver observer, string code, string message, long offset) =>

@@ -25,9 +25,8 @@ namespace ToolFlow.StreamParsers;
 /// runnable call: it is aborted, with a diagnostic. So is every open call when the body ends without a stop reason.
 /// </para>
 /// </remarks>
-internal sealed class AnthropicStreamParser : StreamBodyParser
+internal sealed class AnthropicStreamParser : DeltaStreamBodyParser
 {
-    private readonly StreamBodyDeltaCalls _calls;
 
     // Open tool_use blocks by block index, with the input the block started with when it is not empty.
     private readonly Dictionary<int, string?> _toolBlocks = [];
@@ -40,7 +39,6 @@ internal sealed class AnthropicStreamParser : StreamBodyParser
     public AnthropicStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>anthropic</c>.</summary>
@@ -99,18 +97,6 @@ internal sealed class AnthropicStreamParser : StreamBodyParser
         }
     }
 
-    /// <inheritdoc/>
-    protected override void OnEnd(IToolCallParserObserver observer)
-    {
-        if (_calls.IsFinished)
-        {
-            return;
-        }
-
-        ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.StreamTruncated, "The stream ended before the provider finished the response.");
-        _calls.Finish(EventOffset, ToolCallCompletionReason.EndOfStream, "the stream ended before the call was complete.", observer);
-    }
-
     private void StartBlock(int index, JsonElement block, IToolCallParserObserver observer)
     {
         string? type = StreamBodyJson.String(block, "type");
@@ -136,7 +122,7 @@ internal sealed class AnthropicStreamParser : StreamBodyParser
                 _toolBlocks[index] = StreamBodyJson.TryGetObject(block, "input", out JsonElement input) && input.EnumerateObject().Any()
                     ? input.GetRawText()
                     : null;
-                _calls.Append(
+                Calls.Append(
                     new ToolCallDelta(index, StreamBodyJson.String(block, "id"), StreamBodyJson.String(block, "name"), null),
                     EventOffset,
                     observer);
@@ -180,7 +166,7 @@ internal sealed class AnthropicStreamParser : StreamBodyParser
                 }
                 else
                 {
-                    _calls.Append(new ToolCallDelta(index, null, null, fragment), EventOffset, observer);
+                    Calls.Append(new ToolCallDelta(index, null, null, fragment), EventOffset, observer);
                 }
 
                 break;
@@ -201,29 +187,12 @@ internal sealed class AnthropicStreamParser : StreamBodyParser
         }
         else if (_toolBlocks.Remove(index, out string? startInput))
         {
-            _calls.End(index, startInput, EventOffset, observer);
+            Calls.End(index, startInput, EventOffset, observer);
         }
     }
 
-    private void Finish(string stopReason, IToolCallParserObserver observer)
-    {
-        if (_calls.IsFinished)
-        {
-            return;
-        }
-
-        if (stopReason is "end_turn" or "tool_use" or "stop_sequence" or "pause_turn")
-        {
-            _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, null, observer);
-            return;
-        }
-
-        ReportDiagnostic(
-            observer,
-            ProviderStreamDiagnosticCodes.ResponseStopped,
-            $"The provider stopped the response early (stop_reason '{stopReason}'); calls still open are dropped.");
-        _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, $"the response stopped ({stopReason}) before the call was complete.", observer);
-    }
+    private void Finish(string stopReason, IToolCallParserObserver observer) =>
+        FinishAtStop(stopReason is "end_turn" or "tool_use" or "stop_sequence" or "pause_turn", "stop_reason", stopReason, observer);
 
     private sealed class ServerTool(string type, string name)
     {

@@ -18,16 +18,13 @@ namespace ToolFlow.StreamParsers;
 /// unusual reason, and when the body ends without it, every call still open is aborted with a diagnostic.
 /// </para>
 /// </remarks>
-internal sealed class CohereStreamParser : StreamBodyParser
+internal sealed class CohereStreamParser : DeltaStreamBodyParser
 {
-    private readonly StreamBodyDeltaCalls _calls;
-
     /// <summary>Initializes a parser for one response.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
     public CohereStreamParser(ToolCallParserOptions? options = null)
         : base(options)
     {
-        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>cohere</c>.</summary>
@@ -80,7 +77,7 @@ internal sealed class CohereStreamParser : StreamBodyParser
                     }
 
                     StreamBodyJson.TryGetObject(toolCall, "function", out JsonElement function);
-                    _calls.Append(
+                    Calls.Append(
                         new ToolCallDelta(index, StreamBodyJson.String(toolCall, "id"), StreamBodyJson.String(function, "name"), StreamBodyJson.ArgumentsText(function, "arguments")),
                         EventOffset,
                         observer);
@@ -89,23 +86,12 @@ internal sealed class CohereStreamParser : StreamBodyParser
                 break;
 
             case "tool-call-end":
-                _calls.End(index, null, EventOffset, observer);
+                Calls.End(index, null, EventOffset, observer);
                 break;
 
             case "message-end":
                 string finishReason = StreamBodyJson.String(delta, "finish_reason") ?? "COMPLETE";
-                if (finishReason is "COMPLETE" or "TOOL_CALL" or "STOP_SEQUENCE")
-                {
-                    _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, null, observer);
-                }
-                else if (!_calls.IsFinished)
-                {
-                    ReportDiagnostic(
-                        observer,
-                        ProviderStreamDiagnosticCodes.ResponseStopped,
-                        $"The provider stopped the response early (finish_reason '{finishReason}'); calls still open are dropped.");
-                    _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, $"the response stopped ({finishReason}) before the call was complete.", observer);
-                }
+                FinishAtStop(finishReason is "COMPLETE" or "TOOL_CALL" or "STOP_SEQUENCE", "finish_reason", finishReason, observer);
 
                 break;
 
@@ -117,17 +103,5 @@ internal sealed class CohereStreamParser : StreamBodyParser
 
                 break;
         }
-    }
-
-    /// <inheritdoc/>
-    protected override void OnEnd(IToolCallParserObserver observer)
-    {
-        if (_calls.IsFinished)
-        {
-            return;
-        }
-
-        ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.StreamTruncated, "The stream ended before the provider finished the response.");
-        _calls.Finish(EventOffset, ToolCallCompletionReason.EndOfStream, "the stream ended before the call was complete.", observer);
     }
 }

@@ -22,9 +22,8 @@ namespace ToolFlow.StreamParsers;
 /// read.
 /// </para>
 /// </remarks>
-internal sealed class OpenAIChatStreamParser : StreamBodyParser
+internal sealed class OpenAIChatStreamParser : DeltaStreamBodyParser
 {
-    private readonly StreamBodyDeltaCalls _calls;
     private bool _choiceIgnoredReported;
 
     /// <summary>Initializes a parser for one response, with the format name <c>openai-chat</c>.</summary>
@@ -42,7 +41,6 @@ internal sealed class OpenAIChatStreamParser : StreamBodyParser
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(format);
         Format = format;
-        _calls = new StreamBodyDeltaCalls(Options);
     }
 
     /// <summary>The format's registry name: <c>openai-chat</c>, or the name given for a compatible provider.</summary>
@@ -94,18 +92,6 @@ internal sealed class OpenAIChatStreamParser : StreamBodyParser
     /// <inheritdoc/>
     protected override void OnDone(IToolCallParserObserver observer) => Finish("stop", observer);
 
-    /// <inheritdoc/>
-    protected override void OnEnd(IToolCallParserObserver observer)
-    {
-        if (_calls.IsFinished)
-        {
-            return;
-        }
-
-        ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.StreamTruncated, "The stream ended before the provider finished the response.");
-        _calls.Finish(EventOffset, ToolCallCompletionReason.EndOfStream, "the stream ended before the call was complete.", observer);
-    }
-
     private void ReadDelta(JsonElement delta, IToolCallParserObserver observer)
     {
         if ((StreamBodyJson.String(delta, "reasoning_content") ?? StreamBodyJson.String(delta, "reasoning")) is { Length: > 0 } reasoning)
@@ -139,7 +125,7 @@ internal sealed class OpenAIChatStreamParser : StreamBodyParser
             foreach (JsonElement toolCall in toolCalls.EnumerateArray())
             {
                 StreamBodyJson.TryGetObject(toolCall, "function", out JsonElement function);
-                _calls.Append(
+                Calls.Append(
                     new ToolCallDelta(
                         StreamBodyJson.Int32(toolCall, "index"),
                         StreamBodyJson.String(toolCall, "id"),
@@ -152,7 +138,7 @@ internal sealed class OpenAIChatStreamParser : StreamBodyParser
 
         if (StreamBodyJson.TryGetObject(delta, "function_call", out JsonElement functionCall))
         {
-            _calls.Append(
+            Calls.Append(
                 new ToolCallDelta(null, null, StreamBodyJson.String(functionCall, "name"), StreamBodyJson.ArgumentsText(functionCall, "arguments")),
                 EventOffset,
                 observer);
@@ -189,23 +175,6 @@ internal sealed class OpenAIChatStreamParser : StreamBodyParser
         }
     }
 
-    private void Finish(string finishReason, IToolCallParserObserver observer)
-    {
-        if (_calls.IsFinished)
-        {
-            return;
-        }
-
-        if (finishReason is "stop" or "tool_calls" or "function_call")
-        {
-            _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, null, observer);
-            return;
-        }
-
-        ReportDiagnostic(
-            observer,
-            ProviderStreamDiagnosticCodes.ResponseStopped,
-            $"The provider stopped the response early (finish_reason '{finishReason}'); calls still open are dropped.");
-        _calls.Finish(EventOffset, ToolCallCompletionReason.ProviderStop, $"the response stopped ({finishReason}) before the call was complete.", observer);
-    }
+    private void Finish(string finishReason, IToolCallParserObserver observer) =>
+        FinishAtStop(finishReason is "stop" or "tool_calls" or "function_call", "finish_reason", finishReason, observer);
 }

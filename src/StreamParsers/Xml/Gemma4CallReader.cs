@@ -157,17 +157,13 @@ internal sealed class Gemma4CallReader : XmlParameterCallReader
         switch (_state)
         {
             case State.Prefix:
-                FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside a tool call before its arguments.", end);
+                EndBeforeCall("a tool call before its arguments.", end);
                 break;
             case State.After:
                 Surface();
                 break;
-            case State.Skip:
-                Leave();
-                break;
             default:
-                AbortCall(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{CallName}'.", end);
-                Leave();
+                EndInsideCall(isSkipping: _state == State.Skip, end);
                 break;
         }
 

@@ -147,14 +147,10 @@ internal sealed class GlmCallReader : XmlParameterCallReader
         switch (_state)
         {
             case State.Name:
-                FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside a tool call before its name ended.", end);
-                break;
-            case State.Skip:
-                Leave();
+                EndBeforeCall("a tool call before its name ended.", end);
                 break;
             default:
-                AbortCall(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{CallName}'.", end);
-                Leave();
+                EndInsideCall(isSkipping: _state == State.Skip, end);
                 break;
         }
 

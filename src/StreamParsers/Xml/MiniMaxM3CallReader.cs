@@ -143,14 +143,10 @@ internal sealed class MiniMaxM3CallReader : XmlParameterCallReader
                 break;
             case State.Block:
             case State.InvokeTag:
-                FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside a block of tool calls before a call's name.", end);
-                break;
-            case State.Skip:
-                Leave();
+                EndBeforeCall("a block of tool calls before a call's name.", end);
                 break;
             default:
-                AbortCall(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{CallName}'.", end);
-                Leave();
+                EndInsideCall(isSkipping: _state == State.Skip, end);
                 break;
         }
 

@@ -224,17 +224,13 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
                 Surface();
                 break;
             case State.Block:
-                FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside a block of tool calls before any call.", end);
+                EndBeforeCall("a block of tool calls before any call.", end);
                 break;
             case State.InvokeTag:
-                FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside a tool call before its name.", end);
-                break;
-            case State.Skip:
-                Leave();
+                EndBeforeCall("a tool call before its name.", end);
                 break;
             default:
-                AbortCall(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{CallName}'.", end);
-                Leave();
+                EndInsideCall(isSkipping: _state == State.Skip, end);
                 break;
         }
 

@@ -600,6 +600,25 @@ internal abstract class XmlParameterCallReader
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowCompleted() => throw new InvalidOperationException("The parser has already completed.");
 
+    /// <summary>The input ended inside a call: a started call is aborted, the rest of one skipped over a limit dropped.</summary>
+    /// <param name="isSkipping">Whether the reader was skipping the rest of a call over a limit.</param>
+    /// <param name="end">The offset of the end.</param>
+    protected void EndInsideCall(bool isSkipping, long end)
+    {
+        if (!isSkipping)
+        {
+            AbortCall(ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{CallName}'.", end);
+        }
+
+        Leave();
+    }
+
+    /// <summary>The input ended before a call started: its text is surfaced, with a diagnostic saying where.</summary>
+    /// <param name="where">Where the input ended, ending the sentence "The response ended inside …".</param>
+    /// <param name="end">The offset of the end.</param>
+    protected void EndBeforeCall(string where, long end) =>
+        FallBack(ParserDiagnosticCodes.CallUnterminated, "The response ended inside " + where, end);
+
     /// <summary>Whether a character is white space between markup elements.</summary>
     /// <param name="c">The character.</param>
     /// <returns><see langword="true"/> for space, tab, carriage return and line feed.</returns>
