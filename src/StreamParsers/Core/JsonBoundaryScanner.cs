@@ -4,6 +4,10 @@ using System.Runtime.CompilerServices;
 
 namespace ToolFlow.StreamParsers;
 
+// Hot loop: every character of every call's arguments, in every JSON-bodied format, passes through Scan. It stays in
+// one file so its states, the vectorized skips over runs of string characters, and the inlining they rely
+// on can be read and measured together; splitting it would hide which path a character takes.
+
 /// <summary>
 /// An incremental, resumable JSON syntax scanner: it finds where a JSON value ends without building it.
 /// </summary>

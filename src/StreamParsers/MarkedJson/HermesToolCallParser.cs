@@ -3,6 +3,10 @@ using System.Text.Json;
 
 namespace ToolFlow.StreamParsers;
 
+// Hot loop: the fastest parser (the demo's and the benchmarks' Hermes parser), tuned for token-sized chunks
+// (AppendSmall) and whole responses (AppendChunk) alike. It stays in one file so the two paths and the state they
+// share can be read and measured side by side; a change to one must be checked against the other.
+
 /// <summary>
 /// An incremental parser for the Hermes tool-call format (Hermes 2/3, Qwen 2.5/3 and many other open models):
 /// <c>&lt;tool_call&gt;{"name": "get_weather", "arguments": {"city": "Paris"}}&lt;/tool_call&gt;</c>, any number
