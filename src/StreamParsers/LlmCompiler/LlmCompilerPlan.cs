@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ToolFlow.StreamParsers;
 
 /// <summary>
-/// Reads the plan structure of calls from <see cref="LlmCompilerToolCallParser"/>: task numbers and dependencies, so
+/// Reads the plan structure of calls from the <c>llmcompiler</c> format: task numbers and dependencies, so
 /// that a scheduler can start each task as soon as the tasks it refers to are done.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ public static class LlmCompilerPlan
     public const string JoinToolName = "join";
 
     /// <summary>The task number of a call, from its <see cref="ParsedToolCall.Id"/>.</summary>
-    /// <param name="call">A call read by <see cref="LlmCompilerToolCallParser"/>.</param>
+    /// <param name="call">A call read by the <c>llmcompiler</c> format.</param>
     /// <returns>The number the plan gave the task.</returns>
     /// <exception cref="ArgumentException">The call's id is not a task number.</exception>
     public static int GetTaskIndex(ParsedToolCall call)
@@ -33,7 +33,7 @@ public static class LlmCompilerPlan
     /// below its own; otherwise each <c>$N</c> or <c>${N}</c> in its arguments with N below its own number (a
     /// reference to itself or to a later task can never be satisfied and is left out).
     /// </summary>
-    /// <param name="call">A call read by <see cref="LlmCompilerToolCallParser"/>.</param>
+    /// <param name="call">A call read by the <c>llmcompiler</c> format.</param>
     /// <returns>The dependencies; empty when there are none.</returns>
     /// <exception cref="ArgumentException">The call's id is not a task number.</exception>
     public static IReadOnlyList<int> GetDependencies(ParsedToolCall call)

@@ -1,6 +1,6 @@
 namespace ToolFlow.StreamParsers;
 
-/// <summary>One task of an LLMCompiler plan, as <see cref="LlmCompilerToolCallParser"/> read it.</summary>
+/// <summary>One task of an LLMCompiler plan, as the <c>llmcompiler</c> format read it.</summary>
 /// <param name="Call">The completed call; its <see cref="ParsedToolCall.Id"/> is the task number as text.</param>
 /// <param name="TaskIndex">The task number the plan gave it (<c>3</c> in <c>3. search("x")</c>).</param>
 /// <param name="Dependencies">

@@ -1,8 +1,9 @@
 namespace ToolFlow.StreamParsers;
 
 /// <summary>
-/// The <see cref="ParserDiagnostic.Code"/> values that the pythonic parsers (<see cref="PythonicToolCallParser"/> and
-/// its relatives) and <see cref="LlmCompilerToolCallParser"/> report besides those of <see cref="ParserDiagnosticCodes"/>.
+/// The <see cref="ParserDiagnostic.Code"/> values that the pythonic formats (<c>pythonic</c>, <c>llama4_pythonic</c>,
+/// <c>olmo3</c>, <c>lfm2</c>) and the <c>llmcompiler</c> format report besides those of
+/// <see cref="ParserDiagnosticCodes"/>.
 /// </summary>
 public static class PythonicDiagnosticCodes
 {

@@ -1,8 +1,9 @@
 namespace ToolFlow.StreamParsers;
 
 /// <summary>
-/// The <see cref="ParserDiagnostic.Code"/> values that the provider stream parsers (<see cref="StreamBodyParser"/>)
-/// report besides those of <see cref="ParserDiagnosticCodes"/>.
+/// The <see cref="ParserDiagnostic.Code"/> values that the provider stream formats (<c>openai-chat</c>,
+/// <c>openai-responses</c>, <c>anthropic</c>, <c>gemini</c>, <c>ollama</c>, <c>cohere</c>, <c>mistral-chat</c>) report
+/// besides those of <see cref="ParserDiagnosticCodes"/>.
 /// </summary>
 public static class ProviderStreamDiagnosticCodes
 {

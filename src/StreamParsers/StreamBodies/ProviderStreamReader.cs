@@ -14,8 +14,8 @@ public static class ProviderStreamReader
 
     /// <summary>
     /// Reads the body to its end, feeding the parser, then completes the parser. A server-sent-events body read by a
-    /// <see cref="StreamBodyParser"/> is framed by <see cref="SseParser"/> and given event by event
-    /// (<see cref="StreamBodyParser.AppendEvent"/>); any other body (newline-delimited JSON, a JSON array, a model's
+    /// provider stream format (<c>openai-chat</c>, <c>anthropic</c>, ...) is framed by <see cref="SseParser"/> and given
+    /// to the parser event by event; any other body (newline-delimited JSON, a JSON array, a model's
     /// raw text for a text format) is decoded as UTF-8 and appended as it arrives.
     /// </summary>
     /// <param name="body">The body; it is read, not disposed.</param>
@@ -25,7 +25,7 @@ public static class ProviderStreamReader
     /// <returns>A task that completes when the body is read and the parser completed.</returns>
     /// <remarks>
     /// The calls, text and diagnostics are those that <see cref="ToolCallTextParser.Append"/> gives for the same body.
-    /// Offsets differ for server-sent events: <see cref="StreamBodyParser.AppendEvent"/> counts event data, since
+    /// Offsets differ for server-sent events: a parser given events counts event data, since
     /// <see cref="SseParser"/> does not say where an event ended in the body.
     /// </remarks>
     public static async Task ReadAsync(Stream body, ToolCallTextParser parser, IToolCallParserObserver observer, CancellationToken cancellationToken = default)
