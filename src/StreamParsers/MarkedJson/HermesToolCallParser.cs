@@ -68,13 +68,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private PooledCharBuffer _held;
 
     private long _blockStart;
-    private JsonMember _key;
-    private JsonMember _value;
-    private int _keyStart;
-    private int _nameStart;
-    private int _argumentsStart;
-    private int _argumentsEnd;
-    private int _argumentsReported;
+    private JsonEnvelope _envelope;
 
     // Set from the arguments' bounds by UpdateArgumentState, for the one-character path: the longest the block may
     // grow before a limit is exceeded, and whether each further character of the block is reported as arguments.
@@ -165,9 +159,9 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         if (_isStreamingArguments)
         {
             // ReportArguments(observer, int.MaxValue), inline.
-            int reported = _argumentsReported;
+            int reported = _envelope.ArgumentsReported;
             observer.OnArgumentsDelta(_callIndex, _block.Span[reported..]);
-            _argumentsReported = _block.Length;
+            _envelope.ArgumentsReported = _block.Length;
         }
 
         Position++;
@@ -261,7 +255,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             return;
         }
 
-        if (_mode == Mode.Json && _isStarted && _argumentsStart >= 0)
+        if (_mode == Mode.Json && _isStarted && _envelope.ArgumentsStart >= 0)
         {
             ReportArguments(observer, int.MaxValue);
         }
@@ -407,12 +401,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _blockStart = start;
         _block.Clear();
         _block.Append(StartMarker);
-        _key = JsonMember.Other;
-        _value = JsonMember.Other;
-        _nameStart = -1;
-        _argumentsStart = -1;
-        _argumentsEnd = -1;
-        _argumentsReported = 0;
+        _envelope.Reset();
         _name = null;
         _isStarted = false;
         _isCallDone = false;
@@ -492,40 +481,13 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private int OnJsonEvent(ReadOnlySpan<char> chunk, int next, long origin, IToolCallParserObserver observer, JsonScanEvent scanEvent)
     {
         long end = origin + next;
-        switch (scanEvent)
-        {
-            case JsonScanEvent.MemberKeyStart:
-                _keyStart = _block.Length;
-                break;
-            case JsonScanEvent.MemberKeyEnd:
-                _key = JsonMemberKeys.Classify(_block.Span[_keyStart..^1]);
-                break;
-            case JsonScanEvent.MemberValueStart:
-                _value = JsonMember.Other;
-                if (_key == JsonMember.Name && _nameStart < 0)
-                {
-                    _value = JsonMember.Name;
-                    _nameStart = _block.Length - 1;
-                }
-                else if (_key == JsonMember.Arguments && _argumentsStart < 0)
-                {
-                    _value = JsonMember.Arguments;
-                    _argumentsStart = _argumentsReported = _block.Length - 1;
-                }
-
-                break;
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments:
-                _argumentsEnd = _block.Length;
-                break;
-            default:
-                break;
-        }
+        _envelope.Track(scanEvent, _block.Span);
 
         UpdateArgumentState();
 
         if (ExceedsLimit(out int at))
         {
-            ReportArguments(observer, _argumentsStart + Options.MaxArgumentsLength);
+            ReportArguments(observer, _envelope.ArgumentsStart + Options.MaxArgumentsLength);
             Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of a tool call are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", _blockStart + at);
             _mode = Mode.Skip;
             if (scanEvent == JsonScanEvent.ValueCompleted)
@@ -538,12 +500,12 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         switch (scanEvent)
         {
-            case JsonScanEvent.MemberValueStart when _value == JsonMember.Name && chunk[next - 1] != '"':
+            case JsonScanEvent.MemberValueStart when _envelope.Value == JsonMember.Name && chunk[next - 1] != '"':
                 Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is not a string; the text is kept as text.", end - 1);
                 FallBackToText(observer);
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Name:
-                _name = JsonMemberKeys.DecodeString(_block.Span[(_nameStart + 1)..^1]);
+            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Name:
+                _name = JsonMemberKeys.DecodeString(_block.Span[(_envelope.NameStart + 1)..^1]);
                 if (_name.Length == 0)
                 {
                     Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is empty; the text is kept as text.", end);
@@ -553,7 +515,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
                 StartCall(observer, end);
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments && _isStarted:
+            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Arguments && _isStarted:
                 // A number is complete at the character after it, which the scanner leaves unconsumed.
                 CompleteCall(observer, _scanner.EndedAtDelimiter ? end + 1 : end);
                 break;
@@ -599,43 +561,43 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private void UpdateArgumentState()
     {
         _blockLimit = BlockLimit();
-        _isStreamingArguments = _isStarted && _argumentsStart >= 0 && _argumentsEnd < 0;
+        _isStreamingArguments = _isStarted && _envelope.ArgumentsStart >= 0 && _envelope.ArgumentsEnd < 0;
     }
 
     // The longest block for which ExceedsLimit is false, -1 for none, while the arguments' bounds stay as they are.
     private int BlockLimit()
     {
-        if (_argumentsStart < 0)
+        if (_envelope.ArgumentsStart < 0)
         {
             // No arguments yet: only the wrapper budget (MaxArgumentsLength is at least 2).
             return WrapperBudget;
         }
 
-        if (_argumentsEnd < 0)
+        if (_envelope.ArgumentsEnd < 0)
         {
             // The arguments grow with the block; what lies outside them is fixed.
-            return _argumentsStart > WrapperBudget ? -1 : (int)Math.Min((long)_argumentsStart + _maxArgumentsLength, int.MaxValue);
+            return _envelope.ArgumentsStart > WrapperBudget ? -1 : (int)Math.Min((long)_envelope.ArgumentsStart + _maxArgumentsLength, int.MaxValue);
         }
 
-        int argumentsLength = _argumentsEnd - _argumentsStart;
+        int argumentsLength = _envelope.ArgumentsEnd - _envelope.ArgumentsStart;
         return argumentsLength > _maxArgumentsLength ? -1 : WrapperBudget + argumentsLength;
     }
 
     private bool ExceedsLimit(out int at)
     {
-        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
+        int argumentsLength = _envelope.ArgumentsStart < 0 ? 0 : (_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length) - _envelope.ArgumentsStart;
         if (argumentsLength > _maxArgumentsLength)
         {
-            at = _argumentsStart + _maxArgumentsLength;
+            at = _envelope.ArgumentsStart + _maxArgumentsLength;
             return true;
         }
 
         if (_block.Length - argumentsLength > WrapperBudget)
         {
             // The first character past the budget, counting only characters outside the arguments.
-            at = _argumentsStart < 0 || WrapperBudget < _argumentsStart
+            at = _envelope.ArgumentsStart < 0 || WrapperBudget < _envelope.ArgumentsStart
                 ? WrapperBudget
-                : _argumentsEnd + (WrapperBudget - _argumentsStart);
+                : _envelope.ArgumentsEnd + (WrapperBudget - _envelope.ArgumentsStart);
             return true;
         }
 
@@ -656,7 +618,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _isStarted = true;
         UpdateArgumentState();
         observer.OnCallStarted(_callIndex, null, _name!);
-        if (_argumentsEnd >= 0)
+        if (_envelope.ArgumentsEnd >= 0)
         {
             // The arguments came before the name.
             CompleteCall(observer, end);
@@ -666,7 +628,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private void CompleteCall(IToolCallParserObserver observer, long end)
     {
         ReportArguments(observer, int.MaxValue);
-        string json = _argumentsStart < 0 ? JsonArguments.Empty : new string(_block.Span[_argumentsStart.._argumentsEnd]);
+        string json = _envelope.ArgumentsStart < 0 ? JsonArguments.Empty : new string(_block.Span[_envelope.ArgumentsStart.._envelope.ArgumentsEnd]);
         JsonElement? arguments = JsonArguments.Parse(json, Options.MaxDepth, out string? error, out string? code);
         if (code is not null)
         {
@@ -680,16 +642,16 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     // Reports the arguments read since the last report, up to the block index limit.
     private void ReportArguments(IToolCallParserObserver observer, int limit)
     {
-        if (!_isStarted || _argumentsStart < 0)
+        if (!_isStarted || _envelope.ArgumentsStart < 0)
         {
             return;
         }
 
-        int stop = Math.Min(_argumentsEnd >= 0 ? _argumentsEnd : _block.Length, limit);
-        if (stop > _argumentsReported)
+        int stop = Math.Min(_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length, limit);
+        if (stop > _envelope.ArgumentsReported)
         {
-            observer.OnArgumentsDelta(_callIndex, _block.Span[_argumentsReported..stop]);
-            _argumentsReported = stop;
+            observer.OnArgumentsDelta(_callIndex, _block.Span[_envelope.ArgumentsReported..stop]);
+            _envelope.ArgumentsReported = stop;
         }
     }
 

@@ -14,12 +14,7 @@ internal sealed partial class PythonicParserCore
         _isJsonCall = true;
         _isCallDone = false;
         _callName = null;
-        _key = JsonMember.Other;
-        _value = JsonMember.Other;
-        _nameStart = -1;
-        _argumentsStart = -1;
-        _argumentsEnd = -1;
-        _argumentsReported = 0;
+        _envelope.Reset();
     }
 
     private int ReadJson(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
@@ -50,34 +45,7 @@ internal sealed partial class PythonicParserCore
         }
 
         _block.Append(chunk[i..next]);
-        switch (scanEvent)
-        {
-            case JsonScanEvent.MemberKeyStart:
-                _keyStart = _block.Length;
-                break;
-            case JsonScanEvent.MemberKeyEnd:
-                _key = JsonMemberKeys.Classify(_block.Span[_keyStart..^1]);
-                break;
-            case JsonScanEvent.MemberValueStart:
-                _value = JsonMember.Other;
-                if (_key == JsonMember.Name && _nameStart < 0)
-                {
-                    _value = JsonMember.Name;
-                    _nameStart = _block.Length - 1;
-                }
-                else if (_key == JsonMember.Arguments && _argumentsStart < 0)
-                {
-                    _value = JsonMember.Arguments;
-                    _argumentsStart = _argumentsReported = _block.Length - 1;
-                }
-
-                break;
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments:
-                _argumentsEnd = _block.Length;
-                break;
-            default:
-                break;
-        }
+        _envelope.Track(scanEvent, _block.Span);
 
         if (ExceedsJsonLimit(out int at))
         {
@@ -104,10 +72,10 @@ internal sealed partial class PythonicParserCore
 
         switch (scanEvent)
         {
-            case JsonScanEvent.MemberValueStart when _value == JsonMember.Name && chunk[next - 1] != '"':
+            case JsonScanEvent.MemberValueStart when _envelope.Value == JsonMember.Name && chunk[next - 1] != '"':
                 return Fail(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is not a string.", end - 1, next);
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Name:
-                _callName = JsonMemberKeys.DecodeString(_block.Span[(_nameStart + 1)..^1]);
+            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Name:
+                _callName = JsonMemberKeys.DecodeString(_block.Span[(_envelope.NameStart + 1)..^1]);
                 if (_callName.Length == 0)
                 {
                     return Fail(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is empty.", end, next);
@@ -115,7 +83,7 @@ internal sealed partial class PythonicParserCore
 
                 StartJsonCall(observer, end);
                 break;
-            case JsonScanEvent.MemberValueEnd when _value == JsonMember.Arguments && _isStarted:
+            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Arguments && _isStarted:
                 // A number is complete at the character after it, which the scanner leaves unconsumed.
                 CompleteJsonCall(observer, _scanner.EndedAtDelimiter ? end + 1 : end);
                 break;
@@ -158,19 +126,19 @@ internal sealed partial class PythonicParserCore
     // Whether the JSON call is over a limit, and at what block index the limit was passed.
     private bool ExceedsJsonLimit(out int at)
     {
-        int argumentsLength = _argumentsStart < 0 ? 0 : (_argumentsEnd >= 0 ? _argumentsEnd : _block.Length) - _argumentsStart;
+        int argumentsLength = _envelope.ArgumentsStart < 0 ? 0 : (_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length) - _envelope.ArgumentsStart;
         if (argumentsLength > _options.MaxArgumentsLength)
         {
-            at = _argumentsStart + _options.MaxArgumentsLength;
+            at = _envelope.ArgumentsStart + _options.MaxArgumentsLength;
             return true;
         }
 
         if (_block.Length - _objectStart - argumentsLength > WrapperBudget)
         {
             // The first character past the budget, counting only characters outside the arguments.
-            at = _argumentsStart < 0 || _objectStart + WrapperBudget < _argumentsStart
+            at = _envelope.ArgumentsStart < 0 || _objectStart + WrapperBudget < _envelope.ArgumentsStart
                 ? _objectStart + WrapperBudget
-                : _argumentsEnd + (WrapperBudget - (_argumentsStart - _objectStart));
+                : _envelope.ArgumentsEnd + (WrapperBudget - (_envelope.ArgumentsStart - _objectStart));
             return true;
         }
 
@@ -191,7 +159,7 @@ internal sealed partial class PythonicParserCore
         _callIndex = _startedCalls++;
         _isStarted = true;
         observer.OnCallStarted(_callIndex, null, _callName!);
-        if (_argumentsEnd >= 0)
+        if (_envelope.ArgumentsEnd >= 0)
         {
             // The arguments came before the name.
             CompleteJsonCall(observer, end);
@@ -200,7 +168,7 @@ internal sealed partial class PythonicParserCore
 
     private void CompleteJsonCall(IToolCallParserObserver observer, long end)
     {
-        string json = _argumentsStart < 0 ? JsonArguments.Empty : new string(_block.Span[_argumentsStart.._argumentsEnd]);
+        string json = _envelope.ArgumentsStart < 0 ? JsonArguments.Empty : new string(_block.Span[_envelope.ArgumentsStart.._envelope.ArgumentsEnd]);
         Finish(observer, json, end);
         _isCallDone = true;
     }
@@ -215,16 +183,16 @@ internal sealed partial class PythonicParserCore
 
         if (_isJsonCall)
         {
-            if (_argumentsStart < 0)
+            if (_envelope.ArgumentsStart < 0)
             {
                 return;
             }
 
-            int stop = (int)Math.Min(_argumentsEnd >= 0 ? _argumentsEnd : _block.Length, (long)_argumentsStart + limit);
-            if (stop > _argumentsReported)
+            int stop = (int)Math.Min(_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length, (long)_envelope.ArgumentsStart + limit);
+            if (stop > _envelope.ArgumentsReported)
             {
-                observer.OnArgumentsDelta(_callIndex, _block.Span[_argumentsReported..stop]);
-                _argumentsReported = stop;
+                observer.OnArgumentsDelta(_callIndex, _block.Span[_envelope.ArgumentsReported..stop]);
+                _envelope.ArgumentsReported = stop;
             }
 
             return;

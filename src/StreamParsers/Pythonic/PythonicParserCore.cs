@@ -90,13 +90,7 @@ internal sealed partial class PythonicParserCore
     private long _objectOrigin;
     private bool _isJsonCall;
     private bool _isCallDone;
-    private JsonMember _key;
-    private JsonMember _value;
-    private int _keyStart;
-    private int _nameStart;
-    private int _argumentsStart;
-    private int _argumentsEnd;
-    private int _argumentsReported;
+    private JsonEnvelope _envelope;
 
     public PythonicParserCore(PythonicDialect dialect, ToolCallParserOptions options)
     {
