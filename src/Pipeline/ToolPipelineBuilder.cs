@@ -149,7 +149,7 @@ public sealed class ToolPipelineBuilder
 
             if (options.Parsing.TextParserFactory == s_noTextParser)
             {
-                options.Parsing.TextParserFactory = static o => new StreamParsers.LlmCompilerToolCallParser(o);
+                options.Parsing.TextParserFactory = static o => StreamParsers.ToolCallFormatRegistry.Default.Create("llmcompiler", o);
             }
 
             options.Execution.ReferenceSyntax |= ToolReferenceSyntax.PlanSteps;

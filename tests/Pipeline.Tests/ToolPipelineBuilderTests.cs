@@ -1,5 +1,5 @@
 using ToolFlow.Blocks;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.StreamParsers;
 
 namespace ToolFlow.Pipeline.Tests;

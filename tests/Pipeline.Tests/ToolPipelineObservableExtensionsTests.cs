@@ -3,7 +3,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.Providers;
+using ToolFlow.Providers.Scripted;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Pipeline.Tests;

@@ -1,0 +1,44 @@
+namespace ToolFlow.StreamParsers;
+
+/// <summary>
+/// An incremental parser for the vLLM's <c>qwen3_xml</c> (Qwen3-Coder) tool-call format, registered as <c>qwen3_xml</c>:
+/// <c>&lt;tool_call&gt;\n&lt;function=get_weather&gt;\n&lt;parameter=city&gt;Paris&lt;/parameter&gt;\n&lt;/function&gt;\n&lt;/tool_call&gt;</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The markup is that of <see cref="Qwen3CoderToolCallParser"/>, for models that do not think: text at the start
+/// of the response streams at once. Parameter values are typed by the tool's schema as there. The call completes
+/// at <c>&lt;/function&gt;</c>.
+/// </para>
+/// <para>
+/// Malformed markup is reported as text with a diagnostic (a started call is aborted first); the limits of
+/// <see cref="ToolCallParserOptions"/> abort or drop a call with a diagnostic. The same calls, with the same
+/// offsets, come out however the input is split into chunks, and no earlier input is read again.
+/// </para>
+/// </remarks>
+internal sealed class Qwen3XmlToolCallParser : ToolCallTextParser
+{
+    private readonly XmlParameterCallReader _reader;
+
+    /// <summary>Initializes a parser for one response.</summary>
+    /// <param name="options">Limits and tool schemas, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
+    public Qwen3XmlToolCallParser(ToolCallParserOptions? options = null)
+        : base(options)
+    {
+        _reader = new XmlFunctionCallReader(Options, XmlFunctionDialect.Qwen3Xml);
+    }
+
+    /// <summary>The format's registry name: <c>qwen3_xml</c>.</summary>
+    public override string Format => "qwen3_xml";
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    public override void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        _reader.Append(chunk, observer);
+        Position = _reader.Position;
+    }
+
+    /// <inheritdoc/>
+    public override void Complete(IToolCallParserObserver observer) => _reader.Complete(observer);
+}
