@@ -50,5 +50,6 @@ public sealed class CallsPerSecondColumn : IColumn
     /// <inheritdoc/>
     public override string ToString() => ColumnName;
 
-    private static bool Applies(BenchmarkCase benchmarkCase) => benchmarkCase.Descriptor.Type == typeof(MeshThroughputBenchmarks);
+    private static bool Applies(BenchmarkCase benchmarkCase) =>
+        benchmarkCase.Descriptor.Type == typeof(MeshThroughputBenchmarks) || benchmarkCase.Descriptor.Type == typeof(MergeThroughputBenchmarks);
 }

@@ -287,7 +287,9 @@ public sealed class ToolExecutionBlockTests : ManualClockTests
         AIFunction hold = AIFunctionFactory.Create(
             async (CancellationToken cancellationToken) =>
             {
-                using CancellationTokenRegistration registration = cancellationToken.Register(
+                // Not disposed with the body: the body may end on another thread before this callback's turn comes,
+                // and disposing would unregister it. Cancel runs it before it returns either way.
+                _ = cancellationToken.Register(
                     () => lockFree = Task.Run(() => block!.CancelCall("no such call")).Wait(TimeSpan.FromMinutes(1)));
                 await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, cancellationToken).ConfigureAwait(false);
                 return "late";
