@@ -42,6 +42,8 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
 
     // The hermes grammar: a '<', '{' or '`' in text that begins none of its literals is plain text there too.
     private static readonly MarkedJsonGrammar s_grammar = MarkedJsonGrammars.Find(GrammarName)!;
+    private static readonly ulong s_afterLessThanLow = AfterLessThan(high: false);
+    private static readonly ulong s_afterLessThanHigh = AfterLessThan(high: true);
 
     // Options.MaxArgumentsLength, read for every chunk inside a call.
     private readonly int _maxArgumentsLength;
@@ -402,26 +404,34 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
             return i;
         }
 
+        // '{' and '`' are rare in text: the first is found once, and '<' (a single-value search, the fastest) before it.
         int textStart = i;
+        int limit = IndexOfRare(chunk, i);
         while (true)
         {
-            int special = chunk[i..].IndexOfAny('<', '{', '`');
-            if (special < 0)
+            int lessThan = chunk[i..limit].IndexOf('<');
+            int at = lessThan < 0 ? limit : i + lessThan;
+            if (at == chunk.Length)
             {
                 observer.OnText(chunk[textStart..]);
                 return chunk.Length;
             }
 
-            int at = i + special;
             ReadOnlySpan<char> candidate = chunk[at..];
             int common = candidate.CommonPrefixLength(StartMarker);
             if (common != StartMarker.Length && common != candidate.Length)
             {
-                if (!MayBeginLiteral(default, candidate))
+                // Most '<' in text are followed by a character that begins no literal: decided inline.
+                if ((candidate[0] == '<' && !MayFollowLessThan(candidate[1])) || !MayBeginLiteral(default, candidate))
                 {
                     // Plain text for the grammar too ("a < b", a lone backtick).
                     _isAtStart = false;
                     i = at + 1;
+                    if (at == limit)
+                    {
+                        limit = IndexOfRare(chunk, i);
+                    }
+
                     continue;
                 }
 
@@ -716,6 +726,13 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
         return chunk.Length;
     }
 
+    // The index of the first '{' or '`' in the chunk from index i on, or the chunk's length.
+    private static int IndexOfRare(ReadOnlySpan<char> chunk, int i)
+    {
+        int rare = chunk[i..].IndexOfAny('{', '`');
+        return rare < 0 ? chunk.Length : i + rare;
+    }
+
     // Whether held + text (text from a special character on, or after a held piece of the start marker) is, or may
     // become, one of the grammar's literals: its triggers in text, and at the start also its reasoning start marker
     // (what it reads there first). If not, the grammar reads its first character as plain text.
@@ -726,13 +743,40 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
             // The common case ("a < b", "x <= y"), decided by the first two characters.
             char first = held.IsEmpty ? text[0] : held[0];
             char second = held.Length >= 2 ? held[1] : held.Length == 1 ? text[0] : text[1];
-            if (s_grammar.Triggers.CannotBegin(first, second) && !(_isAtStart && !s_grammar.StartSet.CannotBegin(first, second)))
+            bool cannotBegin = first == '<'
+                ? !MayFollowLessThan(second)
+                : s_grammar.Triggers.CannotBegin(first, second) && (!_isAtStart || s_grammar.StartSet.CannotBegin(first, second));
+            if (cannotBegin)
             {
                 return false;
             }
         }
 
         return MayBeginLiteral(s_grammar.Triggers, held, text) || (_isAtStart && MayBeginLiteral(s_grammar.StartSet, held, text));
+    }
+
+    // Whether c is the second character of a literal that begins with '<', in text or at the start.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MayFollowLessThan(char c) =>
+        c >= 128 || ((c < 64 ? s_afterLessThanLow >> c : s_afterLessThanHigh >> (c - 64)) & 1) != 0;
+
+    // The bits of MayFollowLessThan for characters below 64, and from 64 to 127.
+    private static ulong AfterLessThan(bool high)
+    {
+        ulong bits = 0;
+        foreach (MarkedLiteralSet set in (MarkedLiteralSet[])[s_grammar.Triggers, s_grammar.StartSet])
+        {
+            for (int t = 0; t < set.Count; t++)
+            {
+                string literal = set[t];
+                if (literal.Length > 1 && literal[0] == '<' && literal[1] < 128 && literal[1] >= 64 == high)
+                {
+                    bits |= 1UL << (literal[1] & 63);
+                }
+            }
+        }
+
+        return bits;
     }
 
     private static bool MayBeginLiteral(MarkedLiteralSet triggers, ReadOnlySpan<char> held, ReadOnlySpan<char> text)
@@ -757,8 +801,10 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
     {
         for (int i = 0; i < text.Length; i++)
         {
+            // Non-short-circuit: one branch, which text never takes, where a chain of compares would branch on
+            // letters against white space.
             char c = text[i];
-            if (c is '<' or '{' or '`')
+            if ((c == '<') | (c == '{') | (c == '`'))
             {
                 return i;
             }

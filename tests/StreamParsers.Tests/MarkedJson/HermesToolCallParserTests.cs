@@ -97,6 +97,9 @@ public sealed class HermesToolCallParserTests
     [InlineData("```json\n{\"name\": \"f\", \"arguments\": {}}\n``` and <tools>{\"name\": \"g\", \"arguments\": {}}</tools>")]
     [InlineData("<tool_call>{\"name\": \"f\", \"id\": \"c1\", \"arguments\": {\"a\": [1, {\"b\": 2}]}}</tool_call>x</think>y")]
     [InlineData("<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1}, \"id\": \"c1\"}</tool_call> set {1, 2}")]
+    [InlineData("<= x a < b <tool> c `d` <f <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call> e")]
+    [InlineData(" <think>r</think>a <= b <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>")]
+    [InlineData("` a <tool_call x <tools>{\"name\": \"g\", \"arguments\": {}}</tools>")]
     public void Append_Variants_SameEventsAsTheHermesGrammar(string input)
     {
         AssertSameEventsAsGrammar(input);
