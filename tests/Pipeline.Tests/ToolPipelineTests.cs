@@ -58,7 +58,7 @@ public sealed class ToolPipelineTests
         ToolPipelineBuilder builder = Builder(model).AddTools(latencies.Select(l => tools.Delayed(l.Key, TimeSpan.FromMilliseconds(l.Value), $"{l.Key}-result")), ToolEffects.ReadOnly);
         if (shape == ScriptedToolCallShape.HermesText)
         {
-            builder.WithTextParser(o => new HermesToolCallParser(o));
+            builder.WithTextParser(o => ToolCallFormatRegistry.Default.Create("hermes", o));
         }
 
         List<ToolPipelineEvent> events = Run(builder.Build(), Ask("go"));
@@ -121,7 +121,7 @@ public sealed class ToolPipelineTests
         var tools = new TestTools(_clock);
         ToolPipeline pipeline = Builder(model)
             .AddTools(["slow", "fast", "medium"], tools)
-            .WithTextParser(o => new HermesToolCallParser(o))
+            .WithTextParser(o => ToolCallFormatRegistry.Default.Create("hermes", o))
             .Build();
 
         List<ToolPipelineEvent> events = Run(pipeline, Ask("go"));

@@ -33,9 +33,7 @@ public class StreamParserThroughputBenchmarks
 
     private string _response = string.Empty;
     private string _prose = string.Empty;
-    private readonly Func<ToolCallParserOptions, ToolCallTextParser> _qwen3Coder = ToolCallFormatRegistry.Default.TryGetFactory("qwen3_coder", out var factory)
-        ? factory
-        : throw new InvalidOperationException("qwen3_coder is not registered.");
+    private Func<ToolCallParserOptions, ToolCallTextParser> _create = static _ => throw new InvalidOperationException("Setup has not run.");
 
     /// <summary>The call format.</summary>
     [Params("hermes", "qwen3_coder")]
@@ -58,6 +56,9 @@ public class StreamParserThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        _create = ToolCallFormatRegistry.Default.TryGetFactory(Format, out Func<ToolCallParserOptions, ToolCallTextParser>? factory)
+            ? factory
+            : throw new InvalidOperationException($"{Format} is not registered.");
         _response = ParserBenchmarkInput.Create(Format, ResponseKiB, withCalls: true);
         _prose = ParserBenchmarkInput.Create(Format, ResponseKiB, withCalls: false);
         int expected = ParserBenchmarkInput.CountCalls(_response);
@@ -112,11 +113,8 @@ public class StreamParserThroughputBenchmarks
 
     private int Run(string input, int chunkSize)
     {
-        // qwen3_coder comes from the registry, so the registered parser is measured. Hermes is the fast
-        // HermesToolCallParser, which is not (yet) the registered "hermes": that one also reads the variant envelopes.
-        ToolCallTextParser parser = Format == "hermes"
-            ? new HermesToolCallParser(ParserBenchmarkInput.Options)
-            : _qwen3Coder(ParserBenchmarkInput.Options);
+        // Both formats come from the registry, so the registered parsers are measured.
+        ToolCallTextParser parser = _create(ParserBenchmarkInput.Options);
         var observer = new CountingObserver();
         ReadOnlySpan<char> text = input;
         if (chunkSize == 0)

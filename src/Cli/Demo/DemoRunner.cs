@@ -27,7 +27,7 @@ internal static class DemoRunner
             .WithStrategy(strategy);
         if (shape == ScriptedToolCallShape.HermesText)
         {
-            builder.WithTextParser(static options => new HermesToolCallParser(options));
+            builder.WithTextParser(static options => ToolCallFormatRegistry.Default.Create("hermes", options));
         }
 
         if (scheduler is not null)

@@ -19,7 +19,8 @@ internal static class BuiltInFormats
         registry.Register("cohere", static o => new CohereStreamParser(o));
 
         // Open-model formats whose arguments are JSON inside markers (MarkedJson/), one grammar each.
-        MarkedJson(registry, "hermes");
+        // hermes: standard output read by a hot loop, which hands anything else to the hermes grammar.
+        registry.Register("hermes", static o => new HermesToolCallParser(o));
         MarkedJson(registry, "hermes_variants");
         MarkedJson(registry, "ernie45");
         MarkedJson(registry, "llama3_json");

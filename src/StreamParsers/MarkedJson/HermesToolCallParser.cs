@@ -3,51 +3,47 @@ using System.Text.Json;
 
 namespace ToolFlow.StreamParsers;
 
-// Hot loop: the fastest parser (the demo's and the benchmarks' Hermes parser), tuned for token-sized chunks
-// (AppendSmall) and whole responses (AppendChunk) alike. It stays in one file so the two paths and the state they
-// share can be read and measured side by side; a change to one must be checked against the other.
+// Hot loop: the registered "hermes" parser. It reads standard Hermes output (text and
+// <tool_call>{"name", "arguments"}</tool_call>) itself, tuned for token-sized chunks (AppendSmall) and whole
+// responses (AppendChunk) alike, and hands the response to the marked-JSON hermes grammar at the first character
+// where the two could differ. It stays in one file so the two paths and the state they share can be read and
+// measured side by side; a change to one must be checked against the other.
 
 /// <summary>
-/// An incremental parser for the Hermes tool-call format (Hermes 2/3, Qwen 2.5/3 and many other open models):
+/// The registered <c>hermes</c> parser (Hermes 2/3, Qwen 2.5/3 and many other open models):
 /// <c>&lt;tool_call&gt;{"name": "get_weather", "arguments": {"city": "Paris"}}&lt;/tool_call&gt;</c>, any number
-/// of times, with text before, between and after.
+/// of times, with text before, between and after, plus the variants the <c>hermes</c> grammar of
+/// <see cref="MarkedJsonToolCallParser"/> reads. Its events are exactly that grammar's.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Text outside calls is reported as soon as it arrives, except a trailing piece that could be the beginning of
-/// <c>&lt;tool_call&gt;</c>, which is held until the next character decides. Inside a call the parser expects
-/// whitespace, then a JSON object with a string <c>"name"</c> and an <c>"arguments"</c> (or <c>"parameters"</c>)
-/// value; other members are ignored. The call starts as soon as the name's closing quote is read, its arguments
-/// stream as raw JSON text, and it completes (<see cref="ToolCallCompletionReason.JsonClosed"/>) in the very
-/// <see cref="Append"/> whose chunk holds the character that closes the arguments value, or closes the name when
-/// the arguments came first, or closes the object when there are no arguments (then <c>{}</c>). The
-/// <see cref="ParsedToolCall.Offset"/> is the position just past that character (for arguments that are a bare
-/// number, the character after the number, which is what ends it). The rest of the object and the
-/// <c>&lt;/tool_call&gt;</c> marker are then consumed silently. Arguments that are valid JSON but not an object
-/// complete with <see cref="ParsedToolCall.Error"/> set. Call ids are <see langword="null"/>.
-/// </para>
-/// <para>
-/// Malformed input never throws and never stalls. Before a call completes, a block whose start marker is not
-/// followed by a JSON object, whose JSON is invalid (for example an end marker before the JSON closes) or whose
-/// object has no name is reported as a diagnostic and surfaced as text, exactly as written (a started call is
-/// aborted first). After a call completes, a malformed remainder or a missing end marker only adds a diagnostic;
-/// what follows is read as text. When the input ends inside a call, a started call is aborted, and the text of a
-/// call that never started is surfaced. A call over a limit is aborted (or, over
-/// <see cref="ToolCallParserOptions.MaxCallsPerResponse"/>, dropped) with a diagnostic and the rest of its JSON
-/// object is skipped.
+/// Standard Hermes output is read here: text is reported as soon as it arrives, except a trailing piece that could
+/// be the beginning of <c>&lt;tool_call&gt;</c>; a call starts when its arguments object begins after its name,
+/// the arguments stream as raw JSON text, and the call completes in the <see cref="Append"/> whose chunk holds the
+/// arguments' closing brace. At the first character that standard output does not explain (another marker, a
+/// <c>{</c> or a backtick in text, a call block that is not <c>{"name": "...", "arguments": {...}}</c>, a limit, the
+/// end of the response inside a block, or <see cref="ToolCallParserOptions.ReasoningStartsOpen"/>), the rest of the
+/// response goes to the grammar. A call block already begun is read again by the grammar from its start marker, with
+/// the events already reported left out: that happens at most once per response, so each character is read at most
+/// twice. This parser itself never reports a diagnostic.
 /// </para>
 /// </remarks>
-public sealed class HermesToolCallParser : ToolCallTextParser
+internal sealed class HermesToolCallParser : ToolCallTextParser
 {
     private const string StartMarker = "<tool_call>";
     private const string EndMarker = "</tool_call>";
 
-    // The most characters a call's block may hold besides its arguments (marker, whitespace, name, other
-    // members), and the most whitespace held between a call's JSON and its end marker.
+    // The most characters a call's block may hold besides its arguments (marker, whitespace, name), and the most
+    // whitespace read between a call's JSON and its end marker, before the grammar takes over.
     private const int WrapperBudget = 1024;
 
     // The longest chunk read by the paths for a token stream (AppendSmall); longer ones go through AppendChunk.
     private const int SmallChunk = 16;
+
+    // The hermes grammar: a '<', '{' or '`' in text that begins none of its literals is plain text there too.
+    private static readonly MarkedJsonGrammar s_grammar = MarkedJsonGrammars.Find(GrammarName)!;
+    private static readonly ulong s_afterLessThanLow = AfterLessThan(high: false);
+    private static readonly ulong s_afterLessThanHigh = AfterLessThan(high: true);
 
     // Options.MaxArgumentsLength, read for every chunk inside a call.
     private readonly int _maxArgumentsLength;
@@ -59,13 +55,17 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     // never hides the start of another match.
     private int _matched;
 
+    // Whether the next '<', '{' or '`' in text is the response's first character after leading whitespace, where the
+    // grammar also looks for its reasoning start marker.
+    private bool _isAtStart;
+
     private JsonBoundaryScanner _scanner;
 
-    // The raw text of the current call from its start marker, while the call may still fall back to text.
+    // The raw text of the current call from its start marker: what the grammar reads again if it takes over.
     private PooledCharBuffer _block;
 
-    // Whitespace after a call's JSON, surfaced as text if no end marker follows.
-    private PooledCharBuffer _held;
+    // Whitespace read after a call's JSON.
+    private int _trailingWhitespace;
 
     private long _blockStart;
     private JsonEnvelope _envelope;
@@ -81,25 +81,37 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     private int _startedCalls;
     private bool _isCompleted;
 
+    // The grammar, once it has taken over the response.
+    private MarkedJsonToolCallParser? _grammar;
+
     /// <summary>Initializes a parser for one response.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
     public HermesToolCallParser(ToolCallParserOptions? options = null)
         : base(options)
     {
         _maxArgumentsLength = Options.MaxArgumentsLength;
+        if (Options.ReasoningStartsOpen == true)
+        {
+            // The response begins inside reasoning, which only the grammar reads.
+            _grammar = new MarkedJsonToolCallParser(GrammarName, Options);
+            _mode = Mode.Grammar;
+        }
     }
 
     private enum Mode : byte
     {
+        Start,
         Text,
         BeforeJson,
         Json,
-        Skip,
         AfterJson,
+        Grammar,
     }
 
     /// <summary>The format's registry name: <c>hermes</c>.</summary>
-    public override string Format => "hermes";
+    public override string Format => GrammarName;
+
+    private static string GrammarName => "hermes";
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
@@ -116,9 +128,10 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         // both, the JIT optimizes each for its own use.
         if (chunk.Length <= SmallChunk)
         {
-            // The steady state between calls: text with no '<' and nothing held cannot start a call. Reporting it
-            // straight away is what the state machine would do, without its dispatch (which dominates small chunks).
-            if (_mode == Mode.Text && _matched == 0 && IndexOfLessThan(chunk) < 0)
+            // The steady state between calls: text with no '<', '{' or '`' and nothing held cannot start anything.
+            // Reporting it straight away is what the state machine would do, without its dispatch (which dominates
+            // small chunks).
+            if (_mode == Mode.Text && _matched == 0 && IndexOfSpecial(chunk) < 0)
             {
                 if (!chunk.IsEmpty)
                 {
@@ -158,7 +171,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         if (_isStreamingArguments)
         {
-            // ReportArguments(observer, int.MaxValue), inline.
+            // ReportArguments(observer), inline.
             int reported = _envelope.ArgumentsReported;
             observer.OnArgumentsDelta(_callIndex, _block.Span[reported..]);
             _envelope.ArgumentsReported = _block.Length;
@@ -174,7 +187,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         OnJsonEvent(chunk, 1, origin, observer, JsonScanEvent.None);
         if (_mode == Mode.Json)
         {
-            ReportArguments(observer, int.MaxValue);
+            ReportArguments(observer);
         }
 
         Position = origin + 1;
@@ -212,18 +225,19 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             case Mode.AfterJson when c == EndMarker[_matched]:
                 // One more character of the end marker (which holds no white space, read apart): what ReadAfterJson
                 // does with it.
+                _block.Append(c);
                 if (++_matched == EndMarker.Length)
                 {
                     _matched = 0;
-                    _held.Clear();
                     _mode = Mode.Text;
                 }
 
                 Position++;
                 break;
-            case Mode.AfterJson when _matched == 0 && JsonBoundaryScanner.IsWhitespace(c) && _held.Length < WrapperBudget:
+            case Mode.AfterJson when _matched == 0 && JsonBoundaryScanner.IsWhitespace(c) && _trailingWhitespace < WrapperBudget:
                 // White space before the end marker, within the budget: what ReadAfterJson does with it.
-                _held.Append(c);
+                _block.Append(c);
+                _trailingWhitespace++;
                 Position++;
                 break;
             case Mode.BeforeJson when JsonBoundaryScanner.IsWhitespace(c) && _block.Length < WrapperBudget:
@@ -257,13 +271,23 @@ public sealed class HermesToolCallParser : ToolCallTextParser
 
         if (_mode == Mode.Json && _isStarted && _envelope.ArgumentsStart >= 0)
         {
-            ReportArguments(observer, int.MaxValue);
+            ReportArguments(observer);
         }
 
         Position = origin + 1;
     }
 
-    private void AppendChunk(ReadOnlySpan<char> chunk, IToolCallParserObserver observer) => ReadChunk(chunk, 0, Position, observer);
+    private void AppendChunk(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)
+    {
+        if (_mode == Mode.Grammar)
+        {
+            _grammar!.Append(chunk, observer);
+            Position += chunk.Length;
+            return;
+        }
+
+        ReadChunk(chunk, 0, Position, observer);
+    }
 
     // Reads a chunk from index i (origin: the input position of the chunk's first character).
     private void ReadChunk(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
@@ -275,14 +299,14 @@ public sealed class HermesToolCallParser : ToolCallTextParser
                 Mode.Text => ReadText(chunk, i, origin, observer),
                 Mode.BeforeJson => ReadBeforeJson(chunk, i, origin, observer),
                 Mode.Json => ReadJson(chunk, i, origin, observer),
-                Mode.Skip => Skip(chunk, i),
-                _ => ReadAfterJson(chunk, i, origin, observer),
+                Mode.AfterJson => ReadAfterJson(chunk, i, origin, observer),
+                _ => ReadStart(chunk, i, origin, observer),
             };
         }
 
         if (_mode == Mode.Json)
         {
-            ReportArguments(observer, int.MaxValue);
+            ReportArguments(observer);
         }
 
         Position = origin + chunk.Length;
@@ -300,36 +324,50 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _isCompleted = true;
         switch (_mode)
         {
+            case Mode.Start:
+                break;
             case Mode.Text:
+                // What the grammar does with a held piece of a marker.
                 if (_matched > 0)
                 {
                     observer.OnText(StartMarker.AsSpan(0, _matched));
                 }
 
                 break;
-            case Mode.BeforeJson:
-                Diagnose(observer, ParserDiagnosticCodes.CallUnterminated, "The response ended right after <tool_call>.", Position);
-                FallBackToText(observer);
-                break;
-            case Mode.Json when _isCallDone:
-                Diagnose(observer, ParserDiagnosticCodes.CallUnterminated, "The response ended before the tool call's JSON object closed; the call had already completed.", Position);
-                break;
-            case Mode.Json when _isStarted:
-                ReportArguments(observer, int.MaxValue);
-                Abort(observer, ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{_name}'.", Position);
-                break;
-            case Mode.Json:
-                Diagnose(observer, ParserDiagnosticCodes.CallUnterminated, "The response ended inside a tool call before its name.", Position);
-                FallBackToText(observer);
+            case Mode.Grammar:
+                _grammar!.Complete(observer);
                 break;
             default:
-                // Skip: the limit was already reported. AfterJson: a missing end marker at the very end is fine.
+                // The response ends inside a call's block: the grammar decides what that block was.
+                HandOff(ReadOnlySpan<char>.Empty, 0, Position, observer);
+                _grammar!.Complete(observer);
                 break;
         }
 
         _matched = 0;
         _block.Release();
-        _held.Release();
+    }
+
+    // At the start of the response: leading whitespace is text; then the grammar, which also looks for reasoning and
+    // bare JSON here, takes over unless the response begins with plain text or with what may be <tool_call>.
+    private int ReadStart(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
+    {
+        int skip = chunk[i..].IndexOfAnyExcept(" \t\r\n");
+        if (skip < 0)
+        {
+            observer.OnText(chunk[i..]);
+            return chunk.Length;
+        }
+
+        if (skip > 0)
+        {
+            observer.OnText(chunk.Slice(i, skip));
+            i += skip;
+        }
+
+        _isAtStart = chunk[i] is '<' or '{' or '`';
+        _mode = Mode.Text;
+        return i;
     }
 
     private int ReadText(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
@@ -339,8 +377,16 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         {
             if (chunk[i] != StartMarker[_matched])
             {
+                if (MayBeginLiteral(StartMarker.AsSpan(0, _matched), chunk[i..]))
+                {
+                    // Another marker, perhaps: the grammar reads the held piece again.
+                    return HandOff(chunk, i, origin, observer);
+                }
+
+                // Plain text for the grammar too, which reads it again from its second character: no '<' there.
                 observer.OnText(StartMarker.AsSpan(0, _matched));
                 _matched = 0;
+                _isAtStart = false;
                 break;
             }
 
@@ -358,46 +404,64 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             return i;
         }
 
+        // '{' and '`' are rare in text: the first is found once, and '<' (a single-value search, the fastest) before it.
         int textStart = i;
+        int limit = IndexOfRare(chunk, i);
         while (true)
         {
-            int lessThan = chunk[i..].IndexOf('<');
-            if (lessThan < 0)
+            int lessThan = chunk[i..limit].IndexOf('<');
+            int at = lessThan < 0 ? limit : i + lessThan;
+            if (at == chunk.Length)
             {
                 observer.OnText(chunk[textStart..]);
                 return chunk.Length;
             }
 
-            int at = i + lessThan;
             ReadOnlySpan<char> candidate = chunk[at..];
             int common = candidate.CommonPrefixLength(StartMarker);
-            if (common == StartMarker.Length || common == candidate.Length)
+            if (common != StartMarker.Length && common != candidate.Length)
             {
-                if (at > textStart)
+                // Most '<' in text are followed by a character that begins no literal: decided inline.
+                if ((candidate[0] == '<' && !MayFollowLessThan(candidate[1])) || !MayBeginLiteral(default, candidate))
                 {
-                    observer.OnText(chunk[textStart..at]);
+                    // Plain text for the grammar too ("a < b", a lone backtick).
+                    _isAtStart = false;
+                    i = at + 1;
+                    if (at == limit)
+                    {
+                        limit = IndexOfRare(chunk, i);
+                    }
+
+                    continue;
                 }
 
-                if (common == StartMarker.Length)
-                {
-                    BeginCall(origin + at);
-                }
-                else
-                {
-                    // The chunk ends with what may be the start of a marker: hold it.
-                    _matched = common;
-                }
-
-                return at + common;
+                // The grammar reads the text run too, so that it reports it as it would alone.
+                return HandOff(chunk, textStart, origin, observer);
             }
 
-            i = at + 1;
+            if (at > textStart)
+            {
+                observer.OnText(chunk[textStart..at]);
+            }
+
+            if (common == StartMarker.Length)
+            {
+                BeginCall(origin + at);
+            }
+            else
+            {
+                // The chunk ends with what may be the start of a marker: hold it.
+                _matched = common;
+            }
+
+            return at + common;
         }
     }
 
     private void BeginCall(long start)
     {
         _mode = Mode.BeforeJson;
+        _isAtStart = false;
         _blockStart = start;
         _block.Clear();
         _block.Append(StartMarker);
@@ -415,9 +479,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         _block.Append(chunk[i..j]);
         if (_block.Length > WrapperBudget)
         {
-            Diagnose(observer, ParserDiagnosticCodes.CallMissingJson, "<tool_call> is followed by too much whitespace.", _blockStart + WrapperBudget);
-            FallBackToText(observer);
-            return j;
+            return HandOff(chunk, j, origin, observer);
         }
 
         if (j == chunk.Length)
@@ -431,9 +493,7 @@ public sealed class HermesToolCallParser : ToolCallTextParser
             return j;
         }
 
-        Diagnose(observer, ParserDiagnosticCodes.CallMissingJson, "<tool_call> is not followed by a JSON object; the text is kept as text.", origin + j);
-        FallBackToText(observer);
-        return j;
+        return HandOff(chunk, j, origin, observer);
     }
 
     private void StartJson()
@@ -448,12 +508,11 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     {
         int consumed = _scanner.Scan(chunk[i..], out JsonScanEvent scanEvent);
         int next = i + consumed;
+        _block.Append(chunk[i..next]);
         if (_isCallDone)
         {
             return ReadJsonAfterCall(chunk, next, origin, observer, scanEvent);
         }
-
-        _block.Append(chunk[i..next]);
 
         // The common case, kept small for small chunks: more JSON, no member boundary, within the limits.
         return scanEvent == JsonScanEvent.None && IsWithinLimits() ? next : OnJsonEvent(chunk, next, origin, observer, scanEvent);
@@ -462,99 +521,52 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int ReadJsonAfterCall(ReadOnlySpan<char> chunk, int next, long origin, IToolCallParserObserver observer, JsonScanEvent scanEvent)
     {
-        // The call is out; read the rest of its object only to find where it ends.
+        // The call is out; standard output closes its object right away.
         if (scanEvent == JsonScanEvent.ValueCompleted)
         {
             EnterAfterJson();
         }
-        else if (scanEvent == JsonScanEvent.Error)
+        else if (scanEvent != JsonScanEvent.None || ExceedsLimit())
         {
-            Diagnose(observer, ParserDiagnosticCodes.CallInvalidJson, $"The tool call's JSON is malformed after the call completed ({Describe(chunk[next])}).", origin + next);
-            EnterAfterJson();
+            return HandOff(chunk, next, origin, observer);
         }
 
         return next;
     }
 
-    // What the scanner stopped for, once the characters it consumed are in the block.
+    // What the scanner stopped for, once the characters it consumed are in the block. Anything but a name followed
+    // by an arguments object goes to the grammar.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int OnJsonEvent(ReadOnlySpan<char> chunk, int next, long origin, IToolCallParserObserver observer, JsonScanEvent scanEvent)
     {
-        long end = origin + next;
         _envelope.Track(scanEvent, _block.Span);
-
         UpdateArgumentState();
-
-        if (ExceedsLimit(out int at))
+        if (ExceedsLimit())
         {
-            ReportArguments(observer, _envelope.ArgumentsStart + Options.MaxArgumentsLength);
-            Abort(observer, ParserDiagnosticCodes.ArgumentsTooLong, $"The arguments of a tool call are longer than {Options.MaxArgumentsLength} characters; the call is skipped.", _blockStart + at);
-            _mode = Mode.Skip;
-            if (scanEvent == JsonScanEvent.ValueCompleted)
-            {
-                EnterAfterJson();
-            }
-
-            return next;
+            return HandOff(chunk, next, origin, observer);
         }
 
-        switch (scanEvent)
+        bool isStandard = scanEvent switch
         {
-            case JsonScanEvent.MemberValueStart when _envelope.Value == JsonMember.Name && chunk[next - 1] != '"':
-                Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is not a string; the text is kept as text.", end - 1);
-                FallBackToText(observer);
-                break;
-            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Name:
-                _name = JsonMemberKeys.DecodeString(_block.Span[(_envelope.NameStart + 1)..^1]);
-                if (_name.Length == 0)
-                {
-                    Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call's name is empty; the text is kept as text.", end);
-                    FallBackToText(observer);
-                    break;
-                }
+            JsonScanEvent.MemberKeyStart or JsonScanEvent.MemberKeyEnd or JsonScanEvent.None => true,
+            JsonScanEvent.MemberValueStart when _envelope.Value == JsonMember.Name => _block.Span[^1] == '"',
+            JsonScanEvent.MemberValueStart when _envelope.Value == JsonMember.Arguments => _name is not null && _block.Span[^1] == '{' && StartCall(observer),
+            JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Name => ReadName(),
+            JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Arguments => CompleteCall(observer, origin + next),
+            JsonScanEvent.MemberValueEnd => false,
+            _ => false,
+        };
 
-                StartCall(observer, end);
-                break;
-            case JsonScanEvent.MemberValueEnd when _envelope.Value == JsonMember.Arguments && _isStarted:
-                // A number is complete at the character after it, which the scanner leaves unconsumed.
-                CompleteCall(observer, _scanner.EndedAtDelimiter ? end + 1 : end);
-                break;
-            case JsonScanEvent.ValueCompleted when _name is null:
-                Diagnose(observer, ParserDiagnosticCodes.CallMissingName, "The tool call has no name; the text is kept as text.", end);
-                FallBackToText(observer);
-                break;
-            case JsonScanEvent.ValueCompleted:
-                // Named, without arguments (a call with arguments completed when they closed).
-                CompleteCall(observer, end);
-                EnterAfterJson();
-                break;
-            case JsonScanEvent.Error when _scanner.Error == JsonScanError.TooDeep:
-                ReportArguments(observer, int.MaxValue);
-                Abort(observer, ParserDiagnosticCodes.ArgumentsTooDeep, $"The arguments of a tool call nest deeper than {Options.MaxDepth} levels; the call is skipped.", end);
-                _mode = Mode.Skip;
-                break;
-            case JsonScanEvent.Error:
-                ReportArguments(observer, int.MaxValue);
-                string message = $"The tool call's JSON is malformed ({Describe(chunk[next])}); the text is kept as text.";
-                if (_isStarted)
-                {
-                    Abort(observer, ParserDiagnosticCodes.CallInvalidJson, message, end);
-                }
-                else
-                {
-                    Diagnose(observer, ParserDiagnosticCodes.CallInvalidJson, message, end);
-                }
-
-                FallBackToText(observer);
-                break;
-            default:
-                break;
-        }
-
-        return next;
+        return isStandard ? next : HandOff(chunk, next, origin, observer);
     }
 
-    // Whether ExceedsLimit is false, without its out parameter.
+    private bool ReadName()
+    {
+        _name = JsonMemberKeys.DecodeString(_block.Span[(_envelope.NameStart + 1)..^1]);
+        return _name.Length > 0;
+    }
+
+    // Whether ExceedsLimit is false, without computing it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsWithinLimits() => _block.Length <= _blockLimit;
 
@@ -583,71 +595,52 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         return argumentsLength > _maxArgumentsLength ? -1 : WrapperBudget + argumentsLength;
     }
 
-    private bool ExceedsLimit(out int at)
+    private bool ExceedsLimit()
     {
         int argumentsLength = _envelope.ArgumentsStart < 0 ? 0 : (_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length) - _envelope.ArgumentsStart;
-        if (argumentsLength > _maxArgumentsLength)
-        {
-            at = _envelope.ArgumentsStart + _maxArgumentsLength;
-            return true;
-        }
-
-        if (_block.Length - argumentsLength > WrapperBudget)
-        {
-            // The first character past the budget, counting only characters outside the arguments.
-            at = _envelope.ArgumentsStart < 0 || WrapperBudget < _envelope.ArgumentsStart
-                ? WrapperBudget
-                : _envelope.ArgumentsEnd + (WrapperBudget - _envelope.ArgumentsStart);
-            return true;
-        }
-
-        at = 0;
-        return false;
+        return argumentsLength > _maxArgumentsLength || _block.Length - argumentsLength > WrapperBudget;
     }
 
-    private void StartCall(IToolCallParserObserver observer, long end)
+    // Starts the call when its arguments object begins; false when the grammar must take over (too many calls).
+    private bool StartCall(IToolCallParserObserver observer)
     {
         if (_startedCalls >= Options.MaxCallsPerResponse)
         {
-            Diagnose(observer, ParserDiagnosticCodes.TooManyCalls, $"The response has more than {Options.MaxCallsPerResponse} tool calls; the extra call is dropped.", end);
-            _mode = Mode.Skip;
-            return;
+            return false;
         }
 
         _callIndex = _startedCalls++;
         _isStarted = true;
         UpdateArgumentState();
         observer.OnCallStarted(_callIndex, null, _name!);
-        if (_envelope.ArgumentsEnd >= 0)
-        {
-            // The arguments came before the name.
-            CompleteCall(observer, end);
-        }
+        return true;
     }
 
-    private void CompleteCall(IToolCallParserObserver observer, long end)
+    // Completes the call; false, with nothing reported, when its arguments do not parse and the grammar must decide.
+    private bool CompleteCall(IToolCallParserObserver observer, long end)
     {
-        ReportArguments(observer, int.MaxValue);
-        string json = _envelope.ArgumentsStart < 0 ? JsonArguments.Empty : new string(_block.Span[_envelope.ArgumentsStart.._envelope.ArgumentsEnd]);
+        string json = new(_block.Span[_envelope.ArgumentsStart.._envelope.ArgumentsEnd]);
         JsonElement? arguments = JsonArguments.Parse(json, Options.MaxDepth, out string? error, out string? code);
         if (code is not null)
         {
-            Diagnose(observer, code, error!, end);
+            return false;
         }
 
+        ReportArguments(observer);
         _isCallDone = true;
         observer.OnCallCompleted(new ParsedToolCall(_callIndex, null, _name!, json, arguments, ToolCallCompletionReason.JsonClosed, end, error));
+        return true;
     }
 
-    // Reports the arguments read since the last report, up to the block index limit.
-    private void ReportArguments(IToolCallParserObserver observer, int limit)
+    // Reports the arguments read since the last report.
+    private void ReportArguments(IToolCallParserObserver observer)
     {
         if (!_isStarted || _envelope.ArgumentsStart < 0)
         {
             return;
         }
 
-        int stop = Math.Min(_envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length, limit);
+        int stop = _envelope.ArgumentsEnd >= 0 ? _envelope.ArgumentsEnd : _block.Length;
         if (stop > _envelope.ArgumentsReported)
         {
             observer.OnArgumentsDelta(_callIndex, _block.Span[_envelope.ArgumentsReported..stop]);
@@ -655,41 +648,11 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         }
     }
 
-    // Callers report the arguments read so far first.
-    private void Abort(IToolCallParserObserver observer, string code, string message, long offset)
-    {
-        if (_isStarted && !_isCallDone)
-        {
-            observer.OnCallAborted(_callIndex, message);
-        }
-
-        Diagnose(observer, code, message, offset);
-    }
-
-    private void FallBackToText(IToolCallParserObserver observer)
-    {
-        observer.OnText(_block.Span);
-        _block.Clear();
-        _mode = Mode.Text;
-        _matched = 0;
-    }
-
-    private int Skip(ReadOnlySpan<char> chunk, int i)
-    {
-        int consumed = _scanner.Scan(chunk[i..], out JsonScanEvent scanEvent);
-        if (scanEvent == JsonScanEvent.ValueCompleted)
-        {
-            EnterAfterJson();
-        }
-
-        return i + consumed;
-    }
-
     private void EnterAfterJson()
     {
         _mode = Mode.AfterJson;
         _matched = 0;
-        _held.Clear();
+        _trailingWhitespace = 0;
     }
 
     private int ReadAfterJson(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
@@ -697,63 +660,151 @@ public sealed class HermesToolCallParser : ToolCallTextParser
         while (i < chunk.Length)
         {
             char c = chunk[i];
-            if (_matched == 0 && JsonBoundaryScanner.IsWhitespace(c))
+            if (_matched == 0 && JsonBoundaryScanner.IsWhitespace(c) && _trailingWhitespace < WrapperBudget)
             {
-                _held.Append(chunk.Slice(i, 1));
+                _block.Append(c);
+                _trailingWhitespace++;
                 i++;
-                if (_held.Length > WrapperBudget)
-                {
-                    MissEndMarker(observer, origin + i);
-                    return i;
-                }
             }
             else if (c == EndMarker[_matched])
             {
+                _block.Append(c);
                 i++;
                 if (++_matched == EndMarker.Length)
                 {
                     _matched = 0;
-                    _held.Clear();
                     _mode = Mode.Text;
                     return i;
                 }
             }
             else
             {
-                MissEndMarker(observer, origin + i);
-                return i;
+                return HandOff(chunk, i, origin, observer);
             }
         }
 
         return i;
     }
 
-    private void MissEndMarker(IToolCallParserObserver observer, long offset)
+    // Hands the rest of the response, from chunk[i] on, to the grammar: first the raw text read but not yet settled
+    // (a held piece of the start marker, or the call's block from its start marker), then the rest of the chunk.
+    // Events already reported for the block are left out of the grammar's. Returns the chunk's length.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int HandOff(ReadOnlySpan<char> chunk, int i, long origin, IToolCallParserObserver observer)
     {
-        Diagnose(observer, ParserDiagnosticCodes.CallEndMarkerMissing, "A tool call's JSON is not followed by </tool_call>.", offset);
-        if (_held.Length > 0)
+        var grammar = new MarkedJsonToolCallParser(GrammarName, Options);
+        _grammar = grammar;
+        switch (_mode)
         {
-            observer.OnText(_held.Span);
-            _held.Clear();
+            case Mode.Start:
+                grammar.ResumeAt(origin + i, _startedCalls, atStart: true);
+                break;
+            case Mode.Text:
+                grammar.ResumeAt(origin + i - _matched, _startedCalls, _isAtStart);
+                if (_matched > 0)
+                {
+                    grammar.Append(StartMarker.AsSpan(0, _matched), observer);
+                }
+
+                break;
+            default:
+                int index = _isStarted ? _callIndex : _startedCalls;
+                grammar.ResumeAt(_blockStart, index, atStart: false);
+                int reported = _isStarted && _envelope.ArgumentsStart >= 0 ? _envelope.ArgumentsReported - _envelope.ArgumentsStart : 0;
+                grammar.Append(_block.Span, new ReplayObserver(observer, index, _isStarted, reported, _isCallDone));
+                break;
         }
 
-        _mode = Mode.Text;
-        if (_matched > 1)
+        _mode = Mode.Grammar;
+        _matched = 0;
+        _block.Release();
+        if (i < chunk.Length)
         {
-            observer.OnText(EndMarker.AsSpan(0, _matched));
-            _matched = 0;
+            grammar.Append(chunk[i..], observer);
         }
 
-        // A lone '<' stays held: it may begin the next <tool_call>.
+        return chunk.Length;
     }
 
-    // The index of the first '<' in a chunk of at most SmallChunk characters, or -1: a plain loop, as the vectorized
-    // search costs more than it saves on a token.
-    private static int IndexOfLessThan(ReadOnlySpan<char> text)
+    // The index of the first '{' or '`' in the chunk from index i on, or the chunk's length.
+    private static int IndexOfRare(ReadOnlySpan<char> chunk, int i)
+    {
+        int rare = chunk[i..].IndexOfAny('{', '`');
+        return rare < 0 ? chunk.Length : i + rare;
+    }
+
+    // Whether held + text (text from a special character on, or after a held piece of the start marker) is, or may
+    // become, one of the grammar's literals: its triggers in text, and at the start also its reasoning start marker
+    // (what it reads there first). If not, the grammar reads its first character as plain text.
+    private bool MayBeginLiteral(ReadOnlySpan<char> held, ReadOnlySpan<char> text)
+    {
+        if (held.Length + text.Length >= 2)
+        {
+            // The common case ("a < b", "x <= y"), decided by the first two characters.
+            char first = held.IsEmpty ? text[0] : held[0];
+            char second = held.Length >= 2 ? held[1] : held.Length == 1 ? text[0] : text[1];
+            bool cannotBegin = first == '<'
+                ? !MayFollowLessThan(second)
+                : s_grammar.Triggers.CannotBegin(first, second) && (!_isAtStart || s_grammar.StartSet.CannotBegin(first, second));
+            if (cannotBegin)
+            {
+                return false;
+            }
+        }
+
+        return MayBeginLiteral(s_grammar.Triggers, held, text) || (_isAtStart && MayBeginLiteral(s_grammar.StartSet, held, text));
+    }
+
+    // Whether c is the second character of a literal that begins with '<', in text or at the start.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MayFollowLessThan(char c) =>
+        c >= 128 || ((c < 64 ? s_afterLessThanLow >> c : s_afterLessThanHigh >> (c - 64)) & 1) != 0;
+
+    // The bits of MayFollowLessThan for characters below 64, and from 64 to 127.
+    private static ulong AfterLessThan(bool high)
+    {
+        ulong bits = 0;
+        foreach (MarkedLiteralSet set in (MarkedLiteralSet[])[s_grammar.Triggers, s_grammar.StartSet])
+        {
+            for (int t = 0; t < set.Count; t++)
+            {
+                string literal = set[t];
+                if (literal.Length > 1 && literal[0] == '<' && literal[1] < 128 && literal[1] >= 64 == high)
+                {
+                    bits |= 1UL << (literal[1] & 63);
+                }
+            }
+        }
+
+        return bits;
+    }
+
+    private static bool MayBeginLiteral(MarkedLiteralSet triggers, ReadOnlySpan<char> held, ReadOnlySpan<char> text)
+    {
+        for (int t = 0; t < triggers.Count; t++)
+        {
+            ReadOnlySpan<char> literal = triggers[t];
+            int n = Math.Min(literal.Length, held.Length + text.Length);
+            int h = Math.Min(n, held.Length);
+            if (literal[..h].SequenceEqual(held[..h]) && literal[h..n].SequenceEqual(text[..(n - h)]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The index of the first '<', '{' or '`' in a chunk of at most SmallChunk characters, or -1: a plain loop, as the
+    // vectorized search costs more than it saves on a token.
+    private static int IndexOfSpecial(ReadOnlySpan<char> text)
     {
         for (int i = 0; i < text.Length; i++)
         {
-            if (text[i] == '<')
+            // Non-short-circuit: one branch, which text never takes, where a chain of compares would branch on
+            // letters against white space.
+            char c = text[i];
+            if ((c == '<') | (c == '{') | (c == '`'))
             {
                 return i;
             }
@@ -765,8 +816,58 @@ public sealed class HermesToolCallParser : ToolCallTextParser
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowCompleted() => throw new InvalidOperationException("The parser has already completed.");
 
-    private static void Diagnose(IToolCallParserObserver observer, string code, string message, long offset) =>
-        observer.OnDiagnostic(new ParserDiagnostic(code, message, offset));
+    // Passes the grammar's events for a replayed call block on, without those this parser already reported: the
+    // call's start, the first characters of its arguments, its completion.
+    private sealed class ReplayObserver(IToolCallParserObserver inner, int index, bool isStarted, int reported, bool isCompleted) : IToolCallParserObserver
+    {
+        private bool _isStarted = isStarted;
+        private int _reported = reported;
+        private bool _isCompleted = isCompleted;
 
-    private static string Describe(char c) => char.IsControl(c) ? $"control character U+{(int)c:X4}" : $"unexpected '{c}'";
+        public void OnText(ReadOnlySpan<char> text) => inner.OnText(text);
+
+        public void OnReasoning(ReadOnlySpan<char> text) => inner.OnReasoning(text);
+
+        public void OnCallStarted(int callIndex, string? id, string name)
+        {
+            if (callIndex == index && _isStarted)
+            {
+                _isStarted = false;
+                return;
+            }
+
+            inner.OnCallStarted(callIndex, id, name);
+        }
+
+        public void OnArgumentsDelta(int callIndex, ReadOnlySpan<char> fragment)
+        {
+            if (callIndex == index && _reported > 0)
+            {
+                int skip = Math.Min(_reported, fragment.Length);
+                _reported -= skip;
+                fragment = fragment[skip..];
+                if (fragment.IsEmpty)
+                {
+                    return;
+                }
+            }
+
+            inner.OnArgumentsDelta(callIndex, fragment);
+        }
+
+        public void OnCallCompleted(ParsedToolCall call)
+        {
+            if (call.Index == index && _isCompleted)
+            {
+                _isCompleted = false;
+                return;
+            }
+
+            inner.OnCallCompleted(call);
+        }
+
+        public void OnCallAborted(int callIndex, string reason) => inner.OnCallAborted(callIndex, reason);
+
+        public void OnDiagnostic(ParserDiagnostic diagnostic) => inner.OnDiagnostic(diagnostic);
+    }
 }

@@ -130,6 +130,18 @@ internal sealed partial class MarkedJsonToolCallParser : ToolCallTextParser
 
     private MarkedJsonStep Step => _grammar.Steps[_pc];
 
+    // Continues a response HermesToolCallParser has read up to position: at its start (where reasoning may begin), or
+    // in text, with the calls numbered from startedCalls.
+    internal void ResumeAt(long position, int startedCalls, bool atStart)
+    {
+        Position = position;
+        _startedCalls = startedCalls;
+        if (!atStart)
+        {
+            EnterText();
+        }
+    }
+
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
     public override void Append(ReadOnlySpan<char> chunk, IToolCallParserObserver observer)

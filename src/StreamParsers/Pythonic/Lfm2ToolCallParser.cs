@@ -9,8 +9,8 @@ namespace ToolFlow.StreamParsers;
 /// <remarks>
 /// <para>
 /// Pythonic calls are read as <see cref="PythonicToolCallParser"/> reads them and complete at their closing
-/// <c>)</c>. JSON calls are read as <see cref="HermesToolCallParser"/> reads its object (<c>"arguments"</c> or
-/// <c>"parameters"</c>) and complete when their arguments value closes. Reasoning is reported through
+/// <c>)</c>. JSON calls are read as a Hermes call object, with <c>"arguments"</c> or
+/// <c>"parameters"</c>, and complete when their arguments value closes. Reasoning is reported through
 /// <see cref="IToolCallParserObserver.OnReasoning"/>, markers inside it included; a <c>&lt;think&gt;</c> after other
 /// text is text. When <see cref="ToolCallParserOptions.ReasoningStartsOpen"/> is <see langword="true"/> (the template
 /// opened the reasoning block in the prompt), the response starts as reasoning up to <c>&lt;/think&gt;</c>, unless it

@@ -15,7 +15,7 @@ namespace ToolFlow.StreamParsers;
 /// held until the next characters decide. A call starts when its name's <c>(</c> is read, its arguments stream as
 /// the JSON object they translate to, and it completes at its closing <c>)</c>: the
 /// <see cref="ParsedToolCall.Offset"/> is just past it. JSON calls in a block (LFM2) complete when their arguments
-/// value closes, as <see cref="HermesToolCallParser"/> does.
+/// value closes.
 /// </para>
 /// <para>
 /// Malformed input never throws and never stalls. A <c>[</c> that turns out not to start a call is text. Before a
@@ -236,7 +236,7 @@ internal sealed partial class PythonicParserCore
             default:
                 if (_isStarted)
                 {
-                    // As in HermesToolCallParser: a started call is aborted, not surfaced as text.
+                    // A started call is aborted, not surfaced as text.
                     ReportArguments(observer, int.MaxValue);
                     Abort(observer, ParserDiagnosticCodes.CallUnterminated, $"The response ended inside the call to '{_callName}'.", position);
                     break;

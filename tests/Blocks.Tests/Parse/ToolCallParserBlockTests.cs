@@ -213,7 +213,7 @@ public sealed class ToolCallParserBlockTests
     [Fact]
     public void Post_HermesTextInSmallChunks_CallClosesOnTheChunkWithTheArgumentsClosingBrace()
     {
-        BlockStepper<ToolPipelineEvent> parser = Parser(o => new HermesToolCallParser(o));
+        BlockStepper<ToolPipelineEvent> parser = Parser(o => ToolCallFormatRegistry.Default.Create("hermes", o));
         string[] chunks = ["Sure", ". ", "<tool", "_call>", "\n{\"name\": \"", "get_", "weather", "\", \"arguments\": ", "{\"city\": ", "\"Rome\"", "}", "}\n</tool", "_call>", " Bye", "."];
 
         List<string[]> steps = [.. chunks.Select(c => Describe(parser.Send(Update(new TextContent(c)))))];
@@ -275,7 +275,7 @@ public sealed class ToolCallParserBlockTests
     [Fact]
     public void Constructor_OptionsChangedLater_BlockKeepsItsOwnCopy()
     {
-        var options = new ToolCallParserBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, TextParserFactory = o => new HermesToolCallParser(o) };
+        var options = new ToolCallParserBlockOptions { TimeProvider = _clock, TaskScheduler = _scheduler, TextParserFactory = o => ToolCallFormatRegistry.Default.Create("hermes", o) };
         var parser = new BlockStepper<ToolPipelineEvent>(new ToolCallParserBlock(options), _clock, _scheduler);
         options.TextParserFactory = o => new PlainTextParser(o);
 

@@ -56,8 +56,12 @@ public sealed class HermesToolCallParserTests
         // The call's object is missing its closing brace but the call is already complete.
         { """<tool_call>{"name": "f", "arguments": {"a": 1}</tool_call>ok""", "ok", "f" },
 
-        // Arguments that are JSON but not an object.
-        { """<tool_call>{"name": "f", "arguments": [1, 2]}</tool_call><tool_call>{"name": "g", "arguments": 5}</tool_call>""", "", "f,g" },
+        // Arguments that are JSON but not an object: kept as text, as the hermes grammar does.
+        {
+            """<tool_call>{"name": "f", "arguments": [1, 2]}</tool_call><tool_call>{"name": "g", "arguments": 5}</tool_call>""",
+            """<tool_call>{"name": "f", "arguments": [1, 2]}</tool_call><tool_call>{"name": "g", "arguments": 5}</tool_call>""",
+            ""
+        },
 
         // The input ends inside a call, before and after its name.
         { """x<tool_call>{"name": "f", "arguments": {"a": """, "x", "" },
@@ -76,6 +80,43 @@ public sealed class HermesToolCallParserTests
         Assert.Equal(expectedNames, string.Join(",", whole.Calls.Select(c => c.Name)));
     }
 
+    [Theory]
+    [MemberData(nameof(SplitCases))]
+    public void Append_EverySplit_SameEventsAsTheHermesGrammar(string input, string expectedText, string expectedNames)
+    {
+        AssertSameEventsAsGrammar(input);
+
+        Assert.Equal(expectedText, TextParserHarness.Run(s_create, input).Text);
+        Assert.Equal(expectedNames, string.Join(",", TextParserHarness.Run(s_create, input).Calls.Select(c => c.Name)));
+    }
+
+    [Theory]
+    [InlineData("{\"name\": \"f\", \"arguments\": {}} then <think>x</think>")]
+    [InlineData("  <think>r</think><tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>")]
+    [InlineData("a <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call> b <function=g>{\"x\": 1}</function> c")]
+    [InlineData("```json\n{\"name\": \"f\", \"arguments\": {}}\n``` and <tools>{\"name\": \"g\", \"arguments\": {}}</tools>")]
+    [InlineData("<tool_call>{\"name\": \"f\", \"id\": \"c1\", \"arguments\": {\"a\": [1, {\"b\": 2}]}}</tool_call>x</think>y")]
+    [InlineData("<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1}, \"id\": \"c1\"}</tool_call> set {1, 2}")]
+    [InlineData("<= x a < b <tool> c `d` <f <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call> e")]
+    [InlineData(" <think>r</think>a <= b <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>")]
+    [InlineData("` a <tool_call x <tools>{\"name\": \"g\", \"arguments\": {}}</tools>")]
+    public void Append_Variants_SameEventsAsTheHermesGrammar(string input)
+    {
+        AssertSameEventsAsGrammar(input);
+    }
+
+    [Fact]
+    public void Append_ReasoningStartsOpen_SameEventsAsTheHermesGrammar()
+    {
+        var options = new ToolCallParserOptions { ReasoningStartsOpen = true };
+        const string input = "thinking</think>text <tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>";
+
+        RecordingObserver observer = TextParserHarness.Run(() => new HermesToolCallParser(options), input);
+
+        Assert.Equal(TextParserHarness.Run(() => new MarkedJsonToolCallParser("hermes", options), input).Normalized(), observer.Normalized());
+        Assert.Equal("thinking", observer.Reasoning);
+    }
+
     [Fact]
     public void Append_RandomInputs_EverySplitSameEventsAndNoTextLost()
     {
@@ -87,6 +128,7 @@ public sealed class HermesToolCallParserTests
             string input = RandomResponse(random);
 
             RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, input);
+            AssertSameEventsAsGrammar(input);
 
             if (observer.Started.Count == 0)
             {
@@ -211,18 +253,20 @@ public sealed class HermesToolCallParserTests
     }
 
     [Fact]
-    public void Append_NameClosed_StartsCallBeforeArguments()
+    public void Append_ArgumentsBegin_StartsCall()
     {
         var parser = new HermesToolCallParser();
         var observer = new RecordingObserver();
 
         parser.Append("""<tool_call>{"name": "search", "argu""", observer);
 
-        Assert.Equal([(0, (string?)null, "search")], observer.Started);
+        // As in the hermes grammar, the call starts when its arguments begin, not when its name closes.
+        Assert.Empty(observer.Started);
         Assert.Empty(observer.Calls);
 
         parser.Append("""ments": {"q": "ca""", observer);
 
+        Assert.Equal([(0, (string?)null, "search")], observer.Started);
         Assert.Equal("""{"q": "ca""", observer.ArgumentsOf(0));
     }
 
@@ -424,7 +468,9 @@ public sealed class HermesToolCallParserTests
         RecordingObserver observer = TextParserHarness.Run(s_create, input);
 
         Assert.Empty(observer.Aborted);
-        Assert.Equal([ParserDiagnosticCodes.CallInvalidJson], observer.DiagnosticCodes);
+
+        // The second block has no arguments, which the hermes grammar takes as {} with a diagnostic.
+        Assert.Equal([ParserDiagnosticCodes.CallInvalidJson, ParserDiagnosticCodes.CallMissingJson], observer.DiagnosticCodes);
         Assert.Equal("""<tool_call>{"name" "f"}</tool_call>""", observer.Text);
         Assert.Equal("g", Assert.Single(observer.Calls).Name);
         Assert.Equal(0, observer.Calls[0].Index);
@@ -459,16 +505,17 @@ public sealed class HermesToolCallParserTests
     }
 
     [Fact]
-    public void Append_ArgumentsNotObject_CompletedWithError()
+    public void Append_ArgumentsNotObject_DiagnosticAndTextKept()
     {
-        RecordingObserver observer = TextParserHarness.Run(s_create, """<tool_call>{"name": "f", "arguments": [1]}</tool_call>""");
+        const string input = """<tool_call>{"name": "f", "arguments": [1]}</tool_call>""";
 
-        ParsedToolCall call = Assert.Single(observer.Calls);
-        Assert.False(call.IsValid);
-        Assert.Null(call.Arguments);
-        Assert.Equal("[1]", call.ArgumentsJson);
-        Assert.NotNull(call.Error);
+        RecordingObserver observer = TextParserHarness.Run(s_create, input);
+
+        // As the hermes grammar does: no call, the block is text.
+        Assert.Empty(observer.Calls);
+        Assert.Empty(observer.Started);
         Assert.Equal([ParserDiagnosticCodes.ArgumentsNotObject], observer.DiagnosticCodes);
+        Assert.Equal(input, observer.Text);
     }
 
     [Fact]
@@ -480,7 +527,7 @@ public sealed class HermesToolCallParserTests
 
         Assert.Empty(observer.Calls);
         Assert.Equal([0], observer.Aborted);
-        Assert.Equal([ParserDiagnosticCodes.CallUnterminated], observer.DiagnosticCodes);
+        Assert.Equal([ParserDiagnosticCodes.ArgumentsUnclosed], observer.DiagnosticCodes);
         Assert.Equal(input.Length, observer.Diagnostics[0].Offset);
         Assert.Equal("x", observer.Text);
         Assert.Equal("""{"a": """, observer.ArgumentsOf(0));
@@ -527,7 +574,9 @@ public sealed class HermesToolCallParserTests
         RecordingObserver observer = TextParserHarness.Run(s_create, """<tool_call>{"name": "a"}<tool_call>{"name": "b"}</tool_call>""");
 
         Assert.Equal(["a", "b"], observer.Calls.Select(c => c.Name));
-        Assert.Equal([ParserDiagnosticCodes.CallEndMarkerMissing], observer.DiagnosticCodes);
+
+        // Calls without arguments are taken as {} with a diagnostic, as the hermes grammar does.
+        Assert.Equal([ParserDiagnosticCodes.CallMissingJson, ParserDiagnosticCodes.CallEndMarkerMissing, ParserDiagnosticCodes.CallMissingJson], observer.DiagnosticCodes);
         Assert.Equal(string.Empty, observer.Text);
     }
 
@@ -598,16 +647,17 @@ public sealed class HermesToolCallParserTests
     }
 
     [Fact]
-    public void Append_NameBeyondWrapperBudget_AbortedAsTooLong()
+    public void Append_NameBeyondWrapperBudget_DiagnosticAndTextKept()
     {
         string input = "<tool_call>{\"name\": \"" + new string('n', 2000) + "\", \"arguments\": {}}</tool_call>after";
 
         RecordingObserver observer = TextParserHarness.Run(s_create, input);
 
+        // As the hermes grammar does: the block is too long besides its arguments, and is kept as text.
         Assert.Empty(observer.Calls);
-        Assert.Equal([ParserDiagnosticCodes.ArgumentsTooLong], observer.DiagnosticCodes);
-        Assert.Equal(1024, observer.Diagnostics[0].Offset);
-        Assert.Equal("after", observer.Text);
+        Assert.Equal([ParserDiagnosticCodes.CallMissingJson], observer.DiagnosticCodes);
+        Assert.Equal(input.IndexOf(", \"arguments\"", StringComparison.Ordinal), observer.Diagnostics[0].Offset);
+        Assert.Equal(input, observer.Text);
     }
 
     [Fact]
@@ -686,5 +736,15 @@ public sealed class HermesToolCallParserTests
         public void OnCallAborted(int index, string reason) => throw new InvalidOperationException();
 
         public void OnDiagnostic(ParserDiagnostic diagnostic) => throw new InvalidOperationException();
+    }
+
+    // The events of the registered hermes parser are the hermes grammar's, whole and at every split.
+    private static void AssertSameEventsAsGrammar(string input)
+    {
+        foreach (string[] chunks in TextParserHarness.Splits(input))
+        {
+            IReadOnlyList<string> expected = TextParserHarness.Run(() => new MarkedJsonToolCallParser("hermes"), chunks).Normalized();
+            Assert.Equal(expected, TextParserHarness.Run(s_create, chunks).Normalized());
+        }
     }
 }
