@@ -13,9 +13,6 @@ public sealed class ToolPipelineBuilder
     private readonly List<(ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)> _inserted = [];
     private readonly ToolPipelineOptions _options = new();
 
-    // The parser options' default (no text parser), so plan mode can tell it from one the caller chose.
-    private static readonly Func<ToolCallParserOptions, ToolCallTextParser> s_noTextParser = new ToolCallParserBlockOptions().TextParserFactory;
-
     internal ToolPipelineBuilder(IChatClient chatClient)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
@@ -147,7 +144,7 @@ public sealed class ToolPipelineBuilder
                 tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly)];
             }
 
-            if (options.Parsing.TextParserFactory == s_noTextParser)
+            if (options.Parsing.TextParserFactory == ToolCallParserBlockOptions.DefaultTextParserFactory)
             {
                 options.Parsing.TextParserFactory = static o => StreamParsers.ToolCallFormatRegistry.Default.Create("llmcompiler", o);
             }

@@ -128,15 +128,17 @@ internal sealed partial class CallGate
     public bool CancelCall(string callId)
     {
         bool cancelled;
+        List<CancellationTokenSource>? toCancel;
         lock (_lock)
         {
             cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
 
             // A follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
+            toCancel = TakeCancellations();
         }
 
-        FireCancellations();
+        Fire(toCancel);
         return cancelled;
     }
 
@@ -145,6 +147,7 @@ internal sealed partial class CallGate
     public int CancelBranch(string callId)
     {
         int cancelled;
+        List<CancellationTokenSource>? toCancel;
         lock (_lock)
         {
             if (!_calls.TryGetValue(callId, out CallState? root))
@@ -178,24 +181,26 @@ internal sealed partial class CallGate
 
             // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
+            toCancel = TakeCancellations();
         }
 
-        FireCancellations();
+        Fire(toCancel);
         return cancelled;
+    }
+
+    // Under the lock: the tokens Cancel set aside, for Fire.
+    private List<CancellationTokenSource>? TakeCancellations()
+    {
+        List<CancellationTokenSource>? sources = _toCancel;
+        _toCancel = null;
+        return sources;
     }
 
     // Fires the tokens of the running calls Cancel ended, outside the lock: a tool that ends inline on its token gives
     // its executor slot back, which may start another conversation's call and take that block's lock; under this
     // lock, two blocks sharing an executor could then take their locks in opposite orders.
-    private void FireCancellations()
+    private static void Fire(List<CancellationTokenSource>? sources)
     {
-        List<CancellationTokenSource>? sources;
-        lock (_lock)
-        {
-            sources = _toCancel;
-            _toCancel = null;
-        }
-
         foreach (CancellationTokenSource source in sources ?? [])
         {
             try
@@ -492,7 +497,7 @@ internal sealed partial class CallGate
                 // The executor is starting it right now; TryStart sees the new status and the slot is given back.
                 break;
             case CallStatus.Running:
-                // Ended first, then its token fires (after the lock, in FireCancellations): a tool whose cancellation
+                // Ended first, then its token fires (after the lock, in Fire): a tool whose cancellation
                 // completes inline then finds its call already over, so the call ends once, at the instant it was cancelled.
                 CancellationTokenSource? source = state.Cancellation;
                 Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");

@@ -10,7 +10,10 @@ public sealed class ToolCallParserBlockOptions : ToolBlockOptions
     /// text. Structured calls (<see cref="ToolCallUpdateContent"/>, <see cref="Microsoft.Extensions.AI.FunctionCallContent"/>)
     /// are read whatever this is.
     /// </summary>
-    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory { get; set => field = OptionsValidation.NotNull(value); } = static options => new PlainTextParser(options);
+    public Func<ToolCallParserOptions, ToolCallTextParser> TextParserFactory { get; set => field = OptionsValidation.NotNull(value); } = DefaultTextParserFactory;
+
+    // The default, kept as one instance so the pipeline's plan mode can tell it from a parser the caller chose.
+    internal static Func<ToolCallParserOptions, ToolCallTextParser> DefaultTextParserFactory { get; } = static options => new PlainTextParser(options);
 
     /// <summary>The parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
     public ToolCallParserOptions ParserOptions { get; set => field = OptionsValidation.NotNull(value); } = ToolCallParserOptions.Default;
