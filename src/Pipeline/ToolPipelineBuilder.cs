@@ -96,6 +96,24 @@ public sealed class ToolPipelineBuilder
     /// <returns>This builder.</returns>
     public ToolPipelineBuilder WithTextParser(Func<ToolCallParserOptions, ToolCallTextParser> factory) => Configure(o => o.Parsing.TextParserFactory = factory);
 
+    /// <summary>
+    /// Reads call fragments from the raw streaming updates of a provider's own chat client, so that calls start the
+    /// moment their arguments close even when the client gives whole calls only at the end of its stream.
+    /// </summary>
+    /// <param name="reader">The reader, for instance <c>OpenAIDeltaReader.Instance</c> from <c>ToolFlow.Providers.OpenAI</c>.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddDeltaReader(ToolCallDeltaReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Configure(o =>
+        {
+            if (!o.Parsing.DeltaReaders.Contains(reader))
+            {
+                o.Parsing.DeltaReaders = [.. o.Parsing.DeltaReaders, reader];
+            }
+        });
+    }
+
     /// <summary>Changes any option.</summary>
     /// <param name="configure">Sets options.</param>
     /// <returns>This builder.</returns>

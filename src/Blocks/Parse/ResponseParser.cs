@@ -22,6 +22,11 @@ internal sealed class ResponseParser
     private readonly Dictionary<int, string> _deltaCallIds = [];
     private readonly SourceObserver _fromText;
     private readonly SourceObserver _fromDeltas;
+    private readonly IReadOnlyList<ToolCallDeltaReader> _readers;
+    private readonly List<ToolCallDelta> _rawDeltas = [];
+
+    // Provider indexes of calls read from fragments, by id, to complete an argument-less call from its whole content.
+    private readonly Dictionary<string, int> _providerIndexes = new(StringComparer.Ordinal);
     private int _nextIndex;
 
     public ResponseParser(ToolCallParserBlock block, ToolCallParserBlockOptions options, int turn)
@@ -32,12 +37,14 @@ internal sealed class ResponseParser
         _deltaParser = new ToolCallDeltaParser(options.ParserOptions);
         _fromText = new SourceObserver(this, _textCallIds, idsAreLabels: true);
         _fromDeltas = new SourceObserver(this, _deltaCallIds, idsAreLabels: false);
+        _readers = options.DeltaReaders;
     }
 
     public int Turn { get; }
 
     public void Read(ChatResponseUpdate update)
     {
+        bool readRaw = _readers.Count > 0 && update.RawRepresentation is { } raw && ReadRaw(raw);
         foreach (AIContent content in update.Contents)
         {
             switch (content)
@@ -48,10 +55,10 @@ internal sealed class ResponseParser
                 case TextReasoningContent reasoning when !string.IsNullOrEmpty(reasoning.Text):
                     Emit(new ReasoningDelta(reasoning.Text));
                     break;
-                case ToolCallUpdateContent delta:
-                    _deltaParser.Append(delta.ToDelta(), _fromDeltas);
+                case ToolCallUpdateContent delta when !readRaw:
+                    AppendDelta(delta.ToDelta());
                     break;
-                case FunctionCallContent whole:
+                case FunctionCallContent whole when !IsReadFromDeltas(whole):
                     AddWholeCall(whole);
                     break;
             }
@@ -82,6 +89,56 @@ internal sealed class ResponseParser
 
         var message = new ChatMessage(ChatRole.Assistant, contents);
         Emit(new ResponseCompleted(message, _calls.ToArray(), ended.FinishReason, ended.Usage, ended.Error));
+    }
+
+    private bool ReadRaw(object raw)
+    {
+        foreach (ToolCallDeltaReader reader in _readers)
+        {
+            if (reader.TryRead(raw, _rawDeltas))
+            {
+                foreach (ToolCallDelta delta in _rawDeltas)
+                {
+                    AppendDelta(delta);
+                }
+
+                _rawDeltas.Clear();
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void AppendDelta(in ToolCallDelta delta)
+    {
+        if (delta is { Index: int index, Id: { Length: > 0 } id })
+        {
+            _providerIndexes.TryAdd(id, index);
+        }
+
+        _deltaParser.Append(delta, _fromDeltas);
+    }
+
+    /// <summary>
+    /// Whether a whole call is one already read from fragments: clients that stream fragments in their raw updates
+    /// still give each call whole at the end, under the same id. It runs once, as the call its fragments started.
+    /// </summary>
+    private bool IsReadFromDeltas(FunctionCallContent whole)
+    {
+        if (string.IsNullOrEmpty(whole.CallId) || !_fromDeltas.TryGetCall(whole.CallId, out bool awaitsArguments))
+        {
+            return false;
+        }
+
+        // A call with no arguments streams no fragment to close it; its whole content does.
+        if (awaitsArguments && _providerIndexes.TryGetValue(whole.CallId, out int providerIndex))
+        {
+            string json = JsonSerializer.Serialize(whole.Arguments ?? new Dictionary<string, object?>(), s_compactJson);
+            _deltaParser.Append(new ToolCallDelta(providerIndex, whole.CallId, null, json), _fromDeltas);
+        }
+
+        return true;
     }
 
     private void AddWholeCall(FunctionCallContent whole)
@@ -119,6 +176,20 @@ internal sealed class ResponseParser
         private readonly Dictionary<int, int> _indexes = [];
         private readonly Dictionary<int, (string Name, StringBuilder Arguments)> _open = [];
         private readonly Dictionary<int, string> _labels = [];
+        private readonly Dictionary<string, int> _byProviderId = new(StringComparer.Ordinal);
+
+        /// <summary>Whether a call with this provider id started here, and whether it is open with no argument yet.</summary>
+        public bool TryGetCall(string providerId, out bool awaitsArguments)
+        {
+            awaitsArguments = false;
+            if (!_byProviderId.TryGetValue(providerId, out int index))
+            {
+                return false;
+            }
+
+            awaitsArguments = _open.TryGetValue(index, out (string Name, StringBuilder Arguments) open) && open.Arguments.Length == 0;
+            return true;
+        }
 
         public void OnText(ReadOnlySpan<char> text)
         {
@@ -136,6 +207,10 @@ internal sealed class ResponseParser
             if (idsAreLabels && !string.IsNullOrEmpty(id))
             {
                 _labels[index] = id;
+            }
+            else if (!string.IsNullOrEmpty(id))
+            {
+                _byProviderId.TryAdd(id, index);
             }
 
             callIds[index] = callId;

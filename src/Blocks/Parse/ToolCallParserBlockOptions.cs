@@ -15,6 +15,25 @@ public sealed class ToolCallParserBlockOptions : ToolBlockOptions
     // The default, kept as one instance so the pipeline's plan mode can tell it from a parser the caller chose.
     internal static Func<ToolCallParserOptions, ToolCallTextParser> DefaultTextParserFactory { get; } = static options => new PlainTextParser(options);
 
+    /// <summary>
+    /// Read, in order, each update's <see cref="Microsoft.Extensions.AI.ChatResponseUpdate.RawRepresentation"/> for
+    /// call fragments; the first that knows it reads it. Default: none.
+    /// </summary>
+    public IReadOnlyList<ToolCallDeltaReader> DeltaReaders
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (ToolCallDeltaReader reader in value)
+            {
+                ArgumentNullException.ThrowIfNull(reader, nameof(value));
+            }
+
+            field = [.. value];
+        }
+    } = [];
+
     /// <summary>The parser limits. Default <see cref="ToolCallParserOptions.Default"/>.</summary>
     public ToolCallParserOptions ParserOptions { get; set => field = OptionsValidation.NotNull(value); } = ToolCallParserOptions.Default;
 
