@@ -19,14 +19,18 @@ internal sealed class ScenarioFunction(string name, int conversation, ScenarioRe
 
     public override JsonElement JsonSchema => s_schema;
 
-    protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
-    {
-        string? id = arguments.TryGetValue(ScenarioRendering.CallArgument, out object? value) ? value switch
+    /// <summary>The scenario id a call carries in its <c>_call</c> argument, or <see langword="null"/>.</summary>
+    public static string? CallIdOf(AIFunctionArguments arguments) =>
+        arguments.TryGetValue(ScenarioRendering.CallArgument, out object? value) ? value switch
         {
             JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
             string s => s,
             _ => null,
         } : null;
+
+    protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        string? id = CallIdOf(arguments);
         if (id is null)
         {
             return $"{name}: no {ScenarioRendering.CallArgument} argument";

@@ -6,12 +6,19 @@ using ToolFlow.Providers.Scripted;
 
 namespace ToolFlow.Profiling;
 
-/// <summary>Runs a scenario with one strategy on a clock: every conversation at its offset, through its own pipeline run.</summary>
+/// <summary>
+/// Runs a scenario with one strategy on a clock: every conversation at its offset, through its own pipeline run, or
+/// through the real library the strategy names.
+/// </summary>
 public static class ScenarioRunner
 {
     /// <summary>Runs the scenario once.</summary>
     /// <param name="scenario">The scenario.</param>
-    /// <param name="strategy">The strategy; <see cref="ExecutionStrategy.Plan"/> only for plan scenarios.</param>
+    /// <param name="strategy">
+    /// The strategy; <see cref="ExecutionStrategy.Plan"/> only for plan scenarios. The real libraries
+    /// (<see cref="ExecutionStrategyExtensions.RealLibrary"/>) run a plan scenario's calls as ordinary tool calls, as
+    /// the simulated sequential and after-decode strategies do; they have no plan mode.
+    /// </param>
     /// <param name="seed">The draw's seed; strategies given the same seed run the same work.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="scheduler">The scheduler the meshes run on, or <see langword="null"/> for the default.</param>
@@ -66,14 +73,20 @@ public static class ScenarioRunner
             await Task.Delay(wait, clock, cancellationToken).ConfigureAwait(false);
         }
 
+        if (strategy.RealLibrary() is not null)
+        {
+            await PeerRunner.RunConversationAsync(scenario, index, strategy, realization, clock, timeline, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         ScriptedModelOptions options = ScenarioRendering.ModelOptions(scenario, clock);
-        ScriptedResponse[] responses = [.. conversation.Turns.Select(t => ScenarioRendering.Response(conversation, t))];
         ToolPipelineBuilder builder;
         if (strategy == ExecutionStrategy.Plan)
         {
             // A planner streams the first turn as a plan; the answering model then speaks the last turn.
+            ScriptedResponse answer = ScenarioRendering.Response(conversation, conversation.Turns[^1]);
             var planner = new ScriptedChatClient([new ScriptedResponse().Text(ScenarioRendering.PlanText(conversation))], options);
-            var answerer = new ScriptedChatClient(_ => responses[^1], options);
+            var answerer = new ScriptedChatClient(_ => answer, options);
             builder = ToolPipeline.CreateBuilder(answerer)
                 .WithTimeProvider(clock)
                 .WithStrategy(ExecutionStrategy.Plan)
@@ -91,8 +104,7 @@ public static class ScenarioRunner
         }
         else
         {
-            var model = new ScriptedChatClient(m => responses[Math.Min(ScriptedChatClient.TurnOf(m), responses.Length) - 1], options);
-            builder = ToolPipeline.CreateBuilder(model)
+            builder = ToolPipeline.CreateBuilder(Model(scenario, conversation, clock))
                 .WithTimeProvider(clock)
                 .WithMaxTurns(conversation.Turns.Count + 4)
                 .Configure(o => o.Execution.DeduplicateCalls = false)
@@ -122,5 +134,16 @@ public static class ScenarioRunner
         {
             timeline.Record(@event);
         }
+    }
+
+    /// <summary>
+    /// The scripted model of a conversation, the same for every strategy: turn N speaks the conversation's turn N (past
+    /// the last, the answer again), streaming calls as <c>Microsoft.Extensions.AI.OpenAI</c> does, fragments then
+    /// whole calls, so ToolFlow and the real libraries read the same stream.
+    /// </summary>
+    internal static ScriptedChatClient Model(Scenario scenario, ScenarioConversation conversation, TimeProvider clock)
+    {
+        ScriptedResponse[] responses = [.. conversation.Turns.Select(t => ScenarioRendering.Response(conversation, t))];
+        return new ScriptedChatClient(m => responses[Math.Min(ScriptedChatClient.TurnOf(m), responses.Length) - 1], ScenarioRendering.ModelOptions(scenario, clock));
     }
 }

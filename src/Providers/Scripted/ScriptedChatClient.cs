@@ -63,20 +63,12 @@ public sealed class ScriptedChatClient : IChatClient
             contents.Add(new TextContent(text));
         }
 
-        int index = 0;
-        foreach (ScriptedSegment call in response.Segments.Where(s => s.IsCall))
-        {
-            contents.Add(FunctionCallContent.CreateFromParsedArguments(
-                call.ArgumentsJson!,
-                $"{CallIdPrefix(messages)}{index++}",
-                call.CallName!,
-                static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions)));
-        }
-
+        List<FunctionCallContent> calls = WholeCalls(response, CallIdPrefix(messages));
+        contents.AddRange(calls);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ResponseId = responseId,
-            FinishReason = index > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
+            FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
             Usage = new UsageDetails { OutputTokenCount = stream.Tokens.Count, TotalTokenCount = stream.Tokens.Count },
         };
     }
@@ -88,22 +80,38 @@ public sealed class ScriptedChatClient : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long start = _options.TimeProvider.GetTimestamp();
-        (_, ScriptedStream stream, string responseId) = Prepare(messages);
+        ChatMessage[] conversation = [.. messages];
+        (ScriptedResponse response, ScriptedStream stream, string responseId) = Prepare(conversation);
         IReadOnlyList<ScriptedToken> tokens = stream.Tokens;
+        bool wholeCallsAtEnd = _options.CallShape == ScriptedToolCallShape.OpenAIDeltasThenWholeCalls && stream.CallNames.Count > 0;
         for (int i = 0; i < tokens.Count; i++)
         {
             await DelayUntilAsync(start, tokens[i].Offset, cancellationToken).ConfigureAwait(false);
+
+            // The token rides along as the raw representation, as a provider client's own update does.
             var update = new ChatResponseUpdate(ChatRole.Assistant, [tokens[i].Content])
             {
                 ResponseId = responseId,
                 MessageId = responseId,
+                RawRepresentation = tokens[i],
             };
-            if (i == tokens.Count - 1)
+            if (i == tokens.Count - 1 && !wholeCallsAtEnd)
             {
-                update.FinishReason = stream.CallNames.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop;
-                update.Contents.Add(new UsageContent(new UsageDetails { OutputTokenCount = tokens.Count, TotalTokenCount = tokens.Count }));
+                Finish(update, stream);
             }
 
+            yield return update;
+        }
+
+        if (wholeCallsAtEnd)
+        {
+            // Microsoft.Extensions.AI.OpenAI gathers the fragments into whole calls and yields them once the stream ends.
+            var update = new ChatResponseUpdate(ChatRole.Assistant, [.. WholeCalls(response, CallIdPrefix(conversation))])
+            {
+                ResponseId = responseId,
+                MessageId = responseId,
+            };
+            Finish(update, stream);
             yield return update;
         }
     }
@@ -130,6 +138,28 @@ public sealed class ScriptedChatClient : IChatClient
     }
 
     private static string CallIdPrefix(IEnumerable<ChatMessage> messages) => $"call_t{TurnOf(messages)}_";
+
+    private static List<FunctionCallContent> WholeCalls(ScriptedResponse response, string callIdPrefix)
+    {
+        var calls = new List<FunctionCallContent>();
+        foreach (ScriptedSegment call in response.Segments.Where(s => s.IsCall))
+        {
+            // Malformed scripted arguments become the content's Exception, as a provider client reports them.
+            calls.Add(FunctionCallContent.CreateFromParsedArguments(
+                call.ArgumentsJson!,
+                $"{callIdPrefix}{calls.Count}",
+                call.CallName!,
+                static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions)));
+        }
+
+        return calls;
+    }
+
+    private static void Finish(ChatResponseUpdate update, ScriptedStream stream)
+    {
+        update.FinishReason = stream.CallNames.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop;
+        update.Contents.Add(new UsageContent(new UsageDetails { OutputTokenCount = stream.Tokens.Count, TotalTokenCount = stream.Tokens.Count }));
+    }
 
     private (ScriptedResponse Response, ScriptedStream Stream, string ResponseId) Prepare(IEnumerable<ChatMessage> messages)
     {

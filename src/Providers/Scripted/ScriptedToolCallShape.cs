@@ -8,4 +8,12 @@ public enum ScriptedToolCallShape
 
     /// <summary>As text, in the Hermes format: <c>&lt;tool_call&gt;{"name": ..., "arguments": {...}}&lt;/tool_call&gt;</c>.</summary>
     HermesText,
+
+    /// <summary>
+    /// As <c>Microsoft.Extensions.AI.OpenAI</c>'s chat client streams them: the fragments of
+    /// <see cref="OpenAIDeltas"/> as they decode, then each call whole, as a <c>FunctionCallContent</c> under the same
+    /// call id, in one last update at the instant of the last token. Clients that only understand whole calls (such as
+    /// <c>FunctionInvokingChatClient</c>) and ToolFlow then read the same stream.
+    /// </summary>
+    OpenAIDeltasThenWholeCalls,
 }
