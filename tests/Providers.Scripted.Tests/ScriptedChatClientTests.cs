@@ -172,6 +172,87 @@ public sealed class ScriptedChatClientTests
     }
 
     [Fact]
+    public void GetStreamingResponseAsync_OpenAIDeltasThenWholeCalls_TheDeltaStreamThenEachCallWholeUnderItsIdAtTheLastTokensInstant()
+    {
+        var deltasOnly = new ScriptedChatClient([TwoCalls()], Options(ScriptedToolCallShape.OpenAIDeltas));
+        var model = new ScriptedChatClient([TwoCalls()], Options(ScriptedToolCallShape.OpenAIDeltasThenWholeCalls));
+        List<(TimeSpan At, ChatResponseUpdate Update)> reference = Stream(deltasOnly, Ask("go"));
+
+        List<(TimeSpan At, ChatResponseUpdate Update)> updates = Stream(model, Ask("go"));
+
+        // Token for token the stream of OpenAIDeltas, each update carrying its token as the raw representation.
+        ScriptedStream stream = model.Streams.Single();
+        Assert.Equal(stream.Tokens.Count + 1, updates.Count);
+        TimeSpan start = updates[0].At - stream.Tokens[0].Offset;
+        Assert.Equal(reference.Select(u => u.At - reference[0].At), updates.SkipLast(1).Select(u => u.At - updates[0].At));
+        Assert.Equal(stream.Tokens.Select(t => t.Content), updates.SkipLast(1).Select(u => u.Update.Contents[0]));
+        Assert.Equal(stream.Tokens, updates.SkipLast(1).Select(u => u.Update.RawRepresentation));
+        Assert.All(updates.SkipLast(1), u => Assert.Null(u.Update.FinishReason));
+
+        // Then, at the last token's instant, one update with each call whole, under the id its fragments gave it.
+        (TimeSpan at, ChatResponseUpdate last) = updates[^1];
+        Assert.Equal(stream.DecodeDuration, at - start);
+        FunctionCallContent[] calls = [.. last.Contents.OfType<FunctionCallContent>()];
+        Assert.Equal(["call_t1_0", "call_t1_1"], calls.Select(c => c.CallId));
+        Assert.Equal(["get_weather", "get_time"], calls.Select(c => c.Name));
+        Assert.Equal("Paris", calls[0].Arguments!["city"]?.ToString());
+        Assert.Equal("24", calls[1].Arguments!["format"]?.ToString());
+        Assert.Equal(ChatFinishReason.ToolCalls, last.FinishReason);
+        Assert.Equal(stream.Tokens.Count, Assert.Single(last.Contents.OfType<UsageContent>()).Details.OutputTokenCount);
+        Assert.Equal("scripted-1", last.ResponseId);
+        Assert.Equal("scripted-1", last.MessageId);
+    }
+
+    [Fact]
+    public void GetStreamingResponseAsync_OpenAIDeltasThenWholeCallsWithoutCalls_NoExtraUpdate()
+    {
+        var model = new ScriptedChatClient([new ScriptedResponse().Text("Just an answer.")], Options(ScriptedToolCallShape.OpenAIDeltasThenWholeCalls));
+
+        List<(TimeSpan At, ChatResponseUpdate Update)> updates = Stream(model, Ask("go"));
+
+        Assert.Equal(model.Streams.Single().Tokens.Count, updates.Count);
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].Update.FinishReason);
+        Assert.Empty(updates.SelectMany(u => u.Update.Contents.OfType<FunctionCallContent>()));
+    }
+
+    [Fact]
+    public void GetStreamingResponseAsync_UnderFunctionInvokingChatClient_EachCallRunsOnceAndTheNextTurnIsTurnTwo()
+    {
+        var seen = new List<ChatMessage[]>();
+        var model = new ScriptedChatClient(
+            messages =>
+            {
+                seen.Add([.. messages]);
+                return ScriptedChatClient.TurnOf(messages) == 1 ? TwoCalls() : new ScriptedResponse().Text("Sunny, and 14:00.");
+            },
+            Options(ScriptedToolCallShape.OpenAIDeltasThenWholeCalls));
+        var invoked = new List<string>();
+        AIFunction weather = AIFunctionFactory.Create((string city, string unit) => { invoked.Add(city); return "sunny"; }, "get_weather");
+        AIFunction time = AIFunctionFactory.Create((string zone, int format) => { invoked.Add(zone); return "14:00"; }, "get_time");
+        using var client = new FunctionInvokingChatClient(model);
+        var updates = new List<ChatResponseUpdate>();
+
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(Ask("go"), new ChatOptions { Tools = [weather, time] }))
+            {
+                updates.Add(update);
+            }
+        });
+
+        Assert.Equal(["Paris", "Europe/Rome"], invoked);
+        Assert.Equal(2, seen.Count);
+
+        // What the client sends back: the assistant's message holding both whole calls, then their results.
+        ChatMessage[] second = seen[1];
+        Assert.Equal(2, ScriptedChatClient.TurnOf(second));
+        ChatMessage assistant = Assert.Single(second, m => m.Role == ChatRole.Assistant);
+        Assert.Equal(["call_t1_0", "call_t1_1"], assistant.Contents.OfType<FunctionCallContent>().Select(c => c.CallId));
+        Assert.Equal(["call_t1_0", "call_t1_1"], second.Where(m => m.Role == ChatRole.Tool).SelectMany(m => m.Contents.OfType<FunctionResultContent>()).Select(r => r.CallId));
+        Assert.EndsWith("Sunny, and 14:00.", string.Concat(updates.Select(u => u.Text)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GetStreamingResponseAsync_HermesText_TextIsTheResponseWithToolCallMarkup()
     {
         var model = new ScriptedChatClient([TwoCalls()], Options(ScriptedToolCallShape.HermesText));
