@@ -148,4 +148,25 @@ public sealed class PeerRunnerTests
             Assert.Equal(quotes.Duration.TotalMilliseconds, call.CompletedMs!.Value - call.StartedMs!.Value);
         }
     }
+
+    [Fact]
+    public void RunAsync_PeersOneAfterAnotherContinuingOnTheClocksThread_EachRunsOnTheGivenScheduler()
+    {
+        // A caller that continues with ConfigureAwait(false) starts the next run inside the last timer's callback,
+        // outside the scheduler; the run must still queue its work there, or virtual time cannot drive it.
+        Scenario scenario = ShippedScenarios.Load("hotpotqa-fanout");
+        var clock = new ManualTimeProvider();
+        var scheduler = new ManualTaskScheduler();
+        var ends = new List<double>();
+
+        VirtualTime.Run(clock, scheduler, async () =>
+        {
+            foreach (ExecutionStrategy strategy in (ExecutionStrategy[])[ExecutionStrategy.Await, ExecutionStrategy.Ficc, ExecutionStrategy.Agent, ExecutionStrategy.FiccConcurrent])
+            {
+                ends.Add((await ScenarioRunner.RunAsync(scenario, strategy, 1, clock, scheduler).ConfigureAwait(false)).EndToEndMs);
+            }
+        });
+
+        Assert.Equal([2449, 3119, 3119, 2666], ends);
+    }
 }

@@ -11,14 +11,21 @@ internal static class BenchCommand
     public static Command Create()
     {
         var scenario = new Option<string[]>("--scenario") { Description = "A shipped scenario's name (perf/scenarios/NAME.json) or a scenario file; repeatable. Default: every shipped scenario.", AllowMultipleArgumentsPerToken = false };
-        var strategy = new Option<string>("--strategy") { Description = "sequential, after-decode, await, futures, plan, or all.", DefaultValueFactory = _ => "all" };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "Comma-separated, or all. ToolFlow's pipeline: sequential and after-decode (holding calls to the end of the stream, "
+                + "as FunctionInvokingChatClient does, serial or concurrent), await, futures, plan (plan scenarios only). The real libraries "
+                + "on the same stream: ficc and ficc-concurrent (Microsoft.Extensions.AI FunctionInvokingChatClient, AllowConcurrentInvocation), "
+                + "agent and agent-concurrent (Microsoft.Agents.AI ChatClientAgent); they run a plan scenario's steps as ordinary tool calls.",
+            DefaultValueFactory = _ => "all",
+        };
         var runs = new Option<int>("--runs") { Description = "Runs per strategy (seeds seed, seed+1, ...).", DefaultValueFactory = _ => 3 };
-        var json = new Option<bool>("--json") { Description = "Print {\"scenarios\": [{\"name\", \"lowerBoundMs\", \"strategies\": [{\"name\", \"p50Ms\", \"p95Ms\"}]}]}." };
+        var json = new Option<bool>("--json") { Description = "Print {\"scenarios\": [{\"name\", \"lowerBoundMs\", \"strategies\": [{\"name\", \"runner\", \"realLibrary\", \"p50Ms\", \"p95Ms\", \"firstToolStartP50Ms\", ...}]}]}." };
         var timeline = new Option<string?>("--timeline") { Description = "Write a self-contained HTML Gantt chart of each strategy's first run." };
         var seed = new Option<int>("--seed") { Description = "The first run's seed.", DefaultValueFactory = _ => 1 };
         var timeScale = new Option<double>("--time-scale") { Description = "Run the clock this many times faster (a preview; real numbers come from 1, the default).", DefaultValueFactory = _ => 1 };
         var scenariosDir = new Option<string?>("--scenarios-dir") { Description = "Where shipped scenarios are; default perf/scenarios found from the current directory up." };
-        var command = new Command("bench", "Run latency scenarios through each strategy side by side, against the analytic lower bound.")
+        var command = new Command("bench", "Run latency scenarios through each strategy side by side (ToolFlow's and the real FunctionInvokingChatClient and ChatClientAgent), against the analytic lower bound.")
         {
             scenario, strategy, runs, json, timeline, seed, timeScale, scenariosDir,
         };
@@ -100,7 +107,7 @@ internal static class BenchCommand
         {
             list.Add(ExecutionStrategyExtensions.TryParse(name, out ExecutionStrategy s)
                 ? s
-                : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are sequential, after-decode, await, futures, plan, all."));
+                : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are {string.Join(", ", ExecutionStrategyExtensions.All.Select(x => x.ToName()))}, all."));
         }
 
         // After-decode is the reference column; keep it in whenever it is not asked for explicitly.

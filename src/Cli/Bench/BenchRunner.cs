@@ -16,6 +16,7 @@ internal static class BenchRunner
     {
         ExecutionStrategy[] applicable = [.. strategies.Where(s => s.AppliesTo(scenario))];
         var times = applicable.ToDictionary(s => s, _ => new List<double>());
+        var firstStarts = applicable.ToDictionary(s => s, _ => new List<double>());
         var bounds = new List<double>();
         var first = new List<ScenarioRun>();
         for (int r = 0; r < runs; r++)
@@ -24,6 +25,11 @@ internal static class BenchRunner
             {
                 ScenarioRun run = await ScenarioRunner.RunAsync(scenario, strategy, seed + r, clock, scheduler, cancellationToken).ConfigureAwait(false);
                 times[strategy].Add(run.EndToEndMs);
+                if (run.Conversations.SelectMany(c => c.Calls).Min(c => c.StartedMs) is double firstStart)
+                {
+                    firstStarts[strategy].Add(firstStart);
+                }
+
                 if (r == 0)
                 {
                     first.Add(run);
@@ -41,10 +47,20 @@ internal static class BenchRunner
         BenchStrategyResult[] results = [.. applicable.Select(s =>
         {
             double p50 = Percentile(times[s], 50);
-            return new BenchStrategyResult(s.ToName(), p50, Percentile(times[s], 95), p50 / lowerBound, afterDecode is { } a ? p50 / a : null, times[s]);
+            double? firstStart = firstStarts[s].Count > 0 ? Percentile(firstStarts[s], 50) : null;
+            return new BenchStrategyResult(s.ToName(), RunnerOf(s), s.RealLibrary(), p50, Percentile(times[s], 95), firstStart, p50 / lowerBound, afterDecode is { } a ? p50 / a : null, times[s]);
         })];
         return new BenchScenarioResult(scenario.Name, scenario.Description, lowerBound, results, first);
     }
+
+    /// <summary>Who runs a strategy's calls, for the report: the real library, or ToolFlow's pipeline (and what it simulates).</summary>
+    public static string RunnerOf(ExecutionStrategy strategy) => strategy switch
+    {
+        _ when strategy.RealLibrary() is { } library => $"real library: {library}",
+        ExecutionStrategy.Sequential => "ToolFlow pipeline simulating FICC's default policy",
+        ExecutionStrategy.AfterDecode => "ToolFlow pipeline simulating FICC's concurrent policy",
+        _ => "ToolFlow pipeline",
+    };
 
     /// <summary>Runs each strategy once on a fast clock, so measured runs do not pay for first-call JIT.</summary>
     public static async Task WarmUpAsync(Scenario scenario, IReadOnlyList<ExecutionStrategy> strategies, CancellationToken cancellationToken)

@@ -51,7 +51,8 @@ internal static class TimelineHtml
         double y = 20;
         foreach (ScenarioRun run in result.FirstRuns)
         {
-            body.Append(c, $"<text class=\"lane\" x=\"4\" y=\"{y + 11}\">{run.Strategy.ToName()} — {run.EndToEndMs:F0} ms</text>");
+            string library = run.Strategy.RealLibrary() is { } l ? $" (real library: {Escape(l)})" : string.Empty;
+            body.Append(c, $"<text class=\"lane\" x=\"4\" y=\"{y + 11}\">{run.Strategy.ToName()} — {run.EndToEndMs:F0} ms{library}</text>");
             y += Row;
             foreach (RunTimeline conversation in run.Conversations)
             {

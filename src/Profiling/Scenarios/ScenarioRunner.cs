@@ -47,7 +47,16 @@ public static class ScenarioRunner
         for (int c = 0; c < runs.Length; c++)
         {
             timelines[c] = new RunTimeline(origin, scenario.Conversations[c].Name);
-            runs[c] = RunConversationAsync(scenario, c, strategy, realization, timeProvider, scheduler, timelines[c], start, cancellationToken);
+            int index = c;
+            runs[c] = scheduler is null
+                ? RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken)
+
+                // The real libraries take no scheduler: start them on the one given, so work they queue goes there too.
+                : Task.Factory.StartNew(
+                    () => RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken),
+                    cancellationToken,
+                    TaskCreationOptions.None,
+                    scheduler).Unwrap();
         }
 
         await Task.WhenAll(runs).ConfigureAwait(false);
