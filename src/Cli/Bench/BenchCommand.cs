@@ -110,7 +110,6 @@ internal static class BenchCommand
                 : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are {string.Join(", ", ExecutionStrategyExtensions.All.Select(x => x.ToName()))}, all."));
         }
 
-        // After-decode is the reference column; keep it in whenever it is not asked for explicitly.
         return list;
     }
 

@@ -51,7 +51,8 @@ public static class ScenarioRunner
             runs[c] = scheduler is null
                 ? RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken)
 
-                // The real libraries take no scheduler: start them on the one given, so work they queue goes there too.
+                // The real libraries take no scheduler and resume on the one current when they start (their awaits
+                // capture it): start every run on the one given, so virtual time drives them.
                 : Task.Factory.StartNew(
                     () => RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken),
                     cancellationToken,

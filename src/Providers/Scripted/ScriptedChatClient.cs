@@ -12,7 +12,8 @@ namespace ToolFlow.Providers.Scripted;
 /// </summary>
 /// <remarks>
 /// The script picks each turn's response from the conversation, so a later turn can use earlier results. Token
-/// times are absolute from the start of the request, so delays never accumulate drift.
+/// times are absolute from the start of the request, so delays never accumulate drift. Each streamed update carries
+/// its <see cref="ScriptedToken"/> as its <see cref="ChatResponseUpdate.RawRepresentation"/>.
 /// </remarks>
 public sealed class ScriptedChatClient : IChatClient
 {
