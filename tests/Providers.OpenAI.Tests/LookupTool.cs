@@ -24,6 +24,7 @@ public sealed class LookupTool
                     _serverAtStart.TryAdd(q, (response.Sent, response.HasEnded));
                 }
 
+                OnRun?.Invoke(q);
                 _runs.AddOrUpdate(q, 1, static (_, n) => n + 1);
                 Started(q).TrySetResult();
                 return $"found {q}";
@@ -37,6 +38,9 @@ public sealed class LookupTool
 
     /// <summary>The response whose progress each run notes.</summary>
     public SseHttpResponse? Response { get; set; }
+
+    /// <summary>Called as each run starts, with its query.</summary>
+    public Action<string>? OnRun { get; set; }
 
     /// <summary>How many times each query ran.</summary>
     public IReadOnlyDictionary<string, int> Runs => _runs;
