@@ -50,6 +50,15 @@ public static class MeaiClients
             OfType(input, "function_call_output").Select(i => i.GetProperty("output").GetString()));
     }
 
+    /// <summary>Asserts a Responses request carries each call once and a result for each, whatever the result says.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="callIds">The call ids, in order.</param>
+    public static void AssertCallsSentBack(RecordedRequest request, string[] callIds)
+    {
+        Assert.Equal(callIds, OfType(request.Input, "function_call").Select(i => i.GetProperty("call_id").GetString()));
+        Assert.Equal(callIds, OfType(request.Input, "function_call_output").Select(i => i.GetProperty("call_id").GetString()));
+    }
+
     private static IEnumerable<JsonElement> OfType(JsonElement[] items, string type) =>
         items.Where(i => i.TryGetProperty("type", out JsonElement t) && t.GetString() == type);
 
