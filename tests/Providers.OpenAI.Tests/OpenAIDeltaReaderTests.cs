@@ -111,6 +111,66 @@ public sealed class OpenAIDeltaReaderTests
         MeaiClients.AssertChatHistory(await second.Received, ThreeLookups.CallIds);
     });
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(7)]
+    public Task RunAsync_RecordedResponsesStream_RunsTheCallOnceWithItsArguments(int? pieceSize) => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        server.Enqueue(SseHttpResponse.Replay(RecordedStreams.Body("openai_responses_function_call.sse.txt"), pieceSize));
+        SseHttpResponse second = server.Enqueue(new SseHttpResponse().Raw(new ResponsesEvents("resp_2").Answer("Done.")));
+        var locations = new List<string>();
+        AIFunction weather = AIFunctionFactory.Create(
+            (string location) =>
+            {
+                lock (locations)
+                {
+                    locations.Add(location);
+                }
+
+                return "14 C";
+            },
+            "get_weather_at_location");
+        using IChatClient client = MeaiClients.Responses(server);
+        ToolPipeline pipeline = ToolPipeline.CreateBuilder(client).AddTool(weather, ToolEffects.ReadOnly).AddDeltaReader(OpenAIDeltaReader.Instance).Build();
+
+        var run = PipelineRun.Start(pipeline, "Weather in San Francisco?", ct);
+        RunCompleted completed = await run.CompletionAsync(ct);
+
+        Assert.Equal(RunCompletionReason.FinalAnswer, completed.Reason);
+        Assert.Equal(["San Francisco, CA"], locations);
+        Assert.Equal(
+            ["{\"", "location", "\":\"", "San", " Francisco", ",", " CA", "\"}"],
+            run.Events.OfType<ToolArgumentsDelta>().Select(d => d.Fragment));
+        Conversation.AssertConsistent(completed.Messages);
+        MeaiClients.AssertCallsSentBack(await second.Received, ["call_0UFGPwrziw5rbinYp7rthrTb"]);
+    });
+
+    [Fact]
+    public Task RunAsync_ResponsesCallWithoutArgumentDeltas_IsClosedByItsWholeCallAndRunsOnce() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        var events = new ResponsesEvents();
+        server.Enqueue(new SseHttpResponse()
+            .Raw(events.Created())
+            .Raw(events.CallAdded(0, "call_now", "now"))
+            .Raw(events.ArgumentsDone(0, "call_now", "{}"))
+            .Raw(events.CallDone(0, "call_now", "now", "{}"))
+            .Raw(events.Completed()));
+        SseHttpResponse second = server.Enqueue(new SseHttpResponse().Raw(new ResponsesEvents("resp_2").Answer("Done.")));
+        int runs = 0;
+        AIFunction now = AIFunctionFactory.Create(() => { Interlocked.Increment(ref runs); return "09:30"; }, "now");
+        using IChatClient client = MeaiClients.Responses(server);
+        ToolPipeline pipeline = ToolPipeline.CreateBuilder(client).AddTool(now, ToolEffects.ReadOnly).AddDeltaReader(OpenAIDeltaReader.Instance).Build();
+
+        RunCompleted completed = await PipelineRun.Start(pipeline, "What time is it?", ct).CompletionAsync(ct);
+
+        Assert.Equal(RunCompletionReason.FinalAnswer, completed.Reason);
+        Assert.Equal(1, runs);
+        Conversation.AssertConsistent(completed.Messages);
+        MeaiClients.AssertCallsSentBack(await second.Received, ["call_now"]);
+    });
+
     [Fact]
     public void TryRead_WhatItKnows_ReadsFragmentsOrNoneAndRefusesTheRest()
     {
