@@ -7,15 +7,17 @@ namespace ToolFlow.Providers.OpenAI.Tests;
 
 /// <summary>
 /// <see cref="OpenAIDeltaReader"/> in a <see cref="ChatClientBuilder"/> chain with the framework's own
-/// <c>UseOpenTelemetry</c>, over <c>Microsoft.Extensions.AI.OpenAI</c>'s chat client and real HTTP: the framework's
+/// <c>UseOpenTelemetry</c>, over <c>Microsoft.Extensions.AI.OpenAI</c>'s chat and Responses clients and real HTTP: the framework's
 /// chat spans are there and each tool starts while the model's stream is still open.
 /// </summary>
 public sealed class OpenAIDeltaReaderChatClientBuilderTests
 {
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public Task GetStreamingResponseAsync_WithOpenTelemetry_ChatSpansAndToolsStartedMidDecode(bool telemetryOutside) => TestGuard.RunAsync(async ct =>
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public Task GetStreamingResponseAsync_WithOpenTelemetry_ChatSpansAndToolsStartedMidDecode(bool telemetryOutside, bool responses) => TestGuard.RunAsync(async ct =>
     {
         string sourceName = $"ToolFlow.Tests.{Guid.NewGuid():N}";
         var log = new List<string>();
@@ -38,12 +40,14 @@ public sealed class OpenAIDeltaReaderChatClientBuilderTests
         await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
         var lookup = new LookupTool { OnRun = q => Log(log, $"lookup {q}") };
         var gates = new Dictionary<string, int>();
-        lookup.Response = server.Enqueue(ThreeLookups.Chat(lookup, gates));
-        SseHttpResponse second = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("Done.")));
+        lookup.Response = server.Enqueue(responses ? ThreeLookups.Responses(lookup, gates) : ThreeLookups.Chat(lookup, gates));
+        SseHttpResponse second = server.Enqueue(responses
+            ? new SseHttpResponse().Raw(new ResponsesEvents("resp_2").Answer("Done."))
+            : SseHttpResponse.Of(Chunks.Answer("Done.")));
         void Configure(ToolPipelineBuilder pipeline) => pipeline.AddDeltaReader(OpenAIDeltaReader.Instance).AddTool(lookup.Function, ToolEffects.ReadOnly);
 
         // Outside: one span for the whole exchange, tools included. Inside: one span per model request.
-        var builder = new ChatClientBuilder(MeaiClients.Chat(server));
+        var builder = new ChatClientBuilder(responses ? MeaiClients.Responses(server) : MeaiClients.Chat(server));
         using IChatClient client = telemetryOutside
             ? builder.UseOpenTelemetry(sourceName: sourceName).UseToolPipeline(Configure).Build()
             : builder.UseToolPipeline(Configure).UseOpenTelemetry(sourceName: sourceName).Build();
@@ -57,7 +61,14 @@ public sealed class OpenAIDeltaReaderChatClientBuilderTests
         OpenAIDeltaReaderTests.AssertStartedBeforeTheirGates(lookup, gates);
         Assert.Equal(ThreeLookups.Queries.ToDictionary(q => q, _ => 1), lookup.Runs.OrderBy(r => r.Key).ToDictionary());
         Assert.EndsWith("Done.", updates.ToChatResponse().Text, StringComparison.Ordinal);
-        MeaiClients.AssertChatHistory(await second.Received, ThreeLookups.CallIds);
+        if (responses)
+        {
+            MeaiClients.AssertResponsesHistory(await second.Received, ThreeLookups.CallIds);
+        }
+        else
+        {
+            MeaiClients.AssertChatHistory(await second.Received, ThreeLookups.CallIds);
+        }
 
         string span = $"chat {MeaiClients.Model}";
         string[] expected = telemetryOutside
