@@ -19,6 +19,8 @@ namespace ToolFlow.Providers.OpenAI;
 /// <para>
 /// Chat completions: each <see cref="StreamingChatCompletionUpdate"/>'s
 /// <see cref="StreamingChatCompletionUpdate.ToolCallUpdates"/> give one fragment each (index, id, name, arguments).
+/// <c>Microsoft.Extensions.AI.OpenAI</c> yields one update per SDK update with that raw update, then, after the last,
+/// one more without a raw representation that holds every call whole, matched to the calls read here by call id.
 /// ToolFlow's own <see cref="OpenAIChatClient"/> carries the same raw update and also the same fragments as
 /// <see cref="ToolCallUpdateContent"/>s; the parser reads them once, from here.
 /// </para>
@@ -27,7 +29,8 @@ namespace ToolFlow.Providers.OpenAI;
 /// <see cref="FunctionCallResponseItem.CallId"/> (the id <c>Microsoft.Extensions.AI</c> gives its
 /// <see cref="FunctionCallContent"/>, and the one a result must answer); each arguments delta is a fragment at its
 /// output index. Every other Responses update is known and carries no fragment: text and the end of the response are
-/// read from the update's contents.
+/// read from the update's contents, and the whole call comes in the update whose raw representation is the item's
+/// <c>response.output_item.done</c>.
 /// </para>
 /// </remarks>
 #pragma warning disable OPENAI001 // The Responses API types are marked as evaluation APIs by the SDK; the wire format is stable.
