@@ -175,6 +175,21 @@ public sealed class OpenAIChatClientTests
     });
 
     [Theory]
+    [InlineData(ReasoningEffort.Low, "low")]
+    [InlineData(ReasoningEffort.High, "high")]
+    [InlineData(ReasoningEffort.ExtraHigh, "xhigh")]
+    public Task GetStreamingResponseAsync_ReasoningEffort_SendsItsWireName(ReasoningEffort effort, string expected) => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        SseHttpResponse response = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("Hi.")));
+        using OpenAIChatClient client = Client(server);
+
+        await CollectAsync(client, Ask("hello"), new ChatOptions { Reasoning = new ReasoningOptions { Effort = effort } }, ct);
+
+        Assert.Equal(expected, (await response.Received).Body.GetProperty("reasoning_effort").GetString());
+    });
+
+    [Theory]
     [InlineData("reasoning_content")]
     [InlineData("reasoning")]
     public Task GetStreamingResponseAsync_ReasoningDeltas_SurfaceAsTextReasoningContent(string field) => TestGuard.RunAsync(async ct =>

@@ -12,9 +12,9 @@ using Microsoft.Extensions.Logging;
 namespace ToolFlow.Providers.OpenAI.Tests;
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1 that speaks OpenAI's chat-completions wire format. Each request to
-/// <c>POST /v1/chat/completions</c> gets the next scripted <see cref="ScriptedHttpResponse"/>; every request body is
-/// recorded.
+/// A Kestrel server on 127.0.0.1 that speaks OpenAI's wire formats. Each request to
+/// <c>POST /v1/chat/completions</c> or <c>POST /v1/responses</c> gets the next scripted
+/// <see cref="ScriptedHttpResponse"/>; every request body is recorded.
 /// </summary>
 public sealed class OpenAITestServer : IAsyncDisposable
 {
@@ -48,6 +48,7 @@ public sealed class OpenAITestServer : IAsyncDisposable
         WebApplication app = builder.Build();
         OpenAITestServer? server = null;
         app.MapPost("/v1/chat/completions", (RequestDelegate)(context => server!.HandleAsync(context)));
+        app.MapPost("/v1/responses", (RequestDelegate)(context => server!.HandleAsync(context)));
         await app.StartAsync(cancellationToken);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server = new OpenAITestServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));

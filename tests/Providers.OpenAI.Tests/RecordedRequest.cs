@@ -9,4 +9,7 @@ public sealed record RecordedRequest(JsonElement Body, string Authorization)
 {
     /// <summary>The <c>messages</c> of the request.</summary>
     public JsonElement[] Messages => [.. Body.GetProperty("messages").EnumerateArray()];
+
+    /// <summary>The <c>input</c> items of a Responses request.</summary>
+    public JsonElement[] Input => [.. Body.GetProperty("input").EnumerateArray()];
 }

@@ -111,6 +111,19 @@ public sealed class SseHttpResponse : ScriptedHttpResponse
         return this;
     }
 
+    /// <summary>Adds texts, each written as it is, then flushed.</summary>
+    /// <param name="texts">The texts, in order.</param>
+    /// <returns>This response.</returns>
+    public SseHttpResponse Raw(IEnumerable<string> texts)
+    {
+        foreach (string text in texts)
+        {
+            Raw(text);
+        }
+
+        return this;
+    }
+
     /// <summary>Adds a wait: the server holds the rest of the body until <paramref name="gate"/> completes.</summary>
     /// <param name="gate">What to wait for.</param>
     /// <returns>This response.</returns>

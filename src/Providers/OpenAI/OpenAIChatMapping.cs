@@ -121,7 +121,8 @@ internal static class OpenAIChatMapping
                 ReasoningEffort.Low => OpenAIChat.ChatReasoningEffortLevel.Low,
                 ReasoningEffort.Medium => OpenAIChat.ChatReasoningEffortLevel.Medium,
                 ReasoningEffort.High => OpenAIChat.ChatReasoningEffortLevel.High,
-                _ => OpenAIChat.ChatReasoningEffortLevel.ExtraHigh,
+                // OpenAI 2.14 (what Microsoft.Extensions.AI.OpenAI 11 is built on) has no named level above high.
+                _ => new OpenAIChat.ChatReasoningEffortLevel("xhigh"),
             };
         }
 
