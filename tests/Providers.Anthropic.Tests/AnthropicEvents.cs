@@ -27,6 +27,10 @@ public static class AnthropicEvents
     public static string ToolUseStart(int index, string id, string name) =>
         Event("content_block_start", $$$$"""{"type":"content_block_start","index":{{{{index}}}},"content_block":{"type":"tool_use","id":"{{{{id}}}}","name":"{{{{name}}}}","input":{}}}""");
 
+    /// <summary><c>content_block_start</c> of a <c>server_tool_use</c> block: a tool Anthropic runs itself.</summary>
+    public static string ServerToolUseStart(int index, string id, string name) =>
+        Event("content_block_start", $$$$"""{"type":"content_block_start","index":{{{{index}}}},"content_block":{"type":"server_tool_use","id":"{{{{id}}}}","name":"{{{{name}}}}","input":{}}}""");
+
     /// <summary><c>content_block_delta</c> with an <c>input_json_delta</c>.</summary>
     public static string InputJson(int index, string partialJson) =>
         Event("content_block_delta", $$$$"""{"type":"content_block_delta","index":{{{{index}}}},"delta":{"type":"input_json_delta","partial_json":{{{{Json(partialJson)}}}}}}""");

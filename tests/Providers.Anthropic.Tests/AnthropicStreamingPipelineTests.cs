@@ -163,6 +163,53 @@ public sealed class AnthropicStreamingPipelineTests
         Assert.Contains("launch_rockets", ResultText(results[0]), StringComparison.Ordinal);
     });
 
+    [Fact]
+    public Task RunAsync_ServerToolUse_IsNotRunAndItsInputIsDroppedWithADiagnostic() => TestGuard.RunAsync(async ct =>
+    {
+        // A named limit: the reader keeps no state, so a server tool's input fragments look like a call without a
+        // name, which the parser drops at the end with a diagnostic. The client gives the call as a
+        // WebSearchToolCallContent, not a function call, so nothing runs.
+        await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
+        server.Enqueue(new SseHttpResponse()
+            .Raw(MessageStart())
+            .Raw(ServerToolUseStart(0, "srvtoolu_1", "web_search"))
+            .Raw(InputJson(0, "{\"query\": \"weather\"}"))
+            .Raw(BlockStop(0))
+            .Raw(TextStart(1))
+            .Raw(Text(1, "It is sunny."))
+            .Raw(BlockStop(1))
+            .Raw(MessageDelta("end_turn"))
+            .Raw(MessageStop()));
+        PipelineRun run = PipelineRun.Start(Pipeline(server.ChatClient(), withReader: true), "Weather?", ct);
+
+        RunCompleted completed = await run.CompletionAsync(ct);
+
+        Assert.Equal(RunCompletionReason.FinalAnswer, completed.Reason);
+        Assert.Equal("It is sunny.", completed.FinalText);
+        Assert.Empty(_ran);
+        Assert.Empty(run.Events.OfType<ToolCallDetected>());
+        Assert.Single(run.Events.OfType<DiagnosticReported>(), d => d.Code == "call-missing-name");
+    });
+
+    [Fact]
+    public Task RunAsync_ApiKey_GoesOnlyToTheConfiguredHostAsABearerToken() => TestGuard.RunAsync(async ct =>
+    {
+        await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
+        server.Enqueue(ThreeCalls(gateBeforeStop: false));
+        server.Enqueue(Answer("Done."));
+        var sent = new RecordingHandler();
+        IChatClient client = server.Client(sent).AsIChatClient("claude-test");
+
+        await PipelineRun.Start(Pipeline(client, withReader: true), "Go.", ct).CompletionAsync(ct);
+
+        Assert.Equal(2, sent.Requests.Count);
+        Assert.All(sent.Requests, r => Assert.Equal(new Uri(server.BaseAddress, "/v1/messages"), r.Uri));
+
+        // SDK 13.15.0 sends the key as "Authorization: Bearer", not in x-api-key (AddDefaultHeaders).
+        Assert.All(server.Requests, r => Assert.Equal($"Bearer {AnthropicTestServer.ApiKey}", r.Authorization));
+        Assert.All(server.Requests, r => Assert.Empty(r.ApiKey));
+    });
+
     /// <summary>
     /// A text block, a lookup whose arguments stream in two fragments, an argument-less call, a lookup in one
     /// fragment, then <c>tool_use</c>. Each call's gate waits for its tool to start: before the block stops (only
