@@ -85,6 +85,30 @@ public sealed class OllamaSharpTests
         Assert.Equal(["lookup:a", "lookup:b"], _ran.Order());
     }
 
+    [Fact]
+    public async Task RunAsync_ErrorLineMidStream_OllamaSharpHidesItSoTheTurnEndsAsIfClean()
+    {
+        // A named limit of OllamaSharp 5.5.2: it reads Ollama's {"error": ...} line as a chunk without a message and
+        // yields an empty update, and a stream that then stops without done: true ends like any other. No client
+        // of its IChatClient can tell; only calls it gave before the error exist, and they run once.
+        using var guard = new CancellationTokenSource(s_guard);
+        await using OllamaTestServer server = await OllamaTestServer.StartAsync(guard.Token);
+        server.Enqueue(new OllamaResponse()
+            .Calls(("call_a", "lookup", """{"q":"a"}"""))
+            .WaitFor(Started("lookup:a"))
+            .Line("""{"error":"model runner has unexpectedly stopped"}"""));
+        server.Enqueue(new OllamaResponse().Text("Found a.").Done());
+
+        List<ToolPipelineEvent> events = await RunAsync(server, guard.Token);
+
+        ResponseCompleted first = events.OfType<ResponseCompleted>().First();
+        Assert.Null(first.Error);
+        Assert.Null(first.FinishReason);
+        Assert.DoesNotContain(events, e => e is DiagnosticReported);
+        Assert.Equal(["lookup:a"], _ran);
+        Assert.Equal(RunCompletionReason.FinalAnswer, Assert.IsType<RunCompleted>(events[^1]).Reason);
+    }
+
     private async Task<List<ToolPipelineEvent>> RunAsync(OllamaTestServer server, CancellationToken cancellationToken)
     {
         using var client = new OllamaApiClient(server.BaseAddress, "llama-test");
