@@ -80,16 +80,7 @@ public sealed class AnthropicStreamingPipelineTests
     public Task RunAsync_ArgumentsThatNeverClose_TheCallFailsWithADiagnosticAndNeverRuns() => TestGuard.RunAsync(async ct =>
     {
         await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
-        server.Enqueue(new SseHttpResponse()
-            .Raw(MessageStart())
-            .Raw(ToolUseStart(0, "toolu_open", "lookup"))
-            .Raw(InputJson(0, "{\"q\": \"a"))
-            .Raw(BlockStop(0))
-            .Raw(ToolUseStart(1, "toolu_b", "lookup"))
-            .Raw(InputJson(1, "{\"q\": \"b\"}"))
-            .Raw(BlockStop(1))
-            .Raw(MessageDelta("tool_use"))
-            .Raw(MessageStop()));
+        server.Enqueue(BadCallThenLookupB("toolu_open", "lookup", "{\"q\": \"a"));
         SseHttpResponse second = server.Enqueue(Answer("Only b."));
         PipelineRun run = PipelineRun.Start(Pipeline(server.ChatClient(), withReader: true), "Go.", ct);
 
@@ -138,16 +129,7 @@ public sealed class AnthropicStreamingPipelineTests
     public Task RunAsync_CallToAnUnknownTool_FailsThatCallAndTheModelSeesWhy() => TestGuard.RunAsync(async ct =>
     {
         await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
-        server.Enqueue(new SseHttpResponse()
-            .Raw(MessageStart())
-            .Raw(ToolUseStart(0, "toolu_rocket", "launch_rockets"))
-            .Raw(InputJson(0, "{\"count\": 3}"))
-            .Raw(BlockStop(0))
-            .Raw(ToolUseStart(1, "toolu_b", "lookup"))
-            .Raw(InputJson(1, "{\"q\": \"b\"}"))
-            .Raw(BlockStop(1))
-            .Raw(MessageDelta("tool_use"))
-            .Raw(MessageStop()));
+        server.Enqueue(BadCallThenLookupB("toolu_rocket", "launch_rockets", "{\"count\": 3}"));
         SseHttpResponse second = server.Enqueue(Answer("No rockets."));
         PipelineRun run = PipelineRun.Start(Pipeline(server.ChatClient(), withReader: true), "Go.", ct);
 
@@ -252,6 +234,18 @@ public sealed class AnthropicStreamingPipelineTests
             }
         }
     }
+
+    /// <summary>A call that goes wrong, then a good lookup of b, then <c>tool_use</c>.</summary>
+    private static SseHttpResponse BadCallThenLookupB(string id, string name, string arguments) => new SseHttpResponse()
+        .Raw(MessageStart())
+        .Raw(ToolUseStart(0, id, name))
+        .Raw(InputJson(0, arguments))
+        .Raw(BlockStop(0))
+        .Raw(ToolUseStart(1, "toolu_b", "lookup"))
+        .Raw(InputJson(1, "{\"q\": \"b\"}"))
+        .Raw(BlockStop(1))
+        .Raw(MessageDelta("tool_use"))
+        .Raw(MessageStop());
 
     private static async Task AssertSecondRequestCarriesEachCallAndResultOnce(SseHttpResponse second)
     {

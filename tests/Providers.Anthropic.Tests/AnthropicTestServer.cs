@@ -1,15 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Anthropic;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using ToolFlow.Pipeline.Tests;
 
 namespace ToolFlow.Providers.Anthropic.Tests;
 
@@ -32,7 +27,7 @@ public sealed class AnthropicTestServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    /// <summary>The server's root, such as <c>http://127.0.0.1:41234</c>, which the client takes as its base URL.</summary>
+    /// <summary>The server's root, such as <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
 
     /// <summary>Every request received, in order.</summary>
@@ -43,15 +38,9 @@ public sealed class AnthropicTestServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<AnthropicTestServer> StartAsync(CancellationToken cancellationToken)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        WebApplication app = builder.Build();
         AnthropicTestServer? server = null;
-        app.MapPost("/v1/messages", (RequestDelegate)(context => server!.HandleAsync(context)));
-        await app.StartAsync(cancellationToken);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new AnthropicTestServer(app, new Uri(address.TrimEnd('/')));
+        (WebApplication app, Uri address) = await LoopbackHost.StartAsync("/v1/messages", context => server!.HandleAsync(context), cancellationToken);
+        server = new AnthropicTestServer(app, address);
         return server;
     }
 

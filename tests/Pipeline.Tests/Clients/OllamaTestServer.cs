@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ToolFlow.Pipeline.Tests;
 
@@ -34,15 +28,9 @@ public sealed class OllamaTestServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<OllamaTestServer> StartAsync(CancellationToken cancellationToken)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        WebApplication app = builder.Build();
         OllamaTestServer? server = null;
-        app.MapPost("/api/chat", (RequestDelegate)(context => server!.HandleAsync(context)));
-        await app.StartAsync(cancellationToken);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new OllamaTestServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+        (WebApplication app, Uri address) = await LoopbackHost.StartAsync("/api/chat", context => server!.HandleAsync(context), cancellationToken);
+        server = new OllamaTestServer(app, address);
         return server;
     }
 
