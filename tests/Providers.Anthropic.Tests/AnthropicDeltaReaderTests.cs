@@ -29,7 +29,11 @@ public sealed class AnthropicDeltaReaderTests
     [Fact]
     public void TryRead_EveryOtherStreamEvent_IsKnownWithNoFragment()
     {
-        string[] events = [MessageStart(), TextStart(0), Text(0, "Hello"), BlockStop(0), MessageDelta("tool_use"), MessageStop()];
+        string[] events =
+        [
+            MessageStart(), ThinkingStart(0), Thinking(0, "Which tool?"), Signature(0), BlockStop(0),
+            TextStart(1), Text(1, "Hello"), BlockStop(1), MessageDelta("tool_use"), MessageStop(),
+        ];
 
         Assert.All(events, e => Assert.Empty(Read(e)));
     }

@@ -23,6 +23,18 @@ public static class AnthropicEvents
     public static string Text(int index, string text) =>
         Event("content_block_delta", $$$$"""{"type":"content_block_delta","index":{{{{index}}}},"delta":{"type":"text_delta","text":{{{{Json(text)}}}}}}""");
 
+    /// <summary><c>content_block_start</c> of a <c>thinking</c> block (extended thinking).</summary>
+    public static string ThinkingStart(int index) =>
+        Event("content_block_start", $$$$"""{"type":"content_block_start","index":{{{{index}}}},"content_block":{"type":"thinking","thinking":"","signature":""}}""");
+
+    /// <summary><c>content_block_delta</c> with a <c>thinking_delta</c>.</summary>
+    public static string Thinking(int index, string thinking) =>
+        Event("content_block_delta", $$$$"""{"type":"content_block_delta","index":{{{{index}}}},"delta":{"type":"thinking_delta","thinking":{{{{Json(thinking)}}}}}}""");
+
+    /// <summary><c>content_block_delta</c> with the <c>signature_delta</c> that ends a thinking block.</summary>
+    public static string Signature(int index) =>
+        Event("content_block_delta", $$$$"""{"type":"content_block_delta","index":{{{{index}}}},"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM"}}""");
+
     /// <summary><c>content_block_start</c> of a <c>tool_use</c> block, whose input always starts empty.</summary>
     public static string ToolUseStart(int index, string id, string name) =>
         Event("content_block_start", $$$$"""{"type":"content_block_start","index":{{{{index}}}},"content_block":{"type":"tool_use","id":"{{{{id}}}}","name":"{{{{name}}}}","input":{}}}""");

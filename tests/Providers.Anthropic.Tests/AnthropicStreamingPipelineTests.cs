@@ -77,6 +77,32 @@ public sealed class AnthropicStreamingPipelineTests
     });
 
     [Fact]
+    public Task RunAsync_ThinkingBeforeTheCall_IsReasoningAndTheCallStillStartsBeforeItsBlockStops() => TestGuard.RunAsync(async ct =>
+    {
+        await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
+        server.Enqueue(new SseHttpResponse()
+            .Raw(MessageStart())
+            .Raw(ThinkingStart(0))
+            .Raw(Thinking(0, "I should look up a."))
+            .Raw(Signature(0))
+            .Raw(BlockStop(0))
+            .Raw(ToolUseStart(1, "toolu_a", "lookup"))
+            .Raw(InputJson(1, "{\"q\": \"a\"}"))
+            .WaitFor(Started("lookup:a"))
+            .Raw(BlockStop(1))
+            .Raw(MessageDelta("tool_use"))
+            .Raw(MessageStop()));
+        server.Enqueue(Answer("Found a."));
+        PipelineRun run = PipelineRun.Start(Pipeline(server.ChatClient(), withReader: true), "Go.", ct);
+
+        RunCompleted completed = await run.CompletionAsync(ct);
+
+        Assert.Equal(RunCompletionReason.FinalAnswer, completed.Reason);
+        Assert.Equal(["lookup:a"], _ran);
+        Assert.Equal("I should look up a.", string.Concat(run.Events.OfType<ReasoningDelta>().Select(r => r.Text)));
+    });
+
+    [Fact]
     public Task RunAsync_ArgumentsThatNeverClose_TheCallFailsWithADiagnosticAndNeverRuns() => TestGuard.RunAsync(async ct =>
     {
         await using AnthropicTestServer server = await AnthropicTestServer.StartAsync(ct);
