@@ -219,9 +219,9 @@ public sealed class AnthropicStreamingPipelineTests
     });
 
     /// <summary>
-    /// A text block, a lookup whose arguments stream in two fragments, an argument-less call, a lookup in one
-    /// fragment, then <c>tool_use</c>. Each call's gate waits for its tool to start: before the block stops (only
-    /// the reader can start a call there) or right after it (the client yields the whole call there).
+    /// A text block, a lookup whose arguments stream in two fragments, an argument-less call with an empty fragment,
+    /// a lookup in one fragment, then <c>tool_use</c>. Each call's gate waits for its tool to start: before the block
+    /// stops (only the reader can start a call there) or right after it (the client yields the whole call there).
     /// </summary>
     private SseHttpResponse ThreeCalls(bool gateBeforeStop)
     {
@@ -232,7 +232,7 @@ public sealed class AnthropicStreamingPipelineTests
             .Raw(Text(0, "Looking these up."))
             .Raw(BlockStop(0));
         Call(1, "toolu_a", "lookup", "lookup:a", "{\"q\": ", "\"a\"}");
-        Call(2, "toolu_now", "now", "now");
+        Call(2, "toolu_now", "now", "now", string.Empty);
         Call(3, "toolu_b", "lookup", "lookup:b", "{\"q\": \"b\"}");
         return response
             .Raw(MessageDelta("tool_use"))
@@ -246,8 +246,9 @@ public sealed class AnthropicStreamingPipelineTests
                 response.Raw(InputJson(index, fragment));
             }
 
-            // An argument-less call closes only with its whole content, at its block stop.
-            bool before = gateBeforeStop && fragments.Length > 0;
+            // An argument-less call (the API sends it an empty partial_json, or none) closes only with its whole
+            // content, at its block stop.
+            bool before = gateBeforeStop && fragments.Any(f => f.Length > 0);
             if (before)
             {
                 response.WaitFor(Started(started));
