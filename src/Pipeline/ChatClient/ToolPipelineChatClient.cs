@@ -24,9 +24,11 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// Describes a tool that arrives in <see cref="ChatOptions.Tools"/>. Default: side-effecting, so its calls wait
-    /// for the response to end cleanly; describe read-only tools here (or configure them with their descriptors) so
-    /// they start mid-decode.
+    /// Describes a tool that arrives in <see cref="ChatOptions.Tools"/>. Default: <see cref="ToolDescriptor.FromMetadata"/>,
+    /// so a tool annotated as read-only or idempotent (MCP hints in its additional properties, a
+    /// <see cref="ToolEffectsAttribute"/> on its method, an MCP client tool's annotations) starts the moment its call
+    /// closes, and an unannotated one is side-effecting: its calls wait for the response to end cleanly. A tool
+    /// configured on the pipeline under the same name wins over the one in the options.
     /// </summary>
     public Func<AIFunction, ToolDescriptor> DescriptorFactory
     {
@@ -36,7 +38,7 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
             ArgumentNullException.ThrowIfNull(value);
             field = value;
         }
-    } = static function => new ToolDescriptor(function);
+    } = ToolDescriptor.FromMetadata;
 
     /// <inheritdoc/>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
