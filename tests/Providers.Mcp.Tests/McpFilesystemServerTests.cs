@@ -64,6 +64,25 @@ public sealed class McpFilesystemServerTests : IDisposable
     }
 
     [Fact]
+    public async Task FromMetadata_TheSdksOwnClientTools_ReadTheirAnnotations()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        await using McpToolSource source = await StartAsync(guard.Token);
+
+        // A McpClientTool passed as it is (in ChatOptions.Tools, or to AddTool) is described by its server's annotations.
+        Assert.All(source.Tools, tool =>
+        {
+            McpClientTool mcp = Assert.IsType<McpClientTool>(tool.Function.GetService<McpClientTool>());
+            Assert.Empty(mcp.AdditionalProperties);
+            Assert.Equal(tool.Effects, ToolDescriptor.FromMetadata(mcp).Effects);
+            Assert.Equal(tool.Effects, ToolDescriptor.FromMetadata(tool.Function).Effects);
+        });
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.ReadOnly);
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.Idempotent);
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.SideEffecting);
+    }
+
+    [Fact]
     public async Task StartAsync_ToolNamePrefix_PrefixesNamesAndStillCallsTheServersTool()
     {
         using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
