@@ -105,7 +105,7 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
                 ToolCallClosed closed => new ChatResponseUpdate(ChatRole.Assistant, [ToContent(closed.Call)]) { MessageId = messageId },
                 ToolCallCompleted done => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(done.Call.CallId, done.Result)]) { MessageId = $"{messageId}-tool" },
                 ToolCallFailed failed => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(failed.Call.CallId, failed.ResultForModel) { Exception = failed.Exception }]) { MessageId = $"{messageId}-tool" },
-                ResponseCompleted { Calls.Count: 0 } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
+                ResponseCompleted { Calls.Count: 0, Error: null } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
 
                 // The whole exchange's usage, as the non-streaming response carries it; folding the updates takes it out of the messages.
                 RunCompleted => new ChatResponseUpdate { Contents = [new UsageContent(Total(inputTokens, outputTokens))] },

@@ -196,6 +196,22 @@ public sealed class ToolPipelineChatClientBuilderExtensionsTests
         Assert.Equal(2, _tools.Invocations.Count);
     }
 
+    [Fact]
+    public void UseDistributedCache_InsideThePipelineWithDefaultJson_ToolFlowsCallFragmentsFailTheRequestLoudly()
+    {
+        // The scripted model streams calls as ToolCallUpdateContent, as ToolFlow's own model clients do; the cache's
+        // default JSON settings do not know that type, so writing the turn to the cache fails.
+        var cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        IChatClient client = new ChatClientBuilder(_model)
+            .UseToolPipeline(Pipeline)
+            .UseDistributedCache(cache)
+            .Build();
+
+        NotSupportedException e = Assert.Throws<NotSupportedException>(() => Ask(client, streaming: false));
+
+        Assert.Contains(nameof(ToolCallUpdateContent), e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A tool carrying hints in its additional properties, as a function from another library might.</summary>
     private sealed class HintedFunction(AIFunction inner, IReadOnlyDictionary<string, object?> hints) : DelegatingAIFunction(inner)
     {

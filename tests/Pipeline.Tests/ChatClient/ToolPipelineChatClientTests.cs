@@ -157,4 +157,64 @@ public sealed class ToolPipelineChatClientTests
 
         Assert.All(started.Values, at => Assert.True(at >= model.Streams.First().DecodeDuration));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GetResponseAsync_ModelStreamFails_EndsWithItsException(bool streaming)
+    {
+        var failure = new InvalidOperationException("The model's connection dropped.");
+        ToolPipelineChatClient client = new FailingChatClient(failure).AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler));
+        var texts = new List<string>();
+        Exception? thrown = null;
+
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            try
+            {
+                if (streaming)
+                {
+                    await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "go")]))
+                    {
+                        texts.Add(update.Text);
+                    }
+                }
+                else
+                {
+                    _ = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "go")]);
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                thrown = e;
+            }
+        });
+
+        // The caller (and any middleware around the client) sees the failure itself, after the text that came before it.
+        Assert.Same(failure, thrown);
+        Assert.Equal(streaming ? ["Half an ans"] : [], texts);
+    }
+
+    /// <summary>A model whose stream sends some text and then fails.</summary>
+    private sealed class FailingChatClient(Exception failure) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("The pipeline streams.");
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages,
+            ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.CompletedTask.ConfigureAwait(false);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "Half an ans");
+            throw failure;
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
 }
