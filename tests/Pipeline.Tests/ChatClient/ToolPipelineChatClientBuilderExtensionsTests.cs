@@ -212,6 +212,31 @@ public sealed class ToolPipelineChatClientBuilderExtensionsTests
         Assert.Contains(nameof(ToolCallUpdateContent), e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UseToolPipeline_RecommendedOrder_TracesEveryRequestAnswersTheRepeatFromTheCacheLogsEachModelRequest(bool streaming)
+    {
+        using var spans = new SpanRecorder();
+        var log = new ListLoggerProvider();
+        using ILoggerFactory loggerFactory = LoggerFactory.Create(b => b.AddProvider(log).SetMinimumLevel(LogLevel.Debug));
+        var cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        IChatClient client = new ChatClientBuilder(_model)
+            .UseOpenTelemetry(sourceName: spans.SourceName)
+            .UseDistributedCache(cache)
+            .UseToolPipeline(Pipeline)
+            .UseLogging(loggerFactory)
+            .Build();
+
+        AssertWholeExchange(Ask(client, streaming));
+        AssertWholeExchange(Ask(client, streaming));
+
+        Assert.Equal(2, spans.Stopped.Count);
+        Assert.Equal(2, _model.Streams.Count);
+        Assert.Equal(4, log.Calls.Count);
+        Assert.True(Assert.Single(_tools.Invocations).At < Turn1DecodeEnd);
+    }
+
     /// <summary>A tool carrying hints in its additional properties, as a function from another library might.</summary>
     private sealed class HintedFunction(AIFunction inner, IReadOnlyDictionary<string, object?> hints) : DelegatingAIFunction(inner)
     {
