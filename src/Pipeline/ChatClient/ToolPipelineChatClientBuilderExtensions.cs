@@ -32,7 +32,8 @@ public static class ToolPipelineChatClientBuilderExtensions
     /// together), the tools run again, and the next turn is a hit only if their results are the same. There, with one
     /// of ToolFlow's model clients, whose streams carry <see cref="ToolFlow.Blocks.ToolCallUpdateContent"/>, give the
     /// cache <see cref="ToolFlow.Blocks.ToolFlowJsonUtilities.DefaultOptions"/>, or writing the turn fails the request
-    /// with a <see cref="NotSupportedException"/>; the framework's own clients need nothing.
+    /// with a <see cref="NotSupportedException"/>; the framework's own clients need nothing. The same settings let a
+    /// <c>UseLogging</c> after <c>UseToolPipeline</c> write those fragments at trace level instead of <c>{}</c>.
     /// </para>
     /// <para>
     /// Tools start early only if they are read-only or idempotent: tools in <see cref="ChatOptions.Tools"/> are

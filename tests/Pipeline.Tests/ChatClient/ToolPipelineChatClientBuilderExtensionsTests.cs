@@ -134,7 +134,7 @@ public sealed class ToolPipelineChatClientBuilderExtensionsTests
         IChatClient client = new ChatClientBuilder(_model)
             .UseLogging(outside)
             .UseToolPipeline(Pipeline)
-            .UseLogging(inside)
+            .UseLogging(inside, c => c.JsonSerializerOptions = ToolFlowJsonUtilities.DefaultOptions)
             .Build();
 
         ChatResponse response = Ask(client, streaming);
@@ -150,6 +150,9 @@ public sealed class ToolPipelineChatClientBuilderExtensionsTests
         // conversation the pipeline sends back to the model.
         Assert.Contains(outsideLog.Messages, m => m.Contains("\"functionResult\"", StringComparison.Ordinal) && m.Contains("\"L\"", StringComparison.Ordinal));
         Assert.Contains(insideLog.Messages, m => m.StartsWith("GetStreamingResponseAsync invoked:", StringComparison.Ordinal) && m.Contains("\"functionResult\"", StringComparison.Ordinal));
+
+        // With ToolFlow's JSON settings the inner logger writes the model's call fragments; with the default ones, "{}".
+        Assert.Contains(insideLog.Messages, m => m.StartsWith("GetStreamingResponseAsync received update:", StringComparison.Ordinal) && m.Contains(ToolFlowJsonUtilities.ToolCallUpdateDiscriminator, StringComparison.Ordinal));
         Assert.True(Assert.Single(_tools.Invocations).At < Turn1DecodeEnd);
     }
 
