@@ -69,7 +69,7 @@ public sealed class ToolDescriptor
     /// own. The first of these that says anything decides:
     /// <list type="number">
     /// <item><description>MCP's hint names in <see cref="AITool.AdditionalProperties"/>: <c>readOnlyHint</c>,
-    /// <c>idempotentHint</c>, <c>destructiveHint</c> (keys as <see cref="ToolHints"/> names them), each a
+    /// <c>idempotentHint</c>, <c>destructiveHint</c> (exactly these keys, as <see cref="ToolHints"/> names them), each a
     /// <see cref="bool"/> or a JSON <c>true</c>/<c>false</c>; set them with
     /// <c>AIFunctionFactoryOptions.AdditionalProperties = ToolHints.ReadOnly</c>. A hint of any other value (a string,
     /// a number, null) counts as absent;</description></item>
@@ -83,7 +83,11 @@ public sealed class ToolDescriptor
     /// </summary>
     /// <param name="function">The tool.</param>
     /// <returns>The descriptor.</returns>
-    /// <remarks>Effects the caller gives explicitly (<see cref="ToolDescriptor(AIFunction, ToolEffects)"/>) are not read from metadata at all.</remarks>
+    /// <remarks>
+    /// Effects the caller gives explicitly (<see cref="ToolDescriptor(AIFunction, ToolEffects)"/>) are not read from
+    /// metadata at all. MCP annotations are the server's claims: for a server you do not trust, give its tools' effects
+    /// yourself, since a tool wrongly claiming to be read-only would start before the response is known to end well.
+    /// </remarks>
     public static ToolDescriptor FromMetadata(AIFunction function)
     {
         ArgumentNullException.ThrowIfNull(function);
