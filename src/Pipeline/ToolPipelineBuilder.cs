@@ -20,12 +20,14 @@ public sealed class ToolPipelineBuilder
     }
 
     /// <summary>
-    /// Adds a tool the model may call, as side-effecting: its calls wait for the response to end cleanly. Declare
-    /// read-only and idempotent tools with <see cref="AddTool(AIFunction, ToolEffects)"/> so they start mid-decode.
+    /// Adds a tool the model may call, with the effects its metadata declares (<see cref="ToolDescriptor.FromMetadata"/>:
+    /// MCP hints in its additional properties, a <see cref="ToolEffectsAttribute"/> on its method, an MCP client tool's
+    /// annotations). A tool without any is side-effecting: its calls wait for the response to end cleanly. Give the
+    /// effects with <see cref="AddTool(AIFunction, ToolEffects)"/> to override its metadata.
     /// </summary>
     /// <param name="tool">The tool; its <see cref="AITool.Name"/> must be unique.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder AddTool(AIFunction tool) => AddTool(new ToolDescriptor(tool));
+    public ToolPipelineBuilder AddTool(AIFunction tool) => AddTool(ToolDescriptor.FromMetadata(tool));
 
     /// <summary>Adds a tool the model may call, with its effects.</summary>
     /// <param name="tool">The tool; its <see cref="AITool.Name"/> must be unique.</param>
@@ -48,11 +50,25 @@ public sealed class ToolPipelineBuilder
         return this;
     }
 
-    /// <summary>Adds tools the model may call, all with the same effects.</summary>
+    /// <summary>Adds tools the model may call, each with the effects its metadata declares, as <see cref="AddTool(AIFunction)"/> does.</summary>
+    /// <param name="tools">The tools.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (AIFunction tool in tools)
+        {
+            AddTool(tool);
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds tools the model may call, all with the same effects, whatever their metadata says.</summary>
     /// <param name="tools">The tools.</param>
     /// <param name="effects">What running them does.</param>
     /// <returns>This builder.</returns>
-    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools, ToolEffects effects = ToolEffects.SideEffecting)
+    public ToolPipelineBuilder AddTools(IEnumerable<AIFunction> tools, ToolEffects effects)
     {
         ArgumentNullException.ThrowIfNull(tools);
         foreach (AIFunction tool in tools)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Providers.Scripted;
 using ToolFlow.StreamParsers;
@@ -67,5 +68,34 @@ public sealed class ToolPipelineBuilderTests
         ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(s_model);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => builder.WithMaxConcurrency(0));
+    }
+
+    [ToolEffects(ToolEffects.ReadOnly)]
+    private static string Lookup(string query) => query;
+
+    [Fact]
+    public void AddTool_FunctionWithMetadata_TakesItsEffects()
+    {
+        ToolPipeline pipeline = ToolPipeline.CreateBuilder(s_model)
+            .AddTool(AIFunctionFactory.Create(Lookup, "attributed"))
+            .AddTool(AIFunctionFactory.Create((string q) => q, new AIFunctionFactoryOptions { Name = "hinted", AdditionalProperties = ToolHints.Idempotent }))
+            .AddTool(AIFunctionFactory.Create((string q) => q, "plain"))
+            .Build();
+
+        Assert.Equal([ToolEffects.ReadOnly, ToolEffects.Idempotent, ToolEffects.SideEffecting], pipeline.Tools.Select(t => t.Effects));
+    }
+
+    [Fact]
+    public void AddTools_WithoutEffects_EachTakesItsMetadata_WithEffects_TheCallersWin()
+    {
+        AIFunction[] tools = [AIFunctionFactory.Create(Lookup, "attributed"), AIFunctionFactory.Create((string q) => q, "plain")];
+
+        ToolPipeline byMetadata = ToolPipeline.CreateBuilder(s_model).AddTools(tools).Build();
+        ToolPipeline byCaller = ToolPipeline.CreateBuilder(s_model).AddTools(tools, ToolEffects.SideEffecting).Build();
+        ToolPipeline one = ToolPipeline.CreateBuilder(s_model).AddTool(tools[0], ToolEffects.Idempotent).Build();
+
+        Assert.Equal([ToolEffects.ReadOnly, ToolEffects.SideEffecting], byMetadata.Tools.Select(t => t.Effects));
+        Assert.Equal([ToolEffects.SideEffecting, ToolEffects.SideEffecting], byCaller.Tools.Select(t => t.Effects));
+        Assert.Equal(ToolEffects.Idempotent, Assert.Single(one.Tools).Effects);
     }
 }

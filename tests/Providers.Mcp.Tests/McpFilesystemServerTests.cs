@@ -64,6 +64,54 @@ public sealed class McpFilesystemServerTests : IDisposable
     }
 
     [Fact]
+    public async Task FromMetadata_TheSdksOwnClientTools_ReadTheirAnnotations()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        await using McpToolSource source = await StartAsync(guard.Token);
+
+        // A McpClientTool passed as it is (in ChatOptions.Tools, or to AddTool) is described by its server's annotations.
+        Assert.All(source.Tools, tool =>
+        {
+            McpClientTool mcp = Assert.IsType<McpClientTool>(tool.Function.GetService<McpClientTool>());
+            Assert.Empty(mcp.AdditionalProperties);
+            Assert.Equal(tool.Effects, ToolDescriptor.FromMetadata(mcp).Effects);
+            Assert.Equal(tool.Effects, ToolDescriptor.FromMetadata(tool.Function).Effects);
+        });
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.ReadOnly);
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.Idempotent);
+        Assert.Contains(source.Tools, t => t.Effects == ToolEffects.SideEffecting);
+    }
+
+    [Fact]
+    public async Task AsToolPipelineClient_SdkToolsStraightInChatOptions_ReadOnlyCallRunsBeforeTheResponseEnds()
+    {
+        using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
+        await using McpToolSource source = await StartAsync(guard.Token);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new GatedModel(Json(new { path = In("alpha.txt") }), gate.Task);
+        IChatClient client = model.AsToolPipelineClient();
+        var options = new ChatOptions { Tools = [.. source.Tools.Select(t => t.Function.GetService<McpClientTool>()!)] };
+
+        // The model holds the rest of its first response until the test has seen the read's result: only a read that
+        // starts mid-decode (read_text_file is annotated read-only) lets it finish before the guard fails the test.
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Read alpha.")], options, guard.Token))
+        {
+            updates.Add(update);
+            if (update.Contents.OfType<FunctionResultContent>().Any(r => r.CallId == "call-1"))
+            {
+                gate.TrySetResult();
+            }
+        }
+
+        int result = updates.FindIndex(u => u.Contents.OfType<FunctionResultContent>().Any());
+        int restOfTurn1 = updates.FindIndex(u => u.Text.Contains("Reading on.", StringComparison.Ordinal));
+        Assert.InRange(result, 0, restOfTurn1 - 1);
+        Assert.Contains("alpha contents", ResultText(updates[result].Contents.OfType<FunctionResultContent>().Single().Result), StringComparison.Ordinal);
+        Assert.Equal("It says alpha contents.", updates.ToChatResponse().Messages[^1].Text);
+    }
+
+    [Fact]
     public async Task StartAsync_ToolNamePrefix_PrefixesNamesAndStillCallsTheServersTool()
     {
         using var guard = new CancellationTokenSource(McpTestServers.HangGuard);
@@ -214,5 +262,41 @@ public sealed class McpFilesystemServerTests : IDisposable
         using Process mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
         mkfifo.WaitForExit();
         Assert.Equal(0, mkfifo.ExitCode);
+    }
+
+    /// <summary>
+    /// Streams one read_text_file call as argument fragments, then waits for <c>gate</c> before it ends the response;
+    /// answers the second turn with what the read returned.
+    /// </summary>
+    private sealed class GatedModel(string arguments, Task gate) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("The pipeline streams.");
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages,
+            ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            ChatMessage[] conversation = [.. messages];
+            if (ScriptedChatClient.TurnOf(conversation) == 1)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [new ToolCallUpdateContent(0, "call-1", "read_text_file", string.Empty)]);
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [new ToolCallUpdateContent(0, null, null, arguments)]);
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                yield return new ChatResponseUpdate(ChatRole.Assistant, " Reading on.") { FinishReason = ChatFinishReason.ToolCalls };
+            }
+            else
+            {
+                bool read = conversation.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any(r => ResultText(r.Result).Contains("alpha contents", StringComparison.Ordinal));
+                yield return new ChatResponseUpdate(ChatRole.Assistant, read ? "It says alpha contents." : "The read failed.") { FinishReason = ChatFinishReason.Stop };
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }

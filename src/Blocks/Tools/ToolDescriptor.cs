@@ -65,22 +65,46 @@ public sealed class ToolDescriptor
     public bool RequiresApproval { get; init; }
 
     /// <summary>
-    /// Maps MCP tool annotations onto effects: <c>readOnlyHint</c> gives <see cref="ToolEffects.ReadOnly"/>;
-    /// otherwise <c>idempotentHint</c> gives <see cref="ToolEffects.Idempotent"/>; otherwise the tool is side-effecting
-    /// (MCP's own default, <c>destructiveHint</c> true).
+    /// Describes a tool by what its function carries, so annotated tools start early without a descriptor of their
+    /// own. The first of these that says anything decides:
+    /// <list type="number">
+    /// <item><description>MCP's hint names in <see cref="AITool.AdditionalProperties"/>: <c>readOnlyHint</c>,
+    /// <c>idempotentHint</c>, <c>destructiveHint</c> (exactly these keys, as <see cref="ToolHints"/> names them), each a
+    /// <see cref="bool"/> or a JSON <c>true</c>/<c>false</c>; set them with
+    /// <c>AIFunctionFactoryOptions.AdditionalProperties = ToolHints.ReadOnly</c>. A hint of any other value (a string,
+    /// a number, null) counts as absent;</description></item>
+    /// <item><description>a <see cref="ToolEffectsAttribute"/> on <see cref="AIFunction.UnderlyingMethod"/>, the method
+    /// <c>AIFunctionFactory.Create</c> made the function from;</description></item>
+    /// <item><description>the annotations of a <c>ModelContextProtocol</c> SDK client tool (<c>McpClientTool</c>, also
+    /// inside a <see cref="DelegatingAIFunction"/>), read from its <c>ProtocolTool.Annotations</c>.</description></item>
+    /// </list>
+    /// Hints map onto effects as in <see cref="FromHints"/>. A tool nothing describes is side-effecting: its calls
+    /// wait for the response to end cleanly.
+    /// </summary>
+    /// <param name="function">The tool.</param>
+    /// <returns>The descriptor.</returns>
+    /// <remarks>
+    /// Effects the caller gives explicitly (<see cref="ToolDescriptor(AIFunction, ToolEffects)"/>) are not read from
+    /// metadata at all. MCP annotations are the server's claims: for a server you do not trust, give its tools' effects
+    /// yourself, since a tool wrongly claiming to be read-only would start before the response is known to end well.
+    /// </remarks>
+    public static ToolDescriptor FromMetadata(AIFunction function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new ToolDescriptor(function, ToolMetadata.ReadEffects(function) ?? ToolEffects.SideEffecting);
+    }
+
+    /// <summary>
+    /// Maps MCP tool annotations onto effects: <c>readOnlyHint</c> true gives <see cref="ToolEffects.ReadOnly"/>;
+    /// otherwise <c>idempotentHint</c> true gives <see cref="ToolEffects.Idempotent"/>; otherwise the tool is
+    /// side-effecting (MCP's own default, <c>destructiveHint</c> true). A <c>readOnlyHint</c> true contradicted by a
+    /// <c>destructiveHint</c> true is not believed: the tool reads as if it had no read-only hint.
     /// </summary>
     /// <param name="function">The tool.</param>
     /// <param name="readOnlyHint">The tool's <c>readOnlyHint</c>, if given.</param>
     /// <param name="idempotentHint">The tool's <c>idempotentHint</c>, if given.</param>
     /// <param name="destructiveHint">The tool's <c>destructiveHint</c>, if given.</param>
     /// <returns>The descriptor.</returns>
-    public static ToolDescriptor FromHints(AIFunction function, bool? readOnlyHint, bool? idempotentHint, bool? destructiveHint)
-    {
-        // A non-destructive tool may still add things on every call, so only the idempotent hint makes it safe to repeat.
-        _ = destructiveHint;
-        ToolEffects effects = readOnlyHint == true ? ToolEffects.ReadOnly
-            : idempotentHint == true ? ToolEffects.Idempotent
-            : ToolEffects.SideEffecting;
-        return new ToolDescriptor(function, effects);
-    }
+    public static ToolDescriptor FromHints(AIFunction function, bool? readOnlyHint, bool? idempotentHint, bool? destructiveHint) =>
+        new(function, ToolMetadata.FromHints(readOnlyHint, idempotentHint, destructiveHint) ?? ToolEffects.SideEffecting);
 }

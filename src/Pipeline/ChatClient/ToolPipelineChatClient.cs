@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 
@@ -8,7 +9,9 @@ namespace ToolFlow.Pipeline;
 /// ToolFlow for code that only knows <see cref="IChatClient"/>: wraps a chat client and runs the tools the caller
 /// passes in <see cref="ChatOptions.Tools"/> (plus any configured ones) through a <see cref="ToolPipeline"/>. From the
 /// caller's side it behaves like <c>FunctionInvokingChatClient</c>: the response holds the final text and every
-/// message the tool loop added, streaming or not; only each tool starts the moment its call is complete.
+/// message the tool loop added, streaming or not; only each tool starts the moment its call is complete. A model
+/// stream that fails ends the request with that stream's exception (after the updates received before it, when
+/// streaming).
 /// </summary>
 public sealed class ToolPipelineChatClient : DelegatingChatClient
 {
@@ -24,9 +27,11 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// Describes a tool that arrives in <see cref="ChatOptions.Tools"/>. Default: side-effecting, so its calls wait
-    /// for the response to end cleanly; describe read-only tools here (or configure them with their descriptors) so
-    /// they start mid-decode.
+    /// Describes a tool that arrives in <see cref="ChatOptions.Tools"/>. Default: <see cref="ToolDescriptor.FromMetadata"/>,
+    /// so a tool annotated as read-only or idempotent (MCP hints in its additional properties, a
+    /// <see cref="ToolEffectsAttribute"/> on its method, an MCP client tool's annotations) starts the moment its call
+    /// closes, and an unannotated one is side-effecting: its calls wait for the response to end cleanly. A tool
+    /// configured on the pipeline under the same name wins over the one in the options.
     /// </summary>
     public Func<AIFunction, ToolDescriptor> DescriptorFactory
     {
@@ -36,7 +41,7 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
             ArgumentNullException.ThrowIfNull(value);
             field = value;
         }
-    } = static function => new ToolDescriptor(function);
+    } = ToolDescriptor.FromMetadata;
 
     /// <inheritdoc/>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -60,12 +65,13 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
             }
         }
 
+        ThrowIfModelFailed(completed!, last);
         List<ChatMessage> added = [.. completed!.Messages.Skip(input.Length)];
         return new ChatResponse(added)
         {
             FinishReason = last?.FinishReason,
             ResponseId = last?.Message.MessageId,
-            Usage = new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens },
+            Usage = Total(inputTokens, outputTokens),
         };
     }
 
@@ -76,8 +82,21 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ResponseCompleted? last = null;
+        long outputTokens = 0, inputTokens = 0;
         await foreach (ToolPipelineEvent @event in Build(options).RunAsync([.. messages], cancellationToken).ConfigureAwait(false))
         {
+            if (@event is ResponseCompleted ended)
+            {
+                last = ended;
+                outputTokens += ended.Usage?.OutputTokenCount ?? 0;
+                inputTokens += ended.Usage?.InputTokenCount ?? 0;
+            }
+            else if (@event is RunCompleted run)
+            {
+                ThrowIfModelFailed(run, last);
+            }
+
             string messageId = $"toolflow-turn-{@event.Turn}";
             ChatResponseUpdate? update = @event switch
             {
@@ -86,7 +105,10 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
                 ToolCallClosed closed => new ChatResponseUpdate(ChatRole.Assistant, [ToContent(closed.Call)]) { MessageId = messageId },
                 ToolCallCompleted done => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(done.Call.CallId, done.Result)]) { MessageId = $"{messageId}-tool" },
                 ToolCallFailed failed => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(failed.Call.CallId, failed.ResultForModel) { Exception = failed.Exception }]) { MessageId = $"{messageId}-tool" },
-                ResponseCompleted { Calls.Count: 0 } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
+                ResponseCompleted { Calls.Count: 0, Error: null } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
+
+                // The whole exchange's usage, as the non-streaming response carries it; folding the updates takes it out of the messages.
+                RunCompleted => new ChatResponseUpdate { Contents = [new UsageContent(Total(inputTokens, outputTokens))] },
                 _ => null,
             };
             if (update is not null)
@@ -97,6 +119,19 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
             }
         }
     }
+
+    // Middleware around this client (telemetry, logging, caching) and its caller see a failed model stream as the
+    // exception it was, as they would from the model itself, not as a shorter answer.
+    private static void ThrowIfModelFailed(RunCompleted run, ResponseCompleted? last)
+    {
+        if (run.Reason == RunCompletionReason.ModelFailed && last?.Error is { } error)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    private static UsageDetails Total(long inputTokens, long outputTokens) =>
+        new() { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens };
 
     private static FunctionCallContent ToContent(ToolCall call) =>
         new(call.CallId, call.Name, call.Arguments is null ? null : new Dictionary<string, object?>(call.Arguments));

@@ -68,4 +68,153 @@ public sealed class ToolPipelineChatClientTests
         Assert.Equal(2, folded.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Count());
         Assert.Equal(2, folded.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Count());
     }
+
+    private (ScriptedChatClient Model, ChatOptions Options, Dictionary<string, TimeSpan> Started) CreateAnnotated()
+    {
+        var model = new ScriptedChatClient(
+            [
+                new ScriptedResponse().Text("Looking.").Call("lookup", """{"query": "a"}""").Call("search", """{"query": "b"}""").Call("send", """{"to": "c"}""")
+                    .Text(" This sentence keeps streaming for a good while after every call closed."),
+                new ScriptedResponse().Text("Done."),
+            ],
+            new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 });
+        var started = new Dictionary<string, TimeSpan>();
+        string Record(string name)
+        {
+            started[name] = _clock.Elapsed;
+            return $"{name}-result";
+        }
+
+        var options = new ChatOptions
+        {
+            Tools =
+            [
+                AIFunctionFactory.Create([ToolEffects(ToolEffects.ReadOnly)] (string query) => Record("lookup"), "lookup"),
+                AIFunctionFactory.Create((string query) => Record("search"), new AIFunctionFactoryOptions { Name = "search", AdditionalProperties = ToolHints.ReadOnly }),
+                AIFunctionFactory.Create((string to) => Record("send"), "send"),
+            ],
+        };
+        return (model, options, started);
+    }
+
+    private void Run(IChatClient client, ChatOptions options, bool streaming) =>
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            ChatMessage[] messages = [new ChatMessage(ChatRole.User, "go")];
+            if (streaming)
+            {
+                await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(messages, options))
+                {
+                    _ = update;
+                }
+            }
+            else
+            {
+                _ = await client.GetResponseAsync(messages, options);
+            }
+        });
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AsToolPipelineClient_DefaultDescriptors_AnnotatedToolsStartMidDecodeAndTheUnannotatedOneAtTheEnd(bool streaming)
+    {
+        (ScriptedChatClient model, ChatOptions options, Dictionary<string, TimeSpan> started) = CreateAnnotated();
+        ToolPipelineChatClient client = model.AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler));
+
+        Run(client, options, streaming);
+
+        // Turn 1 is requested at 0, so its decode ends at its stream's duration.
+        ScriptedStream turn1 = model.Streams.First();
+        Assert.Equal(["lookup", "search", "send"], turn1.CallNames);
+        Assert.Equal(turn1.CallClosedOffsets[0], started["lookup"]);
+        Assert.Equal(turn1.CallClosedOffsets[1], started["search"]);
+        Assert.True(started["search"] < turn1.DecodeDuration);
+        Assert.True(started["send"] >= turn1.DecodeDuration);
+    }
+
+    [Fact]
+    public void AsToolPipelineClient_ConfiguredToolOfTheSameName_ItsExplicitEffectsWinOverTheMetadata()
+    {
+        (ScriptedChatClient model, ChatOptions options, Dictionary<string, TimeSpan> started) = CreateAnnotated();
+        AIFunction lookup = options.Tools!.OfType<AIFunction>().Single(t => t.Name == "lookup");
+        ToolPipelineChatClient client = model.AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler).AddTool(lookup, ToolEffects.SideEffecting));
+
+        Run(client, options, streaming: true);
+
+        Assert.True(started["lookup"] >= model.Streams.First().DecodeDuration);
+        Assert.True(started["search"] < model.Streams.First().DecodeDuration);
+    }
+
+    [Fact]
+    public void DescriptorFactory_Set_ReplacesTheMetadata()
+    {
+        (ScriptedChatClient model, ChatOptions options, Dictionary<string, TimeSpan> started) = CreateAnnotated();
+        ToolPipelineChatClient client = model.AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler));
+        client.DescriptorFactory = static f => new ToolDescriptor(f);
+
+        Run(client, options, streaming: true);
+
+        Assert.All(started.Values, at => Assert.True(at >= model.Streams.First().DecodeDuration));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GetResponseAsync_ModelStreamFails_EndsWithItsException(bool streaming)
+    {
+        var failure = new InvalidOperationException("The model's connection dropped.");
+        ToolPipelineChatClient client = new FailingChatClient(failure).AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler));
+        var texts = new List<string>();
+        Exception? thrown = null;
+
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            try
+            {
+                if (streaming)
+                {
+                    await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "go")]))
+                    {
+                        texts.Add(update.Text);
+                    }
+                }
+                else
+                {
+                    _ = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "go")]);
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                thrown = e;
+            }
+        });
+
+        // The caller (and any middleware around the client) sees the failure itself, after the text that came before it.
+        Assert.Same(failure, thrown);
+        Assert.Equal(streaming ? ["Half an ans"] : [], texts);
+    }
+
+    /// <summary>A model whose stream sends some text and then fails.</summary>
+    private sealed class FailingChatClient(Exception failure) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("The pipeline streams.");
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages,
+            ChatOptions? options = null,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.CompletedTask.ConfigureAwait(false);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "Half an ans");
+            throw failure;
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
 }
