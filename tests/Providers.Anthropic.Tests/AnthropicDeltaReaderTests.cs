@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Anthropic.Models.Messages;
 using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
 using ToolFlow.StreamParsers;
 using static ToolFlow.Providers.Anthropic.Tests.AnthropicEvents;
 
@@ -42,6 +43,21 @@ public sealed class AnthropicDeltaReaderTests
     public void TryRead_ServerToolUseStart_StartsNoCall()
     {
         Assert.Empty(Read(ServerToolUseStart(0, "srvtoolu_1", "web_search")));
+    }
+
+    [Fact]
+    public void ForResponse_ReadsInputFragmentsOnlyOfItsToolUseBlocks()
+    {
+        ToolCallDeltaReader response = AnthropicDeltaReader.Instance.ForResponse();
+        var deltas = new List<ToolCallDelta>();
+
+        Assert.NotSame(AnthropicDeltaReader.Instance, response);
+        foreach (string e in new[] { ServerToolUseStart(0, "srvtoolu_1", "web_search"), InputJson(0, "{\"query\": \"x\"}"), ToolUseStart(1, "toolu_a", "lookup"), InputJson(1, "{}") })
+        {
+            Assert.True(response.TryRead(Parse(e), deltas));
+        }
+
+        Assert.Equal([new ToolCallDelta(1, "toolu_a", "lookup", null), new ToolCallDelta(1, null, null, "{}")], deltas);
     }
 
     [Fact]

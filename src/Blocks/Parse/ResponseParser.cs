@@ -37,7 +37,7 @@ internal sealed class ResponseParser
         _deltaParser = new ToolCallDeltaParser(options.ParserOptions);
         _fromText = new SourceObserver(this, _textCallIds, idsAreLabels: true);
         _fromDeltas = new SourceObserver(this, _deltaCallIds, idsAreLabels: false);
-        _readers = options.DeltaReaders;
+        _readers = options.DeltaReaders.Count == 0 ? [] : [.. options.DeltaReaders.Select(static r => r.ForResponse())];
     }
 
     public int Turn { get; }

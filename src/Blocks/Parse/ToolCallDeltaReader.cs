@@ -10,12 +10,19 @@ namespace ToolFlow.Blocks;
 /// reader lets the parser block start each call the moment its arguments close.
 /// </summary>
 /// <remarks>
-/// A reader is shared by every response and called from one response at a time per parser block, so it keeps no
-/// state of its own. A call read from fragments is the same call as the whole <see cref="FunctionCallContent"/> with
-/// its id that the client gives later; the parser block runs it once.
+/// Each response reads its updates, in order, with the reader <see cref="ForResponse"/> returns. A call read from
+/// fragments is the same call as the whole <see cref="FunctionCallContent"/> with its id that the client gives later;
+/// the parser block runs it once.
 /// </remarks>
 public abstract class ToolCallDeltaReader
 {
+    /// <summary>
+    /// Returns the reader for one response's updates. Default: this reader, for readers that keep no state; one that
+    /// must remember something between a response's updates (which content blocks are calls) returns a new instance.
+    /// </summary>
+    /// <returns>The reader for one response.</returns>
+    public virtual ToolCallDeltaReader ForResponse() => this;
+
     /// <summary>Reads one update's raw representation.</summary>
     /// <param name="rawRepresentation">The update's <see cref="ChatResponseUpdate.RawRepresentation"/>.</param>
     /// <param name="deltas">Receives the fragments the update carries, in order.</param>

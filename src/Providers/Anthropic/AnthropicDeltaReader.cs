@@ -20,18 +20,25 @@ namespace ToolFlow.Providers.Anthropic;
 /// A <c>tool_use</c> block starts call <c>index</c> (the content block's index) with the block's id and name; an
 /// <c>input_json_delta</c> is a fragment of that call. Every other stream event is known and carries no fragment. A
 /// tool without parameters may stream no <c>partial_json</c> at all; its whole content closes it. Server tools
-/// (<c>server_tool_use</c>, run by Anthropic) start no call; the reader keeps no state to tell their input fragments
-/// apart, so those are reported as a call without a name, which the parser drops with a diagnostic at the end.
+/// (<c>server_tool_use</c>, run by Anthropic) start no call: each response's reader (<see cref="ForResponse"/>)
+/// remembers which blocks are <c>tool_use</c> blocks and reads input fragments only of those.
 /// </para>
 /// </remarks>
 public sealed class AnthropicDeltaReader : ToolCallDeltaReader
 {
-    private AnthropicDeltaReader()
+    // The indexes of the response's tool_use blocks; null on the shared instance, which reads every input fragment.
+    private readonly HashSet<long>? _toolUseBlocks;
+
+    private AnthropicDeltaReader(HashSet<long>? toolUseBlocks)
     {
+        _toolUseBlocks = toolUseBlocks;
     }
 
-    /// <summary>The reader; it keeps no state, so one serves every pipeline.</summary>
-    public static AnthropicDeltaReader Instance { get; } = new();
+    /// <summary>The reader to register; each response reads with its own <see cref="ForResponse"/>.</summary>
+    public static AnthropicDeltaReader Instance { get; } = new(null);
+
+    /// <inheritdoc/>
+    public override ToolCallDeltaReader ForResponse() => new AnthropicDeltaReader([]);
 
     /// <inheritdoc/>
     public override bool TryRead(object rawRepresentation, ICollection<ToolCallDelta> deltas)
@@ -46,12 +53,14 @@ public sealed class AnthropicDeltaReader : ToolCallDeltaReader
         {
             if (start.ContentBlock.Value is ToolUseBlock toolUse && ToIndex(start.Index) is int index)
             {
+                _toolUseBlocks?.Add(start.Index);
                 deltas.Add(new ToolCallDelta(index, toolUse.ID, toolUse.Name, null));
             }
         }
         else if (streamEvent.TryPickContentBlockDelta(out RawContentBlockDeltaEvent? delta))
         {
-            if (delta.Delta.TryPickInputJson(out InputJsonDelta? json) && json.PartialJson.Length > 0 && ToIndex(delta.Index) is int index)
+            if (delta.Delta.TryPickInputJson(out InputJsonDelta? json) && json.PartialJson.Length > 0 && ToIndex(delta.Index) is int index &&
+                (_toolUseBlocks is null || _toolUseBlocks.Contains(delta.Index)))
             {
                 deltas.Add(new ToolCallDelta(index, null, null, json.PartialJson));
             }

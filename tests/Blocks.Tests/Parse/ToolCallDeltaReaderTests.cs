@@ -104,6 +104,19 @@ public sealed class ToolCallDeltaReaderTests
     }
 
     [Fact]
+    public void Post_ReaderWithStatePerResponse_EachResponseReadsWithItsOwn()
+    {
+        var reader = new PerResponseReader();
+        BlockStepper<ToolPipelineEvent> parser = Parser(reader);
+
+        parser.Send(Raw(new RawFragment(0, "call_a", "lookup", "{}")));
+        parser.Send(new ModelStreamEnded(ChatFinishReason.ToolCalls, null, null) { Turn = 1 });
+        parser.Send(new ModelUpdateReceived(new ChatResponseUpdate(ChatRole.Assistant, []) { RawRepresentation = new RawFragment(0, "call_b", "lookup", "{}") }) { Turn = 2 });
+
+        Assert.Equal([1, 1], reader.Sessions.Select(s => s.Reads));
+    }
+
+    [Fact]
     public void DeltaReaders_NullReader_Throws()
     {
         var options = new ToolCallParserBlockOptions();
@@ -129,6 +142,20 @@ public sealed class ToolCallDeltaReaderTests
             deltas.Add(new ToolCallDelta(fragment.Index, fragment.Id, fragment.Name, fragment.Arguments));
             return true;
         }
+    }
+
+    private sealed class PerResponseReader : ToolCallDeltaReader
+    {
+        public List<FragmentReader> Sessions { get; } = [];
+
+        public override ToolCallDeltaReader ForResponse()
+        {
+            var session = new FragmentReader();
+            Sessions.Add(session);
+            return session;
+        }
+
+        public override bool TryRead(object rawRepresentation, ICollection<ToolCallDelta> deltas) => throw new InvalidOperationException("Read with the response's own reader.");
     }
 
     private sealed class DeclineReader : ToolCallDeltaReader
