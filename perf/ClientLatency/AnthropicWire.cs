@@ -7,12 +7,10 @@ namespace ToolFlow.ClientLatency;
 /// Anthropic Messages SSE (<c>/v1/messages</c>): one content block at a time; a <c>tool_use</c> block streams its
 /// arguments as <c>input_json_delta</c> and stops right after the last fragment, as the API does.
 /// </summary>
-internal sealed class AnthropicWire : WireFormat
+internal sealed class AnthropicWire() : WireFormat("text/event-stream")
 {
     private int _blocks;
     private int? _textBlock;
-
-    public override string ContentType => "text/event-stream";
 
     public override bool IsAnswerRequest(JsonElement request) => AnyMessage(
         request,

@@ -7,12 +7,8 @@ namespace ToolFlow.ClientLatency;
 /// Ollama's <c>/api/chat</c> NDJSON: one JSON object a line. Ollama sends each call whole, in the chunk where its
 /// arguments are complete, never as fragments; the last line has <c>done: true</c>.
 /// </summary>
-internal sealed class OllamaWire : WireFormat
+internal sealed class OllamaWire() : WireFormat("application/x-ndjson")
 {
-    public override string ContentType => "application/x-ndjson";
-
-    public override bool IsAnswerRequest(JsonElement request) => AnyMessage(request, m => m.GetProperty("role").GetString() == "tool");
-
     public override IEnumerable<string> Write(ShapeEvent e) => e switch
     {
         ShapeEvent.CallClosed c => [Line(new JsonObject

@@ -4,12 +4,8 @@ using System.Text.Json.Nodes;
 namespace ToolFlow.ClientLatency;
 
 /// <summary>OpenAI chat completions SSE (<c>/v1/chat/completions</c>): <c>chat.completion.chunk</c> deltas, then <c>[DONE]</c>.</summary>
-internal sealed class OpenAIChatWire : WireFormat
+internal sealed class OpenAIChatWire() : WireFormat("text/event-stream")
 {
-    public override string ContentType => "text/event-stream";
-
-    public override bool IsAnswerRequest(JsonElement request) => AnyMessage(request, m => m.GetProperty("role").GetString() == "tool");
-
     public override IEnumerable<string> Write(ShapeEvent e) => e switch
     {
         ShapeEvent.Started => [Chunk(new JsonObject { ["role"] = "assistant", ["content"] = null })],

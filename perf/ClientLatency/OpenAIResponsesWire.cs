@@ -8,15 +8,13 @@ namespace ToolFlow.ClientLatency;
 /// OpenAI Responses SSE (<c>/v1/responses</c>): numbered <c>response.*</c> events. As OpenAI does, a call's
 /// <c>function_call_arguments.done</c> and <c>output_item.done</c> follow its last arguments delta at once.
 /// </summary>
-internal sealed class OpenAIResponsesWire : WireFormat
+internal sealed class OpenAIResponsesWire() : WireFormat("text/event-stream")
 {
     private const string MessageId = "msg_1";
     private readonly List<JsonNode> _output = [];
     private readonly StringBuilder _text = new();
     private int _sequence;
     private int? _messageIndex;
-
-    public override string ContentType => "text/event-stream";
 
     public override bool IsAnswerRequest(JsonElement request) =>
         request.GetProperty("input").EnumerateArray().Any(i => i.TryGetProperty("type", out JsonElement t) && t.GetString() == "function_call_output");

@@ -3,12 +3,15 @@ using System.Text.Json;
 namespace ToolFlow.ClientLatency;
 
 /// <summary>Writes the shape's events in one provider's streaming format. One instance per response: formats keep state.</summary>
-internal abstract class WireFormat
+internal abstract class WireFormat(string contentType)
 {
-    public abstract string ContentType { get; }
+    public string ContentType => contentType;
 
-    /// <summary>Whether the request carries tool results, so it gets the answer rather than the turn.</summary>
-    public abstract bool IsAnswerRequest(JsonElement request);
+    /// <summary>
+    /// Whether the request carries tool results, so it gets the answer rather than the turn; by default, whether a
+    /// message has the <c>tool</c> role (OpenAI chat and Ollama).
+    /// </summary>
+    public virtual bool IsAnswerRequest(JsonElement request) => AnyMessage(request, m => m.GetProperty("role").GetString() == "tool");
 
     /// <summary>What goes on the wire for <paramref name="e"/>: SSE events or NDJSON lines, possibly none.</summary>
     public abstract IEnumerable<string> Write(ShapeEvent e);
