@@ -1,105 +1,152 @@
-using System.Diagnostics;
+using System.ClientModel;
 using System.Globalization;
 using Anthropic;
 using Microsoft.Extensions.AI;
 using OllamaSharp;
+using OpenAI;
 using ToolFlow.Blocks;
 using ToolFlow.ClientLatency;
 using ToolFlow.Pipeline;
 using ToolFlow.Providers.Anthropic;
+using ToolFlow.Providers.OpenAI;
 
-// Runs the issue's shape (ShapeServer) through the Anthropic SDK's and OllamaSharp's IChatClient, with ToolFlow (with
-// and without the Anthropic reader) and with FunctionInvokingChatClient (AllowConcurrentInvocation), side by side.
-// Usage: dotnet run -c Release --project perf/ClientLatency [-- RUNS]
-int runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-const int ToolMs = 700;
+// Issue 11's shape (Shape, served by ShapeServer on loopback) through each standard IChatClient, run the same ways:
+// ToolFlow with the client's delta reader (where one exists), ToolFlow without one, FunctionInvokingChatClient
+// default and with AllowConcurrentInvocation; ToolFlow's own OpenAIChatClient is the reference. Real clock; one
+// warm-up run per row, then the median of N.
+// Usage: dotnet run -c Release --project perf/ClientLatency [-- --runs N] [--client chat|responses|anthropic|ollama|toolflow]
+int runs = 3;
+string? only = null;
+for (int i = 0; i < args.Length; i++)
+{
+    string? value = i + 1 < args.Length ? args[i + 1] : null;
+    switch (args[i])
+    {
+        case "--runs" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out runs) && runs > 0:
+            i++;
+            break;
+        case "--client" when value is not null:
+            only = value;
+            i++;
+            break;
+        default:
+            Console.Error.WriteLine("Usage: ToolFlow.ClientLatency [--runs N (N >= 1)] [--client chat|responses|anthropic|ollama|toolflow]");
+            return 2;
+    }
+}
+
 await using ShapeServer server = await ShapeServer.StartAsync();
-
-IChatClient Anthropic() => new AnthropicClient { ApiKey = "sk-ant-local", BaseUrl = server.Address.ToString().TrimEnd('/'), MaxRetries = 0 }.AsIChatClient("claude-shape");
-IChatClient Ollama() => new OllamaApiClient(new Uri(server.Address, "/"), "llama-shape");
-
-(string Client, string Runner, Func<IChatClient> Client_, Func<IChatClient, AIFunction, Task> Run)[] rows =
+var openAIEndpoint = new Uri(server.Address, "v1");
+OpenAIClient openAI = new(new ApiKeyCredential("k"), new OpenAIClientOptions { Endpoint = openAIEndpoint });
+(string Name, string Label, IChatClient Client, ToolCallDeltaReader? Reader, bool Reference)[] clients =
 [
-    ("Anthropic SDK `AsIChatClient`", "ToolFlow + `AnthropicDeltaReader`", Anthropic, (c, f) => ToolFlowAsync(c, f, withReader: true)),
-    ("Anthropic SDK `AsIChatClient`", "ToolFlow, no reader", Anthropic, (c, f) => ToolFlowAsync(c, f, withReader: false)),
-    ("Anthropic SDK `AsIChatClient`", "`FunctionInvokingChatClient`, concurrent", Anthropic, FiccAsync),
-    ("OllamaSharp `OllamaApiClient`", "ToolFlow (no reader needed)", Ollama, (c, f) => ToolFlowAsync(c, f, withReader: false)),
-    ("OllamaSharp `OllamaApiClient`", "`FunctionInvokingChatClient`, concurrent", Ollama, FiccAsync),
+    ("chat", "M.E.AI.OpenAI chat `AsIChatClient()`", openAI.GetChatClient("m").AsIChatClient(), OpenAIDeltaReader.Instance, false),
+    ("responses", "M.E.AI.OpenAI Responses `AsIChatClient(model)`", openAI.GetResponsesClient().AsIChatClient("m"), OpenAIDeltaReader.Instance, false),
+    ("anthropic", "Anthropic SDK `AsIChatClient(model)`", new AnthropicClient { ApiKey = "sk-ant-local", BaseUrl = server.Address.ToString().TrimEnd('/'), MaxRetries = 0 }.AsIChatClient("claude-shape"), AnthropicDeltaReader.Instance, false),
+    ("ollama", "OllamaSharp `OllamaApiClient`", new OllamaApiClient(server.Address, "llama-shape"), null, false),
+    ("toolflow", "ToolFlow `OpenAIChatClient` (reference)", new OpenAIChatClient(new OpenAIChatClientOptions { Endpoint = openAIEndpoint, ApiKey = "k", Model = "m" }), null, true),
 ];
+if (only is not null && !clients.Any(c => c.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
+{
+    Console.Error.WriteLine($"Unknown client '{only}'; one of: {string.Join(", ", clients.Select(c => c.Name))}.");
+    return 2;
+}
 
-int bound = ShapeServer.DecodeEndMs + ShapeServer.AnswerMs;
-Console.WriteLine($"Shape: calls close at {string.Join("/", ShapeServer.CallClosesMs)} ms, text to {ShapeServer.DecodeEndMs} ms, {ToolMs} ms tools, {ShapeServer.AnswerMs} ms answer; bound {bound} ms. Median of {runs} runs after a warm-up.");
+Console.WriteLine($"Lower bound: max(decode end {Shape.DecodeEndMs}, last close {Shape.CloseMs[^1]} + tool {Shape.ToolMs}) + answer {Shape.AnswerMs} = {Shape.BoundMs} ms; median of {runs} run(s) per row after one warm-up.");
 Console.WriteLine();
 Console.WriteLine("| client | runner | first tool starts | end to end | vs bound |");
 Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
-foreach (var row in rows)
+foreach (var c in clients.Where(c => only is null || c.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
 {
-    var firsts = new List<double>();
-    var totals = new List<double>();
-    for (int i = 0; i <= runs; i++)
+    List<(string Runner, Func<Tool, Task> Run)> rows = [];
+    if (c.Reference)
     {
-        var probe = new Probe();
-        AIFunction lookup = AIFunctionFactory.Create(
-            async (string q, CancellationToken ct) =>
+        rows.Add(("ToolFlow", t => ToolFlowAsync(c.Client, t, null)));
+    }
+    else
+    {
+        if (c.Reader is { } reader)
+        {
+            rows.Add(($"ToolFlow + `{reader.GetType().Name}`", t => ToolFlowAsync(c.Client, t, reader)));
+        }
+
+        rows.Add(("ToolFlow, no reader", t => ToolFlowAsync(c.Client, t, null)));
+        rows.Add(("FICC, default", t => FunctionInvokingAsync(c.Client, t, concurrent: false)));
+        rows.Add(("FICC, `AllowConcurrentInvocation`", t => FunctionInvokingAsync(c.Client, t, concurrent: true)));
+    }
+
+    foreach ((string runner, Func<Tool, Task> run) in rows)
+    {
+        var firsts = new List<double>();
+        var ends = new List<double>();
+        for (int i = 0; i <= runs; i++)
+        {
+            var tool = new Tool();
+            await run(tool);
+            if (tool.Runs != Shape.CloseMs.Length)
             {
-                probe.ToolStarted();
-                await Task.Delay(ToolMs, ct).ConfigureAwait(false);
-                return $"found {q}";
-            },
-            "lookup");
-        IChatClient client = row.Client_();
-        await row.Run(client, lookup);
-        double total = Stopwatch.GetElapsedTime(probe.Start).TotalMilliseconds;
-        (client as IDisposable)?.Dispose();
-        if (i > 0)
-        {
-            firsts.Add(probe.FirstToolMs);
-            totals.Add(total);
+                throw new InvalidOperationException($"{c.Label} / {runner}: {tool.Runs} tool runs, expected {Shape.CloseMs.Length}.");
+            }
+
+            // Run 0 is the warm-up.
+            if (i > 0)
+            {
+                firsts.Add(tool.FirstStartMs);
+                ends.Add(tool.Clock.Elapsed.TotalMilliseconds);
+            }
         }
-    }
 
-    double e2e = Median(totals);
-    Console.WriteLine($"| {row.Client} | {row.Runner} | {Median(firsts):F0} ms | {e2e:F0} ms | {e2e / bound:F3}x |");
+        double end = Median(ends);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Label} | {runner} | {Median(firsts):N0} ms | {end:N0} ms | {end / Shape.BoundMs:F3}x |"));
+    }
 }
 
-static async Task ToolFlowAsync(IChatClient client, AIFunction lookup, bool withReader)
+foreach (var c in clients)
 {
-    ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(client).AddTool(lookup, ToolEffects.ReadOnly);
-    ToolPipeline pipeline = (withReader ? builder.AddDeltaReader(AnthropicDeltaReader.Instance) : builder).Build();
-    Exception? error = null;
-    await foreach (ToolPipelineEvent e in pipeline.RunAsync([new ChatMessage(ChatRole.User, "Look up q0, q1 and q2.")]))
-    {
-        error = e is ResponseCompleted { Error: { } failed } ? failed : error;
-        if (e is RunCompleted { Reason: not RunCompletionReason.FinalAnswer } completed)
-        {
-            throw new InvalidOperationException($"The run ended with {completed.Reason}.", error);
-        }
-    }
+    c.Client.Dispose();
 }
 
-static async Task FiccAsync(IChatClient client, AIFunction lookup)
-{
-    IChatClient ficc = new ChatClientBuilder(client).UseFunctionInvocation(configure: f => f.AllowConcurrentInvocation = true).Build();
-    await foreach (ChatResponseUpdate update in ficc.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Look up q0, q1 and q2.")], new ChatOptions { Tools = [lookup] }))
-    {
-        _ = update;
-    }
-}
+return 0;
 
 static double Median(List<double> values)
 {
     values.Sort();
-    return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    int middle = values.Count / 2;
+    return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
-/// <summary>When a run started and when its first tool did.</summary>
-internal sealed class Probe
+static async Task ToolFlowAsync(IChatClient client, Tool tool, ToolCallDeltaReader? reader)
 {
-    private long _firstTool;
+    ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(client).AddTool(tool.Function, ToolEffects.ReadOnly);
+    if (reader is not null)
+    {
+        builder.AddDeltaReader(reader);
+    }
 
-    public long Start { get; } = Stopwatch.GetTimestamp();
+    tool.Clock.Start();
+    Exception? error = null;
+    RunCompleted? completed = null;
+    await foreach (ToolPipelineEvent e in builder.Build().RunAsync([new ChatMessage(ChatRole.User, "Look up three items.")]))
+    {
+        error = e is ResponseCompleted { Error: { } failed } ? failed : error;
+        completed = e as RunCompleted ?? completed;
+    }
 
-    public double FirstToolMs => Interlocked.Read(ref _firstTool) is long t and > 0 ? Stopwatch.GetElapsedTime(Start, t).TotalMilliseconds : double.NaN;
+    tool.Clock.Stop();
+    if (completed?.Reason != RunCompletionReason.FinalAnswer)
+    {
+        throw new InvalidOperationException($"The run ended with {completed?.Reason}.", error);
+    }
+}
 
-    public void ToolStarted() => Interlocked.CompareExchange(ref _firstTool, Stopwatch.GetTimestamp(), 0);
+static async Task FunctionInvokingAsync(IChatClient client, Tool tool, bool concurrent)
+{
+    // The inner client is shared across rows, so this wrapper must not dispose it.
+    IChatClient invoking = new ChatClientBuilder(client).UseFunctionInvocation(configure: f => f.AllowConcurrentInvocation = concurrent).Build();
+    tool.Clock.Start();
+    await foreach (ChatResponseUpdate _ in invoking.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Look up three items.")], new ChatOptions { Tools = [tool.Function] }))
+    {
+    }
+
+    tool.Clock.Stop();
 }
