@@ -58,30 +58,34 @@ Console.WriteLine("| client | runner | first tool starts | end to end | vs bound
 Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
 foreach (var c in clients.Where(c => only is null || c.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
 {
-    List<(string Runner, Func<Tool, Task> Run)> rows = [];
+    List<(string Runner, Func<Tool, Task> Run, bool Annotated)> rows = [];
     if (c.Reference)
     {
-        rows.Add(("ToolFlow", t => ToolFlowAsync(c.Client, t, null)));
+        rows.Add(("ToolFlow", t => ToolFlowAsync(c.Client, t, null), false));
     }
     else
     {
         if (c.Reader is { } reader)
         {
-            rows.Add(($"ToolFlow + `{reader.GetType().Name}`", t => ToolFlowAsync(c.Client, t, reader)));
+            rows.Add(($"ToolFlow + `{reader.GetType().Name}`", t => ToolFlowAsync(c.Client, t, reader), false));
         }
 
-        rows.Add(("ToolFlow, no reader", t => ToolFlowAsync(c.Client, t, null)));
-        rows.Add(("FICC, default", t => FunctionInvokingAsync(c.Client, t, concurrent: false)));
-        rows.Add(("FICC, `AllowConcurrentInvocation`", t => FunctionInvokingAsync(c.Client, t, concurrent: true)));
+        rows.Add(("ToolFlow, no reader", t => ToolFlowAsync(c.Client, t, null), false));
+
+        // The tool as a chat-client user passes it, in ChatOptions.Tools: unannotated, then annotated read-only.
+        rows.Add(("`UseToolPipeline`, tool unannotated", t => UseToolPipelineAsync(c.Client, t, c.Reader), false));
+        rows.Add(("`UseToolPipeline`, tool `ToolHints.ReadOnly`", t => UseToolPipelineAsync(c.Client, t, c.Reader), true));
+        rows.Add(("FICC, default", t => FunctionInvokingAsync(c.Client, t, concurrent: false), false));
+        rows.Add(("FICC, `AllowConcurrentInvocation`", t => FunctionInvokingAsync(c.Client, t, concurrent: true), false));
     }
 
-    foreach ((string runner, Func<Tool, Task> run) in rows)
+    foreach ((string runner, Func<Tool, Task> run, bool annotated) in rows)
     {
         var firsts = new List<double>();
         var ends = new List<double>();
         for (int i = 0; i <= runs; i++)
         {
-            var tool = new Tool();
+            var tool = new Tool(annotated);
             await run(tool);
             if (tool.Runs != Shape.CloseMs.Length)
             {
@@ -137,6 +141,25 @@ static async Task ToolFlowAsync(IChatClient client, Tool tool, ToolCallDeltaRead
     {
         throw new InvalidOperationException($"The run ended with {completed?.Reason}.", error);
     }
+}
+
+static async Task UseToolPipelineAsync(IChatClient client, Tool tool, ToolCallDeltaReader? reader)
+{
+    IChatClient pipeline = new ChatClientBuilder(client)
+        .UseToolPipeline(p =>
+        {
+            if (reader is not null)
+            {
+                p.AddDeltaReader(reader);
+            }
+        })
+        .Build();
+    tool.Clock.Start();
+    await foreach (ChatResponseUpdate _ in pipeline.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Look up three items.")], new ChatOptions { Tools = [tool.Function] }))
+    {
+    }
+
+    tool.Clock.Stop();
 }
 
 static async Task FunctionInvokingAsync(IChatClient client, Tool tool, bool concurrent)

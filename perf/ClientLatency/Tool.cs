@@ -9,7 +9,8 @@ internal sealed class Tool
     private int _runs;
     private long _firstStartTicks = -1;
 
-    public Tool()
+    /// <param name="readOnlyHint">Annotates the tool read-only (<see cref="ToolFlow.Blocks.ToolHints.ReadOnly"/>), as a user would for a chat client.</param>
+    public Tool(bool readOnlyHint = false)
     {
         Function = AIFunctionFactory.Create(
             async (string q, CancellationToken cancellationToken) =>
@@ -19,8 +20,12 @@ internal sealed class Tool
                 await Task.Delay(Shape.ToolMs, cancellationToken).ConfigureAwait(false);
                 return $"{q}: found";
             },
-            "lookup",
-            "Looks an item up.");
+            new AIFunctionFactoryOptions
+            {
+                Name = "lookup",
+                Description = "Looks an item up.",
+                AdditionalProperties = readOnlyHint ? ToolFlow.Blocks.ToolHints.ReadOnly : null,
+            });
     }
 
     /// <summary>Started when the run starts.</summary>
