@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ToolFlow.Cli.Run;
-using ToolFlow.Providers.OpenAI.Tests;
+using ToolFlow.WireTesting;
 
 namespace ToolFlow.Cli.Tests.Run;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using ToolFlow.WireTesting;
 
 namespace ToolFlow.Pipeline.Tests;
 
@@ -8,14 +9,14 @@ namespace ToolFlow.Pipeline.Tests;
 /// A streamed <c>/api/chat</c> answer as Ollama writes it: HTTP 200, <c>application/x-ndjson</c>, one JSON object per
 /// line, each flushed at once. A wait holds the rest of the body until a task completes.
 /// </summary>
-public sealed class OllamaResponse
+public sealed class OllamaResponse : ScriptedHttpResponse
 {
     private readonly List<(string? Line, Task? Gate)> _steps = [];
-    private readonly TaskCompletionSource<JsonElement> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes with the request body once the server has it.</summary>
-    public Task<JsonElement> Received => _received.Task;
+    /// <remarks>The Ollama tests read only the body, so this hides the recorded request of the base.</remarks>
+    public new Task<JsonElement> Received => ReceivedBodyAsync();
 
     /// <summary>Whether the whole body is sent, or the response is otherwise over.</summary>
     public bool HasEnded => _ended.Task.IsCompleted;
@@ -59,40 +60,29 @@ public sealed class OllamaResponse
         return this;
     }
 
-    /// <summary>Writes the response.</summary>
-    /// <param name="context">The request's context.</param>
-    /// <param name="request">The request body.</param>
-    /// <returns>A task that ends with the response.</returns>
-    internal async Task WriteAsync(HttpContext context, JsonElement request)
+    /// <inheritdoc/>
+    protected override async Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        _received.TrySetResult(request);
-        CancellationToken cancellationToken = context.RequestAborted;
-        try
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/x-ndjson";
+        await context.Response.StartAsync(cancellationToken);
+        foreach ((string? line, Task? gate) in _steps)
         {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/x-ndjson";
-            await context.Response.StartAsync(cancellationToken);
-            foreach ((string? line, Task? gate) in _steps)
+            if (gate is not null)
             {
-                if (gate is not null)
-                {
-                    await gate.WaitAsync(cancellationToken);
-                    continue;
-                }
-
-                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
-                await context.Response.Body.FlushAsync(cancellationToken);
+                await gate.WaitAsync(cancellationToken);
+                continue;
             }
 
-            await context.Response.CompleteAsync();
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The client went away.
-        }
-        finally
-        {
-            _ended.TrySetResult();
-        }
+
+        await context.Response.CompleteAsync();
     }
+
+    /// <inheritdoc/>
+    protected override void OnEnded() => _ended.TrySetResult();
+
+    private async Task<JsonElement> ReceivedBodyAsync() => (await base.Received).Body;
 }

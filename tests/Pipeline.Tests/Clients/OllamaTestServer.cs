@@ -1,67 +1,34 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
+using ToolFlow.WireTesting;
 
 namespace ToolFlow.Pipeline.Tests;
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1 that speaks Ollama's <c>POST /api/chat</c> streaming format. Each request gets the
+/// A <see cref="LoopbackServer"/> that speaks Ollama's <c>POST /api/chat</c> streaming format. Each request gets the
 /// next scripted <see cref="OllamaResponse"/>.
 /// </summary>
 public sealed class OllamaTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly ConcurrentQueue<OllamaResponse> _responses = new();
+    private readonly LoopbackServer _server;
 
-    private OllamaTestServer(WebApplication app, Uri baseAddress)
+    private OllamaTestServer(LoopbackServer server)
     {
-        _app = app;
-        BaseAddress = baseAddress;
+        _server = server;
     }
 
     /// <summary>The server's root, such as <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _server.BaseAddress;
 
     /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
-    public static async Task<OllamaTestServer> StartAsync(CancellationToken cancellationToken)
-    {
-        OllamaTestServer? server = null;
-        (WebApplication app, Uri address) = await LoopbackHost.StartAsync("/api/chat", context => server!.HandleAsync(context), cancellationToken);
-        server = new OllamaTestServer(app, address);
-        return server;
-    }
+    public static async Task<OllamaTestServer> StartAsync(CancellationToken cancellationToken) =>
+        new(await LoopbackServer.StartAsync(["/api/chat"], message => new { error = message }, cancellationToken));
 
     /// <summary>Queues the response to the next request that has none yet.</summary>
     /// <param name="response">The response.</param>
     /// <returns>The response.</returns>
-    public OllamaResponse Enqueue(OllamaResponse response)
-    {
-        _responses.Enqueue(response);
-        return response;
-    }
+    public OllamaResponse Enqueue(OllamaResponse response) => _server.Enqueue(response);
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        JsonElement request = JsonDocument.Parse(body.ToArray()).RootElement.Clone();
-        if (!_responses.TryDequeue(out OllamaResponse? response))
-        {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await context.Response.WriteAsJsonAsync(new { error = "The test server has no response scripted for this request." }, context.RequestAborted);
-            return;
-        }
-
-        await response.WriteAsync(context, request);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -2,7 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>
 /// A streamed chat-completions answer: HTTP 200 with <c>text/event-stream</c>, then steps that write and flush a
@@ -172,7 +172,7 @@ public sealed class SseHttpResponse : ScriptedHttpResponse
     /// <returns>A task that completes once the body is sent.</returns>
     public Task SendRestAsync(CancellationToken cancellationToken) => SendUntilAsync(StepCount, cancellationToken);
 
-    private protected override async Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken)
+    protected override async Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/event-stream";
@@ -211,7 +211,7 @@ public sealed class SseHttpResponse : ScriptedHttpResponse
         await context.Response.CompleteAsync();
     }
 
-    private protected override void OnEnded() => _ended.TrySetResult();
+    protected override void OnEnded() => _ended.TrySetResult();
 
     private sealed record Step(StepKind Kind, string? Text, Task? Gate);
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>
 /// A pipeline run read in the background, so a test can wait for a given event while it steps the server, then read

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
-/// <summary>What <see cref="OpenAITestServer"/> answers to one request.</summary>
+/// <summary>What a <see cref="LoopbackServer"/> answers to one request.</summary>
 public abstract class ScriptedHttpResponse
 {
     private readonly TaskCompletionSource<RecordedRequest> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,10 +40,10 @@ public abstract class ScriptedHttpResponse
     /// <param name="context">The request's context.</param>
     /// <param name="cancellationToken">Fires when the client goes away or the server stops.</param>
     /// <returns>A task that ends with the response.</returns>
-    private protected abstract Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken);
+    protected abstract Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken);
 
     /// <summary>Called once the response is over, however it ended.</summary>
-    private protected virtual void OnEnded()
+    protected virtual void OnEnded()
     {
     }
 }

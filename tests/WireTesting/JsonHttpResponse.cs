@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>A whole JSON answer with a status: an error before any stream, or a non-streaming completion.</summary>
 /// <param name="status">The HTTP status.</param>
@@ -18,7 +18,7 @@ public sealed class JsonHttpResponse(int status, string json) : ScriptedHttpResp
     public static JsonHttpResponse Error(int status, string message, string type = "server_error") =>
         new(status, System.Text.Json.JsonSerializer.Serialize(new { error = new { message, type, param = (string?)null, code = (string?)null } }));
 
-    private protected override async Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken)
+    protected override async Task WriteCoreAsync(HttpContext context, CancellationToken cancellationToken)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

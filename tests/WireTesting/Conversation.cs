@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>Checks on a conversation's history.</summary>
 public static class Conversation

@@ -9,53 +9,62 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1 that speaks OpenAI's wire formats. Each request to
-/// <c>POST /v1/chat/completions</c> or <c>POST /v1/responses</c> gets the next scripted
-/// <see cref="ScriptedHttpResponse"/>; every request body is recorded.
+/// A Kestrel server on a free port of 127.0.0.1 that answers the POST paths it is given. Each request is recorded
+/// (JSON body and headers), then answered with the next queued <see cref="ScriptedHttpResponse"/>; a request with
+/// none queued gets a 500 that says so. The wire-format test servers wrap it with their paths, clients and records.
 /// </summary>
-public sealed class OpenAITestServer : IAsyncDisposable
+public sealed class LoopbackServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<ScriptedHttpResponse> _responses = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly Func<string, object> _unscriptedError;
+    private WebApplication? _app;
 
-    private OpenAITestServer(WebApplication app, Uri baseAddress)
+    private LoopbackServer(Func<string, object> unscriptedError)
     {
-        _app = app;
-        BaseAddress = baseAddress;
+        _unscriptedError = unscriptedError;
     }
 
-    /// <summary>The server's root, such as <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseAddress { get; }
-
-    /// <summary>The API endpoint a client is configured with: the root plus <c>v1</c>.</summary>
-    public Uri Endpoint => new(BaseAddress, "v1");
+    /// <summary>The server's root, such as <c>http://127.0.0.1:41234/</c>; it ends with a slash.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Every request received, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
     /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
+    /// <param name="paths">The POST paths it answers, such as <c>/v1/chat/completions</c>.</param>
+    /// <param name="unscriptedError">
+    /// The JSON body of the 500 answered when no response is queued, in the wire's error shape, given the message.
+    /// </param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
-    public static async Task<OpenAITestServer> StartAsync(CancellationToken cancellationToken)
+    public static async Task<LoopbackServer> StartAsync(
+        IReadOnlyList<string> paths, Func<string, object> unscriptedError, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(unscriptedError);
+        var server = new LoopbackServer(unscriptedError);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         WebApplication app = builder.Build();
-        OpenAITestServer? server = null;
-        app.MapPost("/v1/chat/completions", (RequestDelegate)(context => server!.HandleAsync(context)));
-        app.MapPost("/v1/responses", (RequestDelegate)(context => server!.HandleAsync(context)));
+        foreach (string path in paths)
+        {
+            app.MapPost(path, (RequestDelegate)server.HandleAsync);
+        }
+
         await app.StartAsync(cancellationToken);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new OpenAITestServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+        server._app = app;
+        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         return server;
     }
 
     /// <summary>Queues the response to the next request that has none yet.</summary>
+    /// <typeparam name="T">The response's type.</typeparam>
     /// <param name="response">The response.</param>
     /// <returns>The response, to step or await.</returns>
     public T Enqueue<T>(T response)
@@ -68,29 +77,37 @@ public sealed class OpenAITestServer : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // A queued response may be waiting for a step the test will never release.
         foreach (ScriptedHttpResponse response in _responses)
         {
             response.Cancel();
         }
 
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
     }
 
     private async Task HandleAsync(HttpContext context)
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        var request = new RecordedRequest(
-            JsonDocument.Parse(body.ToArray()).RootElement.Clone(),
-            context.Request.Headers.Authorization.ToString());
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, Microsoft.Extensions.Primitives.StringValues values) in context.Request.Headers)
+        {
+            headers[name] = values.ToString();
+        }
+
+        var request = new RecordedRequest(JsonDocument.Parse(body.ToArray()).RootElement.Clone(), headers);
         _requests.Enqueue(request);
 
         if (!_responses.TryDequeue(out ScriptedHttpResponse? response))
         {
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             await context.Response.WriteAsJsonAsync(
-                new { error = new { message = $"The test server has no response scripted for request {_requests.Count}.", type = "test_error" } },
+                _unscriptedError($"The test server has no response scripted for request {_requests.Count}."),
                 context.RequestAborted);
             return;
         }

@@ -1,4 +1,4 @@
-namespace ToolFlow.Providers.OpenAI.Tests;
+namespace ToolFlow.WireTesting;
 
 /// <summary>
 /// Runs a test body under a generous deadline: if something hangs, the body is cancelled and the test fails saying
