@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 
 namespace ToolFlow.WireTesting;
 
@@ -56,7 +57,16 @@ public sealed class LoopbackServer : IAsyncDisposable
             app.MapPost(path, (RequestDelegate)server.HandleAsync);
         }
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server._app = app;
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -95,7 +105,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach ((string name, Microsoft.Extensions.Primitives.StringValues values) in context.Request.Headers)
+        foreach ((string name, StringValues values) in context.Request.Headers)
         {
             headers[name] = values.ToString();
         }
