@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using ToolFlow.Blocks;
+using ToolFlow.Cli.Calls;
+using ToolFlow.Cli.Run;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Scripted;
 
@@ -24,7 +26,7 @@ internal static class DemoCommand
             ScriptedToolCallShape callShape = parse.GetValue(shape) == "hermes" ? ScriptedToolCallShape.HermesText : ScriptedToolCallShape.OpenAIDeltas;
             return parse.GetValue(json)
                 ? await RunJsonAsync(callShape, Console.Out, TimeProvider.System, TaskScheduler.Default, cancellationToken)
-                : await RunLiveAsync(callShape, !parse.GetValue(noCompare), cancellationToken);
+                : await RunLiveAsync(AnsiConsole.Console, callShape, !parse.GetValue(noCompare), TimeProvider.System, null, cancellationToken);
         });
         return command;
     }
@@ -52,29 +54,50 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<int> RunLiveAsync(ScriptedToolCallShape shape, bool compare, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the demo with its view: on a terminal, a live table redrawn as calls change; in a pipe (where nothing can
+    /// be redrawn), a line per change, as <c>toolflow run</c> writes them, then the table as it ended.
+    /// </summary>
+    internal static async Task<int> RunLiveAsync(IAnsiConsole console, ScriptedToolCallShape shape, bool compare, TimeProvider timeProvider, TaskScheduler? scheduler, CancellationToken cancellationToken)
     {
-        await WarmUpAsync(shape, cancellationToken);
-        AnsiConsole.MarkupLine($"[bold]User:[/] {Markup.Escape(DemoScenario.UserPrompt)}");
-        AnsiConsole.WriteLine();
+        if (timeProvider == TimeProvider.System)
+        {
+            await WarmUpAsync(shape, cancellationToken);
+        }
+
+        console.MarkupLine($"[bold]User:[/] {Markup.Escape(DemoScenario.UserPrompt)}");
+        console.WriteLine();
         var view = new LiveView();
         DemoRun toolFlow = null!;
-        await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async context =>
+        if (console.Profile.Capabilities.Interactive)
         {
-            long lastRender = 0;
-            toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, TimeProvider.System, shape, e =>
+            await console.Live(view.Render()).AutoClear(false).StartAsync(async context =>
+            {
+                long lastRender = 0;
+                toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, timeProvider, shape, e =>
+                {
+                    view.Apply(e);
+
+                    // Text redraws at most 30 times a second; a call's state change always redraws.
+                    if (e is not (TextDelta or ToolArgumentsDelta) || timeProvider.GetElapsedTime(lastRender) >= TimeSpan.FromMilliseconds(33))
+                    {
+                        lastRender = timeProvider.GetTimestamp();
+                        context.UpdateTarget(view.Render());
+                    }
+                }, cancellationToken, scheduler);
+                context.UpdateTarget(view.Render());
+            });
+        }
+        else
+        {
+            var lines = new RunView(console.Profile.Out.Writer, color: false, showReasoning: false);
+            toolFlow = await DemoRunner.RunAsync(ExecutionStrategy.Await, timeProvider, shape, e =>
             {
                 view.Apply(e);
-
-                // Text redraws at most 30 times a second; a call's state change always redraws.
-                if (e is not (TextDelta or ToolArgumentsDelta) || TimeProvider.System.GetElapsedTime(lastRender) >= TimeSpan.FromMilliseconds(33))
-                {
-                    lastRender = TimeProvider.System.GetTimestamp();
-                    context.UpdateTarget(view.Render());
-                }
-            }, cancellationToken);
-            context.UpdateTarget(view.Render());
-        });
+                lines.Apply(e);
+            }, cancellationToken, scheduler);
+            console.Write(CallRenderer.Table(view.Calls.Rows));
+        }
 
         if (!compare)
         {
@@ -83,11 +106,11 @@ internal static class DemoCommand
 
         DemoRun afterDecode = null!;
         DemoRun sequential = null!;
-        await AnsiConsole.Status().StartAsync("Measuring the same conversation with calls held until the response ends...", async context =>
+        await console.Status().StartAsync("Measuring the same conversation with calls held until the response ends...", async context =>
         {
-            afterDecode = await DemoRunner.RunAsync(ExecutionStrategy.AfterDecode, TimeProvider.System, shape, null, cancellationToken);
+            afterDecode = await DemoRunner.RunAsync(ExecutionStrategy.AfterDecode, timeProvider, shape, null, cancellationToken, scheduler);
             context.Status("...and with calls run one at a time after the response...");
-            sequential = await DemoRunner.RunAsync(ExecutionStrategy.Sequential, TimeProvider.System, shape, null, cancellationToken);
+            sequential = await DemoRunner.RunAsync(ExecutionStrategy.Sequential, timeProvider, shape, null, cancellationToken, scheduler);
         });
 
         var table = new Table().Title("End to end, same conversation, same clock").AddColumns("Strategy", "End to end", "vs lower bound", "vs ToolFlow");
@@ -97,7 +120,7 @@ internal static class DemoCommand
             table.AddRow(name, $"{run.EndToEndMs:F0} ms", $"{run.EndToEndMs / toolFlow.LowerBoundMs:F2}x", $"{run.EndToEndMs / toolFlow.EndToEndMs:F2}x");
         }
 
-        AnsiConsole.Write(table);
+        console.Write(table);
         return 0;
     }
 }

@@ -2,22 +2,37 @@ using System.Text;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using ToolFlow.Blocks;
+using ToolFlow.Cli.Calls;
 using ToolFlow.Pipeline;
 
 namespace ToolFlow.Cli.Demo;
 
-/// <summary>The demo's terminal view: the text as it streams, and each call as it is detected, runs and ends.</summary>
+/// <summary>
+/// The demo's live view: the text as it streams, and a table of the calls (<see cref="CallRenderer.Table"/> over a
+/// <see cref="CallBoard"/>, the model <c>toolflow run</c>'s lines use too), each detected, waiting, running, done,
+/// failed or cancelled.
+/// </summary>
 internal sealed class LiveView
 {
     private readonly StringBuilder _text = new();
-    private readonly List<CallRow> _calls = [];
+    private readonly CallBoard _calls = new();
     private DateTimeOffset? _start;
     private string _status = "waiting for the model";
 
+    /// <summary>The calls so far.</summary>
+    public CallBoard Calls => _calls;
+
+    /// <summary>Folds an event into the view.</summary>
+    /// <param name="event">The event.</param>
     public void Apply(ToolPipelineEvent @event)
     {
         _start ??= @event.Timestamp;
         double ms = (@event.Timestamp - _start.Value).TotalMilliseconds;
+        if (_calls.Apply(@event, out _) is not null)
+        {
+            return;
+        }
+
         switch (@event)
         {
             case TurnStarted started:
@@ -29,27 +44,7 @@ internal sealed class LiveView
 
                 break;
             case TextDelta delta:
-                _text.Append(delta.Text);
-                break;
-            case ToolCallDetected detected:
-                _calls.Add(new CallRow(detected.CallId, detected.Name) { State = "[grey]detected[/]" });
-                break;
-            case ToolArgumentsDelta delta:
-                Find(delta.CallId)?.Arguments.Append(delta.Fragment);
-                break;
-            case ToolCallClosed closed when Find(closed.Call.CallId) is { } row:
-                row.ClosedMs = ms;
-                row.State = "[yellow]closed[/]";
-                break;
-            case ToolCallStarted started when Find(started.Call.CallId) is { } row:
-                row.StartedMs = ms;
-                row.State = "[blue]running[/]";
-                break;
-            case ToolCallCompleted completed when Find(completed.Call.CallId) is { } row:
-                row.State = $"[green]done[/] in {completed.Duration.TotalMilliseconds:F0} ms";
-                break;
-            case ToolCallFailed failed when Find(failed.Call.CallId) is { } row:
-                row.State = $"[red]failed[/]: {Markup.Escape(failed.Message)}";
+                _text.Append(TerminalText.Stream(delta.Text));
                 break;
             case ResponseCompleted:
                 _status = $"turn {@event.Turn}: response complete at {ms:F0} ms";
@@ -60,39 +55,10 @@ internal sealed class LiveView
         }
     }
 
-    public IRenderable Render()
-    {
-        var table = new Table().Expand().AddColumns("Tool", "Arguments", "Closed", "Started", "State");
-        foreach (CallRow row in _calls)
-        {
-            table.AddRow(
-                new Markup($"[bold]{Markup.Escape(row.Name)}[/]"),
-                new Text(row.Arguments.ToString()),
-                new Text(row.ClosedMs is double c ? $"{c:F0} ms" : string.Empty),
-                new Text(row.StartedMs is double s ? $"{s:F0} ms" : string.Empty),
-                new Markup(row.State));
-        }
-
-        return new Rows(
-            new Panel(new Text(_text.ToString())).Header("Assistant").Expand(),
-            table,
-            new Markup($"[grey]{Markup.Escape(_status)}[/]"));
-    }
-
-    private CallRow? Find(string callId) => _calls.Find(c => c.CallId == callId);
-
-    private sealed class CallRow(string callId, string name)
-    {
-        public string CallId { get; } = callId;
-
-        public string Name { get; } = name;
-
-        public StringBuilder Arguments { get; } = new();
-
-        public double? ClosedMs { get; set; }
-
-        public double? StartedMs { get; set; }
-
-        public string State { get; set; } = string.Empty;
-    }
+    /// <summary>The view as it stands.</summary>
+    /// <returns>The assistant's text, the calls table and a status line.</returns>
+    public IRenderable Render() => new Rows(
+        new Panel(new Text(_text.ToString())).Header("Assistant").Expand(),
+        CallRenderer.Table(_calls.Rows),
+        new Text(_status, new Style(Color.Grey)));
 }

@@ -178,7 +178,7 @@ internal static class RunCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                await error.WriteLineAsync($"toolflow run: could not start the MCP server{(settings.Mcp.Count == 1 ? string.Empty : "s")}: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"toolflow run: could not start the MCP server{(settings.Mcp.Count == 1 ? string.Empty : "s")}: {TerminalText.OneLine(e.Message)}").ConfigureAwait(false);
                 return McpFailed;
             }
             catch (OperationCanceledException)
@@ -231,7 +231,7 @@ internal static class RunCommand
                     await error.WriteLineAsync($"toolflow run: the model still wanted tools after {settings.MaxTurns} turns; raise --max-turns to let it go on.").ConfigureAwait(false);
                     return TurnLimitReached;
                 default:
-                    await error.WriteLineAsync($"toolflow run: {view.ModelError?.Message ?? "the model's response failed."}").ConfigureAwait(false);
+                    await error.WriteLineAsync($"toolflow run: {(view.ModelError is { } modelError ? TerminalText.OneLine(modelError.Message) : "the model's response failed.")}").ConfigureAwait(false);
                     return ModelFailed;
             }
         }
@@ -299,10 +299,10 @@ internal static class RunCommand
                 }
             }
 
-            output.WriteLine($"[mcp] {server.Name}: {string.Join(", ", server.Tools.Select(t => t.Name).Except(taken))}");
+            output.WriteLine($"[mcp] {Safe(server.Name)}: {Safe(string.Join(", ", server.Tools.Select(t => t.Name).Except(taken)))}");
             if (taken.Count > 0)
             {
-                output.WriteLine($"[mcp] {server.Name}: left out {string.Join(", ", taken)}, already offered by an earlier server");
+                output.WriteLine($"[mcp] {Safe(server.Name)}: left out {Safe(string.Join(", ", taken))}, already offered by an earlier server");
             }
         }
 
@@ -323,4 +323,7 @@ internal static class RunCommand
 
         return builder.Build();
     }
+
+    // Names an MCP server chose are its text, not ours: shown with their control characters neutralised.
+    private static string Safe(string text) => TerminalText.OneLine(text);
 }

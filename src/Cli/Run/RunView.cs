@@ -1,24 +1,22 @@
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Cli.Calls;
 using ToolFlow.Pipeline;
 
 namespace ToolFlow.Cli.Run;
 
 /// <summary>
-/// Writes a run to a terminal as it happens: the model's text (and reasoning) as it streams, and a line for each
-/// step of each tool call (detected, arguments complete, waiting, running, done or failed), numbered in the order the
-/// calls appear. Plain lines that read well in a pipe; dim colour on a terminal.
+/// Writes a run to a terminal as it happens: the model's text (and reasoning) as it streams, and a line each time a
+/// tool call's state changes (detected, waiting and why, running, done, failed, cancelled; see
+/// <see cref="CallRenderer"/>), numbered in the order the calls appear. Plain lines that read well in a pipe; dim
+/// colour on a terminal. Everything from the model, a tool or a server has its control characters neutralised.
 /// </summary>
 internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
 {
-    private const int PreviewLength = 160;
-
-    private readonly Dictionary<string, int> _numbers = new(StringComparer.Ordinal);
+    private readonly CallBoard _calls = new();
     private Mode _mode = Mode.LineStart;
     private bool _endsWithNewLine = true;
     private DateTimeOffset? _start;
-    private int _calls;
 
     private enum Mode
     {
@@ -30,45 +28,35 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
     /// <summary>The error that ended the run, when the model's stream failed.</summary>
     public Exception? ModelError { get; private set; }
 
+    /// <summary>The calls so far.</summary>
+    public CallBoard Calls => _calls;
+
     /// <summary>Writes what an event means.</summary>
     /// <param name="event">The event.</param>
     public void Apply(ToolPipelineEvent @event)
     {
         _start ??= @event.Timestamp;
+        if (_calls.Apply(@event, out CallChange change) is { } row)
+        {
+            Show(row, change);
+            return;
+        }
+
         switch (@event)
         {
             case TurnStarted started when started.Turn > 1:
                 Line($"[turn {started.Turn}] sending the results back to the model");
                 break;
             case ReasoningDelta reasoning when showReasoning:
-                Stream(Mode.Reasoning, reasoning.Text);
+                Stream(Mode.Reasoning, TerminalText.Stream(reasoning.Text));
                 break;
             case TextDelta text:
-                Stream(Mode.Text, text.Text);
-                break;
-            case ToolCallDetected detected:
-                _numbers[detected.CallId] = ++_calls;
-                Line($"{Tag(detected.CallId, detected.Name)} detected");
-                break;
-            case ToolCallClosed closed:
-                Line($"{Tag(closed.Call)} arguments {OneLine(closed.Call.ArgumentsJson)}");
-                break;
-            case ToolCallWaiting waiting:
-                Line($"{Tag(waiting.Call)} waits for {Describe(waiting.Reason)}");
-                break;
-            case ToolCallStarted started:
-                Line($"{Tag(started.Call)} running");
-                break;
-            case ToolCallCompleted completed:
-                Line($"{Tag(completed.Call)} done in {completed.Duration.TotalMilliseconds:F0} ms: {Preview(completed.Result)}");
-                break;
-            case ToolCallFailed failed:
-                Line($"{Tag(failed.Call)} failed ({failed.Kind}): {OneLine(failed.Message)}");
+                Stream(Mode.Text, TerminalText.Stream(text.Text));
                 break;
             case DiagnosticReported { Code: "model-stream-failed" }:
                 break;
             case DiagnosticReported diagnostic:
-                Line($"[note] {OneLine(diagnostic.Message)}");
+                Line($"[note] {TerminalText.OneLine(diagnostic.Message)}");
                 break;
             case ResponseCompleted response:
                 ModelError = response.Error ?? ModelError;
@@ -85,19 +73,39 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
             case RunCompleted completed:
                 double seconds = (completed.Timestamp - _start.Value).TotalSeconds;
                 string turns = completed.Turns == 1 ? "1 turn" : $"{completed.Turns} turns";
-                string calls = _calls == 1 ? "1 tool call" : $"{_calls} tool calls";
+                int count = _calls.Rows.Count;
+                string calls = count == 1 ? "1 tool call" : $"{count} tool calls";
                 Line($"[end] {Describe(completed.Reason)}: {turns}, {calls}, {seconds:F1} s");
                 break;
         }
     }
 
-    private static string Describe(ToolCallWaitReason reason) => reason switch
+    /// <summary>Writes a line for a call's progress (see <see cref="CallBoard.ReportProgress"/>).</summary>
+    /// <param name="callId">The call id.</param>
+    /// <param name="progress">How far it has got.</param>
+    public void ReportProgress(string callId, CallProgress progress)
     {
-        ToolCallWaitReason.ResponseEnd => "the response to end cleanly (the tool has side effects)",
-        ToolCallWaitReason.Dependencies => "the calls it depends on",
-        ToolCallWaitReason.Approval => "an approval",
-        _ => reason.ToString(),
-    };
+        if (_calls.ReportProgress(callId, progress) is { } row)
+        {
+            Show(row, CallChange.Progress);
+        }
+    }
+
+    private void Show(CallRow row, CallChange change)
+    {
+        switch (change)
+        {
+            case CallChange.Closed:
+                Line(CallRenderer.ArgumentsLine(row));
+                break;
+            case CallChange.State:
+                Line(CallRenderer.Line(row));
+                break;
+            case CallChange.Progress:
+                Line(CallRenderer.ProgressLine(row));
+                break;
+        }
+    }
 
     private static string Describe(RunCompletionReason reason) => reason switch
     {
@@ -106,35 +114,6 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
         RunCompletionReason.ModelFailed => "the model's response failed",
         _ => reason.ToString(),
     };
-
-    private static string Preview(object? result)
-    {
-        string text = result switch
-        {
-            null => "(no result)",
-            string s => s,
-            JsonElement { ValueKind: JsonValueKind.String } s => s.GetString() ?? string.Empty,
-            JsonElement json => json.GetRawText(),
-            _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
-        };
-        text = OneLine(text);
-        return text.Length <= PreviewLength ? text : string.Concat(text.AsSpan(0, PreviewLength), "...");
-    }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
-    private string Tag(ToolCall call) => Tag(call.CallId, call.Name);
-
-    private string Tag(string callId, string name)
-    {
-        if (!_numbers.TryGetValue(callId, out int number))
-        {
-            number = _numbers[callId] = ++_calls;
-        }
-
-        return $"[{name} #{number}]";
-    }
 
     private void Stream(Mode mode, string text)
     {
