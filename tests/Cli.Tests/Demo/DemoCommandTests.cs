@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Spectre.Console;
+using ToolFlow.Cli.Calls;
 using ToolFlow.Cli.Demo;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Scripted;
@@ -40,6 +42,43 @@ public sealed class DemoCommandTests
             double latency = DemoScenario.Latencies[call.GetProperty("name").GetString()!].TotalMilliseconds;
             Assert.Equal(closed + latency, call.GetProperty("completedMs").GetDouble(), 1);
         }
+    }
+
+    [Fact]
+    public void RunLiveAsync_NonInteractiveConsole_WritesEachCallsStatesThenTheTable()
+    {
+        var clock = new ManualTimeProvider();
+        var scheduler = new ManualTaskScheduler();
+        var text = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(text),
+        });
+        console.Profile.Width = 250;
+
+        VirtualTime.Run(clock, scheduler, () => DemoCommand.RunLiveAsync(console, ScriptedToolCallShape.OpenAIDeltas, compare: false, clock, scheduler, CancellationToken.None));
+
+        string output = text.ToString();
+        string[] lines = output.Split('\n');
+        string[] tools = ["get_weather", "search_flights", "find_hotels", "convert_currency"];
+        for (int i = 0; i < tools.Length; i++)
+        {
+            // The same lines toolflow run writes: each call detected, its arguments, running, then done with its latency.
+            string tag = $"[{tools[i]} #{i + 1}]";
+            int detected = Array.IndexOf(lines, $"{tag} detected");
+            int running = Array.IndexOf(lines, $"{tag} running");
+            int done = Array.FindIndex(lines, l => l.StartsWith($"{tag} done in {DemoScenario.Latencies[tools[i]].TotalMilliseconds:F0} ms: ", StringComparison.Ordinal));
+            Assert.True(detected >= 0 && detected < running && running < done, $"{tag}: {detected}, {running}, {done}\n{output}");
+
+            // Then the table as it ended: one row per call, done.
+            Assert.Contains(lines, l => l.Contains($"│ {i + 1} │ {tools[i]} ", StringComparison.Ordinal) && l.Contains("│ done in ", StringComparison.Ordinal));
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("[end] answered: 2 turns, 4 tool calls, ", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, c => char.IsControl(c) && c is not '\n' and not '\r');
     }
 
     [Fact]

@@ -92,13 +92,48 @@ public sealed class RunCommandTests : IDisposable
         int exitCode = await RunCommand.RunAsync(settings, output, error, TimeProvider.System, null, ct);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("[read_file #2] failed (ToolException): ", output.Text, StringComparison.Ordinal);
+        Assert.Contains("[read_file #2] failed (ToolException) after ", output.Text, StringComparison.Ordinal);
         Dictionary<string, string> results = (await second.Received).Messages
             .Where(m => m.GetProperty("role").GetString() == "tool")
             .ToDictionary(m => m.GetProperty("tool_call_id").GetString()!, m => m.GetProperty("content").GetString()!);
         Assert.Equal("The launch code is 1234.", results["call_in"]);
         Assert.Contains("outside the folder the tools may read", results["call_out"], StringComparison.Ordinal);
         Assert.DoesNotContain("root:", results["call_out"], StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task RunAsync_ScriptedRun_WritesEachCallsStatesWithControlCharactersNeutralised() => TestGuard.RunAsync(async ct =>
+    {
+        // A file, a tool name and the model's text each carry escape sequences that would clear the screen,
+        // recolour it or retitle the window if they reached the terminal.
+        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.txt"), "\u001b[2Jcleared\u001b]0;title\u0007", ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        server.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.Text("Reading \u001b[31mnow\u001b[0m."),
+            Chunks.CallStart(0, "call_read", "read_file", "{\"path\": \"notes.txt\"}"),
+            Chunks.CallStart(1, "call_evil", "evil\u001b[2J", "{}"),
+            Chunks.CallStart(2, "call_calc", "calculate", "{\"expression\": \"1/\"}"),
+            Chunks.Finish("tool_calls")));
+        server.Enqueue(SseHttpResponse.Of(Chunks.Answer("Done.")));
+        var output = new SignalingWriter();
+        var settings = new RunSettings { Endpoint = server.Endpoint.ToString(), Model = "test-model", Prompt = "Read my notes.", Root = _folder };
+
+        int exitCode = await RunCommand.RunAsync(settings, output, new StringWriter(), TimeProvider.System, null, ct);
+
+        Assert.Equal(0, exitCode);
+        string text = output.Text;
+        string[] lines = text.Split('\n');
+        Assert.DoesNotContain(text, c => char.IsControl(c) && c != '\n');
+        Assert.Contains("Reading \u241b[31mnow\u241b[0m.", lines);
+        Assert.Equal(
+            ["detected", "running", "done"],
+            lines.Where(l => l.StartsWith("[read_file #1] ", StringComparison.Ordinal) && !l.Contains(" arguments ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]));
+        Assert.Contains(lines, l => l.StartsWith("[read_file #1] done in ", StringComparison.Ordinal) && l.EndsWith(": \u241b[2Jcleared\u241b]0;title\u2407", StringComparison.Ordinal));
+        Assert.Contains("[evil\u241b[2J #2] detected", lines);
+        Assert.Contains(lines, l => l.StartsWith("[evil\u241b[2J #2] failed (UnknownTool): ", StringComparison.Ordinal) && l.IndexOf("evil\u241b[2J", 20, StringComparison.Ordinal) > 0);
+        Assert.Contains(lines, l => l.StartsWith("[calculate #3] failed (ToolException) after ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("[end] answered: 2 turns, 3 tool calls, ", StringComparison.Ordinal));
     });
 
     [Fact]
