@@ -10,8 +10,9 @@ namespace ToolFlow.Cli.Calls;
 /// Not thread-safe: apply a run's events in order, from one thread.
 /// </summary>
 /// <remarks>
-/// Progress: when the pipeline reports a tool's progress as an event, its case here calls
-/// <see cref="ReportProgress"/>; the row, the table's progress column and the line view already show it.
+/// Progress: when the pipeline reports a tool's progress as an event, its case in <see cref="Apply"/> calls
+/// <see cref="ReportProgress"/> and returns <see cref="CallChange.Progress"/>; the row, the table's progress column
+/// (<see cref="CallRenderer.Columns"/>) and <c>toolflow run</c>'s progress line already show it.
 /// </remarks>
 internal sealed class CallBoard
 {

@@ -28,9 +28,6 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
     /// <summary>The error that ended the run, when the model's stream failed.</summary>
     public Exception? ModelError { get; private set; }
 
-    /// <summary>The calls so far.</summary>
-    public CallBoard Calls => _calls;
-
     /// <summary>Writes what an event means.</summary>
     /// <param name="event">The event.</param>
     public void Apply(ToolPipelineEvent @event)
@@ -77,17 +74,6 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
                 string calls = count == 1 ? "1 tool call" : $"{count} tool calls";
                 Line($"[end] {Describe(completed.Reason)}: {turns}, {calls}, {seconds:F1} s");
                 break;
-        }
-    }
-
-    /// <summary>Writes a line for a call's progress (see <see cref="CallBoard.ReportProgress"/>).</summary>
-    /// <param name="callId">The call id.</param>
-    /// <param name="progress">How far it has got.</param>
-    public void ReportProgress(string callId, CallProgress progress)
-    {
-        if (_calls.ReportProgress(callId, progress) is { } row)
-        {
-            Show(row, CallChange.Progress);
         }
     }
 

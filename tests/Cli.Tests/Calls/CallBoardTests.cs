@@ -1,17 +1,13 @@
 using ToolFlow.Blocks;
 using ToolFlow.Cli.Calls;
+using static ToolFlow.Cli.Tests.Calls.Events;
 
 namespace ToolFlow.Cli.Tests.Calls;
 
 public sealed class CallBoardTests
 {
-    private static readonly DateTimeOffset s_start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
     private static ToolCall Call(string id, string name = "calc", string arguments = "{\"x\":1}") =>
         new(id, name, 0, 1, null, arguments);
-
-    private static T At<T>(double ms, T @event)
-        where T : ToolPipelineEvent => @event with { Timestamp = s_start.AddMilliseconds(ms), Turn = 1 };
 
     private static (CallBoard Board, List<(CallState State, CallChange Change)> Steps) Fold(params ToolPipelineEvent[] events)
     {

@@ -1,16 +1,11 @@
-using Spectre.Console;
 using ToolFlow.Blocks;
 using ToolFlow.Cli.Calls;
+using static ToolFlow.Cli.Tests.Calls.Events;
 
 namespace ToolFlow.Cli.Tests.Calls;
 
 public sealed class CallRendererTests
 {
-    private static readonly DateTimeOffset s_start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    private static T At<T>(double ms, T @event)
-        where T : ToolPipelineEvent => @event with { Timestamp = s_start.AddMilliseconds(ms), Turn = 1 };
-
     private static CallBoard Board(params ToolPipelineEvent[] events)
     {
         var board = new CallBoard();
@@ -20,21 +15,6 @@ public sealed class CallRendererTests
         }
 
         return board;
-    }
-
-    internal static string Render(Spectre.Console.Rendering.IRenderable renderable)
-    {
-        var text = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(text),
-        });
-        console.Profile.Width = 250;
-        console.Write(renderable);
-        return text.ToString();
     }
 
     [Fact]
@@ -115,7 +95,7 @@ public sealed class CallRendererTests
             At(1, new ToolCallCompleted(a, "\u001b[31mred\u001b[0m\r\nnext", TimeSpan.Zero)),
             At(2, new ToolCallFailed(b, ToolCallFailureKind.ToolException, "bad \u009b31m\u202eerror", "Error", null, null)));
 
-        string[] text = [CallRenderer.Line(board.Rows[0]), CallRenderer.ArgumentsLine(board.Rows[0]), CallRenderer.Line(board.Rows[1]), Render(CallRenderer.Table(board.Rows))];
+        string[] text = [CallRenderer.Line(board.Rows[0]), CallRenderer.ArgumentsLine(board.Rows[0]), CallRenderer.Line(board.Rows[1]), StringConsole.Render(CallRenderer.Table(board.Rows))];
 
         Assert.All(text, t => Assert.DoesNotContain(t, c => char.IsControl(c) && c is not '\n' and not '\r' || c == '\u202e'));
         Assert.Equal("[evil\u241b]0;pwned\u2407 #1] done in 0 ms: \u241b[31mred\u241b[0m next", text[0]);
@@ -134,14 +114,14 @@ public sealed class CallRendererTests
             At(5, new ToolCallCompleted(a, "2", TimeSpan.FromMilliseconds(5))),
             At(6, new ToolCallStarted(b)));
 
-        string table = Render(CallRenderer.Table(board.Rows));
+        string table = StringConsole.Render(CallRenderer.Table(board.Rows));
 
         Assert.Contains("done in 5 ms: 2", table, StringComparison.Ordinal);
         Assert.Contains("running", table, StringComparison.Ordinal);
         Assert.DoesNotContain("Progress", table, StringComparison.Ordinal);
 
         board.ReportProgress("b", new CallProgress(0.25, "page 1 of 4"));
-        table = Render(CallRenderer.Table(board.Rows));
+        table = StringConsole.Render(CallRenderer.Table(board.Rows));
 
         Assert.Contains("Progress", table, StringComparison.Ordinal);
         Assert.Contains("25% page 1 of 4", table, StringComparison.Ordinal);

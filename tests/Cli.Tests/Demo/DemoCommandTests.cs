@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Spectre.Console;
-using ToolFlow.Cli.Calls;
 using ToolFlow.Cli.Demo;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Scripted;
@@ -49,19 +47,11 @@ public sealed class DemoCommandTests
     {
         var clock = new ManualTimeProvider();
         var scheduler = new ManualTaskScheduler();
-        var text = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(text),
-        });
-        console.Profile.Width = 250;
+        var console = new StringConsole();
 
-        VirtualTime.Run(clock, scheduler, () => DemoCommand.RunLiveAsync(console, ScriptedToolCallShape.OpenAIDeltas, compare: false, clock, scheduler, CancellationToken.None));
+        VirtualTime.Run(clock, scheduler, () => DemoCommand.RunLiveAsync(console.Console, ScriptedToolCallShape.OpenAIDeltas, compare: false, clock, scheduler, CancellationToken.None));
 
-        string output = text.ToString();
+        string output = console.Text;
         string[] lines = output.Split('\n');
         string[] tools = ["get_weather", "search_flights", "find_hotels", "convert_currency"];
         for (int i = 0; i < tools.Length; i++)
