@@ -1,0 +1,51 @@
+using ToolFlow.Blocks;
+using ToolFlow.Cli.Run;
+using static ToolFlow.Cli.Tests.Calls.Events;
+
+namespace ToolFlow.Cli.Tests.Run;
+
+public sealed class RunViewTests
+{
+    [Fact]
+    public void Apply_CallsThatWaitAndAreCancelled_WritesALinePerStateAmidTheText()
+    {
+        var output = new StringWriter();
+        var view = new RunView(output, color: false, showReasoning: true);
+        ToolCall send = new("c1", "send_mail", 0, 1, null, "{\"to\":\"a@b\"}");
+        ToolCall search = new("c2", "search", 1, 1, null, "{}");
+
+        foreach (ToolPipelineEvent e in new ToolPipelineEvent[]
+        {
+            At(0, new ReasoningDelta("think \u001b[8m")),
+            At(1, new TextDelta("Sending.\r\n")),
+            At(2, new ToolCallDetected("c1", "send_mail", 0)),
+            At(3, new ToolArgumentsDelta("c1", 0, "{\"to\":\"a@b\"}")),
+            At(4, new ToolCallClosed(send)),
+            At(4, new ToolCallWaiting(send, ToolCallWaitReason.ResponseEnd, null)),
+            At(5, new ToolCallStarted(search)),
+            At(6, new TextDelta("Searching too.")),
+            At(7, new ToolCallFailed(search, ToolCallFailureKind.Cancelled, "by the caller", "Error", null, TimeSpan.FromMilliseconds(2))),
+            At(8, new ToolResultDiscarded(search, "late hit")),
+            At(9, new ToolCallFailed(send, ToolCallFailureKind.Discarded, "the response ended badly", "Error", null, null)),
+        })
+        {
+            view.Apply(e);
+        }
+
+        Assert.Equal(
+            """
+            [thinking] think ␛[8m
+            Sending.
+            [send_mail #1] detected
+            [send_mail #1] arguments {"to":"a@b"}
+            [send_mail #1] waiting for the response to end cleanly (the tool has side effects)
+            [search #2] running
+            Searching too.
+            [search #2] cancelled: by the caller
+            [search #2] cancelled: by the caller; a late result was discarded: late hit
+            [send_mail #1] cancelled (Discarded): the response ended badly
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString().ReplaceLineEndings("\n"));
+    }
+}
