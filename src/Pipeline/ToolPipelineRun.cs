@@ -134,14 +134,17 @@ public sealed class ToolPipelineRun : IAsyncDisposable
     }
 
     /// <summary>Cancels the run if it is still going and lets go of the caller's token.</summary>
-    /// <returns>A task that completes at once.</returns>
-    public async ValueTask DisposeAsync()
+    /// <returns>A task that has completed.</returns>
+    public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _cancellation.CancelAsync().ConfigureAwait(false);
+            // Cancelled here, not on the pool, so the model and the tools have been told by the time this returns.
+            _cancellation.Cancel();
             _cancellation.Dispose();
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private async IAsyncEnumerable<ToolPipelineEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
