@@ -42,14 +42,7 @@ public sealed class ToolPipelineRunTests
         return events;
     }
 
-    private static ScriptedResponse ThreeCalls() => new ScriptedResponse()
-        .Text("Looking up three things at once.")
-        .Call("slow", """{"q": "first"}""")
-        .Text(" Meanwhile the text goes on,")
-        .Call("fast", """{"q": "second"}""")
-        .Text(" and on,")
-        .Call("medium", """{"q": "third"}""")
-        .Text(" until the response finally ends here.");
+    private static ScriptedResponse ThreeCalls() => ToolPipelineTests.ThreeCalls();
 
     private static string? ResultText(IEnumerable<ChatMessage> messages, string callId) =>
         messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Where(r => r.CallId == callId).Select(r => r.Result is JsonElement j ? j.ToString() : r.Result?.ToString()).LastOrDefault();
