@@ -53,7 +53,8 @@ public sealed class ToolPipelineRun : IAsyncDisposable
     /// The run's events, in the order they happened, ending with <see cref="RunCompleted"/>, as
     /// <see cref="ToolPipeline.RunAsync"/> gives them. One reader: a second enumeration throws
     /// <see cref="InvalidOperationException"/>. Events wait for a reader that has not started (or is slow) without
-    /// holding up the run. Cancelling the enumeration's token stops reading, not the run.
+    /// holding up the run. Cancelling the enumeration's token stops reading, not the run. For an
+    /// <see cref="IObservable{T}"/>, System.Reactive's <c>ToObservable()</c> reads it.
     /// </summary>
     public IAsyncEnumerable<ToolPipelineEvent> Events { get; }
 

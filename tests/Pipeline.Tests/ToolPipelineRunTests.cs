@@ -418,6 +418,40 @@ public sealed class ToolPipelineRunTests
     }
 
     [Fact]
+    public void Cancel_WholeRunMidStream_ReadingEndsCancelledAndToolsStop()
+    {
+        var model = new ScriptedChatClient([ThreeCalls(), new ScriptedResponse().Text("Never asked.")], Speed);
+        var tools = new TestTools(_clock);
+        ToolPipeline pipeline = Builder(model).AddTools(["slow", "fast", "medium"], tools).Build();
+        Exception? error = null;
+        Task<RunCompleted>? completion = null;
+
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            await using ToolPipelineRun run = pipeline.Start(Ask("go"));
+            completion = run.Completion;
+            try
+            {
+                await foreach (ToolPipelineEvent e in run.Events)
+                {
+                    if (e is ToolCallStarted { Call.Name: "slow" })
+                    {
+                        run.Cancel();
+                    }
+                }
+            }
+            catch (OperationCanceledException e)
+            {
+                error = e;
+            }
+        });
+
+        Assert.NotNull(error);
+        Assert.True(completion!.IsCanceled);
+        Assert.Equal(["slow"], tools.Invocations.Select(i => i.Name));
+    }
+
+    [Fact]
     public async Task Events_ReadTwice_SecondReaderIsRefused()
     {
         var model = new ScriptedChatClient([new ScriptedResponse().Text("Hi.")], new ScriptedModelOptions { TimeToFirstToken = TimeSpan.Zero, TokensPerSecond = 100_000 });
