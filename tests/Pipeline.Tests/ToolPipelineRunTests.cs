@@ -317,6 +317,9 @@ public sealed class ToolPipelineRunTests
             ],
             results);
 
+        Assert.Equal(
+            [("call_t1_0", ToolCallWaitReason.Approval), ("call_t1_1", ToolCallWaitReason.Approval)],
+            events.OfType<ToolCallWaiting>().Select(w => (w.Call.CallId, w.Reason)));
         ToolCallStarted paid = events.OfType<ToolCallStarted>().Single(s => s.Call.Name == "pay");
         Assert.Equal(("call_t1_0", askedAt + 250), (paid.Call.CallId, Ms(paid)));
         ToolCallFailed denied = Assert.Single(events.OfType<ToolCallFailed>());

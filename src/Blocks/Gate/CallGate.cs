@@ -423,6 +423,12 @@ internal sealed partial class CallGate
     {
         state.Status = CallStatus.AwaitingApproval;
         state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        if (_options.ApprovalHandler is not null || _options.ExternalApproval)
+        {
+            // A decision can come: the call waits for it, like any other wait, and says so.
+            ReportWaiting(state, ToolCallWaitReason.Approval, null);
+        }
+
         _block.Emit(new ToolCallApprovalRequested(state.Call) { Turn = state.Call.Turn });
         if (_options.ApprovalHandler is { } handler)
         {
