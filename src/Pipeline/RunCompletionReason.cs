@@ -11,4 +11,10 @@ public enum RunCompletionReason
 
     /// <summary>The model's response stream failed; the conversation holds what was received before the failure.</summary>
     ModelFailed,
+
+    /// <summary>
+    /// The caller cancelled the turn (<see cref="ToolPipelineRun.CancelTurn"/>): the conversation holds the response
+    /// as far as it streamed and every call's outcome, cancelled ones included.
+    /// </summary>
+    TurnCancelled,
 }

@@ -50,29 +50,38 @@ public sealed class ToolPipeline
 
     internal (ToolPipelineStage Stage, Func<IPropagatorBlock<ToolPipelineEvent, ToolPipelineEvent>> Factory)[] Inserted => _inserted;
 
+    /// <summary>
+    /// Starts the conversation and returns its handle: its events, and control of it while they stream (cancel a call,
+    /// a branch or the turn; approve or deny a call), from any thread.
+    /// </summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
+    /// <returns>The running conversation; dispose it to cancel the run if it is still going.</returns>
+    public ToolPipelineRun Start(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        return new ToolPipelineRun(PipelineRun.Start(this, [.. messages], runCancellation.Token), runCancellation);
+    }
+
     /// <summary>Runs the conversation, streaming every event as it happens.</summary>
     /// <param name="messages">The conversation so far.</param>
     /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
     /// <returns>The events, in the order they happened, ending with <see cref="RunCompleted"/>.</returns>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <remarks>The events of <see cref="Start"/>'s run; use that to control the run while it streams.</remarks>
     public async IAsyncEnumerable<ToolPipelineEvent> RunAsync(
         IEnumerable<ChatMessage> messages,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        PipelineRun run = PipelineRun.Start(this, [.. messages], runCancellation.Token);
-        try
+
+        // A caller that stops reading early ends the run: disposing the handle cancels the model and the tools.
+        ToolPipelineRun run = Start(messages, cancellationToken);
+        await using ConfiguredAsyncDisposable disposeRun = run.ConfigureAwait(false);
+        await foreach (ToolPipelineEvent @event in run.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (ToolPipelineEvent @event in run.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return @event;
-            }
-        }
-        finally
-        {
-            // A caller that stops reading early ends the run: cancel the model and the tools.
-            await runCancellation.CancelAsync().ConfigureAwait(false);
+            yield return @event;
         }
     }
 

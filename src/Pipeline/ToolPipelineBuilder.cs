@@ -107,6 +107,15 @@ public sealed class ToolPipelineBuilder
     /// <returns>This builder.</returns>
     public ToolPipelineBuilder WithDispatchTiming(ToolDispatchTiming timing) => Configure(o => o.Execution.DispatchTiming = timing);
 
+    /// <summary>
+    /// Makes calls to tools that need approval wait for a decision from the run's handle
+    /// (<see cref="ToolPipelineRun.Approve"/>, <see cref="ToolPipelineRun.Deny"/>), which a UI may give at any later
+    /// time from any thread; with an <see cref="ToolExecutionBlockOptions.ApprovalHandler"/> as well, the first
+    /// decision wins. Without either, such calls are rejected.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithExternalApproval() => Configure(static o => o.Execution.ExternalApproval = true);
+
     /// <summary>Reads tool calls the model writes as text, with parsers from <paramref name="factory"/>.</summary>
     /// <param name="factory">Makes one parser per response.</param>
     /// <returns>This builder.</returns>

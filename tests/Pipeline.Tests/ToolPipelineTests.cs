@@ -36,7 +36,8 @@ public sealed class ToolPipelineTests
         return events;
     }
 
-    private static ScriptedResponse ThreeCalls() => new ScriptedResponse()
+    /// <summary>Three calls closing mid-decode, the text going on after the last one.</summary>
+    internal static ScriptedResponse ThreeCalls() => new ScriptedResponse()
         .Text("Looking up three things at once.")
         .Call("slow", """{"q": "first"}""")
         .Text(" Meanwhile the text goes on,")

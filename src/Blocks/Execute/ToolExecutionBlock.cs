@@ -59,7 +59,7 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     public bool CancelCall(string callId)
     {
         ArgumentNullException.ThrowIfNull(callId);
-        return _gate.CancelCall(callId);
+        return _gate.CancelCall(callId) == ToolControlResult.Applied;
     }
 
     /// <summary>Cancels a call and every call that depends on it, directly or not, even if the call itself has ended.</summary>
@@ -68,8 +68,37 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
     public int CancelBranch(string callId)
     {
         ArgumentNullException.ThrowIfNull(callId);
-        return _gate.CancelBranch(callId);
+        return Math.Max(0, _gate.CancelBranch(callId));
     }
+
+    /// <summary>
+    /// Approves a call waiting for approval (<see cref="ToolCallApprovalRequested"/>), from any thread: it moves on
+    /// at once. Calls wait for such a decision when <see cref="ToolExecutionBlockOptions.ExternalApproval"/> is set;
+    /// the first decision, this or the <see cref="ToolExecutionBlockOptions.ApprovalHandler"/>'s, wins.
+    /// </summary>
+    /// <param name="callId">The call.</param>
+    /// <returns><see cref="ToolControlResult.Applied"/>, or why nothing changed (unknown call, ended, not waiting, decided already).</returns>
+    public ToolControlResult Approve(string callId)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        return _gate.Decide(callId, approved: true, reason: null);
+    }
+
+    /// <summary>
+    /// Denies a call waiting for approval, from any thread: it fails as <see cref="ToolCallFailureKind.Rejected"/>,
+    /// and the calls that depend on it fail with it.
+    /// </summary>
+    /// <param name="callId">The call.</param>
+    /// <param name="reason">Why, added to what the model and the caller are told; <see langword="null"/> for nothing.</param>
+    /// <returns><see cref="ToolControlResult.Applied"/>, or why nothing changed (unknown call, ended, not waiting, decided already).</returns>
+    public ToolControlResult Deny(string callId, string? reason = null)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        return _gate.Decide(callId, approved: false, reason);
+    }
+
+    /// <summary>The gate, for a pipeline run's handle, whose answers say more than this block's public members.</summary>
+    internal CallGate Gate => _gate;
 
     private protected override Task HandleAsync(ToolPipelineEvent message)
     {

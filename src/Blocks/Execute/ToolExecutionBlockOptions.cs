@@ -36,8 +36,19 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// </summary>
     public bool DeduplicateCalls { get; set; } = true;
 
-    /// <summary>Decides calls to tools that need approval; without one, such calls are rejected.</summary>
+    /// <summary>
+    /// Decides calls to tools that need approval; without one (and without <see cref="ExternalApproval"/>), such calls
+    /// are rejected.
+    /// </summary>
     public ToolApprovalHandler? ApprovalHandler { get; set; }
+
+    /// <summary>
+    /// Whether a call that needs approval waits for a decision given from outside, at any later time and from any
+    /// thread (<see cref="ToolExecutionBlock.Approve"/> and <see cref="ToolExecutionBlock.Deny"/>, or a pipeline run's
+    /// handle), alongside the <see cref="ApprovalHandler"/> if one is set: the first decision wins. Default
+    /// <see langword="false"/>. A call waiting for a decision holds its turn until it gets one or is cancelled.
+    /// </summary>
+    public bool ExternalApproval { get; set; }
 
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

@@ -41,6 +41,7 @@ internal sealed partial class CallGate
     private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
+    private string? _cancelledAll;
     private int _active;
     private int _runningTasks;
     private bool _inputCompleted;
@@ -68,7 +69,15 @@ internal sealed partial class CallGate
             _active++;
             try
             {
-                Admit(state);
+                if (_cancelledAll is { } reason)
+                {
+                    // The parser may still close calls of a cancelled turn: they never start.
+                    Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{call.Name}' was cancelled: {reason}");
+                }
+                else
+                {
+                    Admit(state);
+                }
             }
             finally
             {
@@ -124,14 +133,16 @@ internal sealed partial class CallGate
     }
 
     /// <summary>Cancels one call and the calls that depend on it.</summary>
-    /// <returns>Whether the call was still under way.</returns>
-    public bool CancelCall(string callId)
+    /// <returns><see cref="ToolControlResult.Applied"/>, or why nothing changed.</returns>
+    public ToolControlResult CancelCall(string callId)
     {
-        bool cancelled;
+        ToolControlResult cancelled;
         List<CancellationTokenSource>? toCancel;
         lock (_lock)
         {
-            cancelled = _calls.TryGetValue(callId, out CallState? state) && Cancel(state, "It was cancelled.");
+            cancelled = !_calls.TryGetValue(callId, out CallState? state) ? ToolControlResult.UnknownCall
+                : Cancel(state, "It was cancelled.") ? ToolControlResult.Applied
+                : ToolControlResult.CallEnded;
 
             // A follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
@@ -143,7 +154,7 @@ internal sealed partial class CallGate
     }
 
     /// <summary>Cancels a call and every call that depends on it, directly or not, even if the call itself has ended.</summary>
-    /// <returns>How many calls were cancelled.</returns>
+    /// <returns>How many calls were cancelled, or -1 if no call has that id.</returns>
     public int CancelBranch(string callId)
     {
         int cancelled;
@@ -152,7 +163,7 @@ internal sealed partial class CallGate
         {
             if (!_calls.TryGetValue(callId, out CallState? root))
             {
-                return 0;
+                return -1;
             }
 
             // The branch: the root and everything that depends on it, directly or not, in dependency order.
@@ -186,6 +197,67 @@ internal sealed partial class CallGate
 
         Fire(toCancel);
         return cancelled;
+    }
+
+    /// <summary>Cancels every call under way, and every call that closes from now on, with <paramref name="reason"/>.</summary>
+    /// <returns>How many calls were cancelled.</returns>
+    public int CancelAll(string reason)
+    {
+        int cancelled = 0;
+        List<CancellationTokenSource>? toCancel;
+        lock (_lock)
+        {
+            _cancelledAll ??= reason;
+            foreach (CallState state in _calls.Values.ToArray())
+            {
+                // A dependent cancelled with its dependency earlier in this loop has ended by the time it comes up.
+                if (state.Status is not (CallStatus.Completed or CallStatus.Failed) && Cancel(state, reason))
+                {
+                    cancelled++;
+                }
+            }
+
+            Invoker.FlushBatches();
+            toCancel = TakeCancellations();
+        }
+
+        Fire(toCancel);
+        return cancelled;
+    }
+
+    /// <summary>Approves or denies a call that waits for approval, if it still does.</summary>
+    /// <param name="callId">The call.</param>
+    /// <param name="approved">The decision.</param>
+    /// <param name="reason">Why it was denied, for the model and the caller; <see langword="null"/> for none.</param>
+    /// <returns><see cref="ToolControlResult.Applied"/>, or why nothing changed.</returns>
+    public ToolControlResult Decide(string callId, bool approved, string? reason)
+    {
+        lock (_lock)
+        {
+            if (!_calls.TryGetValue(callId, out CallState? state))
+            {
+                return ToolControlResult.UnknownCall;
+            }
+
+            // A decision already taken wins over the call's later fate, so "twice" reads as twice, not as "ended".
+            if (state.Approved)
+            {
+                return ToolControlResult.AlreadyApproved;
+            }
+
+            if (state.Denied)
+            {
+                return ToolControlResult.AlreadyDenied;
+            }
+
+            if (state.Status != CallStatus.AwaitingApproval)
+            {
+                return state.Status is CallStatus.Completed or CallStatus.Failed ? ToolControlResult.CallEnded : ToolControlResult.NotAwaitingApproval;
+            }
+
+            ApplyDecision(state, approved, reason is null ? null : $" {reason}");
+            return ToolControlResult.Applied;
+        }
     }
 
     // Under the lock: the tokens Cancel set aside, for Fire.
@@ -351,14 +423,21 @@ internal sealed partial class CallGate
     {
         state.Status = CallStatus.AwaitingApproval;
         state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-        _block.Emit(new ToolCallApprovalRequested(state.Call) { Turn = state.Call.Turn });
-        if (_options.ApprovalHandler is not { } handler)
+        if (_options.ApprovalHandler is not null || _options.ExternalApproval)
         {
-            Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' needs approval and no approver is configured.");
-            return;
+            // A decision can come: the call waits for it, like any other wait, and says so.
+            ReportWaiting(state, ToolCallWaitReason.Approval, null);
         }
 
-        _ = ApproveAsync(state, handler);
+        _block.Emit(new ToolCallApprovalRequested(state.Call) { Turn = state.Call.Turn });
+        if (_options.ApprovalHandler is { } handler)
+        {
+            _ = ApproveAsync(state, handler);
+        }
+        else if (!_options.ExternalApproval)
+        {
+            Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' needs approval and no approver is configured.");
+        }
     }
 
     private async Task ApproveAsync(CallState state, ToolApprovalHandler handler)
@@ -383,22 +462,33 @@ internal sealed partial class CallGate
 
         lock (_lock)
         {
-            if (state.Status != CallStatus.AwaitingApproval)
+            if (state.Status == CallStatus.AwaitingApproval)
             {
-                return;
+                ApplyDecision(state, approved, null);
             }
-
-            if (!approved)
-            {
-                Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' was not approved.");
-                return;
-            }
-
-            state.Approved = true;
-            state.Status = CallStatus.Waiting;
-            Advance(state);
-            Invoker.FlushBatches();
         }
+    }
+
+    // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside.
+    private void ApplyDecision(CallState state, bool approved, string? reason)
+    {
+        if (!approved)
+        {
+            state.Denied = true;
+            Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' was not approved.{reason}");
+            return;
+        }
+
+        state.Approved = true;
+        state.Status = CallStatus.Waiting;
+
+        // A handler still deciding learns its answer is moot; the invoker gives the call a token of its own.
+        CancellationTokenSource? pending = state.Cancellation;
+        state.Cancellation = null;
+        pending?.Cancel();
+        pending?.Dispose();
+        Advance(state);
+        Invoker.FlushBatches();
     }
 
     // The call may run. An identical earlier call of a tool that is safe to repeat answers for it; any other call

@@ -20,6 +20,9 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     public bool Approved { get; set; }
 
+    /// <summary>Whether an approver denied it (so a later decision is reported as too late).</summary>
+    public bool Denied { get; set; }
+
     public ToolCallWaitReason? ReportedWait { get; set; }
 
     public IReadOnlyList<ToolReference> References { get; set; } = [];

@@ -13,8 +13,31 @@ namespace ToolFlow.Pipeline;
 /// stream that fails ends the request with that stream's exception (after the updates received before it, when
 /// streaming).
 /// </summary>
+/// <remarks>
+/// To control a request while it runs (cancel a call, a branch or the turn; approve or deny a call), put an
+/// <see cref="Action{T}"/> of <see cref="ToolPipelineRun"/> in the request's
+/// <see cref="ChatOptions.AdditionalProperties"/> under <see cref="RunStartedKey"/>: it is called with the request's
+/// run handle as the request starts, before the first update, and the key is not passed on to the model. Keep the
+/// handle for the request's lifetime; its <see cref="ToolPipelineRun.Events"/> are read by this client, not by the
+/// callback.
+/// <code>
+/// ToolPipelineRun? run = null;
+/// var options = new ChatOptions { Tools = tools, AdditionalProperties = new() { [ToolPipelineChatClient.RunStartedKey] = (Action&lt;ToolPipelineRun&gt;)(r => run = r) } };
+/// await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(messages, options))
+/// {
+///     if (update.Contents.OfType&lt;FunctionCallContent&gt;().FirstOrDefault() is { Name: "slow" } call) run!.CancelCall(call.CallId);
+/// }
+/// </code>
+/// </remarks>
 public sealed class ToolPipelineChatClient : DelegatingChatClient
 {
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key of an <see cref="Action{T}"/> of
+    /// <see cref="ToolPipelineRun"/>, called with each request's run handle as the request starts. A value of any other
+    /// type fails the request with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public const string RunStartedKey = "ToolFlow.RunStarted";
+
     private readonly Action<ToolPipelineBuilder>? _configure;
 
     /// <summary>Wraps a chat client.</summary>
@@ -51,7 +74,9 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
         RunCompleted? completed = null;
         ResponseCompleted? last = null;
         long outputTokens = 0, inputTokens = 0;
-        await foreach (ToolPipelineEvent @event in Build(options).RunAsync(input, cancellationToken).ConfigureAwait(false))
+        ToolPipelineRun pipelineRun = Start(input, options, cancellationToken);
+        await using ConfiguredAsyncDisposable disposeRun = pipelineRun.ConfigureAwait(false);
+        await foreach (ToolPipelineEvent @event in pipelineRun.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (@event is ResponseCompleted response)
             {
@@ -84,7 +109,9 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         ResponseCompleted? last = null;
         long outputTokens = 0, inputTokens = 0;
-        await foreach (ToolPipelineEvent @event in Build(options).RunAsync([.. messages], cancellationToken).ConfigureAwait(false))
+        ToolPipelineRun pipelineRun = Start([.. messages], options, cancellationToken);
+        await using ConfiguredAsyncDisposable disposeRun = pipelineRun.ConfigureAwait(false);
+        await foreach (ToolPipelineEvent @event in pipelineRun.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (@event is ResponseCompleted ended)
             {
@@ -136,6 +163,21 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
     private static FunctionCallContent ToContent(ToolCall call) =>
         new(call.CallId, call.Name, call.Arguments is null ? null : new Dictionary<string, object?>(call.Arguments));
 
+    // Starts the request's run and hands its handle to the caller's callback, if any, before the first event.
+    private ToolPipelineRun Start(ChatMessage[] messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        Action<ToolPipelineRun>? runStarted = null;
+        if (options?.AdditionalProperties?.TryGetValue(RunStartedKey, out object? value) == true)
+        {
+            runStarted = value as Action<ToolPipelineRun>
+                ?? throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{RunStartedKey}\"] must be an Action<ToolPipelineRun>, not {value?.GetType().Name ?? "null"}.", nameof(options));
+        }
+
+        ToolPipelineRun run = Build(options).Start(messages, cancellationToken);
+        runStarted?.Invoke(run);
+        return run;
+    }
+
     private ToolPipeline Build(ChatOptions? options)
     {
         ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(InnerClient);
@@ -153,6 +195,12 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
 
             // The pipeline offers the model its own tools on every request.
             forwarded.Tools = [.. tools.Where(t => t is not AIFunction)];
+        }
+
+        // The callback is for this client, not the model's request.
+        if (forwarded?.AdditionalProperties?.Remove(RunStartedKey) == true && forwarded.AdditionalProperties.Count == 0)
+        {
+            forwarded.AdditionalProperties = null;
         }
 
         if (forwarded is not null)

@@ -103,9 +103,12 @@ internal sealed class CoalescingEventQueue(int coalesceAfter, bool resumeReaderI
             if (wait is not null)
             {
                 // The writer or the token completes the wait.
+                // Inline, the reader also resumes on its own scheduler: an await that leaves it would resume on the
+                // thread pool (the runtime never inlines onto a non-default scheduler), where a test's clock
+                // could move on before the reader has seen the event.
                 using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), wait))
                 {
-                    await wait.Task.ConfigureAwait(false);
+                    await wait.Task.ConfigureAwait(resumeReaderInline);
                 }
 
                 continue;

@@ -8,14 +8,27 @@ namespace ToolFlow.Pipeline;
 /// One run: its mesh (<c>source → parse → (your blocks) → execute → (your blocks) → merge</c>), its conversation and
 /// the agent loop's bookkeeping. A mode decides what a completed turn leads to; this class owns the rest.
 /// </summary>
+/// <remarks>
+/// Lock scheme: <see cref="_control"/> guards <see cref="_finishing"/>, <see cref="_turnCancelled"/> and the reason,
+/// which the loop (one event at a time) and a run handle's callers (any thread) both read and write. Nothing is
+/// called out of it.
+/// </remarks>
 internal abstract class PipelineRun
 {
     private readonly ToolPipeline _pipeline;
     private readonly CancellationToken _cancellationToken;
+    private readonly object _control = new();
+
+    // Cancelled once, when the caller cancels the turn; never disposed, so cancelling can never race a disposal.
+    private readonly CancellationTokenSource _turnCancellation = new();
+    private readonly TaskCompletionSource<RunCompleted> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ChatModelSourceBlock _source = null!;
+    private ToolExecutionBlock _execution = null!;
     private ToolResultMergeBlock _merge = null!;
     private RunCompletionReason _reason = RunCompletionReason.FinalAnswer;
     private DateTimeOffset _endedAt;
+    private bool _finishing;
+    private bool _turnCancelled;
 
     protected PipelineRun(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
     {
@@ -46,6 +59,39 @@ internal abstract class PipelineRun
 
     /// <summary>What the reader takes the run's events from.</summary>
     public CoalescingEventQueue Events { get; }
+
+    /// <summary>Completes with the run's last event, once it is written; faults or cancels as the run does.</summary>
+    public Task<RunCompleted> Completion => _completion.Task;
+
+    /// <summary>The gate of the run's calls, which a run handle controls.</summary>
+    public CallGate Gate => _execution.Gate;
+
+    /// <summary>
+    /// Cancels the turn: the model's stream under way ends where it is, every call under way (and every call that
+    /// closes from now on) is cancelled, and the run ends with <see cref="RunCompletionReason.TurnCancelled"/> once
+    /// the turn's conversation is complete. Calls of earlier turns still running (futures) are cancelled too.
+    /// </summary>
+    public ToolControlResult CancelTurn()
+    {
+        lock (_control)
+        {
+            if (_turnCancelled)
+            {
+                return ToolControlResult.AlreadyCancelled;
+            }
+
+            if (_finishing)
+            {
+                return ToolControlResult.RunEnded;
+            }
+
+            _turnCancelled = true;
+        }
+
+        _turnCancellation.Cancel();
+        Gate.CancelAll("Its turn was cancelled.");
+        return ToolControlResult.Applied;
+    }
 
     protected ToolPipeline Pipeline => _pipeline;
 
@@ -83,6 +129,12 @@ internal abstract class PipelineRun
     /// <summary>Moves to the next turn, or ends the run once the turn limit is reached.</summary>
     protected void NextTurn()
     {
+        if (Volatile.Read(ref _turnCancelled))
+        {
+            Finish(RunCompletionReason.TurnCancelled);
+            return;
+        }
+
         if (Turn >= Options.MaxTurns)
         {
             Finish(RunCompletionReason.TurnLimitReached);
@@ -96,7 +148,13 @@ internal abstract class PipelineRun
     /// <summary>Ends the run: no more requests; the mesh drains and <see cref="RunCompleted"/> follows.</summary>
     protected void Finish(RunCompletionReason reason)
     {
-        _reason = reason;
+        lock (_control)
+        {
+            // A turn cancelled before the run could end is why it ended, whatever the mode concluded.
+            _reason = _turnCancelled ? RunCompletionReason.TurnCancelled : reason;
+            _finishing = true;
+        }
+
         _source.Complete();
     }
 
@@ -106,14 +164,15 @@ internal abstract class PipelineRun
     private void BuildMesh()
     {
         ToolPipelineOptions options = Options;
-        _source = new ChatModelSourceBlock(Model, ForRun(new ToolBlockOptions()));
+        _source = new ChatModelSourceBlock(new TurnCancellingChatClient(Model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
         _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
 
         var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
         ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(ForRun(options.Parsing.Clone())), linkOptions);
         tail = LinkAfterParse(tail, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
-        tail = tail.LinkThrough(new ToolExecutionBlock(_pipeline.ToolArray, ForRun(options.Execution.Clone())), linkOptions);
+        _execution = new ToolExecutionBlock(_pipeline.ToolArray, ForRun(options.Execution.Clone()));
+        tail = tail.LinkThrough(_execution, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
         tail = tail.LinkThrough(_merge, linkOptions);
 
@@ -157,7 +216,11 @@ internal abstract class PipelineRun
             case TurnCompleted completed:
                 History.AddRange(completed.Messages);
                 _endedAt = completed.Timestamp;
-                if (completed.Response.Error is not null)
+                if (Volatile.Read(ref _turnCancelled))
+                {
+                    Finish(RunCompletionReason.TurnCancelled);
+                }
+                else if (completed.Response.Error is not null)
                 {
                     Finish(RunCompletionReason.ModelFailed);
                 }
@@ -184,10 +247,26 @@ internal abstract class PipelineRun
         catch (Exception e)
         {
             Events.Complete(e);
+            if (e is OperationCanceledException canceled)
+            {
+                _completion.TrySetCanceled(canceled.CancellationToken);
+            }
+            else
+            {
+                _completion.TrySetException(e);
+            }
+
             return;
         }
 
-        var completed = new RunCompleted(_reason, History.ToArray(), Turn)
+        RunCompletionReason reason;
+        lock (_control)
+        {
+            _finishing = true;
+            reason = _reason;
+        }
+
+        var completed = new RunCompleted(reason, History.ToArray(), Turn)
         {
             Sequence = _merge.LastSequence + 1,
             // The run ended when its last turn did; draining the mesh afterwards is bookkeeping.
@@ -196,5 +275,6 @@ internal abstract class PipelineRun
         };
         Events.Write(completed);
         Events.Complete();
+        _completion.TrySetResult(completed);
     }
 }

@@ -233,6 +233,35 @@ public sealed class ExecutionGateTests : ManualClockTests
     }
 
     [Fact]
+    public void ApproveAndDeny_ExternalApproval_CallsWaitForTheDecisionAndEachAnswerSaysWhatHappened()
+    {
+        var tools = new TestTools(Clock);
+        ToolExecutionBlockOptions options = Options();
+        options.ExternalApproval = true;
+        var block = new ToolExecutionBlock([new ToolDescriptor(tools.Delayed("pay", TimeSpan.FromMilliseconds(40), "paid"), ToolEffects.Idempotent) { RequiresApproval = true }], options);
+        ToolCall small = Call(0, "pay", """{"amount": 10}""");
+        ToolCall large = Call(1, "pay", """{"amount": 5000}""");
+        var answers = new List<ToolControlResult>();
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(small) { Turn = 1 });
+            target.Post(new ToolCallClosed(large) { Turn = 1 });
+            target.Post(Response(ChatFinishReason.ToolCalls, small, large));
+            await At(300);
+            answers.Add(block.Approve(small.CallId));
+            answers.Add(block.Deny(large.CallId, "Too much."));
+            answers.Add(block.Approve(small.CallId));
+            answers.Add(block.Approve(large.CallId));
+            answers.Add(block.Deny("call_9_9"));
+        });
+
+        Assert.Equal([ToolControlResult.Applied, ToolControlResult.Applied, ToolControlResult.AlreadyApproved, ToolControlResult.AlreadyDenied, ToolControlResult.UnknownCall], answers);
+        Assert.Equal([(300d, "started call_1_0"), (300d, "failed call_1_1 Rejected"), (340d, "completed call_1_0 \"paid\"")], Lifecycle(events));
+        Assert.Contains("Too much.", events.OfType<ToolCallFailed>().Single().Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CancelBranch_RunningRootWithDependents_AllCancelledLateResultIsStaleOthersRun()
     {
         var tools = new TestTools(Clock);

@@ -217,4 +217,109 @@ public sealed class ToolPipelineChatClientTests
         {
         }
     }
+    [Fact]
+    public void GetStreamingResponseAsync_RunStartedCallback_CallerCancelsACallFromItsUpdateAndTheModelNeverSeesTheKey()
+    {
+        var seen = new List<ChatOptions?>();
+        var model = new OptionsRecordingClient(
+            new ScriptedChatClient(
+                [
+                    new ScriptedResponse().Text("Checking both.").Call("slow", """{"q": 1}""").Call("fast", """{"q": 2}""").Text(" More text."),
+                    new ScriptedResponse().Text("One is back."),
+                ],
+                new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 }),
+            seen);
+        var tools = new TestTools(_clock);
+        IChatClient client = new ChatClientBuilder(model)
+            .UseToolPipeline(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler), c => c.DescriptorFactory = f => new ToolDescriptor(f, ToolEffects.ReadOnly))
+            .Build();
+        ToolPipelineRun? run = null;
+        var options = new ChatOptions
+        {
+            Tools = [tools.Delayed("slow", TimeSpan.FromMilliseconds(400), "S"), tools.Delayed("fast", TimeSpan.FromMilliseconds(50), "F")],
+            AdditionalProperties = new() { [ToolPipelineChatClient.RunStartedKey] = (Action<ToolPipelineRun>)(r => run = r), ["kept"] = 1 },
+        };
+        var updates = new List<ChatResponseUpdate>();
+        ToolControlResult? cancelled = null;
+
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "go")], options))
+            {
+                Assert.NotNull(run);
+                updates.Add(update);
+                if (update.Contents.OfType<FunctionCallContent>().FirstOrDefault() is { Name: "slow" } call)
+                {
+                    cancelled = run!.CancelCall(call.CallId);
+                }
+            }
+        });
+
+        Assert.Equal(ToolControlResult.Applied, cancelled);
+        FunctionResultContent slow = updates.SelectMany(u => u.Contents).OfType<FunctionResultContent>().Single(r => r.CallId == "call_t1_0");
+        Assert.Contains("cancelled", Assert.IsType<string>(slow.Result), StringComparison.Ordinal);
+        Assert.Equal("One is back.", string.Concat(updates.Where(u => u.MessageId == "toolflow-turn-2").Select(u => u.Text)));
+        Assert.Equal(ToolControlResult.CallEnded, run!.CancelCall("call_t1_1"));
+
+        // The callback is the client's: the model's requests carry the caller's other properties only.
+        Assert.Equal(2, seen.Count);
+        Assert.All(seen, o => Assert.Equal(["kept"], o!.AdditionalProperties!.Keys));
+        Assert.True(options.AdditionalProperties.ContainsKey(ToolPipelineChatClient.RunStartedKey), "the caller's options are left as they were");
+    }
+
+    [Fact]
+    public void GetResponseAsync_RunStartedCallbackWithExternalApproval_ApprovalGivenLaterRunsTheCall()
+    {
+        var model = new ScriptedChatClient(
+            [new ScriptedResponse().Call("pay", """{"amount": 10}"""), new ScriptedResponse().Text("Paid.")],
+            new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 });
+        var tools = new TestTools(_clock);
+        ToolPipelineChatClient client = model.AsToolPipelineClient(b => b.WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler).WithExternalApproval());
+        client.DescriptorFactory = f => new ToolDescriptor(f, ToolEffects.Idempotent) { RequiresApproval = true };
+        var answers = new List<ToolControlResult>();
+        Task? approval = null;
+        var options = new ChatOptions
+        {
+            Tools = [tools.Delayed("pay", TimeSpan.FromMilliseconds(40), "paid")],
+            AdditionalProperties = new()
+            {
+                [ToolPipelineChatClient.RunStartedKey] = (Action<ToolPipelineRun>)(run => approval = ApproveLaterAsync(run)),
+            },
+        };
+        ChatResponse response = null!;
+
+        async Task ApproveLaterAsync(ToolPipelineRun run)
+        {
+            // A person answers a second later, from outside the request.
+            await Task.Delay(TimeSpan.FromSeconds(1), _clock).ConfigureAwait(false);
+            answers.Add(run.Approve("call_t1_0"));
+            answers.Add(run.Approve("call_t1_0"));
+        }
+
+        VirtualTime.Run(_clock, _scheduler, async () => response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "pay")], options));
+
+        Assert.True(approval!.IsCompletedSuccessfully);
+        Assert.Equal([ToolControlResult.Applied, ToolControlResult.AlreadyApproved], answers);
+        Assert.Equal(TimeSpan.FromSeconds(1), Assert.Single(tools.Invocations).At);
+        Assert.Equal("Paid.", response.Messages[^1].Text);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_RunStartedKeyHoldsSomethingElse_FailsWithAClearError()
+    {
+        IChatClient client = new ScriptedChatClient([new ScriptedResponse().Text("Hi.")]).AsToolPipelineClient();
+        var options = new ChatOptions { AdditionalProperties = new() { [ToolPipelineChatClient.RunStartedKey] = "not a callback" } };
+
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], options));
+        Assert.Contains("Action<ToolPipelineRun>", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class OptionsRecordingClient(IChatClient inner, List<ChatOptions?> seen) : DelegatingChatClient(inner)
+    {
+        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            seen.Add(options);
+            return base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        }
+    }
 }
