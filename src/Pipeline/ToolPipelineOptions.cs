@@ -58,8 +58,9 @@ public sealed class ToolPipelineOptions
     public ToolExecutionBlockOptions Execution { get; private init; } = new();
 
     /// <summary>
-    /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged. Default
-    /// 256. Lifecycle events are never merged or dropped, and execution never waits for the reader.
+    /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged, and a
+    /// call's consecutive <see cref="ToolCallProgressed"/> events keep only the latest. Default 256. Lifecycle events
+    /// are never merged or dropped, and execution never waits for the reader.
     /// </summary>
     public int CoalesceDeltasAfter
     {
