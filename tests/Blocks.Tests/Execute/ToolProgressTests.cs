@@ -151,6 +151,45 @@ public sealed class ToolProgressTests : ManualClockTests
     }
 
     [Fact]
+    public void Report_ByATimedOutAttemptWhileTheRetryRuns_IsDropped()
+    {
+        int attempts = 0;
+        AIFunction tool = Tool(async (progress, _) =>
+        {
+            int attempt = ++attempts;
+            progress.Report(new(null, null, $"attempt {attempt}"));
+
+            // The first attempt ignores its timeout and reports again while the second runs.
+            await Task.Delay(TimeSpan.FromMilliseconds(attempt == 1 ? 50 : 20), Clock).ConfigureAwait(false);
+            progress.Report(new(null, null, $"attempt {attempt} again"));
+            return (object?)$"attempt {attempt}";
+        });
+        var descriptor = new ToolDescriptor(tool, ToolEffects.ReadOnly)
+        {
+            Timeout = TimeSpan.FromMilliseconds(30),
+            Retry = new ToolRetryPolicy { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), UseJitter = false },
+        };
+        var block = new ToolExecutionBlock([descriptor], new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, MinProgressInterval = TimeSpan.Zero });
+        ToolCall call = Call(0, "work", "{}");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(call) { Turn = 1 });
+            await At(100);
+            target.Post(Response(call));
+        });
+
+        Assert.Equal(
+            [
+                (0d, "started call_1_0"), (0d, "progress / attempt 1"),
+                (30d, "ToolCallRetrying"),
+                (40d, "progress / attempt 2"),
+                (60d, "progress / attempt 2 again"), (60d, "completed call_1_0 \"attempt 2\""),
+            ],
+            Timeline(events, Clock));
+    }
+
+    [Fact]
     public void Report_NotFinite_FailsTheCallSayingWhy()
     {
         AIFunction tool = Tool((IProgress<ToolProgressUpdate> progress) =>
