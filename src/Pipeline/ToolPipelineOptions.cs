@@ -52,7 +52,7 @@ public sealed class ToolPipelineOptions
 
     /// <summary>
     /// The execution's settings: the per-run cap, dispatch timing, a shared executor, references, deduplication,
-    /// approval and error details. Its clock, scheduler and cancellation are not read: each run gives the block the
+    /// approval, error details and the progress rate. Its clock, scheduler and cancellation are not read: each run gives the block the
     /// pipeline's <see cref="TimeProvider"/> and <see cref="TaskScheduler"/> and the run's token.
     /// </summary>
     public ToolExecutionBlockOptions Execution { get; private init; } = new();

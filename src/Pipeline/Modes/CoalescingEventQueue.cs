@@ -8,9 +8,9 @@ namespace ToolFlow.Pipeline;
 /// <summary>
 /// The queue between a run and its reader. Writing never blocks, so a slow reader never stalls the mesh; once more
 /// than a threshold of events wait, consecutive text, reasoning and argument deltas are merged into one (and
-/// consecutive progress events of one call keep only the latest), so what
-/// waits is bounded by the threshold, the response's length and its lifecycle events (bounded by the parser's call
-/// limit). Lifecycle events are never merged or dropped.
+/// consecutive progress events of one call keep only the latest), so what waits is bounded by the threshold, the
+/// response's length and its lifecycle events (bounded by the parser's call limit). Lifecycle events are never merged
+/// or dropped.
 /// </summary>
 /// <param name="coalesceAfter">How many events may wait before deltas merge.</param>
 /// <param name="resumeReaderInline">
