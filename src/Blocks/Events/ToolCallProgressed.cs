@@ -13,6 +13,7 @@ namespace ToolFlow.Blocks;
 /// A call's progress events come after its <see cref="ToolCallStarted"/> and before its <see cref="ToolCallCompleted"/>
 /// or <see cref="ToolCallFailed"/>, never after; a report made once the call has ended is dropped. At most one is
 /// emitted per call per <see cref="ToolExecutionBlockOptions.MinProgressInterval"/>: reports in between are coalesced,
-/// the latest one winning.
+/// the latest one winning. A call answered by an identical running call (<see cref="ToolCallDeduplicated"/>) and the
+/// calls of a batch invocation report none of their own.
 /// </remarks>
 public sealed record ToolCallProgressed(ToolCall Call, double? Progress, double? Total, string? Message) : ToolPipelineEvent;
