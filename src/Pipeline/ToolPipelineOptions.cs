@@ -52,14 +52,15 @@ public sealed class ToolPipelineOptions
 
     /// <summary>
     /// The execution's settings: the per-run cap, dispatch timing, a shared executor, references, deduplication,
-    /// approval and error details. Its clock, scheduler and cancellation are not read: each run gives the block the
+    /// approval, error details and the progress rate. Its clock, scheduler and cancellation are not read: each run gives the block the
     /// pipeline's <see cref="TimeProvider"/> and <see cref="TaskScheduler"/> and the run's token.
     /// </summary>
     public ToolExecutionBlockOptions Execution { get; private init; } = new();
 
     /// <summary>
-    /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged. Default
-    /// 256. Lifecycle events are never merged or dropped, and execution never waits for the reader.
+    /// How many events may wait for a slow reader before its text, reasoning and argument deltas are merged, and a
+    /// call's consecutive <see cref="ToolCallProgressed"/> events keep only the latest. Default 256. Lifecycle events
+    /// are never merged or dropped, and execution never waits for the reader.
     /// </summary>
     public int CoalesceDeltasAfter
     {

@@ -320,6 +320,66 @@ public sealed class ToolPipelineTests
     }
 
     [Fact]
+    public void RunAsync_ToolReportsProgress_ProgressEventsAtTheBoundedRateBetweenItsStartAndCompletion()
+    {
+        AIFunction copy = new TestTools(_clock).Stepping("copy", TimeSpan.FromMilliseconds(40), 5, "copied");
+        ScriptedChatClient model = Model(ScriptedToolCallShape.OpenAIDeltas, new ScriptedResponse().Call("copy", "{}"), new ScriptedResponse().Text("Copied."));
+        ToolPipeline pipeline = Builder(model)
+            .AddTool(copy, ToolEffects.ReadOnly)
+            .Configure(o => o.Execution.MinProgressInterval = TimeSpan.FromMilliseconds(100))
+            .Build();
+
+        List<ToolPipelineEvent> events = Run(pipeline, Ask("copy them"));
+
+        // Reports at 40, 80, 120, 160 and 200 ms: the first goes out at once, the latest of 80 and 120 when the
+        // interval has passed (140), and the latest of 160 and 200 is superseded by the completion at 200.
+        double started = Ms(events.OfType<ToolCallStarted>().Single());
+        Assert.Equal(
+            [(0d, "started"), (40d, "1/5 step 1 of 5"), (140d, "3/5 step 3 of 5"), (200d, "completed")],
+            events.Where(e => e is ToolCallStarted or ToolCallProgressed or ToolCallCompleted).Select(e => (Ms(e) - started, e switch
+            {
+                ToolCallProgressed p => $"{p.Progress}/{p.Total} {p.Message}",
+                ToolCallStarted => "started",
+                _ => "completed",
+            })));
+        Assert.All(events.OfType<ToolCallProgressed>(), p => Assert.True(p.Sequence > 0 && p.Turn == 1));
+        Assert.Equal("Copied.", Assert.IsType<RunCompleted>(events[^1]).FinalText);
+    }
+
+    [Fact]
+    public void RunAsync_ReaderFallsBehind_ACallsWaitingProgressEventsKeepOnlyTheLatest()
+    {
+        ToolPipeline Build() => Builder(Model(ScriptedToolCallShape.OpenAIDeltas, new ScriptedResponse().Call("copy", "{}"), new ScriptedResponse().Text("Copied.")))
+            .AddTool(new TestTools(_clock).Stepping("copy", TimeSpan.FromMilliseconds(40), 5, "copied"), ToolEffects.ReadOnly)
+            .Configure(o =>
+            {
+                o.Execution.MinProgressInterval = TimeSpan.Zero;
+                o.CoalesceDeltasAfter = 1;
+            })
+            .Build();
+        var slow = new List<ToolPipelineEvent>();
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            bool stalled = false;
+            await foreach (ToolPipelineEvent e in Build().RunAsync(Ask("go")))
+            {
+                slow.Add(e);
+                if (e is ToolCallStarted && !stalled)
+                {
+                    // The reader stops while the tool reports: its five reports wait together, and only the last is kept.
+                    stalled = true;
+                    await Task.Delay(TimeSpan.FromSeconds(1), _clock);
+                }
+            }
+        });
+
+        ToolCallProgressed progress = Assert.Single(slow.OfType<ToolCallProgressed>());
+        Assert.Equal((5d, "step 5 of 5"), (progress.Progress!.Value, progress.Message));
+        Assert.True(slow.Zip(slow.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+        Assert.True(slow.IndexOf(progress) < slow.FindIndex(e => e is ToolCallCompleted));
+    }
+
+    [Fact]
     public void RunAsync_CancelledMidTurn_ThrowsAndLeavesNothingRunning()
     {
         ScriptedChatClient model = Model(ScriptedToolCallShape.OpenAIDeltas, ThreeCalls(), new ScriptedResponse().Text("never"));

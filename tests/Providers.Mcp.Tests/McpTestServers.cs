@@ -28,6 +28,9 @@ internal static class McpTestServers
     /// <summary>A tiny MCP server of our own whose tools echo, hang, crash, or report the server's process id.</summary>
     public static string FailingServerScript => Path.Combine(SourceDirectory(), "failing-server.mjs");
 
+    /// <summary>A tiny MCP server of our own whose tool reports progress one step at a time, as the test asks.</summary>
+    public static string ProgressServerScript => Path.Combine(SourceDirectory(), "progress-server.mjs");
+
     /// <summary>A command line that runs a node script with arguments, each quoted.</summary>
     /// <param name="script">The script.</param>
     /// <param name="arguments">Its arguments.</param>

@@ -49,7 +49,28 @@ public sealed class TestTools
     public AIFunction Computing(string name, TimeSpan latency, Func<AIFunctionArguments, object?> compute) =>
         new RecordingFunction(this, name, latency, compute);
 
-    private sealed class RecordingFunction(TestTools owner, string name, TimeSpan latency, Func<AIFunctionArguments, object?> compute) : AIFunction
+    /// <summary>
+    /// A tool that works in <paramref name="steps"/> steps of <paramref name="step"/> each, reporting
+    /// <c>(i, steps, "step i of steps")</c> through <see cref="ToolFlow.Blocks.ToolProgress.Current"/> after each, then
+    /// returns <paramref name="result"/>.
+    /// </summary>
+    /// <param name="name">The tool name.</param>
+    /// <param name="step">How long each step takes.</param>
+    /// <param name="steps">How many steps.</param>
+    /// <param name="result">What it returns.</param>
+    /// <returns>The tool.</returns>
+    public AIFunction Stepping(string name, TimeSpan step, int steps, string result) =>
+        new RecordingFunction(this, name, TimeSpan.Zero, _ => result, async cancellationToken =>
+        {
+            IProgress<ToolFlow.Blocks.ToolProgressUpdate>? progress = ToolFlow.Blocks.ToolProgress.Current;
+            for (int i = 1; i <= steps; i++)
+            {
+                await Task.Delay(step, _clock, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new(i, steps, $"step {i} of {steps}"));
+            }
+        });
+
+    private sealed class RecordingFunction(TestTools owner, string name, TimeSpan latency, Func<AIFunctionArguments, object?> compute, Func<CancellationToken, Task>? work = null) : AIFunction
     {
         public override string Name => name;
 
@@ -62,6 +83,11 @@ public sealed class TestTools
             {
                 // Resume inline in the clock's callback, so the result is stamped at the exact virtual instant.
                 await Task.Delay(latency, owner._clock, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (work is not null)
+            {
+                await work(cancellationToken).ConfigureAwait(false);
             }
 
             return compute(arguments);

@@ -164,6 +164,7 @@ internal sealed class CallInvoker
             CancellationTokenSource? cancellation = state.Cancellation;
             state.Cancellation = null;
             cancellation?.Dispose();
+            state.Progress?.Timer?.Dispose();
             _executor.Release(_conversation, state.Work!);
             Gate.OnTaskEnded();
         }
@@ -219,8 +220,23 @@ internal sealed class CallInvoker
         }
     }
 
-    // One attempt, with the tool's timeout on the block's clock.
+    // One attempt, with the tool's timeout on the block's clock, and its own progress reporter: what the tool reports
+    // after the attempt (it kept the reporter, or timed out and went on) is dropped.
     private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        var reporter = new ProgressReporter(state);
+        ToolProgress.Enter(reporter);
+        try
+        {
+            return await AttemptCoreAsync(state, arguments, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            reporter.End();
+        }
+    }
+
+    private async ValueTask<object?> AttemptCoreAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
         if (state.Tool!.Timeout is not { } timeout)
         {

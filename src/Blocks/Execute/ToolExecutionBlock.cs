@@ -6,9 +6,10 @@ namespace ToolFlow.Blocks;
 /// The Gate and Execute stages of a conversation. Each closed call waits only for what it truly needs (the results
 /// it refers to, the clean end of its response for side-effecting tools, an approval), then runs on a
 /// <see cref="ToolExecutor"/> under the global, per-conversation and per-tool caps, with the tool's timeout, retries
-/// and circuit breaker. Offers <see cref="ToolCallStarted"/> then exactly one of <see cref="ToolCallCompleted"/> or
-/// <see cref="ToolCallFailed"/> per call, in the order things happen. A tool's exception, an unknown tool, invalid
-/// arguments and a cancellation are outcomes, never faults.
+/// and circuit breaker. Offers <see cref="ToolCallStarted"/>, the tool's <see cref="ToolCallProgressed"/> reports (see
+/// <see cref="ToolProgress"/>; at most one per <see cref="ToolExecutionBlockOptions.MinProgressInterval"/>), then exactly
+/// one of <see cref="ToolCallCompleted"/> or <see cref="ToolCallFailed"/> per call, in the order things happen. A
+/// tool's exception, an unknown tool, invalid arguments and a cancellation are outcomes, never faults.
 /// </summary>
 /// <remarks>
 /// Passes every event through before acting on it. Dispatch is driven by events (a call closing, a result arriving,

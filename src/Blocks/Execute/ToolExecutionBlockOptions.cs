@@ -50,5 +50,23 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// </summary>
     public bool ExternalApproval { get; set; }
 
+    /// <summary>
+    /// The least time, on <see cref="ToolBlockOptions.TimeProvider"/>, between two <see cref="ToolCallProgressed"/>
+    /// events of one call. A call's first report is emitted at once; reports within the interval after an emitted one
+    /// are held, the latest replacing the one before, and the held report goes out when the interval has passed, unless
+    /// the call ended first (its outcome supersedes it). So a call running for <c>d</c> emits at most
+    /// <c>1 + d / MinProgressInterval</c> progress events however often its tool reports. Default 100 ms;
+    /// <see cref="TimeSpan.Zero"/> emits every report.
+    /// </summary>
+    public TimeSpan MinProgressInterval
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromMilliseconds(100);
+
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

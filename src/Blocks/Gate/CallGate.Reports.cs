@@ -1,6 +1,6 @@
 namespace ToolFlow.Blocks;
 
-/// <summary>What the <see cref="CallInvoker"/> reports back to the gate: a call starting, its result or fault, a retry, a tool task ending.</summary>
+/// <summary>What the <see cref="CallInvoker"/> reports back to the gate: a call starting, its progress, its result or fault, a retry, a tool task ending.</summary>
 /// <remarks>Each takes the gate's lock (see the lock scheme in CallGate.cs), so the outcome and its events are decided in one place.</remarks>
 internal sealed partial class CallGate
 {
@@ -140,6 +140,71 @@ internal sealed partial class CallGate
         {
             _block.Emit(new ToolCallRetrying(state.Call, attempt, delay, error) { Turn = state.Call.Turn });
         }
+    }
+
+    /// <summary>
+    /// A running call's tool reported progress: emitted now if the last progress event of the call is at least
+    /// <see cref="ToolExecutionBlockOptions.MinProgressInterval"/> old, else held (latest wins) until it is. Dropped if
+    /// the attempt or the call has ended, so nothing is emitted after the call's outcome.
+    /// </summary>
+    public void OnProgress(CallState state, ProgressReporter reporter, ToolProgressUpdate update)
+    {
+        lock (_lock)
+        {
+            if (reporter.Ended || state.Status != CallStatus.Running)
+            {
+                return;
+            }
+
+            ProgressThrottle throttle = state.Progress ??= new ProgressThrottle();
+            TimeSpan interval = _options.MinProgressInterval;
+            TimeSpan since = throttle.EmittedAt is { } last ? _timeProvider.GetElapsedTime(last) : TimeSpan.MaxValue;
+            if (since >= interval)
+            {
+                throttle.Held = null;
+                EmitProgress(state, throttle, update);
+                return;
+            }
+
+            throttle.Held = update;
+            if (!throttle.TimerArmed)
+            {
+                throttle.TimerArmed = true;
+                TimeSpan due = interval - since;
+                if (throttle.Timer is { } timer)
+                {
+                    timer.Change(due, Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    throttle.Timer = _timeProvider.CreateTimer(static s => ((CallState)s!).Invoker.Gate.OnProgressDue((CallState)s!), state, due, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+    }
+
+    /// <summary>The interval after a call's last progress event has passed: the report held since goes out, if the call still runs.</summary>
+    public void OnProgressDue(CallState state)
+    {
+        lock (_lock)
+        {
+            ProgressThrottle throttle = state.Progress!;
+            throttle.TimerArmed = false;
+            if (throttle.Held is { } held)
+            {
+                throttle.Held = null;
+                if (state.Status == CallStatus.Running)
+                {
+                    EmitProgress(state, throttle, held);
+                }
+            }
+        }
+    }
+
+    private void EmitProgress(CallState state, ProgressThrottle throttle, ToolProgressUpdate update)
+    {
+        throttle.EmittedAt = _timeProvider.GetTimestamp();
+        _block.Emit(new ToolCallProgressed(state.Call, update.Progress, update.Total, update.Message) { Turn = state.Call.Turn });
     }
 
     /// <summary>

@@ -45,6 +45,9 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     public long StartedAt { get; set; }
 
+    /// <summary>Its progress reports' throttle; <see langword="null"/> until its tool reports.</summary>
+    public ProgressThrottle? Progress { get; set; }
+
     /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
     public JsonElement? ResultJson => Status == CallStatus.Completed ? _resultJson ??= ToolCallReferences.ToJson(Result) : null;
 

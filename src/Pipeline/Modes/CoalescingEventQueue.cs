@@ -7,9 +7,10 @@ namespace ToolFlow.Pipeline;
 
 /// <summary>
 /// The queue between a run and its reader. Writing never blocks, so a slow reader never stalls the mesh; once more
-/// than a threshold of events wait, consecutive text, reasoning and argument deltas are merged into one, so what
-/// waits is bounded by the threshold, the response's length and its lifecycle events (bounded by the parser's call
-/// limit). Lifecycle events are never merged or dropped.
+/// than a threshold of events wait, consecutive text, reasoning and argument deltas are merged into one (and
+/// consecutive progress events of one call keep only the latest), so what waits is bounded by the threshold, the
+/// response's length and its lifecycle events (bounded by the parser's call limit). Lifecycle events are never merged
+/// or dropped.
 /// </summary>
 /// <param name="coalesceAfter">How many events may wait before deltas merge.</param>
 /// <param name="resumeReaderInline">
@@ -126,6 +127,13 @@ internal sealed class CoalescingEventQueue(int coalesceAfter, bool resumeReaderI
 
         public bool TryMerge(ToolPipelineEvent next)
         {
+            // A call's progress is a state, not an increment: the latest report replaces the one waiting.
+            if (_event is ToolCallProgressed held && next is ToolCallProgressed latest && held.Call.CallId == latest.Call.CallId)
+            {
+                _event = next;
+                return true;
+            }
+
             string? text = (_event, next) switch
             {
                 (TextDelta a, TextDelta b) when a.Turn == b.Turn => b.Text,

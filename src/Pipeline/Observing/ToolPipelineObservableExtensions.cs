@@ -16,8 +16,9 @@ public static class ToolPipelineObservableExtensions
     /// Splits the events into one stream per tool call, keyed by call id, in the order calls first appear. A call's
     /// stream holds its lifecycle and argument deltas (<see cref="ToolCallDetected"/>, <see cref="ToolArgumentsDelta"/>,
     /// <see cref="ToolCallClosed"/>, <see cref="ToolCallWaiting"/>, <see cref="ToolCallApprovalRequested"/>,
-    /// <see cref="ToolCallDeduplicated"/>, <see cref="ToolCallStarted"/>, <see cref="ToolCallRetrying"/>) and ends with
-    /// its outcome (<see cref="ToolCallCompleted"/> or <see cref="ToolCallFailed"/>), or with the run.
+    /// <see cref="ToolCallDeduplicated"/>, <see cref="ToolCallStarted"/>, <see cref="ToolCallProgressed"/>,
+    /// <see cref="ToolCallRetrying"/>) and ends with its outcome (<see cref="ToolCallCompleted"/> or
+    /// <see cref="ToolCallFailed"/>), or with the run.
     /// </summary>
     /// <param name="events">A run's events.</param>
     /// <returns>The calls, each a stream that completes when the call ends.</returns>
@@ -61,6 +62,7 @@ public static class ToolPipelineObservableExtensions
         ToolCallApprovalRequested approval => approval.Call.CallId,
         ToolCallDeduplicated deduplicated => deduplicated.Call.CallId,
         ToolCallStarted started => started.Call.CallId,
+        ToolCallProgressed progressed => progressed.Call.CallId,
         ToolCallRetrying retrying => retrying.Call.CallId,
         ToolCallCompleted completed => completed.Call.CallId,
         ToolCallFailed failed => failed.Call.CallId,

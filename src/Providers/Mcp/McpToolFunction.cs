@@ -1,12 +1,15 @@
 using Microsoft.Extensions.AI;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ToolFlow.Blocks;
 
 namespace ToolFlow.Providers.Mcp;
 
 /// <summary>
 /// An MCP tool as the pipeline runs it: the SDK's <see cref="McpClientTool"/>, except that a call cut short by the
-/// server exiting, or made after it exited, fails at once with an <see cref="McpServerExitedException"/> that says so.
+/// server exiting, or made after it exited, fails at once with an <see cref="McpServerExitedException"/> that says so;
+/// and, run by a <see cref="ToolExecutionBlock"/>, the server's progress notifications for the call go to the call's
+/// <see cref="ToolProgress.Current"/> reporter (the request then carries a progress token).
 /// </summary>
 internal sealed class McpToolFunction : DelegatingAIFunction
 {
@@ -30,7 +33,9 @@ internal sealed class McpToolFunction : DelegatingAIFunction
             throw _source.CreateExitedException(Name, null);
         }
 
-        Task<object?> call = base.InvokeCoreAsync(arguments, cancellationToken).AsTask();
+        // The SDK sends a progress token only when given a reporter, so only a call that has one asks for progress.
+        AIFunction target = ToolProgress.Current is { } progress ? Tool.WithProgress(new McpProgressForwarder(progress)) : InnerFunction;
+        Task<object?> call = target.InvokeAsync(arguments, cancellationToken).AsTask();
 
         // Race the call against the session's end, so a request the SDK never answers cannot hang the pipeline.
         if (await Task.WhenAny(call, exited).ConfigureAwait(false) != call)

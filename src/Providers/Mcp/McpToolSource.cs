@@ -22,7 +22,9 @@ namespace ToolFlow.Providers.Mcp;
 /// A call whose server exits before it answers, and any call made after, fails with an
 /// <see cref="McpServerExitedException"/> naming the server, its exit code and its last error output; in a pipeline
 /// that is the call's <see cref="ToolCallFailed"/>. An error the server returns as the tool's result (MCP's
-/// <c>isError</c>) reaches the model as the result, as the MCP specification intends.
+/// <c>isError</c>) reaches the model as the result, as the MCP specification intends. Run in a pipeline, a call asks
+/// for progress (its request carries a progress token), and the server's <c>notifications/progress</c> for it become
+/// the call's <see cref="ToolCallProgressed"/> events; one whose progress does not increase is stale and dropped.
 /// </remarks>
 public sealed class McpToolSource : IAsyncDisposable
 {

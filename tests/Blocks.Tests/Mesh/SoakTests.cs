@@ -301,6 +301,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         private readonly int[] _terminals = new int[TotalCalls];
         private readonly byte[] _outcomes = new byte[TotalCalls];
         private readonly int[] _started = new int[TotalCalls];
+        private long _progressed;
         private readonly int[] _retries = new int[TotalCalls];
         private readonly int[] _discarded = new int[TotalCalls];
         private readonly int[] _attempts = new int[TotalCalls];
@@ -461,6 +462,19 @@ public sealed class SoakTests(ITestOutputHelper output)
                     break;
                 }
 
+                case ToolCallProgressed progressed:
+                {
+                    int id = int.Parse(progressed.Call.CallId, CultureInfo.InvariantCulture);
+                    if (_started[id] == 0 || _terminals[id] > 0)
+                    {
+                        Violation($"Call {id} ({plan.Kinds[id]}) reported progress {(_started[id] == 0 ? "before it started" : "after its outcome")}.");
+                    }
+
+                    Interlocked.Increment(ref _progressed);
+
+                    break;
+                }
+
                 case ToolCallRetrying retrying:
                     _retries[int.Parse(retrying.Call.CallId, CultureInfo.InvariantCulture)]++;
                     break;
@@ -498,6 +512,11 @@ public sealed class SoakTests(ITestOutputHelper output)
         /// <summary>Checks every call against the plan once the soak is over.</summary>
         public Report Verify()
         {
+            if (Interlocked.Read(ref _progressed) == 0)
+            {
+                Violation("No call's progress report reached the events.");
+            }
+
             // The calls a cancellation may reach: its root and everything that depends on it. Roots have no
             // dependency and their dependents are never roots, so each call is in at most one branch.
             int[] branchOf = new int[TotalCalls];
@@ -605,6 +624,9 @@ public sealed class SoakTests(ITestOutputHelper output)
                 int failures = ((JsonElement)arguments["fail"]!).GetInt32();
                 long dependency = arguments.TryGetValue("dep", out object? dep) ? ((JsonElement)dep!).GetInt64() : 0;
                 long value = Plan.Value(id, x, dependency);
+
+                // Every call reports once as it starts; a stubborn one reports again once cancelled, which is dropped.
+                ToolProgress.Current?.Report(new(0, 1, null));
                 switch (kind)
                 {
                     case Kind.Hang or Kind.HangRetry:
@@ -631,6 +653,7 @@ public sealed class SoakTests(ITestOutputHelper output)
                     case Kind.Stubborn:
                         run._toolStarted[id]!.TrySetResult();
                         await run._release[id]!.Task.ConfigureAwait(false);
+                        ToolProgress.Current?.Report(new(1, 1, "after cancellation"));
                         return value;
                 }
 

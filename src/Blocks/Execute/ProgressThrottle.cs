@@ -1,0 +1,20 @@
+namespace ToolFlow.Blocks;
+
+/// <summary>
+/// One call's progress between its tool and its events, for <see cref="ToolExecutionBlockOptions.MinProgressInterval"/>:
+/// when the last event went out, the report held since, and the timer that sends it. Made at the call's first report;
+/// guarded by the gate's lock (the timer's callback takes it).
+/// </summary>
+internal sealed class ProgressThrottle
+{
+    /// <summary>The timestamp of the last progress event, or <see langword="null"/> before the first.</summary>
+    public long? EmittedAt { get; set; }
+
+    /// <summary>The latest report made within the interval, waiting for it to pass.</summary>
+    public ToolProgressUpdate? Held { get; set; }
+
+    /// <summary>Fires when the interval after the last event has passed; made once, re-armed as needed.</summary>
+    public ITimer? Timer { get; set; }
+
+    public bool TimerArmed { get; set; }
+}
