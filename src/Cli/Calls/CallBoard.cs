@@ -10,9 +10,9 @@ namespace ToolFlow.Cli.Calls;
 /// Not thread-safe: apply a run's events in order, from one thread.
 /// </summary>
 /// <remarks>
-/// Progress: when the pipeline reports a tool's progress as an event, its case in <see cref="Apply"/> calls
-/// <see cref="ReportProgress"/> and returns <see cref="CallChange.Progress"/>; the row, the table's progress column
-/// (<see cref="CallRenderer.Columns"/>) and <c>toolflow run</c>'s progress line already show it.
+/// Progress: a <see cref="ToolCallProgressed"/> goes through <see cref="ReportProgress"/> and returns
+/// <see cref="CallChange.Progress"/>; the row, the table's progress column (<see cref="CallRenderer.Columns"/>) and
+/// <c>toolflow run</c>'s progress line show it.
 /// </remarks>
 internal sealed class CallBoard
 {
@@ -101,6 +101,9 @@ internal sealed class CallBoard
                 row.Error = failed.Message;
                 row.Duration = failed.Duration;
                 return row;
+            case ToolCallProgressed progressed:
+                change = CallChange.Progress;
+                return ReportProgress(progressed.Call.CallId, new CallProgress(FractionOf(progressed.Progress, progressed.Total), progressed.Message));
             case ToolResultDiscarded discarded:
                 row = RowOf(discarded.Call);
                 row.DiscardedResult = TextOf(discarded.Result) ?? string.Empty;
@@ -125,6 +128,10 @@ internal sealed class CallBoard
         row.Progress = progress;
         return row;
     }
+
+    // A fraction only where the tool gives a positive total; progress without one is shown by its message alone.
+    private static double? FractionOf(double? progress, double? total) =>
+        progress is { } p && total is > 0 and { } t ? Math.Clamp(p / t, 0, 1) : null;
 
     /// <summary>The view's state for a call that ended without a result.</summary>
     /// <param name="kind">Why it ended.</param>

@@ -229,6 +229,26 @@ public sealed class CallBoardTests
         Assert.Null(board.ReportProgress("nope", new CallProgress(0.1, null)));
     }
 
+    [Fact]
+    public void Apply_ToolCallProgressed_SetsTheRunningCallsProgress_AfterItEndsChangesNothing()
+    {
+        ToolCall call = Call("c1");
+        var board = new CallBoard();
+        board.Apply(At(0, new ToolCallClosed(call)), out _);
+        board.Apply(At(1, new ToolCallStarted(call)), out _);
+
+        CallRow? row = board.Apply(At(2, new ToolCallProgressed(call, 3, 4, "page 3 of 4")), out CallChange change);
+        CallRow? noTotal = board.Apply(At(3, new ToolCallProgressed(call, 7, null, "7 pages")), out _);
+        board.Apply(At(4, new ToolCallCompleted(call, "ok", TimeSpan.FromMilliseconds(3))), out _);
+        CallRow? late = board.Apply(At(5, new ToolCallProgressed(call, 4, 4, null)), out _);
+
+        Assert.Equal(CallChange.Progress, change);
+        Assert.Equal(new CallProgress(0.75, "page 3 of 4"), row!.Progress);
+        Assert.Equal(new CallProgress(null, "7 pages"), noTotal!.Progress);
+        Assert.Null(late);
+        Assert.Equal(CallState.Done, board.Rows[0].State);
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData("text", "text")]
