@@ -237,14 +237,14 @@ public sealed class CallBoardTests
         board.Apply(At(0, new ToolCallClosed(call)), out _);
         board.Apply(At(1, new ToolCallStarted(call)), out _);
 
-        CallRow? row = board.Apply(At(2, new ToolCallProgressed(call, 3, 4, "page 3 of 4")), out CallChange change);
-        CallRow? noTotal = board.Apply(At(3, new ToolCallProgressed(call, 7, null, "7 pages")), out _);
+        CallProgress? withTotal = board.Apply(At(2, new ToolCallProgressed(call, 3, 4, "page 3 of 4")), out CallChange change)?.Progress;
+        CallProgress? noTotal = board.Apply(At(3, new ToolCallProgressed(call, 7, null, "7 pages")), out _)?.Progress;
         board.Apply(At(4, new ToolCallCompleted(call, "ok", TimeSpan.FromMilliseconds(3))), out _);
         CallRow? late = board.Apply(At(5, new ToolCallProgressed(call, 4, 4, null)), out _);
 
         Assert.Equal(CallChange.Progress, change);
-        Assert.Equal(new CallProgress(0.75, "page 3 of 4"), row!.Progress);
-        Assert.Equal(new CallProgress(null, "7 pages"), noTotal!.Progress);
+        Assert.Equal(new CallProgress(0.75, "page 3 of 4"), withTotal);
+        Assert.Equal(new CallProgress(null, "7 pages"), noTotal);
         Assert.Null(late);
         Assert.Equal(CallState.Done, board.Rows[0].State);
     }
