@@ -71,32 +71,20 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         ChatMessage[] input = [.. messages];
-        RunCompleted? completed = null;
-        ResponseCompleted? last = null;
-        long outputTokens = 0, inputTokens = 0;
+        var exchange = new Exchange();
         ToolPipelineRun pipelineRun = Start(input, options, cancellationToken);
         await using ConfiguredAsyncDisposable disposeRun = pipelineRun.ConfigureAwait(false);
         await foreach (ToolPipelineEvent @event in pipelineRun.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (@event is ResponseCompleted response)
-            {
-                last = response;
-                outputTokens += response.Usage?.OutputTokenCount ?? 0;
-                inputTokens += response.Usage?.InputTokenCount ?? 0;
-            }
-            else if (@event is RunCompleted run)
-            {
-                completed = run;
-            }
+            exchange.Observe(@event);
         }
 
-        ThrowIfModelFailed(completed!, last);
-        List<ChatMessage> added = [.. completed!.Messages.Skip(input.Length)];
+        List<ChatMessage> added = [.. exchange.Completed!.Messages.Skip(input.Length)];
         return new ChatResponse(added)
         {
-            FinishReason = last?.FinishReason,
-            ResponseId = last?.Message.MessageId,
-            Usage = Total(inputTokens, outputTokens),
+            FinishReason = exchange.Last?.FinishReason,
+            ResponseId = exchange.Last?.Message.MessageId,
+            Usage = exchange.Usage,
         };
     }
 
@@ -107,23 +95,12 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        ResponseCompleted? last = null;
-        long outputTokens = 0, inputTokens = 0;
+        var exchange = new Exchange();
         ToolPipelineRun pipelineRun = Start([.. messages], options, cancellationToken);
         await using ConfiguredAsyncDisposable disposeRun = pipelineRun.ConfigureAwait(false);
         await foreach (ToolPipelineEvent @event in pipelineRun.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (@event is ResponseCompleted ended)
-            {
-                last = ended;
-                outputTokens += ended.Usage?.OutputTokenCount ?? 0;
-                inputTokens += ended.Usage?.InputTokenCount ?? 0;
-            }
-            else if (@event is RunCompleted run)
-            {
-                ThrowIfModelFailed(run, last);
-            }
-
+            exchange.Observe(@event);
             string messageId = $"toolflow-turn-{@event.Turn}";
             ChatResponseUpdate? update = @event switch
             {
@@ -135,7 +112,7 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
                 ResponseCompleted { Calls.Count: 0, Error: null } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
 
                 // The whole exchange's usage, as the non-streaming response carries it; folding the updates takes it out of the messages.
-                RunCompleted => new ChatResponseUpdate { Contents = [new UsageContent(Total(inputTokens, outputTokens))] },
+                RunCompleted => new ChatResponseUpdate { Contents = [new UsageContent(exchange.Usage)] },
                 _ => null,
             };
             if (update is not null)
@@ -146,19 +123,6 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
             }
         }
     }
-
-    // Middleware around this client (telemetry, logging, caching) and its caller see a failed model stream as the
-    // exception it was, as they would from the model itself, not as a shorter answer.
-    private static void ThrowIfModelFailed(RunCompleted run, ResponseCompleted? last)
-    {
-        if (run.Reason == RunCompletionReason.ModelFailed && last?.Error is { } error)
-        {
-            ExceptionDispatchInfo.Throw(error);
-        }
-    }
-
-    private static UsageDetails Total(long inputTokens, long outputTokens) =>
-        new() { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens };
 
     private static FunctionCallContent ToContent(ToolCall call) =>
         new(call.CallId, call.Name, call.Arguments is null ? null : new Dictionary<string, object?>(call.Arguments));
@@ -209,5 +173,39 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
         }
 
         return builder.Build();
+    }
+
+    /// <summary>What both response shapes take from a run's events: its last response, the summed usage, its end.</summary>
+    private sealed class Exchange
+    {
+        private long _inputTokens;
+        private long _outputTokens;
+
+        public ResponseCompleted? Last { get; private set; }
+
+        public RunCompleted? Completed { get; private set; }
+
+        public UsageDetails Usage => new() { InputTokenCount = _inputTokens, OutputTokenCount = _outputTokens, TotalTokenCount = _inputTokens + _outputTokens };
+
+        public void Observe(ToolPipelineEvent @event)
+        {
+            if (@event is ResponseCompleted response)
+            {
+                Last = response;
+                _outputTokens += response.Usage?.OutputTokenCount ?? 0;
+                _inputTokens += response.Usage?.InputTokenCount ?? 0;
+            }
+            else if (@event is RunCompleted run)
+            {
+                Completed = run;
+
+                // Middleware around this client (telemetry, logging, caching) and its caller see a failed model stream
+                // as the exception it was, as they would from the model itself, not as a shorter answer.
+                if (run.Reason == RunCompletionReason.ModelFailed && Last?.Error is { } error)
+                {
+                    ExceptionDispatchInfo.Throw(error);
+                }
+            }
+        }
     }
 }
