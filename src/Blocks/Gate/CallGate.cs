@@ -232,6 +232,7 @@ internal sealed partial class CallGate
     /// <returns><see cref="ToolControlResult.Applied"/>, or why nothing changed.</returns>
     public ToolControlResult Decide(string callId, bool approved, string? reason)
     {
+        CancellationTokenSource? pending;
         lock (_lock)
         {
             if (!_calls.TryGetValue(callId, out CallState? state))
@@ -255,9 +256,11 @@ internal sealed partial class CallGate
                 return state.Status is CallStatus.Completed or CallStatus.Failed ? ToolControlResult.CallEnded : ToolControlResult.NotAwaitingApproval;
             }
 
-            ApplyDecision(state, approved, reason is null ? null : $" {reason}");
-            return ToolControlResult.Applied;
+            pending = ApplyDecision(state, approved, reason is null ? null : $" {reason}");
         }
+
+        Retire(pending);
+        return ToolControlResult.Applied;
     }
 
     // Under the lock: the tokens Cancel set aside, for Fire.
@@ -460,35 +463,48 @@ internal sealed partial class CallGate
             return;
         }
 
+        CancellationTokenSource? pending = null;
         lock (_lock)
         {
             if (state.Status == CallStatus.AwaitingApproval)
             {
-                ApplyDecision(state, approved, null);
+                pending = ApplyDecision(state, approved, null);
             }
         }
+
+        Retire(pending);
     }
 
-    // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside.
-    private void ApplyDecision(CallState state, bool approved, string? reason)
+    // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside. Returns the
+    // approval's token source when the call goes on, for the caller to retire after the lock.
+    private CancellationTokenSource? ApplyDecision(CallState state, bool approved, string? reason)
     {
         if (!approved)
         {
             state.Denied = true;
             Fail(state, ToolCallFailureKind.Rejected, $"The call to '{state.Call.Name}' was not approved.{reason}");
-            return;
+            return null;
         }
 
         state.Approved = true;
         state.Status = CallStatus.Waiting;
 
-        // A handler still deciding learns its answer is moot; the invoker gives the call a token of its own.
+        // The invoker gives the call a token of its own.
         CancellationTokenSource? pending = state.Cancellation;
         state.Cancellation = null;
-        pending?.Cancel();
-        pending?.Dispose();
         Advance(state);
         Invoker.FlushBatches();
+        return pending;
+    }
+
+    // A handler still deciding learns its answer is moot. Outside the lock, as Fire: its callbacks are the handler's code.
+    private static void Retire(CancellationTokenSource? pending)
+    {
+        if (pending is not null)
+        {
+            pending.Cancel();
+            pending.Dispose();
+        }
     }
 
     // The call may run. An identical earlier call of a tool that is safe to repeat answers for it; any other call
