@@ -61,11 +61,13 @@ internal sealed class ChatScenario
             builder.AddTool(new ToolDescriptor(function, ToolEffects.ReadOnly) { RequiresApproval = NeedApproval.Contains(name) });
         }
 
+        ToolGate reportStart = Gate("report-start");
         ToolGate reportGate = Gate("report");
         builder.AddTool(
             AIFunctionFactory.Create(
                 async (string q, IProgress<ToolProgressUpdate> progress, CancellationToken ct) =>
                 {
+                    await reportStart.InvokeAsync(ct);
                     progress.Report(new ToolProgressUpdate(1, 2, "half way"));
                     return await reportGate.InvokeAsync(ct);
                 },

@@ -27,6 +27,9 @@ internal sealed class SseClient : IAsyncDisposable
 
     public List<SseMessage> Received { get; } = [];
 
+    /// <summary>What this client has seen, folded.</summary>
+    public WireFold Fold { get; } = new();
+
     public HttpResponseMessage Response => _response;
 
     public static async Task<SseClient> ConnectAsync(HttpClient client, string conversationId, CancellationToken cancellationToken, long? lastEventId = null)
@@ -64,6 +67,7 @@ internal sealed class SseClient : IAsyncDisposable
         Assert.Equal(message.Type, data.GetProperty("type").GetString());
         Assert.Equal(message.Id, data.GetProperty("id").GetInt64());
         Received.Add(message);
+        Fold.Apply(message);
         return message;
     }
 
@@ -82,6 +86,24 @@ internal sealed class SseClient : IAsyncDisposable
 
     public Task<SseMessage> ReadUntilAsync(string type, CancellationToken cancellationToken, string? callId = null) =>
         ReadUntilAsync(m => m.Type == type && (callId is null || m.CallId == callId), cancellationToken);
+
+    /// <summary>Reads until this client's view has the call in <paramref name="state"/>.</summary>
+    public async Task WaitForCallAsync(string callId, string state, CancellationToken cancellationToken)
+    {
+        while (Fold.Calls.GetValueOrDefault(callId) != state)
+        {
+            await NextAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Reads until the run under way has completed (the view is not running after a runCompleted).</summary>
+    public async Task WaitForIdleAsync(CancellationToken cancellationToken)
+    {
+        while (Received.Count == 0 || Fold.Running || Received[^1].Type is not ("runCompleted" or "snapshot"))
+        {
+            await NextAsync(cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
