@@ -119,3 +119,9 @@ internal static class ChatRoutes
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
     }
 }
+
+/// <summary>Reaching into the host's services.</summary>
+internal static class ChatTestHostExtensions
+{
+    public static IToolPipelineChatStore Store(this ChatTestHost host) => host.Services.GetRequiredService<IToolPipelineChatStore>();
+}
