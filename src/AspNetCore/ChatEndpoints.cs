@@ -77,7 +77,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
         string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
-        return TypedResults.ServerSentEvents(StreamAsync(hub, after, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamAsync(hub, after, Hubs(http).Options.ClientBufferCapacity, http.RequestAborted));
     }
 
     public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
@@ -224,9 +224,9 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     }
 
     // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
-    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, int bufferCapacity, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after);
+        (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after, bufferCapacity);
         try
         {
             if (snapshot is not null)

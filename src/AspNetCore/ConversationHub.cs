@@ -171,9 +171,9 @@ internal sealed class ConversationHub
     }
 
     /// <summary>Subscribes a client: its first items (a snapshot, or the replay after <paramref name="lastEventId"/>) and its buffer for the rest.</summary>
-    public (ChatSubscriber Subscriber, IReadOnlyList<SseItem<string>>? Replay, ToolPipelineChatSnapshot? Snapshot) Subscribe(long? lastEventId)
+    public (ChatSubscriber Subscriber, IReadOnlyList<SseItem<string>>? Replay, ToolPipelineChatSnapshot? Snapshot) Subscribe(long? lastEventId, int bufferCapacity)
     {
-        var subscriber = new ChatSubscriber(_options.ClientBufferCapacity);
+        var subscriber = new ChatSubscriber(bufferCapacity);
         lock (_lock)
         {
             _subscribers.Add(subscriber);
