@@ -77,7 +77,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
         string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
-        return TypedResults.ServerSentEvents(StreamAsync(hub, after, Hubs(http).Options.ClientBufferCapacity, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamAsync(hub, after, Hubs(http).Options.ClientBufferCapacity, http.RequestAborted, Hubs(http).Stopping));
     }
 
     public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
@@ -224,8 +224,12 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     }
 
     // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
-    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, int bufferCapacity, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        ConversationHub hub, long? after, int bufferCapacity, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken stopping = default)
     {
+        // A stream lasts as long as the conversation: it ends when the client goes or the host stops.
+        using var ends = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        cancellationToken = ends.Token;
         (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after, bufferCapacity);
         try
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ToolFlow.AspNetCore;
@@ -11,11 +12,15 @@ internal sealed class ConversationHubs
     // Counting an owner's conversations and adding one happen together, so two requests cannot both take the last place.
     private readonly SemaphoreSlim _creating = new(1, 1);
 
-    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options)
+    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options, IHostApplicationLifetime? lifetime = null)
     {
         Store = store;
         Options = options.Value;
+        Stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
     }
+
+    /// <summary>Fires when the host begins to stop: SSE streams end then, so shutdown does not wait for clients to leave.</summary>
+    public CancellationToken Stopping { get; }
 
     public IToolPipelineChatStore Store { get; }
 
