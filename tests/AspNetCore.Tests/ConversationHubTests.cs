@@ -32,7 +32,7 @@ public sealed class ConversationHubTests
         ConversationHub hub = (await host.Services.GetRequiredService<ConversationHubs>().FindAsync(id, "alice", ct))!;
 
         using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, null, bufferCapacity: 2, stop.Token).GetAsyncEnumerator(ct);
+        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2)!, stop.Token).GetAsyncEnumerator(ct);
         Assert.True(await stalled.MoveNextAsync());
         SseMessage first = Parse(stalled.Current);
         Assert.Equal("snapshot", first.Type);
@@ -97,5 +97,33 @@ public sealed class ConversationHubTests
         }
 
         Assert.Contains("call_t1_0=done", final, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task Retire_RunSavedAndNoClient_HubLetGoAndTheConversationComesBackFromTheStore() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("It is 42."), ChatScenario.Text("Still 42."));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
+        ConversationHubs hubs = host.Services.GetRequiredService<ConversationHubs>();
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("Go", ct);
+        await scenario.Gate("slow").Started;
+        ConversationHub hub = (await hubs.FindAsync(id, "alice", ct))!;
+
+        scenario.Gate("slow").Open("slow result");
+        await hub.Consuming;
+        Assert.True(hub.IsRetired);
+        Assert.Equal(0, hubs.Count);
+
+        // The next request loads it again, as it was saved; ids go on.
+        JsonElement snapshot = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.False(snapshot.GetProperty("running").GetBoolean());
+        Assert.Equal(1, hubs.Count);
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        Assert.Equal(snapshot.GetProperty("id").GetInt64(), (await sse.NextAsync(ct)).Id);
+        using HttpResponseMessage accepted = await alice.PostJsonAsync($"chat/conversations/{id}/messages", """{"message": "Again?"}""", ct);
+        Assert.Equal(snapshot.GetProperty("id").GetInt64() + 1, (await sse.ReadUntilAsync("userMessage", ct)).Id);
+        Assert.Equal("Still 42.", (await sse.ReadUntilAsync("runCompleted", ct)).Data.GetProperty("finalText").GetString());
+        Assert.Equal(WireFold.OfSnapshot(await alice.GetJsonAsync($"chat/conversations/{id}", ct)).ToString(), sse.Fold.ToString());
     });
 }
