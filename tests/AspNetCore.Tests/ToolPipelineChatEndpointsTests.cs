@@ -72,6 +72,32 @@ public sealed class ToolPipelineChatEndpointsTests
     });
 
     [Fact]
+    public Task Events_ModelStillTalking_ClientSeesTheCallRunningBeforeTheResponseEnds() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("It is 42."));
+        scenario.Hold = true;
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("What is it?", ct);
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+
+        // The model holds the text after the call until the client has seen the call start.
+        await sse.WaitForCallAsync("call_t1_0", "running", ct);
+        Assert.DoesNotContain(sse.Received, m => m.Type is "modelStreamEnded" or "turnCompleted");
+        JsonElement midway = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.Equal(JsonValueKind.Null, midway.GetProperty("turns")[0].GetProperty("decodeEndedAt").ValueKind);
+        Assert.Equal("Looking it up.", midway.GetProperty("messages")[1].GetProperty("text").GetString());
+
+        scenario.Holding.Release();
+        SseMessage decoded = await sse.ReadUntilAsync("modelStreamEnded", ct);
+        Assert.Equal("running", sse.Fold.Calls["call_t1_0"]);
+        scenario.Gate("slow").Open("the slow result");
+        await sse.WaitForIdleAsync(ct);
+        Assert.True(sse.Received.FindIndex(m => m.Type == "toolCallStarted") < sse.Received.IndexOf(decoded));
+        Assert.Equal("It is 42.", sse.Received[^1].Data.GetProperty("finalText").GetString());
+    });
+
+    [Fact]
     public Task Events_LastEventId_ReplaysWhatFollowsThenLiveAndEveryViewFoldsTheSame() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(ThreeCalls(), ChatScenario.Text("All three are back."));
