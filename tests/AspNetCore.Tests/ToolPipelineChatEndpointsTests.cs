@@ -177,10 +177,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task CancelCall_RunningCall_ItIsCancelledTheOthersFinishAndAFinishedCallIsCallEnded() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(ThreeCalls(), ChatScenario.Text("Two of three."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("other").Started;
 
         using HttpResponseMessage cancelled = await PostAsync(alice, $"chat/conversations/{id}/calls/call_t1_0/cancel", ct);
@@ -216,10 +214,8 @@ public sealed class ToolPipelineChatEndpointsTests
             .Text(" Done asking.");
         ChatScenario scenario = ChatScenario.ByTurn(first, ChatScenario.Text("Only the other one."), ChatScenario.Text("Still only the other one."));
         scenario.Mode = ToolPipelineMode.Futures;
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("other").Started;
         await sse.WaitForCallAsync("call_t1_1", "waiting", ct);
 
@@ -242,10 +238,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task CancelTurn_RunningTurn_RunEndsAsTurnCancelledThenNoTurnRunning() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("Never asked."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("slow").Started;
 
         using HttpResponseMessage cancelled = await PostAsync(alice, $"chat/conversations/{id}/cancel", ct);
@@ -266,10 +260,8 @@ public sealed class ToolPipelineChatEndpointsTests
         ScriptedResponse first = new ScriptedResponse().Text("Paying and asking.").Call("charge", """{"q": "10 EUR"}""").Call("other", """{"q": "send"}""").Call("slow", """{"q": "a"}""");
         ChatScenario scenario = ChatScenario.ByTurn(first, ChatScenario.Text("Charged, not sent."));
         scenario.NeedApproval.UnionWith(["charge", "other"]);
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await sse.WaitForCallAsync("call_t1_0", "awaitingApproval", ct);
         await sse.WaitForCallAsync("call_t1_1", "awaitingApproval", ct);
         await scenario.Gate("slow").Started;
@@ -366,10 +358,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task ToolProgress_ReportedByARunningTool_ReachesTheStreamAsToolCallProgressed() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall("report"), ChatScenario.Text("Reported."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await sse.NextAsync(ct);
 
         // The tool reports only once the test lets it, so the report comes live, after the snapshot.
