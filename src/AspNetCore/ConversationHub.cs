@@ -210,13 +210,14 @@ internal sealed class ConversationHub
     }
 
     /// <summary>Subscribes a client: its first items (a snapshot, or the replay after <paramref name="lastEventId"/>) and its buffer for the rest.</summary>
-    /// <returns>The subscription, or <see langword="null"/> if the hub is retired.</returns>
-    public ChatSubscription? Subscribe(long? lastEventId, int bufferCapacity)
+    /// <returns>The subscription; <see langword="null"/> if the hub is retired or, with <paramref name="full"/>, serves <paramref name="maxSubscribers"/> already.</returns>
+    public ChatSubscription? Subscribe(long? lastEventId, int bufferCapacity, int maxSubscribers, out bool full)
     {
         var subscriber = new ChatSubscriber(bufferCapacity);
         lock (_lock)
         {
-            if (_retired)
+            full = !_retired && _subscribers.Count >= maxSubscribers;
+            if (_retired || full)
             {
                 return null;
             }
