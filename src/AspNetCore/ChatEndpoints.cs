@@ -23,7 +23,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             return ChatProblems.Unauthenticated();
         }
 
-        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, hubs.Options, cancellationToken).ConfigureAwait(false);
+        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, hubs.Options, optional: false, cancellationToken).ConfigureAwait(false);
         if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } problem)
         {
             return problem;
@@ -110,7 +110,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             hub.Unsubscribe(subscription.Subscriber);
             return Task.CompletedTask;
         });
-        return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, http.RequestAborted, hubs.Stopping));
+        return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, hubs.Stopping, http.RequestAborted));
     }
 
     public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
@@ -122,7 +122,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         }
 
         ConversationHubs hubs = Hubs(http);
-        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, hubs.Options, cancellationToken).ConfigureAwait(false);
+        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, hubs.Options, optional: false, cancellationToken).ConfigureAwait(false);
         if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } bodyProblem)
         {
             return bodyProblem;
@@ -159,7 +159,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         string? reason = null;
         if (control == ChatCallControl.Deny)
         {
-            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, Hubs(http).Options, cancellationToken, optional: true).ConfigureAwait(false);
+            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, Hubs(http).Options, optional: true, cancellationToken).ConfigureAwait(false);
             if (invalid is not null)
             {
                 return invalid;
@@ -260,7 +260,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     }
 
     private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(
-        HttpRequest request, JsonTypeInfo<T> typeInfo, ToolPipelineChatOptions options, CancellationToken cancellationToken, bool optional = false)
+        HttpRequest request, JsonTypeInfo<T> typeInfo, ToolPipelineChatOptions options, bool optional, CancellationToken cancellationToken)
         where T : class
     {
         if (optional && request.ContentLength is 0 or null && request.Headers.TransferEncoding.Count == 0)
@@ -298,7 +298,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
     // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
     internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(
-        ConversationHub hub, ChatSubscription subscription, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken stopping = default)
+        ConversationHub hub, ChatSubscription subscription, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // A stream lasts as long as the conversation: it ends when the client goes or the host stops.
         using var ends = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
