@@ -80,6 +80,11 @@ public static class ChatUiApp
         }
 
         configure?.Invoke(options);
+        if (options.Scenarios.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ChatUiArgumentException($"Two scenarios are named '{twice.Key}'; each needs a name of its own.");
+        }
+
         Dictionary<string, ChatScenario> scenarios = options.Scenarios.ToDictionary(s => s.Name, StringComparer.Ordinal);
         string defaultScenario = options.DefaultScenario ?? options.Scenarios.FirstOrDefault()?.Name
             ?? throw new ChatUiArgumentException("There is no scenario to offer.");
@@ -94,6 +99,7 @@ public static class ChatUiApp
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         if (endpoint is not null)
         {
@@ -171,7 +177,7 @@ public static class ChatUiApp
     public static Uri AddressOf(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address);
     }
 

@@ -1,5 +1,6 @@
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
+using ToolFlow.Profiling;
 using ToolFlow.Providers.Mcp;
 using ToolFlow.Providers.OpenAI;
 using ToolFlow.Tools;

@@ -446,8 +446,9 @@ function connect(id) {
       // The server refused the stream (unknown or another user's conversation): say so, start afresh.
       const check = await fetch(`${chat}/conversations/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
       if (!check.ok) {
-        notice(await problemText(check));
-        reset(false);
+        const problem = await problemText(check);
+        reset(true);
+        notice(problem);
       }
     }
   };

@@ -1,0 +1,268 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Playwright;
+using ToolFlow.Blocks;
+using ToolFlow.Pipeline;
+using ToolFlow.Profiling;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+using static ToolFlow.Samples.ChatUi.Tests.GatedChatClient;
+
+namespace ToolFlow.Samples.ChatUi.Tests;
+
+/// <summary>
+/// The sample page in headless chromium against the app on loopback. The model and tools are held by gates the test
+/// opens after it has seen the page reach a state, so every ordering is shown by the page, never by time.
+/// </summary>
+public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Send_CallClosesMidStream_CardRunsBeforeTheTextEnds()
+    {
+        var text = new Gate();
+        var tool = new Gate();
+        ChatScenario scenario = Scenario("early-start", turn => turn == 1
+            ?
+            [
+                Text("Let me look that up."),
+                Call("call_a", "lookup", """{"q": "a"}"""),
+                Text(" While it runs I keep talking"),
+                Wait(text.Opened),
+                Text(" and now I am done."),
+            ]
+            : [Text("The answer is A.")],
+            async (q, ct) =>
+            {
+                await tool.Opened.WaitAsync(ct);
+                return $"result for {q}";
+            });
+        await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+
+        await SendAsync(page);
+
+        // The model is held mid-text: the card is running while the rest of the text has not been written.
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(Card(page, "call_a").Locator(".call-args")).ToHaveTextAsync("""{"q":"a"}""");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("Let me look that up. While it runs I keep talking");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("running");
+        await Screenshots.SaveAsync(page, nameof(Send_CallClosesMidStream_CardRunsBeforeTheTextEnds), output);
+
+        text.Open();
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("Let me look that up. While it runs I keep talking and now I am done.");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        tool.Open();
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(Card(page, "call_a").Locator(".call-result")).ToHaveTextAsync("result for a");
+        await Expect(Card(page, "call_a").Locator(".call-duration")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ ms$"));
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("The answer is A.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator("#timeline .timeline-row")).ToHaveCountAsync(3);
+    }
+
+    [Fact]
+    public async Task CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish()
+    {
+        ChatScenario scenario = Scenario("cancel", turn => turn == 1
+            ?
+            [
+                Text("Three lookups."),
+                Call("call_slow", "lookup", """{"q": "slow"}"""),
+                Call("call_dep", "lookup", """{"q": {"$future": "call_slow"}}"""),
+                Call("call_fast", "lookup", """{"q": "fast"}"""),
+                Text(" Waiting for them."),
+            ]
+            : [Text("The fast one answered; the slow one was cancelled.")],
+            async (q, ct) =>
+            {
+                if (q == "slow")
+                {
+                    // Runs until it is cancelled from the page.
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+
+                return $"result for {q}";
+            });
+        await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+
+        await SendAsync(page);
+        await Expect(Card(page, "call_slow")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(Card(page, "call_dep")).ToHaveAttributeAsync("data-state", "waiting");
+        await Expect(Card(page, "call_fast")).ToHaveAttributeAsync("data-state", "done");
+        await Card(page, "call_slow").Locator("button[data-action=cancel]").ClickAsync();
+
+        await Expect(Card(page, "call_slow")).ToHaveAttributeAsync("data-state", "cancelled");
+        await Expect(Card(page, "call_dep")).ToHaveAttributeAsync("data-state", "cancelled");
+        await Expect(Card(page, "call_fast")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("The fast one answered; the slow one was cancelled.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(Card(page, "call_slow").Locator("button")).ToHaveCountAsync(0);
+        await Screenshots.SaveAsync(page, nameof(CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish), output);
+    }
+
+    [Fact]
+    public async Task ApproveAndDeny_TwoCallsAwaitingApproval_OneRunsOneIsDenied()
+    {
+        await using ChatUiServer server = await ChatUiServer.StartAsync(SampleScenarios.Approvals());
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+
+        await SendAsync(page);
+        ILocator weather = Card(page, "call_t1_0");
+        ILocator flight = Card(page, "call_t1_1");
+        ILocator hotel = Card(page, "call_t1_2");
+        await Expect(flight).ToHaveAttributeAsync("data-state", "awaitingApproval");
+        await Expect(hotel).ToHaveAttributeAsync("data-state", "awaitingApproval");
+        await Expect(weather).ToHaveAttributeAsync("data-state", "done");
+        await Expect(flight.Locator("button[data-action=approve]")).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, nameof(ApproveAndDeny_TwoCallsAwaitingApproval_OneRunsOneIsDenied) + "-waiting", output);
+
+        await flight.Locator("button[data-action=approve]").ClickAsync();
+        await hotel.Locator("button[data-action=deny]").ClickAsync();
+
+        await Expect(flight).ToHaveAttributeAsync("data-state", "done");
+        await Expect(flight.Locator(".call-result")).ToContainTextAsync("booked TP1351");
+        await Expect(hotel).ToHaveAttributeAsync("data-state", "denied");
+        await Expect(AssistantText(page, 2)).ToContainTextAsync("book_flight: booked TP1351");
+        await Expect(AssistantText(page, 2)).ToContainTextAsync("book_hotel: Error");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Screenshots.SaveAsync(page, nameof(ApproveAndDeny_TwoCallsAwaitingApproval_OneRunsOneIsDenied), output);
+    }
+
+    [Fact]
+    public async Task Reload_MidConversation_FullStateThenTheRestLive()
+    {
+        var text = new Gate();
+        var tool = new Gate();
+        ChatScenario scenario = Scenario("reload", turn => turn == 1
+            ?
+            [
+                Text("First part."),
+                Call("call_a", "lookup", """{"q": "a"}"""),
+                Text(" Second part."),
+                Wait(text.Opened),
+                Text(" Third part."),
+            ]
+            : [Text("Final answer.")],
+            async (q, ct) =>
+            {
+                await tool.Opened.WaitAsync(ct);
+                return $"result for {q}";
+            });
+        await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await SendAsync(page);
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part.");
+        string id = (await page.Locator("body").GetAttributeAsync("data-conversation-id"))!;
+
+        await page.ReloadAsync();
+
+        Assert.Contains($"c={id}", page.Url, StringComparison.Ordinal);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-conversation-id", id);
+        await Expect(page.Locator(".message[data-role=user][data-turn='1'] .message-text")).ToHaveTextAsync("Look it up.");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part.");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(Card(page, "call_a").Locator(".call-args")).ToHaveTextAsync("""{"q":"a"}""");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("running");
+        await Screenshots.SaveAsync(page, nameof(Reload_MidConversation_FullStateThenTheRestLive) + "-reloaded", output);
+
+        text.Open();
+        tool.Open();
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part. Third part.");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("Final answer.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator(".call-card")).ToHaveCountAsync(1);
+        await Screenshots.SaveAsync(page, nameof(Reload_MidConversation_FullStateThenTheRestLive), output);
+    }
+
+    [Fact]
+    public async Task TwoBrowserContexts_AreTwoUsers_NeitherSeesNorActsOnTheOthers()
+    {
+        var tool = new Gate();
+        ChatScenario scenario = Scenario("private", turn => turn == 1
+            ? [Text("Checking."), Call("call_a", "lookup", """{"q": "a"}""")]
+            : [Text("Done.")],
+            async (q, ct) =>
+            {
+                await tool.Opened.WaitAsync(ct);
+                return $"result for {q}";
+            });
+        await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
+        await using IBrowserContext alice = await browser.Browser.NewContextAsync();
+        await using IBrowserContext bob = await browser.Browser.NewContextAsync();
+        IPage alicePage = await OpenAsync(alice, server);
+        IPage bobPage = await OpenAsync(bob, server);
+        Assert.NotEqual(await alicePage.Locator("#user").TextContentAsync(), await bobPage.Locator("#user").TextContentAsync());
+        await SendAsync(alicePage);
+        await Expect(Card(alicePage, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        string id = (await alicePage.Locator("body").GetAttributeAsync("data-conversation-id"))!;
+        string conversation = new Uri(server.Address, $"/chat/conversations/{id}").ToString();
+
+        // Bob's page, pointed at Alice's conversation, is told it is not found and shows nothing of it.
+        await bobPage.GotoAsync(new Uri(server.Address, $"/?c={id}").ToString());
+        await Expect(bobPage.Locator("#notice")).ToContainTextAsync("conversation_not_found");
+        await Expect(bobPage.Locator("body")).ToHaveAttributeAsync("data-conversation-id", string.Empty);
+        await Expect(bobPage.Locator(".message")).ToHaveCountAsync(0);
+        await Screenshots.SaveAsync(bobPage, nameof(TwoBrowserContexts_AreTwoUsers_NeitherSeesNorActsOnTheOthers) + "-bob", output);
+
+        // Nor can Bob's browser read, stream or act on it: every route answers 404, as for an unknown id.
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "GET", conversation));
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "GET", conversation + "/events"));
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "POST", conversation + "/cancel"));
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "POST", conversation + "/calls/call_a/cancel"));
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "POST", conversation + "/calls/call_a/approve"));
+        Assert.Equal(404, await FetchStatusAsync(bobPage, "POST", conversation + "/messages", """{"message": "hi"}"""));
+
+        // A browser that never opened the page has no user at all.
+        await using IBrowserContext stranger = await browser.Browser.NewContextAsync();
+        IAPIResponse anonymous = await stranger.APIRequest.GetAsync(conversation);
+        Assert.Equal(401, anonymous.Status);
+
+        // Alice's conversation went on untouched.
+        await Expect(Card(alicePage, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        tool.Open();
+        await Expect(Card(alicePage, "call_a")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(AssistantText(alicePage, 2)).ToHaveTextAsync("Done.");
+        await Screenshots.SaveAsync(alicePage, nameof(TwoBrowserContexts_AreTwoUsers_NeitherSeesNorActsOnTheOthers) + "-alice", output);
+    }
+
+    private static ChatScenario Scenario(string name, Func<int, IReadOnlyList<Step>> script, Func<string, CancellationToken, Task<string>> lookup) => new()
+    {
+        Name = name,
+        Title = $"test: {name}",
+        Prompt = "Look it up.",
+        CreateBuilder = turn => ToolPipeline.CreateBuilder(new GatedChatClient(script))
+            .WithTimeProvider(turn.TimeProvider)
+            .WithStrategy(turn.Mode)
+            .AddTool(new ToolDescriptor(AIFunctionFactory.Create(lookup, "lookup", "Looks a query up."), ToolEffects.ReadOnly)),
+    };
+
+    private static async Task<IPage> OpenAsync(IBrowserContext context, ChatUiServer server)
+    {
+        IPage page = await context.NewPageAsync();
+        await page.GotoAsync(server.Address.ToString());
+        await Expect(page.Locator("#scenario option")).Not.ToHaveCountAsync(0);
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        return page;
+    }
+
+    private static async Task SendAsync(IPage page)
+    {
+        await page.Locator("#send").ClickAsync();
+        await Expect(page.Locator("body")).Not.ToHaveAttributeAsync("data-conversation-id", string.Empty);
+    }
+
+    private static ILocator Card(IPage page, string callId) => page.Locator($".call-card[data-call-id='{callId}']");
+
+    private static ILocator AssistantText(IPage page, int turn) => page.Locator($".message[data-role=assistant][data-turn='{turn}'] .message-text");
+
+    private static Task<int> FetchStatusAsync(IPage page, string method, string url, string? body = null) =>
+        page.EvaluateAsync<int>(
+            "async ([method, url, body]) => (await fetch(url, { method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body || undefined })).status",
+            new object?[] { method, url, body });
+}

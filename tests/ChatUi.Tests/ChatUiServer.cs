@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace ToolFlow.Samples.ChatUi.Tests;
+
+/// <summary>The sample app on 127.0.0.1 at a free port, with the test's scenarios first in its picker.</summary>
+internal sealed class ChatUiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ChatUiServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<ChatUiServer> StartAsync(params ChatScenario[] scenarios)
+    {
+        WebApplication app = await ChatUiApp.CreateAsync([], o =>
+        {
+            o.Port = 0;
+            // A test's scenario replaces the sample's one of the same name.
+            foreach (ChatScenario taken in o.Scenarios.Where(s => scenarios.Any(t => t.Name == s.Name)).ToList())
+            {
+                o.Scenarios.Remove(taken);
+            }
+
+            for (int i = 0; i < scenarios.Length; i++)
+            {
+                o.Scenarios.Insert(i, scenarios[i]);
+            }
+
+            o.DefaultScenario = scenarios.Length > 0 ? scenarios[0].Name : null;
+        });
+        await app.StartAsync();
+        return new ChatUiServer(app, ChatUiApp.AddressOf(app));
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
