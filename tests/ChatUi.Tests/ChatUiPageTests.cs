@@ -231,6 +231,34 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Screenshots.SaveAsync(alicePage, nameof(TwoBrowserContexts_AreTwoUsers_NeitherSeesNorActsOnTheOthers) + "-alice", output);
     }
 
+    [Fact]
+    public async Task LongTask_FuturesMode_ProgressBarThenTheDependentCallRuns()
+    {
+        await using ChatUiServer server = await ChatUiServer.StartAsync(SampleScenarios.LongTask());
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await page.Locator("#mode").SelectOptionAsync("futures");
+
+        await SendAsync(page);
+        ILocator build = Card(page, "call_t1_0");
+        ILocator summary = Card(page, "call_t2_0");
+
+        // The model went on while the build runs: the summary waits for the build's future, the build shows progress.
+        await Expect(summary).ToHaveAttributeAsync("data-state", "waiting");
+        await Expect(build).ToHaveAttributeAsync("data-state", "running");
+        await Expect(build.Locator("progress.call-progress")).ToBeVisibleAsync();
+        await Expect(build.Locator(".call-status")).ToContainTextAsync("of 10");
+        await Expect(summary.Locator("button[data-action=cancel]")).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, nameof(LongTask_FuturesMode_ProgressBarThenTheDependentCallRuns) + "-running", output);
+
+        await Expect(build).ToHaveAttributeAsync("data-state", "done");
+        await Expect(build.Locator("progress.call-progress")).ToHaveCountAsync(0);
+        await Expect(summary).ToHaveAttributeAsync("data-state", "done");
+        await Expect(summary.Locator(".call-result")).ToContainTextAsync("Summary: Q3 report");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Screenshots.SaveAsync(page, nameof(LongTask_FuturesMode_ProgressBarThenTheDependentCallRuns), output);
+    }
+
     private static ChatScenario Scenario(string name, Func<int, IReadOnlyList<Step>> script, Func<string, CancellationToken, Task<string>> lookup) => new()
     {
         Name = name,

@@ -73,8 +73,8 @@ function statusWords(call) {
       return call.progressMessage ? `running (${call.progressMessage})` : 'running';
     case 'done': return 'done';
     case 'denied': return 'denied';
-    case 'cancelled': return call.error ? `cancelled: ${call.error}` : 'cancelled';
-    case 'failed': return call.error ? `failed: ${call.error}` : 'failed';
+    case 'cancelled': return 'cancelled';
+    case 'failed': return 'failed';
     default: return call.state;
   }
 }
@@ -106,7 +106,7 @@ function renderCall(call) {
   card.querySelector('.call-duration').textContent = call.durationMs !== null && call.durationMs !== undefined ? `${Math.round(call.durationMs)} ms` : '';
   card.querySelector('.call-args').textContent = call.arguments || '';
   const result = card.querySelector('.call-result');
-  result.textContent = call.resultPreview ?? (call.state === 'failed' ? (call.error || '') : '');
+  result.textContent = call.resultPreview ?? (ENDED.has(call.state) ? (call.error || '') : '');
   result.hidden = result.textContent.length === 0;
 
   const slot = card.querySelector('.call-progress-slot');
@@ -180,7 +180,7 @@ function scheduleTimeline() {
 function drawTimeline() {
   const rows = [];
   for (const turn of [...state.turns.values()].sort((a, b) => a.turn - b.turn)) {
-    rows.push({ label: `turn ${turn.turn} decode`, kind: 'decode', start: ms(turn.startedAt), wait: null, end: ms(turn.decodeEndedAt) });
+    rows.push({ label: `turn ${turn.turn} decode`, kind: 'decode', start: ms(turn.startedAt), wait: null, end: ms(turn.decodeEndedAt ?? turn.endedAt) });
   }
   for (const call of [...state.calls.values()].sort((a, b) => ms(a.detectedAt) - ms(b.detectedAt))) {
     rows.push({ label: call.name, kind: 'call', state: call.state, start: ms(call.detectedAt), wait: ms(call.startedAt), end: ms(call.endedAt) });
