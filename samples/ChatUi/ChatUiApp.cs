@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -144,6 +145,9 @@ public static class ChatUiApp
         app.UseAuthentication();
         app.Use(SignInNewBrowserAsync);
         app.UseAuthorization();
+        app.UseWhen(
+            static context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals($"{ChatPrefix}/conversations", StringComparison.Ordinal),
+            branch => branch.Use((context, next) => CheckSettingsAsync(context, next, scenarios.Keys)));
         app.UseDefaultFiles();
         app.UseStaticFiles();
 
@@ -194,6 +198,47 @@ public static class ChatUiApp
             "futures" => ExecutionStrategy.Futures,
             _ => throw new ArgumentException($"The mode '{mode}' is not one of: await, futures."),
         };
+    }
+
+    // The library keeps settings as opaque strings; the sample knows which it understands, so a mode or scenario it
+    // does not know is refused here (400 invalid_settings, nothing created) rather than failing the first turn.
+    private static async Task CheckSettingsAsync(HttpContext context, RequestDelegate next, IEnumerable<string> scenarios)
+    {
+        context.Request.EnableBuffering();
+        string? problem = null;
+        try
+        {
+            using JsonDocument body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
+            if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("settings", out JsonElement settings) && settings.ValueKind == JsonValueKind.Object)
+            {
+                if (settings.TryGetProperty("mode", out JsonElement mode) && mode.ValueKind == JsonValueKind.String && mode.GetString() is not ("await" or "futures" or ""))
+                {
+                    problem = $"The mode '{mode.GetString()}' is not one of: await, futures.";
+                }
+                else if (settings.TryGetProperty("scenario", out JsonElement scenario) && scenario.ValueKind == JsonValueKind.String
+                    && scenario.GetString() is { Length: > 0 } name && !scenarios.Contains(name, StringComparer.Ordinal))
+                {
+                    problem = $"There is no scenario '{name}'. Choose one of: {string.Join(", ", scenarios)}.";
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON is the library's to report (invalid_body).
+        }
+
+        if (problem is not null)
+        {
+            await Results.Problem(
+                detail: problem,
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "The conversation's settings are not valid.",
+                extensions: new Dictionary<string, object?> { ["code"] = "invalid_settings" }).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        context.Request.Body.Position = 0;
+        await next(context).ConfigureAwait(false);
     }
 
     // The page's first visit signs the browser in as a new user: two browsers (or browser contexts) are two users.

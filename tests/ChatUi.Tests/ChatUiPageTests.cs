@@ -259,6 +259,30 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Screenshots.SaveAsync(page, nameof(LongTask_FuturesMode_ProgressBarThenTheDependentCallRuns), output);
     }
 
+    [Theory]
+    [InlineData("""{"message": "hi", "settings": {"mode": "warp"}}""", "warp")]
+    [InlineData("""{"message": "hi", "settings": {"scenario": "nope"}}""", "nope")]
+    public async Task CreateConversation_UnknownModeOrScenario_400InvalidSettingsNothingCreated(string body, string named)
+    {
+        // One conversation per user: had the refused request created one, the valid one after it would get 429.
+        await using ChatUiServer server = await ChatUiServer.StartAsync([], o => o.ConfigureChat = chat => chat.MaxConversationsPerOwner = 1);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        string conversations = new Uri(server.Address, "/chat/conversations").ToString();
+
+        IAPIResponse response = await context.APIRequest.PostAsync(conversations, new() { Data = body, Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.Headers["content-type"].Split(';')[0]);
+        System.Text.Json.JsonElement problem = (await response.JsonAsync())!.Value;
+        Assert.Equal("invalid_settings", problem.GetProperty("code").GetString());
+        Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Nothing was created: a valid request is still this user's first conversation.
+        IAPIResponse created = await context.APIRequest.PostAsync(conversations, new() { Data = """{"message": "hi", "settings": {"mode": "await", "scenario": "approvals"}}""", Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
+        Assert.Equal(201, created.Status);
+    }
+
     private static ChatScenario Scenario(string name, Func<int, IReadOnlyList<Step>> script, Func<string, CancellationToken, Task<string>> lookup) => new()
     {
         Name = name,

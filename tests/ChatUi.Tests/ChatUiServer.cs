@@ -15,7 +15,9 @@ internal sealed class ChatUiServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<ChatUiServer> StartAsync(params ChatScenario[] scenarios)
+    public static Task<ChatUiServer> StartAsync(params ChatScenario[] scenarios) => StartAsync(scenarios, null);
+
+    public static async Task<ChatUiServer> StartAsync(ChatScenario[] scenarios, Action<ChatUiOptions>? configure)
     {
         WebApplication app = await ChatUiApp.CreateAsync([], o =>
         {
@@ -32,6 +34,7 @@ internal sealed class ChatUiServer : IAsyncDisposable
             }
 
             o.DefaultScenario = scenarios.Length > 0 ? scenarios[0].Name : null;
+            configure?.Invoke(o);
         });
         await app.StartAsync();
         return new ChatUiServer(app, ChatUiApp.AddressOf(app));
