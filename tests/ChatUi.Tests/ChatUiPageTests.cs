@@ -20,21 +20,7 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
     {
         var text = new Gate();
         var tool = new Gate();
-        ChatScenario scenario = Scenario("early-start", turn => turn == 1
-            ?
-            [
-                Text("Let me look that up."),
-                Call("call_a", "lookup", """{"q": "a"}"""),
-                Text(" While it runs I keep talking"),
-                Wait(text.Opened),
-                Text(" and now I am done."),
-            ]
-            : [Text("The answer is A.")],
-            async (q, ct) =>
-            {
-                await tool.Opened.WaitAsync(ct);
-                return $"result for {q}";
-            });
+        ChatScenario scenario = OneHeldCall("early-start", "Let me look that up.", " While it runs I keep talking", text, " and now I am done.", "The answer is A.", tool);
         await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
         await using IBrowserContext context = await browser.Browser.NewContextAsync();
         IPage page = await OpenAsync(context, server);
@@ -136,21 +122,7 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
     {
         var text = new Gate();
         var tool = new Gate();
-        ChatScenario scenario = Scenario("reload", turn => turn == 1
-            ?
-            [
-                Text("First part."),
-                Call("call_a", "lookup", """{"q": "a"}"""),
-                Text(" Second part."),
-                Wait(text.Opened),
-                Text(" Third part."),
-            ]
-            : [Text("Final answer.")],
-            async (q, ct) =>
-            {
-                await tool.Opened.WaitAsync(ct);
-                return $"result for {q}";
-            });
+        ChatScenario scenario = OneHeldCall("reload", "First part.", " Second part.", text, " Third part.", "Final answer.", tool);
         await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
         await using IBrowserContext context = await browser.Browser.NewContextAsync();
         IPage page = await OpenAsync(context, server);
@@ -187,11 +159,7 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         ChatScenario scenario = Scenario("private", turn => turn == 1
             ? [Text("Checking."), Call("call_a", "lookup", """{"q": "a"}""")]
             : [Text("Done.")],
-            async (q, ct) =>
-            {
-                await tool.Opened.WaitAsync(ct);
-                return $"result for {q}";
-            });
+            HeldLookup(tool));
         await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
         await using IBrowserContext alice = await browser.Browser.NewContextAsync();
         await using IBrowserContext bob = await browser.Browser.NewContextAsync();
@@ -282,6 +250,19 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         IAPIResponse created = await context.APIRequest.PostAsync(conversations, new() { Data = """{"message": "hi", "settings": {"mode": "await", "scenario": "approvals"}}""", Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
         Assert.Equal(201, created.Status);
     }
+
+    // Text, call_a, more text, then the model is held at the text gate and the tool at the tool gate.
+    private static ChatScenario OneHeldCall(string name, string before, string held, Gate text, string after, string answer, Gate tool) =>
+        Scenario(name, turn => turn == 1
+            ? [Text(before), Call("call_a", "lookup", """{"q": "a"}"""), Text(held), Wait(text.Opened), Text(after)]
+            : [Text(answer)],
+            HeldLookup(tool));
+
+    private static Func<string, CancellationToken, Task<string>> HeldLookup(Gate tool) => async (q, ct) =>
+    {
+        await tool.Opened.WaitAsync(ct);
+        return $"result for {q}";
+    };
 
     private static ChatScenario Scenario(string name, Func<int, IReadOnlyList<Step>> script, Func<string, CancellationToken, Task<string>> lookup) => new()
     {

@@ -180,7 +180,9 @@ function scheduleTimeline() {
 function drawTimeline() {
   const rows = [];
   for (const turn of [...state.turns.values()].sort((a, b) => a.turn - b.turn)) {
-    rows.push({ label: `turn ${turn.turn} decode`, kind: 'decode', start: ms(turn.startedAt), wait: null, end: ms(turn.decodeEndedAt ?? turn.endedAt) });
+    // Without a stream end on record, the decode ends at the turn's last output once the turn is over.
+    const end = turn.decodeEndedAt ?? (turn.endedAt ? (turn.lastOutputAt ?? turn.endedAt) : null);
+    rows.push({ label: `turn ${turn.turn} decode`, kind: 'decode', start: ms(turn.startedAt), wait: null, end: ms(end) });
   }
   for (const call of [...state.calls.values()].sort((a, b) => ms(a.detectedAt) - ms(b.detectedAt))) {
     rows.push({ label: call.name, kind: 'call', state: call.state, start: ms(call.detectedAt), wait: ms(call.startedAt), end: ms(call.endedAt) });
@@ -234,7 +236,10 @@ function applySnapshot(s) {
   state.now = null;
   for (const m of s.messages || []) state.messages.push({ role: m.role, turn: m.turn, text: m.text || '' });
   for (const c of s.calls || []) state.calls.set(c.callId, { ...c, arguments: c.arguments || '' });
-  for (const t of s.turns || []) state.turns.set(t.turn, { ...t });
+  for (const t of s.turns || []) {
+    const detected = (s.calls || []).filter((c) => c.turn === t.turn && c.detectedAt).map((c) => c.detectedAt).sort();
+    state.turns.set(t.turn, { ...t, lastOutputAt: detected.at(-1) || null });
+  }
   const times = [...state.calls.values()].flatMap((c) => [c.detectedAt, c.startedAt, c.endedAt])
     .concat([...state.turns.values()].flatMap((t) => [t.startedAt, t.decodeEndedAt, t.endedAt])).filter(Boolean);
   state.now = times.sort().at(-1) || null;
@@ -273,6 +278,10 @@ function apply(e) {
   }
   state.lagged = false;
   if (e.timestamp && (!state.now || e.timestamp > state.now)) state.now = e.timestamp;
+  if (['textDelta', 'reasoningDelta', 'toolCallDetected', 'toolArgumentsDelta', 'toolCallClosed'].includes(e.type)) {
+    const turn = state.turns.get(e.turn);
+    if (turn) turn.lastOutputAt = e.timestamp;
+  }
   switch (e.type) {
     case 'userMessage': {
       const m = messageOf('user', e.turn);
