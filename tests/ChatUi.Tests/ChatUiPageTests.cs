@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
+using ToolFlow.WireTesting;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 using static ToolFlow.Samples.ChatUi.Tests.GatedChatClient;
@@ -249,6 +250,36 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         // Nothing was created: a valid request is still this user's first conversation.
         IAPIResponse created = await context.APIRequest.PostAsync(conversations, new() { Data = """{"message": "hi", "settings": {"mode": "await", "scenario": "approvals"}}""", Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
         Assert.Equal(201, created.Status);
+    }
+
+    [Fact]
+    public async Task Endpoint_RealOpenAIWire_TheModelsCallsRunOnBuiltInTools()
+    {
+        await using OpenAITestServer model = await OpenAITestServer.StartAsync(CancellationToken.None);
+        model.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.Text("Let me compute that."),
+            Chunks.CallStart(0, "call_calc", "calculate", """{"expression": "6 * 7"}"""),
+            Chunks.Finish("tool_calls")));
+        model.Enqueue(SseHttpResponse.Of(Chunks.Answer("6 * 7 is 42.")));
+        await using ChatUiServer server = await ChatUiServer.StartWithArgumentsAsync(
+            ["--endpoint", model.Endpoint.ToString(), "--model", "test-model"],
+            o => o.DefaultScenario = "model");
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await Expect(page.Locator("#scenario")).ToHaveValueAsync("model");
+        await page.Locator("#message").FillAsync("What is 6 * 7?");
+
+        await SendAsync(page);
+
+        await Expect(Card(page, "call_calc")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(Card(page, "call_calc").Locator(".call-name")).ToHaveTextAsync("calculate");
+        await Expect(Card(page, "call_calc").Locator(".call-result")).ToHaveTextAsync("42");
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("6 * 7 is 42.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        Assert.Equal(2, model.Requests.Count);
+        Assert.Contains("What is 6 * 7?", model.Requests[0].Body.GetRawText(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, nameof(Endpoint_RealOpenAIWire_TheModelsCallsRunOnBuiltInTools), output);
     }
 
     // Text, call_a, more text, then the model is held at the text gate and the tool at the tool gate.

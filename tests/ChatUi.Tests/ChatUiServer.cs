@@ -17,9 +17,13 @@ internal sealed class ChatUiServer : IAsyncDisposable
 
     public static Task<ChatUiServer> StartAsync(params ChatScenario[] scenarios) => StartAsync(scenarios, null);
 
-    public static async Task<ChatUiServer> StartAsync(ChatScenario[] scenarios, Action<ChatUiOptions>? configure)
+    public static Task<ChatUiServer> StartAsync(ChatScenario[] scenarios, Action<ChatUiOptions>? configure) => StartAsync([], scenarios, configure);
+
+    public static Task<ChatUiServer> StartWithArgumentsAsync(string[] args, Action<ChatUiOptions> configure) => StartAsync(args, [], configure);
+
+    private static async Task<ChatUiServer> StartAsync(string[] args, ChatScenario[] scenarios, Action<ChatUiOptions>? configure)
     {
-        WebApplication app = await ChatUiApp.CreateAsync([], o =>
+        WebApplication app = await ChatUiApp.CreateAsync(args, o =>
         {
             o.Port = 0;
             // A test's scenario replaces the sample's one of the same name.
