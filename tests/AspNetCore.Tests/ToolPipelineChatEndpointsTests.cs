@@ -64,7 +64,10 @@ public sealed class ToolPipelineChatEndpointsTests
         Assert.Equal(
             [("user", 1, "What is it?"), ("assistant", 1, "Looking it up. One moment."), ("assistant", 2, "It is 42.")],
             done.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString(), m.GetProperty("turn").GetInt32(), m.GetProperty("text").GetString())));
-        Assert.Equal([1, 2], done.GetProperty("turns").EnumerateArray().Select(t => t.GetProperty("turn").GetInt32()));
+        Assert.Equal(
+            [(1, true, true), (2, true, true)],
+            done.GetProperty("turns").EnumerateArray().Select(t => (t.GetProperty("turn").GetInt32(), t.GetProperty("decodeEndedAt").ValueKind == JsonValueKind.String, t.GetProperty("endedAt").ValueKind == JsonValueKind.String)));
+        Assert.Equal("stop", sse.Received.Last(m => m.Type == "modelStreamEnded").Data.GetProperty("finishReason").GetString());
         Assert.Equal(sse.Fold.ToString(), WireFold.OfSnapshot(done).ToString());
     });
 
