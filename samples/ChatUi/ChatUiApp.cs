@@ -75,7 +75,7 @@ public static class ChatUiApp
 
         options.Scenarios.Add(SampleScenarios.Approvals());
         options.Scenarios.Add(SampleScenarios.LongTask());
-        foreach (ChatScenario scenario in SampleScenarios.Shipped(options.ScenarioDirectory))
+        foreach (ChatScenario scenario in SampleScenarios.Shipped(Path.Combine(AppContext.BaseDirectory, "scenarios")))
         {
             options.Scenarios.Add(scenario);
         }

@@ -26,9 +26,6 @@ public sealed class ChatUiOptions
     /// <summary>The scenario a new conversation uses when none is chosen; <see langword="null"/> for the first one.</summary>
     public string? DefaultScenario { get; set; }
 
-    /// <summary>The folder the shipped scenarios are read from (default: <c>scenarios</c> next to the app).</summary>
-    public string ScenarioDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "scenarios");
-
     /// <summary>The clock of the pipelines and of the chat endpoints.</summary>
     public TimeProvider TimeProvider
     {

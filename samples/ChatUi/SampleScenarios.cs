@@ -78,6 +78,7 @@ public static class SampleScenarios
     /// </summary>
     /// <param name="directory">The folder.</param>
     /// <returns>The scenarios, by file name; none when the folder does not exist.</returns>
+    /// <exception cref="ChatUiArgumentException">A file is not a valid scenario.</exception>
     public static IReadOnlyList<ChatScenario> Shipped(string directory)
     {
         if (!Directory.Exists(directory))
@@ -88,7 +89,16 @@ public static class SampleScenarios
         var scenarios = new List<ChatScenario>();
         foreach (string file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
         {
-            Scenario scenario = ScenarioLoader.Load(file);
+            Scenario scenario;
+            try
+            {
+                scenario = ScenarioLoader.Load(file);
+            }
+            catch (ScenarioException e)
+            {
+                throw new ChatUiArgumentException($"The scenario file {file} is not valid: {e.Message}", e);
+            }
+
             string prompt = ScenarioPipeline.Create(scenario, 0, ExecutionStrategy.Await, Seed, TimeProvider.System).Prompt;
             scenarios.Add(new ChatScenario
             {
