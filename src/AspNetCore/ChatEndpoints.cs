@@ -93,6 +93,12 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             }
         }
 
+        // Whether or not the stream is ever read, the subscriber goes when the response does.
+        http.Response.OnCompleted(() =>
+        {
+            hub.Unsubscribe(subscription.Subscriber);
+            return Task.CompletedTask;
+        });
         return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, http.RequestAborted, hubs.Stopping));
     }
 
