@@ -47,8 +47,10 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Expect(page.Locator("#timeline .timeline-row")).ToHaveCountAsync(3);
     }
 
-    [Fact]
-    public async Task CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish()
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("cancel-branch")]
+    public async Task CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish(string action)
     {
         ChatScenario scenario = Scenario("cancel", turn => turn == 1
             ?
@@ -78,7 +80,7 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Expect(Card(page, "call_slow")).ToHaveAttributeAsync("data-state", "running");
         await Expect(Card(page, "call_dep")).ToHaveAttributeAsync("data-state", "waiting");
         await Expect(Card(page, "call_fast")).ToHaveAttributeAsync("data-state", "done");
-        await Card(page, "call_slow").Locator("button[data-action=cancel]").ClickAsync();
+        await Card(page, "call_slow").Locator($"button[data-action={action}]").ClickAsync();
 
         await Expect(Card(page, "call_slow")).ToHaveAttributeAsync("data-state", "cancelled");
         await Expect(Card(page, "call_dep")).ToHaveAttributeAsync("data-state", "cancelled");
@@ -86,7 +88,31 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Expect(AssistantText(page, 2)).ToHaveTextAsync("The fast one answered; the slow one was cancelled.");
         await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
         await Expect(Card(page, "call_slow").Locator("button")).ToHaveCountAsync(0);
-        await Screenshots.SaveAsync(page, nameof(CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish), output);
+        await Screenshots.SaveAsync(page, $"{nameof(CancelButton_RunningCall_ItAndItsDependentCancelledOthersFinish)}-{action}", output);
+    }
+
+    [Fact]
+    public async Task CancelTurn_MidStream_RunEndsCancelledAndThePageIsIdle()
+    {
+        var text = new Gate();
+        var tool = new Gate();
+        ChatScenario scenario = OneHeldCall("cancel-turn", "Starting.", " Still talking", text, " never said.", "never answered.", tool);
+        await using ChatUiServer server = await ChatUiServer.StartAsync(scenario);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await SendAsync(page);
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("Starting. Still talking");
+
+        await page.Locator("#cancel-turn").ClickAsync();
+
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("turnCancelled");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "cancelled");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("Starting. Still talking");
+        await Expect(page.Locator("#cancel-turn")).ToBeDisabledAsync();
+        await Expect(page.Locator("#send")).ToBeEnabledAsync();
+        await Screenshots.SaveAsync(page, nameof(CancelTurn_MidStream_RunEndsCancelledAndThePageIsIdle), output);
     }
 
     [Fact]
