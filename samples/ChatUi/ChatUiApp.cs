@@ -73,6 +73,7 @@ public static class ChatUiApp
             options.Scenarios.Add(endpoint.Scenario);
         }
 
+        options.Scenarios.Add(SampleScenarios.Travel());
         options.Scenarios.Add(SampleScenarios.Approvals());
         options.Scenarios.Add(SampleScenarios.LongTask());
         foreach (ChatScenario scenario in SampleScenarios.Shipped(Path.Combine(AppContext.BaseDirectory, "scenarios")))

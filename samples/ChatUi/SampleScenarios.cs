@@ -10,13 +10,29 @@ using ToolFlow.Providers.Scripted;
 namespace ToolFlow.Samples.ChatUi;
 
 /// <summary>
-/// The scenarios the sample offers: two of its own on the scripted model (approvals, a long task with progress) and
-/// the shipped latency scenarios of <c>perf/scenarios</c>.
+/// The scenarios the sample offers: the demo's trip plan, two of its own on the scripted model (approvals, a long task
+/// with progress) and the shipped latency scenarios of <c>perf/scenarios</c>.
 /// </summary>
 public static class SampleScenarios
 {
     /// <summary>The seed of the shipped scenarios' latencies, so every run of one scenario does the same work.</summary>
     public const int Seed = 1;
+
+    /// <summary>
+    /// "travel": the conversation of <c>toolflow demo</c> (<see cref="DemoScenario"/>), a trip plan whose first
+    /// response calls four read-only tools amid text that keeps streaming.
+    /// </summary>
+    /// <returns>The scenario.</returns>
+    public static ChatScenario Travel() => new()
+    {
+        Name = "travel",
+        Title = "Travel: the toolflow demo's trip plan (four tools amid streaming text)",
+        Prompt = DemoScenario.UserPrompt,
+        CreateBuilder = turn => ToolPipeline.CreateBuilder(DemoScenario.CreateModel(turn.TimeProvider))
+            .WithTimeProvider(turn.TimeProvider)
+            .WithStrategy(turn.Mode)
+            .AddTools(DemoScenario.CreateTools(turn.TimeProvider), ToolEffects.ReadOnly),
+    };
 
     /// <summary>
     /// "approvals": a booking request whose response calls two tools that need the user's approval

@@ -116,6 +116,24 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Travel_DefaultScenario_FourCardsDoneAndThePlanAnswers()
+    {
+        await using ChatUiServer server = await ChatUiServer.StartAsync();
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await Expect(page.Locator("#scenario")).ToHaveValueAsync("travel");
+
+        await SendAsync(page);
+
+        await Expect(page.Locator(".call-card[data-state=done]")).ToHaveCountAsync(4);
+        await Expect(page.Locator(".call-card .call-name")).ToHaveTextAsync(["get_weather", "search_flights", "find_hotels", "convert_currency"]);
+        await Expect(AssistantText(page, 2)).ToContainTextAsync("Here's your plan.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator("#timeline .timeline-row")).ToHaveCountAsync(6);
+        await Screenshots.SaveAsync(page, nameof(Travel_DefaultScenario_FourCardsDoneAndThePlanAnswers), output);
+    }
+
+    [Fact]
     public async Task ApproveAndDeny_TwoCallsAwaitingApproval_OneRunsOneIsDenied()
     {
         await using ChatUiServer server = await ChatUiServer.StartAsync(SampleScenarios.Approvals());

@@ -12,6 +12,15 @@ public sealed class SampleScenariosTests
     }
 
     [Fact]
+    public void Travel_IsTheDemosConversation()
+    {
+        ChatScenario travel = SampleScenarios.Travel();
+
+        Assert.Equal("travel", travel.Name);
+        Assert.Equal(ToolFlow.Profiling.DemoScenario.UserPrompt, travel.Prompt);
+    }
+
+    [Fact]
     public void Shipped_NoFolder_None()
     {
         Assert.Empty(SampleScenarios.Shipped(Path.Combine(AppContext.BaseDirectory, "no-such-folder")));

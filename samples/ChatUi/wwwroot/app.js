@@ -423,6 +423,8 @@ async function problemText(response) {
 }
 
 async function post(path, body) {
+  // Cleared before, not after: what the stream says meanwhile (a run's end) must stay on screen.
+  notice('');
   const response = await fetch(path, {
     method: 'POST',
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -433,7 +435,6 @@ async function post(path, body) {
     notice(await problemText(response));
     return null;
   }
-  notice('');
   return response.status === 204 ? {} : response.json();
 }
 
