@@ -32,7 +32,7 @@ public sealed class ConversationHubTests
         ConversationHub hub = (await host.Services.GetRequiredService<ConversationHubs>().FindAsync(id, "alice", ct))!;
 
         using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2)!, stop.Token).GetAsyncEnumerator(ct);
+        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2, maxSubscribers: 10, out _)!, stop.Token).GetAsyncEnumerator(ct);
         Assert.True(await stalled.MoveNextAsync());
         SseMessage first = Parse(stalled.Current);
         Assert.Equal("snapshot", first.Type);

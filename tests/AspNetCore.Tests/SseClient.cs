@@ -40,10 +40,15 @@ internal sealed class SseClient : IAsyncDisposable
             request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
         }
 
-        HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return Over(await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken));
+    }
+
+    /// <summary>Reads a response that is an event stream.</summary>
+    public static SseClient Over(HttpResponseMessage response)
+    {
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return new SseClient(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        return new SseClient(response, response.Content.ReadAsStream());
     }
 
     public async Task<SseMessage> NextAsync(CancellationToken cancellationToken)

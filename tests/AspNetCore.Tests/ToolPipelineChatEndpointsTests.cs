@@ -151,6 +151,12 @@ public sealed class ToolPipelineChatEndpointsTests
         // The log holds the last 3 events: resuming after last - 3 replays them; one further back is a snapshot.
         await using SseClient inLog = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last - 3);
         Assert.Equal(last - 2, (await inLog.NextAsync(ct)).Id);
+        using HttpResponseMessage byQuery = await alice.GetAsync($"chat/conversations/{id}/events?lastEventId={last - 1}", HttpCompletionOption.ResponseHeadersRead, ct);
+        await using (SseClient queried = SseClient.Over(byQuery))
+        {
+            Assert.Equal(last, (await queried.NextAsync(ct)).Id);
+        }
+
         await using SseClient pastLog = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last - 4);
         await using SseClient ahead = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last + 10);
         foreach (SseClient client in new[] { pastLog, ahead })
