@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 using ToolFlow.AspNetCore;
 using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
@@ -205,6 +206,14 @@ public static class ChatUiApp
     // does not know is refused here (400 invalid_settings, nothing created) rather than failing the first turn.
     private static async Task CheckSettingsAsync(HttpContext context, RequestDelegate next, IEnumerable<string> scenarios)
     {
+        // Only a body of known length within the library's limit is read here; the library refuses the others itself.
+        long limit = context.RequestServices.GetRequiredService<IOptions<ToolPipelineChatOptions>>().Value.MaxRequestBodyBytes;
+        if (context.Request.ContentLength is not { } length || length > limit)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
         context.Request.EnableBuffering();
         string? problem = null;
         try
