@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
 
@@ -30,6 +31,7 @@ internal sealed class ConversationHub
     private readonly Dictionary<string, bool> _decisions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1);
     private readonly Action<ConversationHub> _idle;
+    private readonly ILogger _logger;
     private List<ChatMessage> _messages;
     private ToolPipelineRun? _run;
     private bool _busy;
@@ -38,10 +40,11 @@ internal sealed class ConversationHub
     private bool _closed;
     private int _runFirstTurn;
 
-    public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store, Action<ConversationHub> idle)
+    public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store, Action<ConversationHub> idle, ILogger logger)
     {
         Conversation = conversation;
         _idle = idle;
+        _logger = logger;
         _options = options;
         _store = store;
         _state = new ChatState(conversation.State);
@@ -356,6 +359,7 @@ internal sealed class ConversationHub
         catch (Exception error)
         {
             // The run faulted (a bug, not a tool's failure: those are outcomes). Say so and free the conversation.
+            ChatLog.RunFaulted(_logger, error, Conversation.Id);
             lock (_lock)
             {
                 Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
@@ -376,6 +380,7 @@ internal sealed class ConversationHub
         catch (Exception error)
         {
             // The store failed: the conversation goes on in memory; clients are told.
+            ChatLog.StoreFailed(_logger, error, Conversation.Id);
             lock (_lock)
             {
                 Publish(new DiagnosticReportedEvent("store_failed", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });

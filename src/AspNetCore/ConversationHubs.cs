@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace ToolFlow.AspNetCore;
@@ -12,10 +14,13 @@ internal sealed class ConversationHubs
     // Counting an owner's conversations and adding one happen together, so two requests cannot both take the last place.
     private readonly SemaphoreSlim _creating = new(1, 1);
 
-    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options, IHostApplicationLifetime? lifetime = null)
+    private readonly ILogger _logger;
+
+    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggers = null)
     {
         Store = store;
         Options = options.Value;
+        _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<ConversationHub>();
         Stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
 
         // Runs belong to the process: when the host stops, they stop with it instead of running on unobserved.
@@ -94,7 +99,7 @@ internal sealed class ConversationHubs
         }
     }
 
-    private ConversationHub NewHub(ToolPipelineChatConversation conversation) => new(conversation, Options, Store, OnIdle);
+    private ConversationHub NewHub(ToolPipelineChatConversation conversation) => new(conversation, Options, Store, OnIdle, _logger);
 
     // Memory holds only conversations in use: one with no run, no unsaved state and no client is let go of.
     private void OnIdle(ConversationHub hub)

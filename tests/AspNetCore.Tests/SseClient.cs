@@ -92,6 +92,15 @@ internal sealed class SseClient : IAsyncDisposable
     public Task<SseMessage> ReadUntilAsync(string type, CancellationToken cancellationToken, string? callId = null) =>
         ReadUntilAsync(m => m.Type == type && (callId is null || m.CallId == callId), cancellationToken);
 
+    /// <summary>Reads until the model's streams have ended and every call named is in its state: then nothing more comes until the test opens a gate or decides.</summary>
+    public async Task WaitForQuietAsync(CancellationToken cancellationToken, params (string CallId, string State)[] calls)
+    {
+        while (!Fold.DecodeDone || calls.Any(c => Fold.Calls.GetValueOrDefault(c.CallId) != c.State))
+        {
+            await NextAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Reads until this client's view has the call in <paramref name="state"/>.</summary>
     public async Task WaitForCallAsync(string callId, string state, CancellationToken cancellationToken)
     {

@@ -142,4 +142,38 @@ public sealed class ToolPipelineChatStoreTests
         Assert.False(await store.DeleteAsync("c1", CancellationToken.None));
         Assert.Null(await store.GetAsync("c1", CancellationToken.None));
     }
+
+    /// <summary>A store that keeps new conversations but fails every update.</summary>
+    private sealed class FailingUpdatesStore : IToolPipelineChatStore
+    {
+        private readonly InMemoryToolPipelineChatStore _inner = new();
+
+        public ValueTask CreateAsync(ToolPipelineChatConversation conversation, CancellationToken cancellationToken) => _inner.CreateAsync(conversation, cancellationToken);
+
+        public ValueTask<ToolPipelineChatConversation?> GetAsync(string id, CancellationToken cancellationToken) => _inner.GetAsync(id, cancellationToken);
+
+        public ValueTask UpdateAsync(ToolPipelineChatConversation conversation, CancellationToken cancellationToken) =>
+            ValueTask.FromException(new IOException("the disk is full"));
+
+        public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) => _inner.DeleteAsync(id, cancellationToken);
+
+        public ValueTask<int> CountAsync(string owner, CancellationToken cancellationToken) => _inner.CountAsync(owner, cancellationToken);
+    }
+
+    [Fact]
+    public Task Store_UpdateFails_ClientsToldAndTheConversationGoesOnFromMemory() => TestGuard.RunAsync(async ct =>
+    {
+        var scenario = new ChatScenario(messages => ChatScenario.Text($"Answer {ScriptedChatClient.TurnOf(messages)}."));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create, services: s => s.AddSingleton<IToolPipelineChatStore, FailingUpdatesStore>());
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("One", ct);
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct, lastEventId: 0);
+
+        SseMessage failed = await sse.ReadUntilAsync("diagnosticReported", ct);
+        Assert.Equal(("store_failed", "the disk is full"), (failed.Data.GetProperty("code").GetString(), failed.Data.GetProperty("message").GetString()));
+        using HttpResponseMessage next = await alice.PostJsonAsync($"chat/conversations/{id}/messages", """{"message": "Two"}""", ct);
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        Assert.Equal("Answer 2.", (await sse.ReadUntilAsync("runCompleted", ct)).Data.GetProperty("finalText").GetString());
+        Assert.Equal(4, (await alice.GetJsonAsync($"chat/conversations/{id}", ct)).GetProperty("messages").GetArrayLength());
+    });
 }
