@@ -16,6 +16,16 @@ if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock.
   fi
 fi
 
+# The browser tests (tests/ChatUi.Tests) drive Debian's chromium headless; Playwright never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  if ! { "${as_root[@]}" apt-get update && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; then
+    echo "warning: could not install chromium; the browser tests will fail" >&2
+  fi
+fi
+
 dotnet restore Dataflow.sln
 dotnet build Dataflow.sln --no-restore
 status=0

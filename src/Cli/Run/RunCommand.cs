@@ -6,6 +6,7 @@ using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Mcp;
 using ToolFlow.Providers.OpenAI;
+using ToolFlow.Tools;
 
 namespace ToolFlow.Cli.Run;
 
@@ -72,7 +73,7 @@ internal static class RunCommand
                 Endpoint = address,
                 Model = parse.GetValue(model)!,
                 Prompt = string.Join(' ', parse.GetValue(prompt) ?? []),
-                ApiKey = parse.GetValue(apiKey) ?? DefaultApiKey(address),
+                ApiKey = parse.GetValue(apiKey) ?? OpenAIEndpoint.DefaultApiKey(address),
                 Mcp = parse.GetValue(mcp) ?? [],
                 SystemPrompt = parse.GetValue(system),
                 MaxTurns = parse.GetValue(maxTurns),
@@ -151,7 +152,7 @@ internal static class RunCommand
     /// <returns>The exit code.</returns>
     public static async Task<int> RunAsync(RunSettings settings, TextWriter output, TextWriter error, TimeProvider timeProvider, McpStarter? startMcp, CancellationToken cancellationToken)
     {
-        if (!TryNormalizeEndpoint(settings.Endpoint, out Uri? endpoint))
+        if (!OpenAIEndpoint.TryNormalize(settings.Endpoint, out Uri? endpoint))
         {
             await error.WriteLineAsync($"toolflow run: --endpoint must be an http or https address such as http://localhost:8000/v1 (got '{settings.Endpoint}').").ConfigureAwait(false);
             return UsageError;
@@ -249,25 +250,6 @@ internal static class RunCommand
             }
         }
     }
-
-    /// <summary>The endpoint as the client wants it: an absolute http(s) address, with <c>/v1</c> when it has no path.</summary>
-    internal static bool TryNormalizeEndpoint(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? endpoint)
-    {
-        endpoint = null;
-        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            return false;
-        }
-
-        endpoint = uri.AbsolutePath is "/" or "" ? new Uri(uri, "/v1") : uri;
-        return true;
-    }
-
-    private static string? DefaultApiKey(string endpoint) =>
-        Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) &&
-        (uri.Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".azure.com", StringComparison.OrdinalIgnoreCase))
-            ? Environment.GetEnvironmentVariable("OPENAI_API_KEY")
-            : null;
 
     private static ToolPipeline Build(OpenAIChatClient client, RunSettings settings, IReadOnlyList<McpToolSource> servers, TimeProvider timeProvider, TextWriter output)
     {

@@ -23,7 +23,7 @@ internal static class PeerRunner
         var recorder = new PeerRecorder(timeline, clock);
         var calls = new PeerCalls(conversation);
         AITool[] tools = [.. scenario.Tools.Values.Select(t => new PeerToolFunction(new ScenarioFunction(t.Name, index, realization, clock), t, calls, recorder, clock))];
-        using var model = new RecordingChatClient(ScenarioRunner.Model(scenario, conversation, clock), recorder);
+        using var model = new RecordingChatClient(ScenarioPipeline.Model(scenario, conversation, clock), recorder);
         ChatMessage[] prompt = [new ChatMessage(ChatRole.User, conversation.Prompt)];
         switch (strategy)
         {

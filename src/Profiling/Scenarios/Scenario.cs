@@ -3,7 +3,8 @@ namespace ToolFlow.Profiling;
 /// <summary>
 /// A latency scenario: a scripted model, tools with latency distributions, and one or more conversations that run at
 /// once. Load one with <see cref="ScenarioLoader"/> (schema in <c>perf/scenarios/README.md</c>), or record a run
-/// with <see cref="ScenarioRecorder"/>; run it with <see cref="ScenarioRunner"/>.
+/// with <see cref="ScenarioRecorder"/>; run it with <see cref="ScenarioRunner"/>, or one conversation as a pipeline of your
+/// own with <see cref="ScenarioPipeline"/>.
 /// </summary>
 public sealed class Scenario
 {

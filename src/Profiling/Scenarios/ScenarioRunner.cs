@@ -1,8 +1,6 @@
-using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
-using ToolFlow.Providers.Scripted;
 
 namespace ToolFlow.Profiling;
 
@@ -89,71 +87,16 @@ public static class ScenarioRunner
             return;
         }
 
-        ScriptedModelOptions options = ScenarioRendering.ModelOptions(scenario, clock);
-        ToolPipelineBuilder builder;
-        if (strategy == ExecutionStrategy.Plan)
+        ScenarioPipeline scenarioPipeline = ScenarioPipeline.Create(scenario, index, strategy, realization, clock);
+        if (scheduler is not null)
         {
-            // A planner streams the first turn as a plan; the answering model then speaks the last turn.
-            ScriptedResponse answer = ScenarioRendering.Response(conversation, conversation.Turns[^1]);
-            var planner = new ScriptedChatClient([new ScriptedResponse().Text(ScenarioRendering.PlanText(conversation))], options);
-            var answerer = new ScriptedChatClient(_ => answer, options);
-            builder = ToolPipeline.CreateBuilder(answerer)
-                .WithTimeProvider(clock)
-                .WithStrategy(ExecutionStrategy.Plan)
-                .WithMaxConcurrency(DataflowBlockOptions.Unbounded)
-                .Configure(o =>
-                {
-                    o.Planner = planner;
-                    o.MaxReplans = 0;
-                    o.Execution.DeduplicateCalls = false;
-                    if (scheduler is not null)
-                    {
-                        o.TaskScheduler = scheduler;
-                    }
-                });
-        }
-        else
-        {
-            builder = ToolPipeline.CreateBuilder(Model(scenario, conversation, clock))
-                .WithTimeProvider(clock)
-                .WithMaxTurns(conversation.Turns.Count + 4)
-                .Configure(o => o.Execution.DeduplicateCalls = false)
-                .WithStrategy(strategy);
-            if (strategy is ExecutionStrategy.Await or ExecutionStrategy.Futures)
-            {
-                // ToolFlow's modes run every closed call at once, as the lower bound assumes.
-                builder.WithMaxConcurrency(DataflowBlockOptions.Unbounded);
-            }
-
-            if (scheduler is not null)
-            {
-                builder.Configure(o => o.TaskScheduler = scheduler);
-            }
+            scenarioPipeline.Builder.Configure(o => o.TaskScheduler = scheduler);
         }
 
-        foreach (ScenarioTool tool in scenario.Tools.Values)
-        {
-            builder.AddTool(new ToolDescriptor(new ScenarioFunction(tool.Name, index, realization, clock), ToolEffects.ReadOnly)
-            {
-                Retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null,
-            });
-        }
-
-        ToolPipeline pipeline = builder.Build();
-        await foreach (ToolPipelineEvent @event in pipeline.RunAsync([new ChatMessage(ChatRole.User, conversation.Prompt)], cancellationToken).ConfigureAwait(false))
+        ToolPipeline pipeline = scenarioPipeline.Builder.Build();
+        await foreach (ToolPipelineEvent @event in pipeline.RunAsync([new ChatMessage(ChatRole.User, scenarioPipeline.Prompt)], cancellationToken).ConfigureAwait(false))
         {
             timeline.Record(@event);
         }
-    }
-
-    /// <summary>
-    /// The scripted model of a conversation, the same for every strategy: turn N speaks the conversation's turn N (past
-    /// the last, the answer again), streaming calls as <c>Microsoft.Extensions.AI.OpenAI</c> does, fragments then
-    /// whole calls, so ToolFlow and the real libraries read the same stream.
-    /// </summary>
-    internal static ScriptedChatClient Model(Scenario scenario, ScenarioConversation conversation, TimeProvider clock)
-    {
-        ScriptedResponse[] responses = [.. conversation.Turns.Select(t => ScenarioRendering.Response(conversation, t))];
-        return new ScriptedChatClient(m => responses[Math.Min(ScriptedChatClient.TurnOf(m), responses.Length) - 1], ScenarioRendering.ModelOptions(scenario, clock));
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
-using ToolFlow.Cli.Demo;
 using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
 using ToolFlow.Testing;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Cli.Run;
+using ToolFlow.Tools;
 using ToolFlow.Testing;
 
 namespace ToolFlow.Cli.Tests.Run;

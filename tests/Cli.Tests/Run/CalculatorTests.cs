@@ -1,4 +1,4 @@
-using ToolFlow.Cli.Run;
+using ToolFlow.Tools;
 
 namespace ToolFlow.Cli.Tests.Run;
 

@@ -264,17 +264,6 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["What", "time", "is", "it?"], parse.GetValue<string[]>("prompt")!);
     }
 
-    [Theory]
-    [InlineData("http://localhost:8000", "http://localhost:8000/v1")]
-    [InlineData("http://localhost:8000/", "http://localhost:8000/v1")]
-    [InlineData("http://localhost:11434/v1", "http://localhost:11434/v1")]
-    [InlineData("https://name.openai.azure.com/openai/v1/", "https://name.openai.azure.com/openai/v1/")]
-    public void TryNormalizeEndpoint_Address_AddsV1OnlyWhenThereIsNoPath(string text, string expected)
-    {
-        Assert.True(RunCommand.TryNormalizeEndpoint(text, out Uri? endpoint));
-        Assert.Equal(new Uri(expected), endpoint);
-    }
-
     private static string FilesystemServerScript([CallerFilePath] string source = "")
     {
         string tests = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", ".."));

@@ -2,21 +2,22 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using ToolFlow.Profiling;
 using ToolFlow.Providers.Scripted;
 
-namespace ToolFlow.Cli.Demo;
+namespace ToolFlow.Profiling;
 
 /// <summary>
 /// The demo conversation: a trip-planning request whose first response calls four tools spread through text that
 /// keeps streaming, and whose second turn answers from the results. The tools compute real answers from local
 /// tables and take a fixed service latency on the injected clock.
 /// </summary>
-internal static class DemoScenario
+public static class DemoScenario
 {
+    /// <summary>The user's request.</summary>
     public const string UserPrompt =
         "I'm flying from London to Lisbon on Friday 27 November for three nights. What's the weather, the best flight, a hotel under 180 EUR a night, and what is my 500 GBP budget in euros?";
 
+    /// <summary>Each tool's fixed service latency, by tool name.</summary>
     public static IReadOnlyDictionary<string, TimeSpan> Latencies { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal)
     {
         ["get_weather"] = TimeSpan.FromMilliseconds(350),
@@ -25,6 +26,10 @@ internal static class DemoScenario
         ["convert_currency"] = TimeSpan.FromMilliseconds(150),
     };
 
+    /// <summary>The scripted model's speed: 300 ms to the first token, then 60 tokens a second.</summary>
+    /// <param name="timeProvider">The clock it streams on.</param>
+    /// <param name="shape">How it streams tool calls.</param>
+    /// <returns>The options.</returns>
     public static ScriptedModelOptions ModelOptions(TimeProvider timeProvider, ScriptedToolCallShape shape = ScriptedToolCallShape.OpenAIDeltas) => new()
     {
         TimeProvider = timeProvider,
@@ -33,15 +38,23 @@ internal static class DemoScenario
         CallShape = shape,
     };
 
+    /// <summary>The scripted model: the four calls amid text on the first turn, an answer from the results after.</summary>
+    /// <param name="timeProvider">The clock it streams on.</param>
+    /// <param name="shape">How it streams tool calls.</param>
+    /// <returns>The model.</returns>
     public static ScriptedChatClient CreateModel(TimeProvider timeProvider, ScriptedToolCallShape shape = ScriptedToolCallShape.OpenAIDeltas) =>
         new(Respond, ModelOptions(timeProvider, shape));
 
+    /// <summary>The system prompt and the user's request.</summary>
     public static IReadOnlyList<ChatMessage> Conversation { get; } =
     [
         new(ChatRole.System, "You are a travel assistant. Use the tools; answer briefly."),
         new(ChatRole.User, UserPrompt),
     ];
 
+    /// <summary>The four tools (weather, flights, hotels, currency), each with its latency on the clock.</summary>
+    /// <param name="timeProvider">The clock the latencies run on.</param>
+    /// <returns>The tools.</returns>
     public static IReadOnlyList<AIFunction> CreateTools(TimeProvider timeProvider)
     {
         AIFunction WithLatency(AIFunction tool) => new SimulatedLatencyFunction(tool, Latencies[tool.Name], timeProvider);
@@ -56,6 +69,8 @@ internal static class DemoScenario
     }
 
     /// <summary>The plan of a finished run, for its lower bound: each stream's decode and call closings, with the tools' latencies.</summary>
+    /// <param name="model">The model of the run, holding its streams.</param>
+    /// <returns>One plan per turn.</returns>
     public static IReadOnlyList<TurnPlan> PlanOf(ScriptedChatClient model) =>
         [.. model.Streams.Select(s => new TurnPlan(
             s.DecodeDuration,

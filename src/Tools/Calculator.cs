@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ToolFlow.Cli.Run;
+namespace ToolFlow.Tools;
 
 /// <summary>
 /// Evaluates arithmetic for the <c>calculate</c> tool: numbers, <c>+ - * / %</c>, <c>^</c> (power, right

@@ -1,4 +1,4 @@
-namespace ToolFlow.Cli.Demo;
+namespace ToolFlow.Profiling;
 
 /// <summary>The demo tools' local data: real computations over small fixed tables.</summary>
 internal static class TravelData

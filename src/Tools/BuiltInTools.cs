@@ -4,14 +4,14 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 
-namespace ToolFlow.Cli.Run;
+namespace ToolFlow.Tools;
 
 /// <summary>
-/// The local tools <c>toolflow run</c> offers the model, all read-only so they start the moment their call is
+/// The local tools <c>toolflow run</c> and the chat sample offer a model, all read-only so they start the moment their call is
 /// complete: the current time (from the injected <see cref="TimeProvider"/>), a calculator, and reading files and
 /// listing folders under one root folder (the working directory unless <c>--root</c> says otherwise).
 /// </summary>
-internal sealed class BuiltInTools
+public sealed class BuiltInTools
 {
     /// <summary>The most characters <c>read_file</c> returns in one call.</summary>
     public const int MaxReadChars = 100_000;

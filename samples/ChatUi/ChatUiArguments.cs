@@ -1,0 +1,102 @@
+using System.Globalization;
+using ToolFlow.Providers.OpenAI;
+
+namespace ToolFlow.Samples.ChatUi;
+
+/// <summary>
+/// The chat app's command line: <c>[--port N] [--endpoint URL --model NAME [--api-key KEY] [--mcp "CMD"]... [--root DIR]]</c>,
+/// the model options as <c>toolflow run</c> takes them.
+/// </summary>
+public sealed record ChatUiArguments
+{
+    /// <summary>The port, or <see langword="null"/> for the default.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>The OpenAI-compatible server, normalized (<c>/v1</c> added when the address has no path), or <see langword="null"/> for the scripted scenarios only.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>The model name; required with <see cref="Endpoint"/>.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The API key, or <see langword="null"/> (then <c>$OPENAI_API_KEY</c> for openai.com and azure.com).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>MCP servers to start over stdio, one command line each.</summary>
+    public IReadOnlyList<string> Mcp { get; init; } = [];
+
+    /// <summary>The folder the built-in file tools may read under.</summary>
+    public string Root { get; init; } = ".";
+
+    /// <summary>Reads a command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <returns>The arguments read.</returns>
+    /// <exception cref="ChatUiArgumentException">An option is unknown, lacks its value, or has a bad one.</exception>
+    public static ChatUiArguments Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var result = new ChatUiArguments();
+        string? endpoint = null;
+        var mcp = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string option = args[i];
+            string Value() => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new ChatUiArgumentException($"{option} needs a value.");
+
+            switch (option)
+            {
+                case "--port":
+                    string port = Value();
+                    result = result with
+                    {
+                        Port = int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p <= 65535
+                            ? p
+                            : throw new ChatUiArgumentException($"--port must be a number from 0 to 65535 (got '{port}')."),
+                    };
+                    break;
+                case "--endpoint":
+                    endpoint = Value();
+                    break;
+                case "--model":
+                    result = result with { Model = Value() };
+                    break;
+                case "--api-key":
+                    result = result with { ApiKey = Value() };
+                    break;
+                case "--mcp":
+                    mcp.Add(Value());
+                    break;
+                case "--root":
+                    result = result with { Root = Value() };
+                    break;
+                default:
+                    throw new ChatUiArgumentException($"unknown option '{option}'. Options: --port N, --endpoint URL, --model NAME, --api-key KEY, --mcp \"COMMAND ARGS\" (repeatable), --root DIR.");
+            }
+        }
+
+        if (endpoint is null)
+        {
+            return result.Model is null && result.ApiKey is null && mcp.Count == 0
+                ? result
+                : throw new ChatUiArgumentException("--model, --api-key and --mcp go with --endpoint URL.");
+        }
+
+        if (!OpenAIEndpoint.TryNormalize(endpoint, out Uri? uri))
+        {
+            throw new ChatUiArgumentException($"--endpoint must be an http or https address such as http://localhost:8000/v1 (got '{endpoint}').");
+        }
+
+        if (string.IsNullOrWhiteSpace(result.Model))
+        {
+            throw new ChatUiArgumentException("--endpoint needs --model NAME.");
+        }
+
+        if (!Directory.Exists(result.Root))
+        {
+            throw new ChatUiArgumentException($"the --root folder '{result.Root}' does not exist.");
+        }
+
+        return result with { Endpoint = uri, ApiKey = result.ApiKey ?? OpenAIEndpoint.DefaultApiKey(endpoint), Mcp = mcp };
+    }
+}

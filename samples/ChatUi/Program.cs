@@ -1,0 +1,3 @@
+using ToolFlow.Samples.ChatUi;
+
+return await ChatUiApp.RunAsync(args).ConfigureAwait(false);
