@@ -76,10 +76,18 @@ public sealed class ToolPipelineRun : IAsyncDisposable
     /// <see cref="ToolControlResult.Applied"/> if any call of the branch was cancelled; <see cref="ToolControlResult.UnknownCall"/>;
     /// or <see cref="ToolControlResult.CallEnded"/> when every call of the branch had ended, and nothing changed.
     /// </returns>
-    public ToolControlResult CancelBranch(string callId)
+    public ToolControlResult CancelBranch(string callId) => CancelBranch(callId, out _);
+
+    /// <summary>Cancels a call and every call that depends on it, and says how many calls that stopped.</summary>
+    /// <param name="callId">The root of the branch.</param>
+    /// <param name="cancelled">How many calls of the branch were still under way and are now cancelled.</param>
+    /// <returns>As for <see cref="CancelBranch(string)"/>.</returns>
+    public ToolControlResult CancelBranch(string callId, out int cancelled)
     {
         ArgumentNullException.ThrowIfNull(callId);
-        return _run.Gate.CancelBranch(callId) switch
+        int count = _run.Gate.CancelBranch(callId);
+        cancelled = Math.Max(0, count);
+        return count switch
         {
             < 0 => ToolControlResult.UnknownCall,
             0 => ToolControlResult.CallEnded,

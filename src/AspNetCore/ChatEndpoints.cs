@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using ToolFlow.Blocks;
+using ToolFlow.Pipeline;
+
+namespace ToolFlow.AspNetCore;
+
+/// <summary>The route handlers. Every error is checked before anything changes, so a refused request changes nothing.</summary>
+internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
+{
+    public async Task<Results<JsonHttpResult<ConversationCreatedResponse>, ProblemHttpResult>> CreateAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        ConversationHubs hubs = Hubs(http);
+        if (OwnerOf(http, hubs) is not { } owner)
+        {
+            return ChatProblems.Unauthenticated();
+        }
+
+        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, cancellationToken).ConfigureAwait(false);
+        if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } problem)
+        {
+            return problem;
+        }
+
+        if (CheckSettings(body!.Settings, hubs.Options, out Dictionary<string, string> settings) is { } settingsProblem)
+        {
+            return settingsProblem;
+        }
+
+        ConversationHub? hub = await hubs.CreateAsync(owner, settings, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return ChatProblems.Of(
+                StatusCodes.Status429TooManyRequests,
+                "too_many_conversations",
+                "Too many conversations",
+                $"An owner may have at most {hubs.Options.MaxConversationsPerOwner} conversations; delete one first.");
+        }
+
+        hub.TryStartTurn(body.Message!, http, pipelineFactory);
+        string location = $"{http.Request.PathBase}{http.Request.Path}/{Uri.EscapeDataString(hub.Conversation.Id)}";
+        http.Response.Headers.Location = location;
+        return TypedResults.Json(new ConversationCreatedResponse(hub.Conversation.Id, location + "/events"), ChatJsonContext.Default.ConversationCreatedResponse, statusCode: StatusCodes.Status201Created);
+    }
+
+    public async Task<Results<JsonHttpResult<ToolPipelineChatSnapshot>, ProblemHttpResult>> GetAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        return hub is null ? problem! : TypedResults.Json(hub.Snapshot(), ChatJsonContext.Default.ToolPipelineChatSnapshot);
+    }
+
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        await Hubs(http).DeleteAsync(hub, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    public async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> EventsAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
+        long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
+        return TypedResults.ServerSentEvents(StreamAsync(hub, after, http.RequestAborted));
+    }
+
+    public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        ConversationHubs hubs = Hubs(http);
+        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, cancellationToken).ConfigureAwait(false);
+        if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } bodyProblem)
+        {
+            return bodyProblem;
+        }
+
+        if (!hub.TryStartTurn(body!.Message!, http, pipelineFactory))
+        {
+            return ChatProblems.Of(StatusCodes.Status409Conflict, "turn_running", "Turn running", "A turn is running; send the next message when it has completed, or cancel it.");
+        }
+
+        return TypedResults.Json(new TurnStartedResponse(true), ChatJsonContext.Default.TurnStartedResponse, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    public async Task<Results<JsonHttpResult<ControlResponse>, ProblemHttpResult>> CancelTurnAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        ToolControlResult result = hub.CancelTurn();
+        return result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(result, string.Empty);
+    }
+
+    public async Task<Results<JsonHttpResult<ControlResponse>, ProblemHttpResult>> ControlAsync(HttpContext http, string id, string callId, ChatCallControl control, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        string? reason = null;
+        if (control == ChatCallControl.Deny)
+        {
+            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, cancellationToken, optional: true).ConfigureAwait(false);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            reason = body?.Reason;
+            if (reason is not null && reason.Length > Hubs(http).Options.MaxMessageLength)
+            {
+                return TooLong("reason", Hubs(http).Options.MaxMessageLength);
+            }
+        }
+
+        ToolControlResult result = hub.Control(callId, control, reason, out _);
+        return result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(result, callId);
+    }
+
+    public async Task<Results<JsonHttpResult<BranchCancelledResponse>, ProblemHttpResult>> CancelBranchAsync(HttpContext http, string id, string callId, CancellationToken cancellationToken)
+    {
+        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (hub is null)
+        {
+            return problem!;
+        }
+
+        ToolControlResult result = hub.Control(callId, ChatCallControl.CancelBranch, null, out int cancelled);
+        return result == ToolControlResult.Applied
+            ? TypedResults.Json(new BranchCancelledResponse("applied", cancelled), ChatJsonContext.Default.BranchCancelledResponse)
+            : ChatProblems.Control(result, callId);
+    }
+
+    private static JsonHttpResult<ControlResponse> Applied() => TypedResults.Json(new ControlResponse("applied"), ChatJsonContext.Default.ControlResponse);
+
+    private static ConversationHubs Hubs(HttpContext http) => http.RequestServices.GetRequiredService<ConversationHubs>();
+
+    private static string? OwnerOf(HttpContext http, ConversationHubs hubs) => hubs.Options.OwnerOf(http) is { Length: > 0 } owner ? owner : null;
+
+    private static async Task<(ConversationHub? Hub, ProblemHttpResult? Problem)> FindAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        ConversationHubs hubs = Hubs(http);
+        if (OwnerOf(http, hubs) is not { } owner)
+        {
+            return (null, ChatProblems.Unauthenticated());
+        }
+
+        ConversationHub? hub = await hubs.FindAsync(id, owner, cancellationToken).ConfigureAwait(false);
+        return hub is null ? (null, ChatProblems.ConversationNotFound(id)) : (hub, null);
+    }
+
+    private static ProblemHttpResult TooLong(string what, int max) =>
+        ChatProblems.Of(StatusCodes.Status400BadRequest, "message_too_long", "Message too long", $"The {what} is longer than {max} characters.");
+
+    private static ProblemHttpResult? CheckMessage(string? message, ToolPipelineChatOptions options) =>
+        string.IsNullOrWhiteSpace(message) ? ChatProblems.InvalidBody("The body needs a non-empty string 'message'.")
+        : message.Length > options.MaxMessageLength ? TooLong("message", options.MaxMessageLength)
+        : null;
+
+    private static ProblemHttpResult? CheckSettings(Dictionary<string, string?>? given, ToolPipelineChatOptions options, out Dictionary<string, string> settings)
+    {
+        settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (given is null)
+        {
+            return null;
+        }
+
+        string? error = given.Count > options.MaxSettings ? $"At most {options.MaxSettings} settings are allowed; {given.Count} were given." : null;
+        foreach ((string name, string? value) in given)
+        {
+            error ??= name.Length == 0 ? "A setting has an empty name."
+                : value is null ? $"The setting '{ChatEventMapper.Truncate(name, options.MaxSettingLength)}' has no string value."
+                : name.Length > options.MaxSettingLength || value.Length > options.MaxSettingLength ? $"A setting's name or value is longer than {options.MaxSettingLength} characters."
+                : null;
+            settings[name] = value ?? string.Empty;
+        }
+
+        return error is null ? null : ChatProblems.Of(StatusCodes.Status400BadRequest, "invalid_settings", "Invalid settings", error);
+    }
+
+    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken, bool optional = false)
+        where T : class
+    {
+        if (optional && request.ContentLength is 0 or null && request.Headers.TransferEncoding.Count == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            T? body = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken).ConfigureAwait(false);
+            return body is null ? (null, ChatProblems.InvalidBody("The body must be a JSON object.")) : (body, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, ChatProblems.InvalidBody($"The body is not the JSON expected: {e.Message}"));
+        }
+    }
+
+    // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after);
+        try
+        {
+            if (snapshot is not null)
+            {
+                yield return ConversationHub.ToItem(snapshot);
+            }
+
+            foreach (SseItem<string> item in replay ?? [])
+            {
+                yield return item;
+            }
+
+            while (await WaitAsync(subscriber, cancellationToken).ConfigureAwait(false))
+            {
+                while (subscriber.Reader.TryRead(out SseItem<string> item))
+                {
+                    if (ChatSubscriber.IsResyncMarker(item))
+                    {
+                        (LaggedEvent lagged, ToolPipelineChatSnapshot fresh) = hub.Resync(subscriber);
+                        yield return ConversationHub.ToItem(lagged);
+                        yield return ConversationHub.ToItem(fresh);
+                    }
+                    else
+                    {
+                        yield return item;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            hub.Unsubscribe(subscriber);
+        }
+    }
+
+    // False when the client has gone (the request was aborted) or the conversation was deleted.
+    private static async ValueTask<bool> WaitAsync(ChatSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await subscriber.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

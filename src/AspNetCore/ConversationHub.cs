@@ -1,0 +1,356 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
+using ToolFlow.Pipeline;
+
+namespace ToolFlow.AspNetCore;
+
+/// <summary>
+/// The live side of one conversation: it owns the running turn's <see cref="ToolPipelineRun"/> and reads its events
+/// (never an HTTP request), gives each a conversation-wide id, folds it into the state, keeps the last
+/// <see cref="ToolPipelineChatOptions.ReplayCapacity"/> for Last-Event-ID replay and offers it to every subscriber.
+/// </summary>
+/// <remarks>
+/// Lock scheme: one lock, <see cref="_lock"/>, guards the state, the id counter, the replay log, the subscriber list,
+/// the run and the decisions. Publishing an event, subscribing and resyncing each happen wholly under it, which is
+/// what makes "snapshot then live" and "replay then live" exact. Nothing under it waits: subscribers' buffers are
+/// written with TryWrite, and the store is written outside it.
+/// </remarks>
+internal sealed class ConversationHub
+{
+    private readonly object _lock = new();
+    private readonly ToolPipelineChatOptions _options;
+    private readonly IToolPipelineChatStore _store;
+    private readonly ChatState _state;
+    private readonly Queue<SseItem<string>> _log = new();
+    private readonly List<ChatSubscriber> _subscribers = [];
+    private readonly Dictionary<string, bool> _decisions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _saving = new(1, 1);
+    private List<ChatMessage> _messages;
+    private ToolPipelineRun? _run;
+    private bool _busy;
+
+    public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store)
+    {
+        Conversation = conversation;
+        _options = options;
+        _store = store;
+        _state = new ChatState(conversation.State);
+        _messages = [.. conversation.Messages];
+    }
+
+    /// <summary>The conversation as created (id, owner, settings).</summary>
+    public ToolPipelineChatConversation Conversation { get; }
+
+    /// <summary>Whether nothing holds the hub in memory: no run and no subscriber.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return !_busy && _subscribers.Count == 0;
+            }
+        }
+    }
+
+    public ToolPipelineChatSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            return _state.ToSnapshot();
+        }
+    }
+
+    public ToolPipelineChatCall? Call(string callId)
+    {
+        lock (_lock)
+        {
+            return _state.Call(callId);
+        }
+    }
+
+    /// <summary>Starts a turn on <paramref name="message"/>, unless one is running.</summary>
+    /// <returns><see langword="false"/> if a turn is running, and nothing changed.</returns>
+    public bool TryStartTurn(string message, HttpContext httpContext, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
+    {
+        int turn;
+        List<ChatMessage> history;
+        lock (_lock)
+        {
+            if (_busy)
+            {
+                return false;
+            }
+
+            _busy = true;
+            turn = _state.LastTurn + 1;
+            history = [.. _messages, new ChatMessage(ChatRole.User, message)];
+        }
+
+        ToolPipelineRun run;
+        try
+        {
+            ToolPipeline pipeline = pipelineFactory(new ToolPipelineChatContext(httpContext, Conversation.Id, Conversation.Settings, turn));
+            run = pipeline.Start(history, CancellationToken.None);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _busy = false;
+            }
+
+            throw;
+        }
+
+        lock (_lock)
+        {
+            _messages = history;
+            _run = run;
+            Publish(new UserMessageEvent(message) { Turn = turn, Timestamp = _options.TimeProvider.GetUtcNow() });
+        }
+
+        // The hub reads the run, never the request: a client that goes away changes nothing.
+        _ = Task.Run(() => ConsumeAsync(run, turn - 1));
+        return true;
+    }
+
+    public ToolControlResult CancelTurn()
+    {
+        ToolPipelineRun? run;
+        lock (_lock)
+        {
+            run = _run;
+        }
+
+        return run?.CancelTurn() ?? ToolControlResult.RunEnded;
+    }
+
+    /// <summary>Applies a control to a call of the running turn, or answers for a call of a finished one.</summary>
+    public ToolControlResult Control(string callId, ChatCallControl control, string? reason, out int cancelled)
+    {
+        cancelled = 0;
+        ToolPipelineRun? run;
+        lock (_lock)
+        {
+            if (_state.Call(callId) is null)
+            {
+                return ToolControlResult.UnknownCall;
+            }
+
+            run = _run;
+            if (run is null)
+            {
+                // The call's run has ended: nothing can change; say what was decided, if anything.
+                return control is ChatCallControl.Approve or ChatCallControl.Deny && _decisions.TryGetValue(callId, out bool approved)
+                    ? (approved ? ToolControlResult.AlreadyApproved : ToolControlResult.AlreadyDenied)
+                    : ToolControlResult.CallEnded;
+            }
+        }
+
+        ToolControlResult result = control switch
+        {
+            ChatCallControl.Cancel => run.CancelCall(callId),
+            ChatCallControl.CancelBranch => run.CancelBranch(callId, out cancelled),
+            ChatCallControl.Approve => run.Approve(callId),
+            _ => run.Deny(callId, reason),
+        };
+        if (result == ToolControlResult.Applied && control is ChatCallControl.Approve or ChatCallControl.Deny)
+        {
+            lock (_lock)
+            {
+                _decisions[callId] = control == ChatCallControl.Approve;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Subscribes a client: its first items (a snapshot, or the replay after <paramref name="lastEventId"/>) and its buffer for the rest.</summary>
+    public (ChatSubscriber Subscriber, IReadOnlyList<SseItem<string>>? Replay, ToolPipelineChatSnapshot? Snapshot) Subscribe(long? lastEventId)
+    {
+        var subscriber = new ChatSubscriber(_options.ClientBufferCapacity);
+        lock (_lock)
+        {
+            _subscribers.Add(subscriber);
+            long last = _state.LastId;
+            long firstLogged = last - _log.Count + 1;
+            if (lastEventId is { } after && after >= 0 && after <= last && after >= firstLogged - 1)
+            {
+                return (subscriber, [.. _log.Skip((int)(after - firstLogged + 1))], null);
+            }
+
+            return (subscriber, null, _state.ToSnapshot());
+        }
+    }
+
+    /// <summary>The client reached its resync marker: what it missed, and the state to continue from.</summary>
+    public (LaggedEvent Lagged, ToolPipelineChatSnapshot Snapshot) Resync(ChatSubscriber subscriber)
+    {
+        lock (_lock)
+        {
+            long skipped = subscriber.Resync();
+            return (new LaggedEvent(skipped) { Id = _state.LastId, Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() }, _state.ToSnapshot());
+        }
+    }
+
+    public void Unsubscribe(ChatSubscriber subscriber)
+    {
+        lock (_lock)
+        {
+            _subscribers.Remove(subscriber);
+        }
+
+        subscriber.Complete();
+    }
+
+    /// <summary>Stops the running turn, if any, and ends every subscriber's stream: the conversation is being deleted.</summary>
+    public async ValueTask ShutdownAsync()
+    {
+        ToolPipelineRun? run;
+        ChatSubscriber[] subscribers;
+        lock (_lock)
+        {
+            run = _run;
+            subscribers = [.. _subscribers];
+        }
+
+        foreach (ChatSubscriber subscriber in subscribers)
+        {
+            subscriber.Complete();
+        }
+
+        if (run is not null)
+        {
+            await run.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public static SseItem<string> ToItem(ChatEvent e) =>
+        new(JsonSerializer.Serialize(e, ChatJsonContext.Default.ChatEvent), TypeOf(e)) { EventId = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    public static SseItem<string> ToItem(ToolPipelineChatSnapshot snapshot) =>
+        new(JsonSerializer.Serialize(snapshot, ChatJsonContext.Default.ToolPipelineChatSnapshot), "snapshot") { EventId = snapshot.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private static string TypeOf(ChatEvent e) => e switch
+    {
+        UserMessageEvent => "userMessage",
+        TurnStartedEvent => "turnStarted",
+        TextDeltaEvent => "textDelta",
+        ReasoningDeltaEvent => "reasoningDelta",
+        ToolCallDetectedEvent => "toolCallDetected",
+        ToolArgumentsDeltaEvent => "toolArgumentsDelta",
+        ToolCallClosedEvent => "toolCallClosed",
+        ToolCallWaitingEvent => "toolCallWaiting",
+        ToolCallApprovalRequestedEvent => "toolCallApprovalRequested",
+        ToolCallStartedEvent => "toolCallStarted",
+        ToolCallProgressedEvent => "toolCallProgressed",
+        ToolCallRetryingEvent => "toolCallRetrying",
+        ToolCallCompletedEvent => "toolCallCompleted",
+        ToolCallFailedEvent => "toolCallFailed",
+        ModelStreamEndedEvent => "modelStreamEnded",
+        TurnCompletedEvent => "turnCompleted",
+        DiagnosticReportedEvent => "diagnosticReported",
+        RunCompletedEvent => "runCompleted",
+        LaggedEvent => "lagged",
+        _ => throw new SwitchExpressionException(e),
+    };
+
+    // Under the lock: the next id, the fold, the log, every subscriber, in that order.
+    private void Publish(ChatEvent e)
+    {
+        e = e with { Id = _state.LastId + 1 };
+        _state.Apply(e);
+        SseItem<string> item = ToItem(e);
+        _log.Enqueue(item);
+        if (_log.Count > _options.ReplayCapacity)
+        {
+            _log.Dequeue();
+        }
+
+        foreach (ChatSubscriber subscriber in _subscribers)
+        {
+            subscriber.Offer(item);
+        }
+    }
+
+    private async Task ConsumeAsync(ToolPipelineRun run, int turnOffset)
+    {
+        IReadOnlyList<ChatMessage>? transcript = null;
+        try
+        {
+            await foreach (ToolPipelineEvent e in run.Events.ConfigureAwait(false))
+            {
+                if (e is RunCompleted completed)
+                {
+                    transcript = completed.Messages;
+                }
+
+                if (ChatEventMapper.Map(e, turnOffset, _options.ResultPreviewLength) is { } wire)
+                {
+                    lock (_lock)
+                    {
+                        if (transcript is not null)
+                        {
+                            // The transcript is in place before runCompleted is seen, so a client that answers it continues from it.
+                            (_messages, _run, _busy) = ([.. transcript], null, false);
+                        }
+
+                        Publish(wire);
+                    }
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            // The run faulted (a bug, not a tool's failure: those are outcomes). Say so and free the conversation.
+            lock (_lock)
+            {
+                Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
+                Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
+                (_run, _busy) = (null, false);
+            }
+        }
+        finally
+        {
+            await run.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            // The store failed: the conversation goes on in memory; clients are told.
+            lock (_lock)
+            {
+                Publish(new DiagnosticReportedEvent("store_failed", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
+            }
+        }
+    }
+
+    public async ValueTask SaveAsync(CancellationToken cancellationToken)
+    {
+        // One write at a time, each taking the state when its turn comes, so a later state is never overwritten by an earlier one.
+        await _saving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ToolPipelineChatConversation conversation;
+            lock (_lock)
+            {
+                conversation = Conversation with { Messages = [.. _messages], State = _state.ToSnapshot() };
+            }
+
+            await _store.UpdateAsync(conversation, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace ToolFlow.AspNetCore;
+
+/// <summary>The hubs of this process, one per conversation in use, loaded from the store on first use.</summary>
+internal sealed class ConversationHubs
+{
+    private readonly ConcurrentDictionary<string, ConversationHub> _hubs = new(StringComparer.Ordinal);
+
+    // Counting an owner's conversations and adding one happen together, so two requests cannot both take the last place.
+    private readonly SemaphoreSlim _creating = new(1, 1);
+
+    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options)
+    {
+        Store = store;
+        Options = options.Value;
+    }
+
+    public IToolPipelineChatStore Store { get; }
+
+    public ToolPipelineChatOptions Options { get; }
+
+    /// <summary>The conversation's hub if it exists and belongs to <paramref name="owner"/>; otherwise <see langword="null"/>, the same for both, so existence is not revealed.</summary>
+    public async ValueTask<ConversationHub?> FindAsync(string id, string owner, CancellationToken cancellationToken)
+    {
+        if (!_hubs.TryGetValue(id, out ConversationHub? hub))
+        {
+            ToolPipelineChatConversation? conversation = await Store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (conversation is null)
+            {
+                return null;
+            }
+
+            hub = _hubs.GetOrAdd(id, new ConversationHub(conversation, Options, Store));
+        }
+
+        return hub.Conversation.Owner == owner ? hub : null;
+    }
+
+    /// <summary>A new conversation's hub, or <see langword="null"/> when the owner has <see cref="ToolPipelineChatOptions.MaxConversationsPerOwner"/> already.</summary>
+    public async ValueTask<ConversationHub?> CreateAsync(string owner, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (await Store.CountAsync(owner, cancellationToken).ConfigureAwait(false) >= Options.MaxConversationsPerOwner)
+            {
+                return null;
+            }
+
+            string id = Guid.NewGuid().ToString("N");
+            DateTimeOffset createdAt = Options.TimeProvider.GetUtcNow();
+            var conversation = new ToolPipelineChatConversation(id, owner, settings, createdAt, [], ChatState.Empty(id, createdAt));
+            await Store.CreateAsync(conversation, cancellationToken).ConfigureAwait(false);
+            return _hubs.GetOrAdd(id, new ConversationHub(conversation, Options, Store));
+        }
+        finally
+        {
+            _creating.Release();
+        }
+    }
+
+    /// <summary>Deletes a conversation: its run stops, its clients' streams end, the store forgets it.</summary>
+    public async ValueTask DeleteAsync(ConversationHub hub, CancellationToken cancellationToken)
+    {
+        _hubs.TryRemove(hub.Conversation.Id, out _);
+        await hub.ShutdownAsync().ConfigureAwait(false);
+        await Store.DeleteAsync(hub.Conversation.Id, cancellationToken).ConfigureAwait(false);
+    }
+}
