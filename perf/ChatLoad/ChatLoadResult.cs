@@ -1,0 +1,47 @@
+namespace ToolFlow.ChatLoad;
+
+/// <summary>A whole load run: the clean waves, the wave with stalled clients, and memory before the first.</summary>
+public sealed class ChatLoadResult
+{
+    /// <summary>The options the run used.</summary>
+    public required ChatLoadOptions Options { get; init; }
+
+    /// <summary>Memory once the server had started, before the first wave.</summary>
+    public required MemorySample Baseline { get; init; }
+
+    /// <summary>The waves in which every client read, in order.</summary>
+    public required IReadOnlyList<WaveResult> CleanWaves { get; init; }
+
+    /// <summary>The wave with stalled clients, if <see cref="ChatLoadOptions.Stalled"/> is positive.</summary>
+    public WaveResult? StalledWave { get; init; }
+
+    /// <summary>The run's wall-clock time.</summary>
+    public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>Every wave, in order.</summary>
+    public IEnumerable<WaveResult> Waves => StalledWave is null ? CleanWaves : CleanWaves.Append(StalledWave);
+
+    /// <summary>Every broken rule, prefixed with its wave, role and conversation; empty when the run passed.</summary>
+    public IReadOnlyList<string> Failures
+    {
+        get
+        {
+            var failures = new List<string>();
+            foreach (WaveResult wave in Waves)
+            {
+                foreach (StreamOutcome client in wave.All)
+                {
+                    failures.AddRange(client.Errors.Select(e => $"wave {wave.Number}, {client.Role} of {client.ConversationId}: {e}"));
+                    if (client.Role != ClientRole.Stalled && client.Lagged > 0)
+                    {
+                        failures.Add($"wave {wave.Number}, {client.Role} of {client.ConversationId}: fell behind {client.Lagged} time(s) while reading.");
+                    }
+                }
+
+                failures.AddRange(wave.Stalled.Where(s => s.Lagged == 0).Select(s => $"wave {wave.Number}, stalled client of {s.ConversationId}: never told it had fallen behind."));
+            }
+
+            return failures;
+        }
+    }
+}
