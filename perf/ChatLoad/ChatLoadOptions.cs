@@ -26,12 +26,12 @@ public sealed class ChatLoadOptions
 
     /// <summary>
     /// Words in the answer of a stalled client's conversation: enough events to fill its buffer and what the sockets
-    /// hold, so it must fall behind. Default 3,000.
+    /// hold, so it must fall behind. Default 1,200.
     /// </summary>
-    public int StalledAnswerWords { get; set; } = 3_000;
+    public int StalledAnswerWords { get; set; } = 1_200;
 
-    /// <summary>The decode speed of a stalled client's conversation, so its long answer takes little time. Default 4,000 tokens per second.</summary>
-    public double StalledTokensPerSecond { get; set; } = 4_000;
+    /// <summary>The decode speed of a stalled client's conversation, so its long answer takes little time. Default 500 tokens per second.</summary>
+    public double StalledTokensPerSecond { get; set; } = 500;
 
     /// <summary>Events buffered per SSE client on the server (the library's <c>ClientBufferCapacity</c>). Default 512, the library's.</summary>
     public int ClientBufferCapacity { get; set; } = 512;

@@ -12,6 +12,9 @@ public sealed class ChatLoadResult
     /// <summary>The waves in which every client read, in order.</summary>
     public required IReadOnlyList<WaveResult> CleanWaves { get; init; }
 
+    /// <summary>The control for <see cref="StalledWave"/>: the same long conversations, their clients reading on.</summary>
+    public WaveResult? ControlWave { get; init; }
+
     /// <summary>The wave with stalled clients, if <see cref="ChatLoadOptions.Stalled"/> is positive.</summary>
     public WaveResult? StalledWave { get; init; }
 
@@ -19,7 +22,7 @@ public sealed class ChatLoadResult
     public required TimeSpan Elapsed { get; init; }
 
     /// <summary>Every wave, in order.</summary>
-    public IEnumerable<WaveResult> Waves => StalledWave is null ? CleanWaves : CleanWaves.Append(StalledWave);
+    public IEnumerable<WaveResult> Waves => CleanWaves.Concat(new[] { ControlWave, StalledWave }.OfType<WaveResult>());
 
     /// <summary>Every broken rule, prefixed with its wave, role and conversation; empty when the run passed.</summary>
     public IReadOnlyList<string> Failures
@@ -32,13 +35,13 @@ public sealed class ChatLoadResult
                 foreach (StreamOutcome client in wave.All)
                 {
                     failures.AddRange(client.Errors.Select(e => $"wave {wave.Number}, {client.Role} of {client.ConversationId}: {e}"));
-                    if (client.Role != ClientRole.Stalled && client.Lagged > 0)
+                    if ((client.Role != ClientRole.Stalled || !wave.Stalling) && client.Lagged > 0)
                     {
                         failures.Add($"wave {wave.Number}, {client.Role} of {client.ConversationId}: fell behind {client.Lagged} time(s) while reading.");
                     }
                 }
 
-                failures.AddRange(wave.Stalled.Where(s => s.Lagged == 0).Select(s => $"wave {wave.Number}, stalled client of {s.ConversationId}: never told it had fallen behind."));
+                failures.AddRange(wave.Stalled.Where(s => wave.Stalling && s.Lagged == 0).Select(s => $"wave {wave.Number}, stalled client of {s.ConversationId}: never told it had fallen behind."));
             }
 
             return failures;

@@ -1,6 +1,9 @@
 namespace ToolFlow.ChatLoad;
 
-/// <summary>Runs the whole load: a server, <see cref="ChatLoadOptions.Waves"/> clean waves, then one with stalled clients.</summary>
+/// <summary>
+/// Runs the whole load: a server, <see cref="ChatLoadOptions.Waves"/> clean waves, then (with stalled clients) a control
+/// wave with the long conversations read, and the same wave with their clients stalled.
+/// </summary>
 public static class ChatLoadRunner
 {
     /// <summary>Runs the load.</summary>
@@ -18,15 +21,17 @@ public static class ChatLoadRunner
         var clean = new List<WaveResult>();
         for (int wave = 1; wave <= options.Waves; wave++)
         {
-            WaveResult result = await LoadWave.RunAsync(server, options, wave, stalled: 0, cancellationToken).ConfigureAwait(false);
+            WaveResult result = await LoadWave.RunAsync(server, options, wave, stalled: 0, stall: false, cancellationToken).ConfigureAwait(false);
             clean.Add(result);
             progress?.Report(result);
         }
 
-        WaveResult? stalledWave = null;
+        WaveResult? controlWave = null, stalledWave = null;
         if (options.Stalled > 0)
         {
-            stalledWave = await LoadWave.RunAsync(server, options, options.Waves + 1, options.Stalled, cancellationToken).ConfigureAwait(false);
+            controlWave = await LoadWave.RunAsync(server, options, options.Waves + 1, options.Stalled, stall: false, cancellationToken).ConfigureAwait(false);
+            progress?.Report(controlWave);
+            stalledWave = await LoadWave.RunAsync(server, options, options.Waves + 2, options.Stalled, stall: true, cancellationToken).ConfigureAwait(false);
             progress?.Report(stalledWave);
         }
 
@@ -35,6 +40,7 @@ public static class ChatLoadRunner
             Options = options,
             Baseline = baseline,
             CleanWaves = clean,
+            ControlWave = controlWave,
             StalledWave = stalledWave,
             Elapsed = TimeProvider.System.GetElapsedTime(started),
         };

@@ -1,10 +1,11 @@
 namespace ToolFlow.ChatLoad;
 
 /// <summary>
-/// Runs one wave: every conversation created at once by POST and streamed by its own client. Each stalled client's
-/// conversation (the long scenario) also has a witness, a second reader that sends its next message and says when it
-/// is over; the stalled clients read again once every reader and witness is done, and must then get <c>lagged</c>
-/// and a snapshot. Then every conversation is deleted and memory is read.
+/// Runs one wave: every conversation created at once by POST and streamed by its own client. Each long conversation
+/// (the stalled clients', on the long scenario) also has a witness, a second reader that sends its next message and
+/// says when it is over. When the wave stalls, those clients stop reading at their first tool start and read again
+/// once every reader and witness is done (they must then get <c>lagged</c> and a snapshot); otherwise they read on,
+/// the control for the same load. Then every conversation is deleted and memory is read.
 /// </summary>
 public static class LoadWave
 {
@@ -12,10 +13,11 @@ public static class LoadWave
     /// <param name="server">The server.</param>
     /// <param name="options">The run's options.</param>
     /// <param name="number">The wave's number, from 1.</param>
-    /// <param name="stalled">How many of the <see cref="ChatLoadOptions.Conversations"/> clients stall.</param>
+    /// <param name="stalled">How many of the <see cref="ChatLoadOptions.Conversations"/> conversations are long, with a witness.</param>
+    /// <param name="stall">Whether the long conversations' own clients stop reading mid-stream.</param>
     /// <param name="cancellationToken">Cancels the wave.</param>
     /// <returns>What every client saw, and the memory.</returns>
-    public static async Task<WaveResult> RunAsync(ChatLoadServer server, ChatLoadOptions options, int number, int stalled, CancellationToken cancellationToken)
+    public static async Task<WaveResult> RunAsync(ChatLoadServer server, ChatLoadOptions options, int number, int stalled, bool stall, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,6 +35,11 @@ public static class LoadWave
         try
         {
             var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!stall)
+            {
+                resume.SetResult();
+            }
+
             var readers = new List<Task<StreamOutcome>>();
             var stalling = new List<Task<StreamOutcome>>();
             var witnesses = new List<Task<StreamOutcome>>();
@@ -59,10 +66,15 @@ public static class LoadWave
             StreamOutcome[] readOutcomes = await Task.WhenAll(readers).ConfigureAwait(false);
             StreamOutcome[] witnessOutcomes = await Task.WhenAll(witnesses).ConfigureAwait(false);
 
-            // Every stalled conversation is over and its client has read nothing since its first tool started: the
-            // server holds at most a full buffer for it.
+            // Lags are summarized and let go before memory is read: what the harness keeps must not pass for the server's.
+            LagSummary readerLag = LagSummary.Of(readOutcomes), witnessLag = LagSummary.Of(witnessOutcomes);
+            Forget(readOutcomes);
+            Forget(witnessOutcomes);
+
+            // Every long conversation is over; a stalled client has read nothing since its first tool started, so the
+            // server holds at most a full buffer for it. Nothing is deleted yet: the control wave is read at the same point.
             MemorySample? whileStalled = stalled > 0 ? ChatLoadServer.SampleMemory() : null;
-            resume.SetResult();
+            resume.TrySetResult();
             StreamOutcome[] stalledOutcomes = await Task.WhenAll(stalling).ConfigureAwait(false);
             TimeSpan duration = clock.GetElapsedTime(started);
 
@@ -78,12 +90,17 @@ public static class LoadWave
             }
 
             clients.Clear();
+
+            Forget(stalledOutcomes);
             return new WaveResult
             {
                 Number = number,
+                Stalling = stall && stalled > 0,
                 Readers = readOutcomes,
                 Stalled = stalledOutcomes,
                 Witnesses = witnessOutcomes,
+                ReaderLag = readerLag,
+                WitnessLag = witnessLag,
                 WhileStalled = whileStalled,
                 After = ChatLoadServer.SampleMemory(),
                 Duration = duration,
@@ -95,6 +112,15 @@ public static class LoadWave
             {
                 client.Dispose();
             }
+        }
+    }
+
+    private static void Forget(StreamOutcome[] outcomes)
+    {
+        foreach (StreamOutcome outcome in outcomes)
+        {
+            outcome.LagsMs.Clear();
+            outcome.LagsMs.TrimExcess();
         }
     }
 
