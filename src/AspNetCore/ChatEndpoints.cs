@@ -224,7 +224,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     }
 
     // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after);
         try
