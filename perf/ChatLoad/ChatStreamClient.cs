@@ -193,6 +193,7 @@ public sealed class ChatStreamClient : IDisposable
         private bool _expectSnapshot = true;
         private bool _sawFirst;
         private int _requested;
+        private long? _laggedId;
 
         public int UserMessages { get; private set; }
 
@@ -204,7 +205,7 @@ public sealed class ChatStreamClient : IDisposable
                 Error($"An SSE event type '{sseType}' carries data of type '{e.Type}'.");
             }
 
-            if (e.Type != "lagged" && sseId != e.Id.ToString(CultureInfo.InvariantCulture))
+            if (sseId != e.Id.ToString(CultureInfo.InvariantCulture))
             {
                 Error($"An SSE id '{sseId}' carries data id {e.Id}.");
             }
@@ -220,6 +221,12 @@ public sealed class ChatStreamClient : IDisposable
                     {
                         Error($"A snapshot went back from id {outcome.LastId} to {e.Id}.");
                     }
+                    else if (_laggedId is { } lagged && e.Id != lagged)
+                    {
+                        Error($"A snapshot after lagged has id {e.Id}, the lagged event {lagged}.");
+                    }
+
+                    _laggedId = null;
 
                     outcome.Snapshots++;
                     outcome.LastId = e.Id;
@@ -233,6 +240,7 @@ public sealed class ChatStreamClient : IDisposable
                         Error("lagged came where a snapshot was due.");
                     }
 
+                    _laggedId = e.Id;
                     outcome.Lagged++;
                     outcome.Skipped += e.Skipped;
                     _expectSnapshot = true;

@@ -47,8 +47,7 @@ if (options.Stalled > options.Conversations)
 
 string command = "dotnet run -c Release --project perf/ChatLoad" + (args.Length > 0 ? " -- " + string.Join(' ', args) : string.Empty);
 using var deadline = new CancellationTokenSource(options.Timeout);
-var progress = new Progress<WaveResult>(w => Console.Error.WriteLine(
-    $"wave {w.Number}: {w.Readers.Count} readers, {w.Stalled.Count} stalled, {w.All.Sum(s => s.Events)} events, {w.All.Sum(s => s.Errors.Count)} broken, {w.Duration.TotalSeconds:0.0} s"));
+var progress = new WaveLine();
 ChatLoadResult result;
 try
 {
