@@ -44,8 +44,9 @@ public sealed class ChatLoadServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0);
             kestrel.Limits.MaxConcurrentConnections = null;
 
-            // A stalled client keeps its connection: Kestrel's default minimum rate (240 B/s after 5 s) would cut it
-            // off and make it reconnect, which is a different test.
+            // A stalled client keeps its connection however long the others take: with Kestrel's default minimum
+            // rate, a write pending for more than 5 s plus its size at 240 B/s ends the connection (the client would
+            // reconnect with Last-Event-ID, which the endpoint tests cover).
             kestrel.Limits.MinResponseDataRate = null;
         });
         builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
