@@ -43,7 +43,11 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
                 $"An owner may have at most {hubs.Options.MaxConversationsPerOwner} conversations; delete one first.");
         }
 
-        hub.TryStartTurn(body.Message!, http, pipelineFactory);
+        if (await StartTurnAsync(http, hub, owner, body.Message!, cancellationToken).ConfigureAwait(false) is { } lost)
+        {
+            return lost;
+        }
+
         string location = $"{http.Request.PathBase}{http.Request.Path}/{Uri.EscapeDataString(hub.Conversation.Id)}";
         http.Response.Headers.Location = location;
         return TypedResults.Json(new ConversationCreatedResponse(hub.Conversation.Id, location + "/events"), ChatJsonContext.Default.ConversationCreatedResponse, statusCode: StatusCodes.Status201Created);
@@ -77,7 +81,19 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
         string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
-        return TypedResults.ServerSentEvents(StreamAsync(hub, after, http.RequestAborted));
+        ConversationHubs hubs = Hubs(http);
+        ChatSubscription? subscription;
+        while ((subscription = hub.Subscribe(after, hubs.Options.ClientBufferCapacity)) is null)
+        {
+            // The hub was let go of as this request came: subscribe to the conversation's new one.
+            (hub, problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+            if (hub is null)
+            {
+                return problem!;
+            }
+        }
+
+        return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, http.RequestAborted, hubs.Stopping));
     }
 
     public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
@@ -95,9 +111,9 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             return bodyProblem;
         }
 
-        if (!hub.TryStartTurn(body!.Message!, http, pipelineFactory))
+        if (await StartTurnAsync(http, hub, hub.Conversation.Owner, body!.Message!, cancellationToken).ConfigureAwait(false) is { } notStarted)
         {
-            return ChatProblems.Of(StatusCodes.Status409Conflict, "turn_running", "Turn running", "A turn is running; send the next message when it has completed, or cancel it.");
+            return notStarted;
         }
 
         return TypedResults.Json(new TurnStartedResponse(true), ChatJsonContext.Default.TurnStartedResponse, statusCode: StatusCodes.Status202Accepted);
@@ -155,6 +171,28 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         return result == ToolControlResult.Applied
             ? TypedResults.Json(new BranchCancelledResponse("applied", cancelled), ChatJsonContext.Default.BranchCancelledResponse)
             : ChatProblems.Control(result, callId);
+    }
+
+    // Starts a turn on the conversation's hub, finding it again if it was let go of meanwhile; a problem if it did not start.
+    private async Task<ProblemHttpResult?> StartTurnAsync(HttpContext http, ConversationHub hub, string owner, string message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            switch (hub.TryStartTurn(message, http, pipelineFactory))
+            {
+                case ChatTurnStart.Started:
+                    return null;
+                case ChatTurnStart.TurnRunning:
+                    return ChatProblems.Of(StatusCodes.Status409Conflict, "turn_running", "Turn running", "A turn is running; send the next message when it has completed, or cancel it.");
+            }
+
+            if (await Hubs(http).FindAsync(hub.Conversation.Id, owner, cancellationToken).ConfigureAwait(false) is not { } found)
+            {
+                return ChatProblems.ConversationNotFound(hub.Conversation.Id);
+            }
+
+            hub = found;
+        }
     }
 
     private static JsonHttpResult<ControlResponse> Applied() => TypedResults.Json(new ControlResponse("applied"), ChatJsonContext.Default.ControlResponse);
@@ -224,9 +262,13 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     }
 
     // Snapshot or replay first, then the subscriber's buffer; on the resync marker, lagged and a fresh snapshot.
-    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationHub hub, long? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        ConversationHub hub, ChatSubscription subscription, [EnumeratorCancellation] CancellationToken cancellationToken, CancellationToken stopping = default)
     {
-        (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = hub.Subscribe(after);
+        // A stream lasts as long as the conversation: it ends when the client goes or the host stops.
+        using var ends = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        cancellationToken = ends.Token;
+        (ChatSubscriber subscriber, IReadOnlyList<SseItem<string>>? replay, ToolPipelineChatSnapshot? snapshot) = subscription;
         try
         {
             if (snapshot is not null)

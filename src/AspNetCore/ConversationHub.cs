@@ -32,10 +32,15 @@ internal sealed class ConversationHub
     private List<ChatMessage> _messages;
     private ToolPipelineRun? _run;
     private bool _busy;
+    private int _unsaved;
+    private bool _retired;
 
-    public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store)
+    private readonly Action<ConversationHub> _idle;
+
+    public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store, Action<ConversationHub> idle)
     {
         Conversation = conversation;
+        _idle = idle;
         _options = options;
         _store = store;
         _state = new ChatState(conversation.State);
@@ -45,14 +50,35 @@ internal sealed class ConversationHub
     /// <summary>The conversation as created (id, owner, settings).</summary>
     public ToolPipelineChatConversation Conversation { get; }
 
-    /// <summary>Whether nothing holds the hub in memory: no run and no subscriber.</summary>
-    public bool IsIdle
+    /// <summary>
+    /// Retires the hub if nothing needs it in memory (no run, no unsaved state, no subscriber): the registry then
+    /// forgets it, and the next request loads the conversation from the store. A retired hub starts no turn and takes
+    /// no subscriber; its callers find the conversation again.
+    /// </summary>
+    public bool TryRetire()
+    {
+        lock (_lock)
+        {
+            if (_busy || _unsaved > 0 || _subscribers.Count > 0)
+            {
+                return false;
+            }
+
+            _retired = true;
+            return true;
+        }
+    }
+
+    /// <summary>The reading of the last run started: it ends after the run has ended and the conversation was saved.</summary>
+    public Task Consuming { get; private set; } = Task.CompletedTask;
+
+    public bool IsRetired
     {
         get
         {
             lock (_lock)
             {
-                return !_busy && _subscribers.Count == 0;
+                return _retired;
             }
         }
     }
@@ -74,16 +100,16 @@ internal sealed class ConversationHub
     }
 
     /// <summary>Starts a turn on <paramref name="message"/>, unless one is running.</summary>
-    /// <returns><see langword="false"/> if a turn is running, and nothing changed.</returns>
-    public bool TryStartTurn(string message, HttpContext httpContext, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
+    /// <returns>Whether it started; if not, nothing changed.</returns>
+    public ChatTurnStart TryStartTurn(string message, HttpContext httpContext, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
     {
         int turn;
         List<ChatMessage> history;
         lock (_lock)
         {
-            if (_busy)
+            if (_retired || _busy)
             {
-                return false;
+                return _retired ? ChatTurnStart.Retired : ChatTurnStart.TurnRunning;
             }
 
             _busy = true;
@@ -115,8 +141,8 @@ internal sealed class ConversationHub
         }
 
         // The hub reads the run, never the request: a client that goes away changes nothing.
-        _ = Task.Run(() => ConsumeAsync(run, turn - 1));
-        return true;
+        Consuming = Task.Run(() => ConsumeAsync(run, turn - 1));
+        return ChatTurnStart.Started;
     }
 
     public ToolControlResult CancelTurn()
@@ -146,7 +172,8 @@ internal sealed class ConversationHub
             if (run is null)
             {
                 // The call's run has ended: nothing can change; say what was decided, if anything.
-                return control is ChatCallControl.Approve or ChatCallControl.Deny && _decisions.TryGetValue(callId, out bool approved)
+                bool decided = _decisions.TryGetValue(callId, out bool approved) || _state.Call(callId)!.State == "denied";
+                return control is ChatCallControl.Approve or ChatCallControl.Deny && decided
                     ? (approved ? ToolControlResult.AlreadyApproved : ToolControlResult.AlreadyDenied)
                     : ToolControlResult.CallEnded;
             }
@@ -171,20 +198,26 @@ internal sealed class ConversationHub
     }
 
     /// <summary>Subscribes a client: its first items (a snapshot, or the replay after <paramref name="lastEventId"/>) and its buffer for the rest.</summary>
-    public (ChatSubscriber Subscriber, IReadOnlyList<SseItem<string>>? Replay, ToolPipelineChatSnapshot? Snapshot) Subscribe(long? lastEventId)
+    /// <returns>The subscription, or <see langword="null"/> if the hub is retired.</returns>
+    public ChatSubscription? Subscribe(long? lastEventId, int bufferCapacity)
     {
-        var subscriber = new ChatSubscriber(_options.ClientBufferCapacity);
+        var subscriber = new ChatSubscriber(bufferCapacity);
         lock (_lock)
         {
+            if (_retired)
+            {
+                return null;
+            }
+
             _subscribers.Add(subscriber);
             long last = _state.LastId;
             long firstLogged = last - _log.Count + 1;
             if (lastEventId is { } after && after >= 0 && after <= last && after >= firstLogged - 1)
             {
-                return (subscriber, [.. _log.Skip((int)(after - firstLogged + 1))], null);
+                return new ChatSubscription(subscriber, [.. _log.Skip((int)(after - firstLogged + 1))], null);
             }
 
-            return (subscriber, null, _state.ToSnapshot());
+            return new ChatSubscription(subscriber, null, _state.ToSnapshot());
         }
     }
 
@@ -206,6 +239,7 @@ internal sealed class ConversationHub
         }
 
         subscriber.Complete();
+        _idle(this);
     }
 
     /// <summary>Stops the running turn, if any, and ends every subscriber's stream: the conversation is being deleted.</summary>
@@ -298,6 +332,7 @@ internal sealed class ConversationHub
                         {
                             // The transcript is in place before runCompleted is seen, so a client that answers it continues from it.
                             (_messages, _run, _busy) = ([.. transcript], null, false);
+                            _unsaved++;
                         }
 
                         Publish(wire);
@@ -313,6 +348,7 @@ internal sealed class ConversationHub
                 Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
                 Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
                 (_run, _busy) = (null, false);
+                _unsaved++;
             }
         }
         finally
@@ -331,7 +367,17 @@ internal sealed class ConversationHub
             {
                 Publish(new DiagnosticReportedEvent("store_failed", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
             }
+
+            // Kept in memory: what the store lacks must not be forgotten.
+            return;
         }
+
+        lock (_lock)
+        {
+            _unsaved--;
+        }
+
+        _idle(this);
     }
 
     public async ValueTask SaveAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ToolFlow.AspNetCore;
@@ -11,11 +12,15 @@ internal sealed class ConversationHubs
     // Counting an owner's conversations and adding one happen together, so two requests cannot both take the last place.
     private readonly SemaphoreSlim _creating = new(1, 1);
 
-    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options)
+    public ConversationHubs(IToolPipelineChatStore store, IOptions<ToolPipelineChatOptions> options, IHostApplicationLifetime? lifetime = null)
     {
         Store = store;
         Options = options.Value;
+        Stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
     }
+
+    /// <summary>Fires when the host begins to stop: SSE streams end then, so shutdown does not wait for clients to leave.</summary>
+    public CancellationToken Stopping { get; }
 
     public IToolPipelineChatStore Store { get; }
 
@@ -24,15 +29,21 @@ internal sealed class ConversationHubs
     /// <summary>The conversation's hub if it exists and belongs to <paramref name="owner"/>; otherwise <see langword="null"/>, the same for both, so existence is not revealed.</summary>
     public async ValueTask<ConversationHub?> FindAsync(string id, string owner, CancellationToken cancellationToken)
     {
-        if (!_hubs.TryGetValue(id, out ConversationHub? hub))
+        ConversationHub? hub;
+        while (!_hubs.TryGetValue(id, out hub) || hub.IsRetired)
         {
+            if (hub is not null)
+            {
+                _hubs.TryRemove(new KeyValuePair<string, ConversationHub>(id, hub));
+            }
+
             ToolPipelineChatConversation? conversation = await Store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (conversation is null)
             {
                 return null;
             }
 
-            hub = _hubs.GetOrAdd(id, new ConversationHub(conversation, Options, Store));
+            _hubs.TryAdd(id, NewHub(conversation));
         }
 
         return hub.Conversation.Owner == owner ? hub : null;
@@ -53,7 +64,7 @@ internal sealed class ConversationHubs
             DateTimeOffset createdAt = Options.TimeProvider.GetUtcNow();
             var conversation = new ToolPipelineChatConversation(id, owner, settings, createdAt, [], ChatState.Empty(id, createdAt));
             await Store.CreateAsync(conversation, cancellationToken).ConfigureAwait(false);
-            return _hubs.GetOrAdd(id, new ConversationHub(conversation, Options, Store));
+            return _hubs.GetOrAdd(id, NewHub(conversation));
         }
         finally
         {
@@ -61,11 +72,25 @@ internal sealed class ConversationHubs
         }
     }
 
+    /// <summary>How many conversations have a hub in memory.</summary>
+    public int Count => _hubs.Count;
+
     /// <summary>Deletes a conversation: its run stops, its clients' streams end, the store forgets it.</summary>
     public async ValueTask DeleteAsync(ConversationHub hub, CancellationToken cancellationToken)
     {
         _hubs.TryRemove(hub.Conversation.Id, out _);
         await hub.ShutdownAsync().ConfigureAwait(false);
         await Store.DeleteAsync(hub.Conversation.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ConversationHub NewHub(ToolPipelineChatConversation conversation) => new(conversation, Options, Store, OnIdle);
+
+    // Memory holds only conversations in use: one with no run, no unsaved state and no client is let go of.
+    private void OnIdle(ConversationHub hub)
+    {
+        if (hub.TryRetire())
+        {
+            _hubs.TryRemove(new KeyValuePair<string, ConversationHub>(hub.Conversation.Id, hub));
+        }
     }
 }

@@ -60,7 +60,8 @@ internal sealed class ChatTestHost : IAsyncDisposable
     /// <summary>A client that is <paramref name="user"/> (with <paramref name="roles"/>), or nobody.</summary>
     public HttpClient Client(string? user = "alice", string roles = "chat")
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        // An SSE response never ends by itself: a closed one is dropped, not drained for reuse.
+        var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         if (user is not null)
         {
             client.DefaultRequestHeaders.Add("X-User", user);
