@@ -37,10 +37,16 @@ public sealed class ChatLoadOptions
     public int ClientBufferCapacity { get; set; } = 512;
 
     /// <summary>
-    /// The server sockets' send buffer in bytes (0 for the kernel's autotuning, which on loopback holds megabytes): a
-    /// fixed size makes a stalled client's backlog reach the server's bounded buffer instead of kernel memory. Default 16 KiB.
+    /// Kestrel's response buffer per connection in bytes (its <c>MaxResponseBufferSize</c>, 64 KiB by default): with the
+    /// socket buffers below, what a stalled client's connection holds before the library's buffer fills. Default 16 KiB.
     /// </summary>
-    public int ServerSendBufferSize { get; set; } = 16 * 1024;
+    public int ServerResponseBufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// The server sockets' send buffer in bytes (0 for the kernel's autotuning, which on loopback holds megabytes): a
+    /// fixed size makes a stalled client's backlog reach the server's bounded buffer instead of kernel memory. Default 8 KiB.
+    /// </summary>
+    public int ServerSendBufferSize { get; set; } = 8 * 1024;
 
     /// <summary>The clients' socket receive buffer in bytes (0 for the kernel's autotuning). Default 16 KiB.</summary>
     public int ClientReceiveBufferSize { get; set; } = 16 * 1024;
@@ -62,6 +68,7 @@ public sealed class ChatLoadOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(StalledTokensPerSecond, nameof(StalledTokensPerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThan(StalledAnswerWords, 1, nameof(StalledAnswerWords));
         ArgumentOutOfRangeException.ThrowIfLessThan(ClientBufferCapacity, 1, nameof(ClientBufferCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ServerResponseBufferSize, 1, nameof(ServerResponseBufferSize));
         ArgumentOutOfRangeException.ThrowIfNegative(ServerSendBufferSize, nameof(ServerSendBufferSize));
         ArgumentOutOfRangeException.ThrowIfNegative(ClientReceiveBufferSize, nameof(ClientReceiveBufferSize));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Timeout, TimeSpan.Zero, nameof(Timeout));

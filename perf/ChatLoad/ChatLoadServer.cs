@@ -43,6 +43,7 @@ public sealed class ChatLoadServer : IAsyncDisposable
         {
             kestrel.Listen(IPAddress.Loopback, 0);
             kestrel.Limits.MaxConcurrentConnections = null;
+            kestrel.Limits.MaxResponseBufferSize = options.ServerResponseBufferSize;
 
             // A stalled client keeps its connection however long the others take: with Kestrel's default minimum
             // rate, a write pending for more than 5 s plus its size at 240 B/s ends the connection (the client would

@@ -10,7 +10,8 @@ public sealed class ChatLoadCollection;
 /// <summary>
 /// The bounded version of perf/ChatLoad: 200 concurrent conversations over loopback, each read by its own SSE client,
 /// 20 of which stop reading mid-stream (keeping the connection) while their conversations answer at length and a
-/// second client on each sends the next message. Bounded by count and a generous deadline; nothing is timed. Each
+/// second client on each sends the next message. Each long answer alone is more events than a stalled client's buffer
+/// and connection hold (<see cref="ChatLoadOptions"/>'s defaults), so it must fall behind wherever it stalls. Bounded by count and a generous deadline; nothing is timed. Each
 /// stream is checked as it arrives by <see cref="ChatStreamClient"/>: it starts with a snapshot, every later id is the
 /// one after the last, SSE id and type agree with the data, <c>lagged</c> is followed by a snapshot, and it ends once
 /// every run of the conversation has ended with <c>runCompleted</c>.
@@ -28,11 +29,6 @@ public sealed class ChatLoadTests(ITestOutputHelper output)
             Conversations = 200,
             Stalled = 20,
             Waves = 0,
-
-            // Slower than the harness's default, so a reader on a loaded machine keeps up; still enough events after a
-            // stall to overflow the client's buffer and what the sockets hold (see ChatLoadOptions).
-            StalledTokensPerSecond = 300,
-            StalledAnswerWords = 800,
             Timeout = s_deadline,
         };
         using var deadline = new CancellationTokenSource(s_deadline);
@@ -44,10 +40,18 @@ public sealed class ChatLoadTests(ITestOutputHelper output)
         Assert.Equal(180, wave.Readers.Count);
         Assert.Equal(20, wave.Stalled.Count);
         Assert.Equal(20, wave.Witnesses.Count);
-        foreach (StreamOutcome client in wave.Readers.Concat(wave.Witnesses))
+        foreach (StreamOutcome client in wave.Readers)
         {
             Assert.Empty(client.Errors);
-            Assert.Equal(0, client.Lagged);
+            Assert.True(client.Lagged == 0, $"The reader of {client.ConversationId} fell behind {client.Lagged} time(s) ({client.Skipped} events skipped).");
+            Assert.Equal(options.MessagesPerConversation, client.RunsCompleted);
+        }
+
+        // A witness reads a long answer at its full rate; on a starved machine it may fall behind like any slow client
+        // (lagged then a snapshot, which the check allows), but it never sees a gap or a reordering.
+        foreach (StreamOutcome client in wave.Witnesses)
+        {
+            Assert.Empty(client.Errors);
             Assert.Equal(options.MessagesPerConversation, client.RunsCompleted);
         }
 
