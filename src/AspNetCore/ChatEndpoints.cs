@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using ToolFlow.Blocks;
@@ -22,7 +23,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             return ChatProblems.Unauthenticated();
         }
 
-        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, cancellationToken).ConfigureAwait(false);
+        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, hubs.Options, cancellationToken).ConfigureAwait(false);
         if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } problem)
         {
             return problem;
@@ -83,8 +84,18 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
         ConversationHubs hubs = Hubs(http);
         ChatSubscription? subscription;
-        while ((subscription = hub.Subscribe(after, hubs.Options.ClientBufferCapacity)) is null)
+        bool full;
+        while ((subscription = hub.Subscribe(after, hubs.Options.ClientBufferCapacity, hubs.Options.MaxStreamsPerConversation, out full)) is null)
         {
+            if (full)
+            {
+                return ChatProblems.Of(
+                    StatusCodes.Status429TooManyRequests,
+                    "too_many_streams",
+                    "Too many streams",
+                    $"The conversation serves at most {hubs.Options.MaxStreamsPerConversation} event streams at once; close one first.");
+            }
+
             // The hub was let go of as this request came: subscribe to the conversation's new one.
             (hub, problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
             if (hub is null)
@@ -93,6 +104,12 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
             }
         }
 
+        // Whether or not the stream is ever read, the subscriber goes when the response does.
+        http.Response.OnCompleted(() =>
+        {
+            hub.Unsubscribe(subscription.Subscriber);
+            return Task.CompletedTask;
+        });
         return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, http.RequestAborted, hubs.Stopping));
     }
 
@@ -105,7 +122,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         }
 
         ConversationHubs hubs = Hubs(http);
-        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, cancellationToken).ConfigureAwait(false);
+        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, hubs.Options, cancellationToken).ConfigureAwait(false);
         if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } bodyProblem)
         {
             return bodyProblem;
@@ -142,7 +159,7 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         string? reason = null;
         if (control == ChatCallControl.Deny)
         {
-            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, cancellationToken, optional: true).ConfigureAwait(false);
+            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, Hubs(http).Options, cancellationToken, optional: true).ConfigureAwait(false);
             if (invalid is not null)
             {
                 return invalid;
@@ -213,8 +230,8 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         return hub is null ? (null, ChatProblems.ConversationNotFound(id)) : (hub, null);
     }
 
-    private static ProblemHttpResult TooLong(string what, int max) =>
-        ChatProblems.Of(StatusCodes.Status400BadRequest, "message_too_long", "Message too long", $"The {what} is longer than {max} characters.");
+    private static ProblemHttpResult TooLong(string what, long max, string unit = "characters") =>
+        ChatProblems.Of(StatusCodes.Status400BadRequest, "message_too_long", "Message too long", $"The {what} is longer than {max} {unit}.");
 
     private static ProblemHttpResult? CheckMessage(string? message, ToolPipelineChatOptions options) =>
         string.IsNullOrWhiteSpace(message) ? ChatProblems.InvalidBody("The body needs a non-empty string 'message'.")
@@ -242,12 +259,26 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         return error is null ? null : ChatProblems.Of(StatusCodes.Status400BadRequest, "invalid_settings", "Invalid settings", error);
     }
 
-    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken, bool optional = false)
+    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(
+        HttpRequest request, JsonTypeInfo<T> typeInfo, ToolPipelineChatOptions options, CancellationToken cancellationToken, bool optional = false)
         where T : class
     {
         if (optional && request.ContentLength is 0 or null && request.Headers.TransferEncoding.Count == 0)
         {
             return (null, null);
+        }
+
+        // A body larger than the largest valid one is refused before it is read, or as soon as reading passes the limit.
+        long max = options.MaxRequestBodyBytes;
+        ProblemHttpResult tooLarge = TooLong("request body", max, "bytes");
+        if (request.ContentLength > max)
+        {
+            return (null, tooLarge);
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && (limit.MaxRequestBodySize ?? long.MaxValue) > max)
+        {
+            limit.MaxRequestBodySize = max;
         }
 
         try
@@ -258,6 +289,10 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         catch (JsonException e)
         {
             return (null, ChatProblems.InvalidBody($"The body is not the JSON expected: {e.Message}"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, tooLarge);
         }
     }
 

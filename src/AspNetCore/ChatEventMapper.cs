@@ -26,7 +26,8 @@ internal static class ChatEventMapper
             ToolCallRetrying r => new ToolCallRetryingEvent(r.Call.CallId, r.Attempt, r.Delay.TotalMilliseconds, r.Error?.Message),
             ToolCallCompleted c => new ToolCallCompletedEvent(c.Call.CallId, c.Call.Name, c.Duration.TotalMilliseconds, Preview(c.Result, resultPreviewLength)),
             ToolCallFailed f => new ToolCallFailedEvent(f.Call.CallId, f.Call.Name, Camel(f.Kind.ToString()), f.Message, f.Duration?.TotalMilliseconds),
-            ModelStreamEnded m => new ModelStreamEndedEvent(m.FinishReason?.Value, m.Error?.Message),
+            // The model's stream ends inside the mesh; what reaches the run is the response it made.
+            ResponseCompleted r => new ModelStreamEndedEvent(r.FinishReason?.Value, r.Error?.Message),
             TurnCompleted t => new TurnCompletedEvent(t.Response.Message.Text),
             DiagnosticReported d => new DiagnosticReportedEvent(d.Code, d.Message),
             RunCompleted r => new RunCompletedEvent(Camel(r.Reason.ToString()), r.FinalText),

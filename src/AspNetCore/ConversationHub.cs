@@ -34,6 +34,8 @@ internal sealed class ConversationHub
     private bool _busy;
     private int _unsaved;
     private bool _retired;
+    private bool _closed;
+    private int _runFirstTurn;
 
     private readonly Action<ConversationHub> _idle;
 
@@ -136,7 +138,7 @@ internal sealed class ConversationHub
         lock (_lock)
         {
             _messages = history;
-            _run = run;
+            (_run, _runFirstTurn) = (run, turn);
             Publish(new UserMessageEvent(message) { Turn = turn, Timestamp = _options.TimeProvider.GetUtcNow() });
         }
 
@@ -163,19 +165,15 @@ internal sealed class ConversationHub
         ToolPipelineRun? run;
         lock (_lock)
         {
-            if (_state.Call(callId) is null)
+            if (_state.Call(callId) is not { } call)
             {
                 return ToolControlResult.UnknownCall;
             }
 
             run = _run;
-            if (run is null)
+            if (run is null || call.Turn < _runFirstTurn)
             {
-                // The call's run has ended: nothing can change; say what was decided, if anything.
-                bool decided = _decisions.TryGetValue(callId, out bool approved) || _state.Call(callId)!.State == "denied";
-                return control is ChatCallControl.Approve or ChatCallControl.Deny && decided
-                    ? (approved ? ToolControlResult.AlreadyApproved : ToolControlResult.AlreadyDenied)
-                    : ToolControlResult.CallEnded;
+                return EndedCall(callId, control);
             }
         }
 
@@ -186,25 +184,40 @@ internal sealed class ConversationHub
             ChatCallControl.Approve => run.Approve(callId),
             _ => run.Deny(callId, reason),
         };
-        if (result == ToolControlResult.Applied && control is ChatCallControl.Approve or ChatCallControl.Deny)
+        lock (_lock)
         {
-            lock (_lock)
+            if (result == ToolControlResult.Applied && control is ChatCallControl.Approve or ChatCallControl.Deny)
             {
                 _decisions[callId] = control == ChatCallControl.Approve;
+            }
+            else if (result == ToolControlResult.RunEnded || (result == ToolControlResult.UnknownCall && !ReferenceEquals(run, _run)))
+            {
+                // The run ended as the control came: answer as for any call of a finished run.
+                return EndedCall(callId, control);
             }
         }
 
         return result;
     }
 
+    // Under the lock: a call whose run has ended can change no more; say what was decided, if anything.
+    private ToolControlResult EndedCall(string callId, ChatCallControl control)
+    {
+        bool decided = _decisions.TryGetValue(callId, out bool approved) || _state.Call(callId)!.State == "denied";
+        return control is ChatCallControl.Approve or ChatCallControl.Deny && decided
+            ? (approved ? ToolControlResult.AlreadyApproved : ToolControlResult.AlreadyDenied)
+            : ToolControlResult.CallEnded;
+    }
+
     /// <summary>Subscribes a client: its first items (a snapshot, or the replay after <paramref name="lastEventId"/>) and its buffer for the rest.</summary>
-    /// <returns>The subscription, or <see langword="null"/> if the hub is retired.</returns>
-    public ChatSubscription? Subscribe(long? lastEventId, int bufferCapacity)
+    /// <returns>The subscription; <see langword="null"/> if the hub is retired or, with <paramref name="full"/>, serves <paramref name="maxSubscribers"/> already.</returns>
+    public ChatSubscription? Subscribe(long? lastEventId, int bufferCapacity, int maxSubscribers, out bool full)
     {
         var subscriber = new ChatSubscriber(bufferCapacity);
         lock (_lock)
         {
-            if (_retired)
+            full = !_retired && _subscribers.Count >= maxSubscribers;
+            if (_retired || full)
             {
                 return null;
             }
@@ -249,6 +262,8 @@ internal sealed class ConversationHub
         ChatSubscriber[] subscribers;
         lock (_lock)
         {
+            // Closed: nothing more is saved (a deleted conversation must not come back) or started here.
+            (_closed, _retired) = (true, true);
             run = _run;
             subscribers = [.. _subscribers];
         }
@@ -389,6 +404,11 @@ internal sealed class ConversationHub
             ToolPipelineChatConversation conversation;
             lock (_lock)
             {
+                if (_closed)
+                {
+                    return;
+                }
+
                 conversation = Conversation with { Messages = [.. _messages], State = _state.ToSnapshot() };
             }
 

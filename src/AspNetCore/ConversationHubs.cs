@@ -17,6 +17,9 @@ internal sealed class ConversationHubs
         Store = store;
         Options = options.Value;
         Stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+
+        // Runs belong to the process: when the host stops, they stop with it instead of running on unobserved.
+        Stopping.Register(static state => ((ConversationHubs)state!).StopAll(), this);
     }
 
     /// <summary>Fires when the host begins to stop: SSE streams end then, so shutdown does not wait for clients to leave.</summary>
@@ -81,6 +84,14 @@ internal sealed class ConversationHubs
         _hubs.TryRemove(hub.Conversation.Id, out _);
         await hub.ShutdownAsync().ConfigureAwait(false);
         await Store.DeleteAsync(hub.Conversation.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void StopAll()
+    {
+        foreach (ConversationHub hub in _hubs.Values)
+        {
+            _ = hub.ShutdownAsync().AsTask();
+        }
     }
 
     private ConversationHub NewHub(ToolPipelineChatConversation conversation) => new(conversation, Options, Store, OnIdle);

@@ -94,6 +94,28 @@ public sealed class ToolPipelineChatOptions
         }
     } = 100;
 
+    /// <summary>
+    /// The most SSE streams one conversation serves at once (default 32); one more is 429 <c>too_many_streams</c>. Each
+    /// stream holds at most <see cref="ClientBufferCapacity"/> events. At least 1.
+    /// </summary>
+    public int MaxStreamsPerConversation
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 32;
+
+    /// <summary>
+    /// The largest request body read, in bytes: what the longest message and the most and longest settings take even
+    /// with every character escaped (6 bytes each), plus 4 KiB for the rest. A larger body is 400
+    /// <c>message_too_long</c> and is not read. It follows <see cref="MaxMessageLength"/>, <see cref="MaxSettings"/>
+    /// and <see cref="MaxSettingLength"/>.
+    /// </summary>
+    public long MaxRequestBodyBytes => (6L * MaxMessageLength) + (12L * MaxSettings * MaxSettingLength) + 4096;
+
     /// <summary>The longest result preview of a completed call sent to clients, in characters (default 500). At least 0.</summary>
     public int ResultPreviewLength
     {

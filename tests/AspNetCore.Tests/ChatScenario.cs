@@ -35,9 +35,16 @@ internal sealed class ChatScenario
     public ChatScenario(Func<IReadOnlyList<ChatMessage>, ScriptedResponse> script)
     {
         Model = new ScriptedChatClient(script, new ScriptedModelOptions { TimeToFirstToken = TimeSpan.Zero, TokensPerSecond = 1_000_000 });
+        Holding = new HoldingChatClient(Model);
     }
 
     public ScriptedChatClient Model { get; }
+
+    /// <summary>The model the pipeline talks to: <see cref="Model"/>, held after each call when <see cref="Hold"/> is set.</summary>
+    public HoldingChatClient Holding { get; }
+
+    /// <summary>Whether the model's stream is held after a call until <see cref="HoldingChatClient.Release"/>.</summary>
+    public bool Hold { get; set; }
 
     /// <summary>Tool names that need approval.</summary>
     public HashSet<string> NeedApproval { get; } = [];
@@ -53,7 +60,7 @@ internal sealed class ChatScenario
     public ToolPipeline Create(ToolPipelineChatContext context)
     {
         Contexts.Enqueue((context.ConversationId, context.Turn, context.Settings));
-        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(Model).WithMode(Mode).WithExternalApproval();
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(Hold ? Holding : Model).WithMode(Mode).WithExternalApproval();
         foreach (string name in new[] { "slow", "fast", "other", "charge" })
         {
             ToolGate gate = Gate(name);

@@ -32,7 +32,7 @@ public sealed class ConversationHubTests
         ConversationHub hub = (await host.Services.GetRequiredService<ConversationHubs>().FindAsync(id, "alice", ct))!;
 
         using var stop = new CancellationTokenSource();
-        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2)!, stop.Token).GetAsyncEnumerator(ct);
+        await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2, maxSubscribers: 10, out _)!, stop.Token).GetAsyncEnumerator(ct);
         Assert.True(await stalled.MoveNextAsync());
         SseMessage first = Parse(stalled.Current);
         Assert.Equal("snapshot", first.Type);
@@ -125,5 +125,33 @@ public sealed class ConversationHubTests
         Assert.Equal(snapshot.GetProperty("id").GetInt64() + 1, (await sse.ReadUntilAsync("userMessage", ct)).Id);
         Assert.Equal("Still 42.", (await sse.ReadUntilAsync("runCompleted", ct)).Data.GetProperty("finalText").GetString());
         Assert.Equal(WireFold.OfSnapshot(await alice.GetJsonAsync($"chat/conversations/{id}", ct)).ToString(), sse.Fold.ToString());
+    });
+
+    [Fact]
+    public Task ControlAndDelete_CallOfAnEarlierRunThenDeleteWhileRunning_CallEndedAndTheConversationStaysGone() => TestGuard.RunAsync(async ct =>
+    {
+        ScriptedResponse second = new ScriptedResponse().Text("Once more.").Call("fast", """{"q": "b"}""");
+        ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("It is 42."), second, ChatScenario.Text("Never."));
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        scenario.Gate("slow").Open("slow result");
+        await session.Events.WaitForIdleAsync(ct);
+
+        using HttpResponseMessage accepted = await session.PostAsync("messages", ct, """{"message": "Again"}""");
+        await scenario.Gate("fast").Started;
+        using HttpResponseMessage earlier = await session.PostAsync("calls/call_t1_0/cancel", ct);
+        await earlier.AssertProblemAsync(409, "call_ended");
+        using HttpResponseMessage earlierBranch = await session.PostAsync("calls/call_t1_0/cancel-branch", ct);
+        await earlierBranch.AssertProblemAsync(409, "call_ended");
+        using HttpResponseMessage earlierApproval = await session.PostAsync("calls/call_t1_0/approve", ct);
+        await earlierApproval.AssertProblemAsync(409, "call_ended");
+
+        // Deleting stops the run; its end must not write the conversation back.
+        ConversationHub hub = (await session.Host.Services.GetRequiredService<ConversationHubs>().FindAsync(session.Id, "alice", ct))!;
+        using HttpResponseMessage deleted = await session.Alice.DeleteAsync(session.Path, ct);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+        await hub.Consuming;
+        Assert.Null(await session.Host.Store().GetAsync(session.Id, ct));
+        using HttpResponseMessage gone = await session.Alice.GetAsync(session.Path, ct);
+        await gone.AssertProblemAsync(404, "conversation_not_found");
     });
 }

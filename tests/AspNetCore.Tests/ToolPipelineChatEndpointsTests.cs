@@ -64,8 +64,37 @@ public sealed class ToolPipelineChatEndpointsTests
         Assert.Equal(
             [("user", 1, "What is it?"), ("assistant", 1, "Looking it up. One moment."), ("assistant", 2, "It is 42.")],
             done.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString(), m.GetProperty("turn").GetInt32(), m.GetProperty("text").GetString())));
-        Assert.Equal([1, 2], done.GetProperty("turns").EnumerateArray().Select(t => t.GetProperty("turn").GetInt32()));
+        Assert.Equal(
+            [(1, true, true), (2, true, true)],
+            done.GetProperty("turns").EnumerateArray().Select(t => (t.GetProperty("turn").GetInt32(), t.GetProperty("decodeEndedAt").ValueKind == JsonValueKind.String, t.GetProperty("endedAt").ValueKind == JsonValueKind.String)));
+        Assert.Equal("stop", sse.Received.Last(m => m.Type == "modelStreamEnded").Data.GetProperty("finishReason").GetString());
         Assert.Equal(sse.Fold.ToString(), WireFold.OfSnapshot(done).ToString());
+    });
+
+    [Fact]
+    public Task Events_ModelStillTalking_ClientSeesTheCallRunningBeforeTheResponseEnds() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("It is 42."));
+        scenario.Hold = true;
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("What is it?", ct);
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+
+        // The model holds the text after the call until the client has seen the call start.
+        await sse.WaitForCallAsync("call_t1_0", "running", ct);
+        Assert.DoesNotContain(sse.Received, m => m.Type is "modelStreamEnded" or "turnCompleted");
+        JsonElement midway = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.Equal(JsonValueKind.Null, midway.GetProperty("turns")[0].GetProperty("decodeEndedAt").ValueKind);
+        Assert.Equal("Looking it up.", midway.GetProperty("messages")[1].GetProperty("text").GetString());
+
+        scenario.Holding.Release();
+        SseMessage decoded = await sse.ReadUntilAsync("modelStreamEnded", ct);
+        Assert.Equal("running", sse.Fold.Calls["call_t1_0"]);
+        scenario.Gate("slow").Open("the slow result");
+        await sse.WaitForIdleAsync(ct);
+        Assert.True(sse.Received.FindIndex(m => m.Type == "toolCallStarted") < sse.Received.IndexOf(decoded));
+        Assert.Equal("It is 42.", sse.Received[^1].Data.GetProperty("finalText").GetString());
     });
 
     [Fact]
@@ -148,10 +177,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task CancelCall_RunningCall_ItIsCancelledTheOthersFinishAndAFinishedCallIsCallEnded() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(ThreeCalls(), ChatScenario.Text("Two of three."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("other").Started;
 
         using HttpResponseMessage cancelled = await PostAsync(alice, $"chat/conversations/{id}/calls/call_t1_0/cancel", ct);
@@ -187,10 +214,8 @@ public sealed class ToolPipelineChatEndpointsTests
             .Text(" Done asking.");
         ChatScenario scenario = ChatScenario.ByTurn(first, ChatScenario.Text("Only the other one."), ChatScenario.Text("Still only the other one."));
         scenario.Mode = ToolPipelineMode.Futures;
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("other").Started;
         await sse.WaitForCallAsync("call_t1_1", "waiting", ct);
 
@@ -213,10 +238,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task CancelTurn_RunningTurn_RunEndsAsTurnCancelledThenNoTurnRunning() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("Never asked."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await scenario.Gate("slow").Started;
 
         using HttpResponseMessage cancelled = await PostAsync(alice, $"chat/conversations/{id}/cancel", ct);
@@ -237,10 +260,8 @@ public sealed class ToolPipelineChatEndpointsTests
         ScriptedResponse first = new ScriptedResponse().Text("Paying and asking.").Call("charge", """{"q": "10 EUR"}""").Call("other", """{"q": "send"}""").Call("slow", """{"q": "a"}""");
         ChatScenario scenario = ChatScenario.ByTurn(first, ChatScenario.Text("Charged, not sent."));
         scenario.NeedApproval.UnionWith(["charge", "other"]);
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await sse.WaitForCallAsync("call_t1_0", "awaitingApproval", ct);
         await sse.WaitForCallAsync("call_t1_1", "awaitingApproval", ct);
         await scenario.Gate("slow").Started;
@@ -337,10 +358,8 @@ public sealed class ToolPipelineChatEndpointsTests
     public Task ToolProgress_ReportedByARunningTool_ReachesTheStreamAsToolCallProgressed() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall("report"), ChatScenario.Text("Reported."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct);
+        (HttpClient alice, string id, SseClient sse) = (session.Alice, session.Id, session.Events);
         await sse.NextAsync(ct);
 
         // The tool reports only once the test lets it, so the report comes live, after the snapshot.

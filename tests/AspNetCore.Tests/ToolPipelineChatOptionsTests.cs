@@ -14,6 +14,8 @@ public sealed class ToolPipelineChatOptionsTests
         var options = new ToolPipelineChatOptions();
         Assert.Equal((512, 4096, 32_768, 16, 256, 100, 500), (options.ClientBufferCapacity, options.ReplayCapacity, options.MaxMessageLength, options.MaxSettings, options.MaxSettingLength, options.MaxConversationsPerOwner, options.ResultPreviewLength));
         Assert.Same(TimeProvider.System, options.TimeProvider);
+        Assert.Equal(32, options.MaxStreamsPerConversation);
+        Assert.Equal((6 * 32_768) + (12 * 16 * 256) + 4096, options.MaxRequestBodyBytes);
     }
 
     [Fact]
@@ -27,6 +29,7 @@ public sealed class ToolPipelineChatOptionsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxSettingLength = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxConversationsPerOwner = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.ResultPreviewLength = -1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxStreamsPerConversation = 0);
         Assert.Throws<ArgumentNullException>(() => options.TimeProvider = null!);
         Assert.Throws<ArgumentNullException>(() => options.OwnerOf = null!);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using System.Net;
 using System.Text.Json;
@@ -197,5 +198,47 @@ public sealed class ToolPipelineChatRequestTests
         await otherUser.AssertProblemAsync(404, "conversation_not_found");
         JsonElement snapshot = await host.Client().GetJsonAsync($"chat/conversations/{id}", ct);
         Assert.Equal(id, snapshot.GetProperty("conversationId").GetString());
+    });
+
+    [Fact]
+    public Task Requests_BodyOverMaxRequestBodyBytes_MessageTooLongWithOrWithoutAContentLength() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(ChatScenario.Text("Hi."));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create, o => (o.MaxMessageLength, o.MaxSettings) = (10, 0));
+        HttpClient alice = host.Client();
+        long max = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ToolPipelineChatOptions>>().Value.MaxRequestBodyBytes;
+        Assert.Equal(60 + 4096, max);
+        string padded = "{\"message\": \"hi\", \"pad\": \"" + new string('x', (int)max) + "\"}";
+
+        using HttpResponseMessage withLength = await alice.PostJsonAsync("chat/conversations", padded, ct);
+        await withLength.AssertProblemAsync(400, "message_too_long");
+        using var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(padded)));
+        chunked.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/conversations") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using HttpResponseMessage withoutLength = await alice.SendAsync(request, ct);
+        await withoutLength.AssertProblemAsync(400, "message_too_long");
+        Assert.Equal(0, await host.Store().CountAsync("alice", ct));
+
+        // Unknown properties are ignored within the limit.
+        using HttpResponseMessage fits = await alice.PostJsonAsync("chat/conversations", "{\"message\": \"hi\", \"pad\": \"" + new string('x', 1000) + "\"}", ct);
+        Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
+    });
+
+    [Fact]
+    public Task Events_OverMaxStreamsPerConversation_429TooManyStreams() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(ChatScenario.Text("Hi."));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create, o => o.MaxStreamsPerConversation = 2);
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("hi", ct);
+        await using SseClient first = await SseClient.ConnectAsync(alice, id, ct);
+        await using SseClient second = await SseClient.ConnectAsync(alice, id, ct);
+        Assert.Equal("snapshot", (await second.NextAsync(ct)).Type);
+
+        using HttpResponseMessage third = await alice.GetAsync($"chat/conversations/{id}/events", HttpCompletionOption.ResponseHeadersRead, ct);
+        await third.AssertProblemAsync(429, "too_many_streams");
+        string otherId = await alice.CreateAsync("another", ct);
+        await using SseClient other = await SseClient.ConnectAsync(alice, otherId, ct);
     });
 }
