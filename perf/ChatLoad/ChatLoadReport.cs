@@ -22,7 +22,7 @@ public static class ChatLoadReport
         md.AppendLine();
         md.AppendLine(c, $"Command: `{command}`");
         md.AppendLine();
-        md.AppendLine(c, $"Machine: {Cpu()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; the whole run took {result.Elapsed.TotalSeconds:0.0} s.");
+        md.AppendLine(c, $"Machine: {Cpu()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; the whole run took {result.Elapsed.TotalSeconds:0.0} s; load average at the end {LoadAverage()} (the machine is shared).");
         md.AppendLine();
         md.AppendLine(c, $"""
             ToolFlow.AspNetCore on Kestrel at 127.0.0.1 in the same process as the clients, on the scripted model (real clock: {o.TimeToFirstToken.TotalMilliseconds:0} ms to first token, {o.TokensPerSecond:0} tokens/s). Each conversation is created by POST and read by its own `HttpClient` (its own connections) from its snapshot on; it gets {o.MessagesPerConversation} user messages, the next sent when a run completes; each run is a turn of text with three read-only tool calls ({o.ToolDelay.TotalMilliseconds:0} ms each, one reporting progress) started mid-decode, then an answer. Clean waves: every client reads. Then two waves of {o.Conversations - o.Stalled} such conversations and {o.Stalled} long ones ({o.StalledAnswerWords} words answered at {o.StalledTokensPerSecond:0} tokens/s), each long one with a second client (its witness) that sends its next message: in the control wave every client reads; in the stalled wave the long conversations' own clients stop reading at their first `toolCallStarted` (connection kept, nothing read) and read again once every other client is done. `ClientBufferCapacity` {o.ClientBufferCapacity}; Kestrel response buffer {Bytes(o.ServerResponseBufferSize)}, server socket send buffer {Bytes(o.ServerSendBufferSize)}, client receive buffer {Bytes(o.ClientReceiveBufferSize)} (small and fixed, so a stalled client's backlog soon reaches the library's bounded buffer instead of Kestrel's 64 KiB and kernel buffers autotuned to megabytes); Kestrel's minimum response data rate off (with the default, a write pending longer than 5 s plus its size at 240 B/s ends the connection; the stalls here last a few seconds, so it keeps the stalled clients connected whatever the machine's speed). Each wave's conversations are deleted at its end.
@@ -48,7 +48,7 @@ public static class ChatLoadReport
             IReadOnlyList<StreamOutcome> stalled = stalledWave.Stalled;
             MemorySample held = stalledWave.WhileStalled!;
             LagSummary controlLag = result.ControlWave?.ReaderLag ?? new LagSummary(0, 0, 0, 0);
-            md.AppendLine(c, $"Stalled clients: {stalled.Count(s => s.Lagged > 0)} of {stalled.Count} were sent `lagged` then a snapshot when they read again ({stalled.Sum(s => s.Skipped):N0} events skipped in all, {stalled.Sum(s => s.Events):N0} received); {stalled.Count(s => s.Errors.Count == 0 && s.RunsCompleted >= o.MessagesPerConversation)} ended with the whole conversation. Their witnesses: {stalledWave.Witnesses.Sum(s => s.Events):N0} events, {stalledWave.Witnesses.Sum(s => s.Errors.Count)} lost or reordered, {stalledWave.Witnesses.Count(s => s.Lagged > 0)} fell behind (in the control wave: {result.ControlWave?.Witnesses.Count(s => s.Lagged > 0) ?? 0}; a witness reads a long answer at {o.StalledTokensPerSecond:0} events/s, so its buffer covers about {o.ClientBufferCapacity / o.StalledTokensPerSecond:0.0} s of a starved machine); lag p50 {stalledWave.WitnessLag.P50Ms:0.0} ms, p99 {stalledWave.WitnessLag.P99Ms:0.0} ms. The {stalledWave.Readers.Count} readers' lag with the stalled clients: p50 {stalledWave.ReaderLag.P50Ms:0.0} ms, p99 {stalledWave.ReaderLag.P99Ms:0.0} ms; in the control wave: p50 {controlLag.P50Ms:0.0} ms, p99 {controlLag.P99Ms:0.0} ms.");
+            md.AppendLine(c, $"Stalled clients: {stalled.Count(s => s.Lagged > 0)} of {stalled.Count} were sent `lagged` then a snapshot when they read again ({stalled.Sum(s => s.Skipped):N0} events skipped in all, {stalled.Sum(s => s.Events):N0} received); {stalled.Count(s => s.Errors.Count == 0 && s.RunsCompleted >= o.MessagesPerConversation)} ended with the whole conversation. Their witnesses: {stalledWave.Witnesses.Sum(s => s.Events):N0} events, {stalledWave.Witnesses.Sum(s => s.Errors.Count)} lost or reordered, {stalledWave.Witnesses.Count(s => s.Lagged > 0)} fell behind (in the control wave: {result.ControlWave?.Witnesses.Count(s => s.Lagged > 0) ?? 0}; a witness reads a long answer at about {o.StalledTokensPerSecond:0} events/s, so its buffer covers about {o.ClientBufferCapacity / o.StalledTokensPerSecond:0.0} s of a starved machine); lag p50 {stalledWave.WitnessLag.P50Ms:0.0} ms, p99 {stalledWave.WitnessLag.P99Ms:0.0} ms. The {stalledWave.Readers.Count} readers' lag with the stalled clients: p50 {stalledWave.ReaderLag.P50Ms:0.0} ms, p99 {stalledWave.ReaderLag.P99Ms:0.0} ms; in the control wave: p50 {controlLag.P50Ms:0.0} ms, p99 {controlLag.P99Ms:0.0} ms.");
             md.AppendLine();
             if (result.ControlWave?.WhileStalled is { } read)
             {
@@ -56,7 +56,6 @@ public static class ChatLoadReport
                 md.AppendLine(c, $"Memory at the same point of both waves (every other client done, the long conversations over, nothing deleted yet): heap {Mb(held.ManagedHeapBytes)} with the {stalled.Count} clients stalled, {Mb(read.ManagedHeapBytes)} with them reading ({perClient / 1024:0} KiB per stalled client; the bound is {o.ClientBufferCapacity} buffered events); working set {Mb(held.WorkingSetBytes)} and {Mb(read.WorkingSetBytes)}.");
                 md.AppendLine();
             }
-            md.AppendLine();
         }
 
         IReadOnlyList<string> failures = result.Failures;
@@ -74,6 +73,12 @@ public static class ChatLoadReport
     private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):0.0} MB");
 
     private static string Bytes(int bytes) => bytes == 0 ? "kernel default" : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024} KiB");
+
+    private static string LoadAverage()
+    {
+        const string Path = "/proc/loadavg";
+        return File.Exists(Path) ? string.Join(' ', File.ReadAllText(Path).Split(' ').Take(3)) : "unknown";
+    }
 
     private static string Cpu()
     {

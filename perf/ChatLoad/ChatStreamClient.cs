@@ -72,11 +72,16 @@ public sealed class ChatStreamClient : IDisposable
     /// <param name="role">What the client does.</param>
     /// <param name="messages">The user messages the conversation gets; a reader or witness sends each next one.</param>
     /// <param name="resume">For a stalled client: completes when it may read again.</param>
-    /// <param name="stalled">For a stalled client: told when it has stopped reading.</param>
     /// <param name="cancellationToken">Cancels the stream.</param>
     /// <returns>What the client saw.</returns>
-    public async Task<StreamOutcome> StreamAsync(string conversationId, ClientRole role, int messages, Task? resume, Action? stalled, CancellationToken cancellationToken)
+    public async Task<StreamOutcome> StreamAsync(string conversationId, ClientRole role, int messages, Task? resume, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        if (role == ClientRole.Stalled)
+        {
+            ArgumentNullException.ThrowIfNull(resume);
+        }
+
         var outcome = new StreamOutcome { Role = role, ConversationId = conversationId };
         var posts = new List<Task>();
         try
@@ -115,7 +120,6 @@ public sealed class ChatStreamClient : IDisposable
                 {
                     // Keep the connection, read nothing: the server must not wait for this client, nor buffer for it without bound.
                     paused = true;
-                    stalled?.Invoke();
                     await resume!.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }

@@ -50,7 +50,7 @@ public static class LoadWave
                 ChatStreamClient reader = NewClient();
                 Task<string> id = reader.CreateAsync("message 1", LoadScenario.NormalSetting, cancellationToken);
                 created.Add(id);
-                readers.Add(WhenCreatedAsync(id, c => reader.StreamAsync(c, ClientRole.Reader, messages, null, null, cancellationToken)));
+                readers.Add(WhenCreatedAsync(id, c => reader.StreamAsync(c, ClientRole.Reader, messages, null, cancellationToken)));
             }
 
             for (int i = 0; i < stalled; i++)
@@ -59,8 +59,8 @@ public static class LoadWave
                 ChatStreamClient witness = NewClient();
                 Task<string> id = stopper.CreateAsync("message 1", LoadScenario.LongSetting, cancellationToken);
                 created.Add(id);
-                stalling.Add(WhenCreatedAsync(id, c => stopper.StreamAsync(c, ClientRole.Stalled, messages, resume.Task, null, cancellationToken)));
-                witnesses.Add(WhenCreatedAsync(id, c => witness.StreamAsync(c, ClientRole.Witness, messages, null, null, cancellationToken)));
+                stalling.Add(WhenCreatedAsync(id, c => stopper.StreamAsync(c, ClientRole.Stalled, messages, resume.Task, cancellationToken)));
+                witnesses.Add(WhenCreatedAsync(id, c => witness.StreamAsync(c, ClientRole.Witness, messages, null, cancellationToken)));
             }
 
             StreamOutcome[] readOutcomes = await Task.WhenAll(readers).ConfigureAwait(false);
