@@ -131,7 +131,13 @@ internal sealed class ChatState
                 UpdateCall(f.CallId, call => call with { State = StateOfFailure(f.Kind), WaitReason = null, DurationMs = f.DurationMs, Error = f.Error, EndedAt = e.Timestamp });
                 break;
             case RunCompletedEvent:
+                // A run cut short may end without its turn's final text: keep what streamed.
                 Running = false;
+                if (_assistantIndex >= 0 && _assistantText is not null)
+                {
+                    _messages[_assistantIndex] = _messages[_assistantIndex] with { Text = _assistantText.ToString() };
+                }
+
                 (_assistantIndex, _assistantText) = (-1, null);
                 break;
         }

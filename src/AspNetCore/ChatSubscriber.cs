@@ -23,7 +23,7 @@ internal sealed class ChatSubscriber
         _buffer = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(capacity)
         {
             SingleReader = false, // the hub drains it too, when the client falls behind
-            SingleWriter = true,
+            SingleWriter = false, // completed from outside the hub's lock when the client goes
             FullMode = BoundedChannelFullMode.Wait,
         });
     }

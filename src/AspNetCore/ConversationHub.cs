@@ -29,6 +29,7 @@ internal sealed class ConversationHub
     private readonly List<ChatSubscriber> _subscribers = [];
     private readonly Dictionary<string, bool> _decisions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1);
+    private readonly Action<ConversationHub> _idle;
     private List<ChatMessage> _messages;
     private ToolPipelineRun? _run;
     private bool _busy;
@@ -36,8 +37,6 @@ internal sealed class ConversationHub
     private bool _retired;
     private bool _closed;
     private int _runFirstTurn;
-
-    private readonly Action<ConversationHub> _idle;
 
     public ConversationHub(ToolPipelineChatConversation conversation, ToolPipelineChatOptions options, IToolPipelineChatStore store, Action<ConversationHub> idle)
     {
@@ -93,14 +92,6 @@ internal sealed class ConversationHub
         }
     }
 
-    public ToolPipelineChatCall? Call(string callId)
-    {
-        lock (_lock)
-        {
-            return _state.Call(callId);
-        }
-    }
-
     /// <summary>Starts a turn on <paramref name="message"/>, unless one is running.</summary>
     /// <returns>Whether it started; if not, nothing changed.</returns>
     public ChatTurnStart TryStartTurn(string message, HttpContext httpContext, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
@@ -137,6 +128,13 @@ internal sealed class ConversationHub
 
         lock (_lock)
         {
+            if (_closed)
+            {
+                // Deleted (or the host stopped) while the pipeline was being made: the run has no conversation.
+                _ = run.DisposeAsync().AsTask();
+                return ChatTurnStart.Retired;
+            }
+
             _messages = history;
             (_run, _runFirstTurn) = (run, turn);
             Publish(new UserMessageEvent(message) { Turn = turn, Timestamp = _options.TimeProvider.GetUtcNow() });

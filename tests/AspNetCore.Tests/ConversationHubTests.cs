@@ -28,22 +28,21 @@ public sealed class ConversationHubTests
         await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
         HttpClient alice = host.Client();
         string id = await alice.CreateAsync("Go", ct);
-        await scenario.Gate("slow").Started;
+        await using SseClient reader = await SseClient.ConnectAsync(alice, id, ct);
+        await reader.WaitForQuietAsync(ct, ("call_t1_0", "running"));
         ConversationHub hub = (await host.Services.GetRequiredService<ConversationHubs>().FindAsync(id, "alice", ct))!;
 
         using var stop = new CancellationTokenSource();
         await using IAsyncEnumerator<SseItem<string>> stalled = ChatEndpoints.StreamAsync(hub, hub.Subscribe(null, bufferCapacity: 2, maxSubscribers: 10, out _)!, stop.Token).GetAsyncEnumerator(ct);
         Assert.True(await stalled.MoveNextAsync());
         SseMessage first = Parse(stalled.Current);
-        Assert.Equal("snapshot", first.Type);
-        await using SseClient reader = await SseClient.ConnectAsync(alice, id, ct);
-        Assert.Equal(first.Id, (await reader.NextAsync(ct)).Id);
+        Assert.Equal(("snapshot", reader.Fold.LastId), (first.Type, first.Id));
 
         // The stalled subscriber reads nothing while the run finishes; the reader gets every event.
         scenario.Gate("slow").Open("slow result");
         SseMessage completed = await reader.ReadUntilAsync("runCompleted", ct);
         long[] ids = [.. reader.Received.Select(m => m.Id)];
-        Assert.Equal(Enumerable.Range(0, ids.Length).Select(i => first.Id + i), ids);
+        Assert.Equal(Enumerable.Range(0, ids.Length).Select(i => ids[0] + i), ids);
         Assert.True(completed.Id - first.Id > 2, "more events than the stalled buffer holds");
 
         // Reading again: what it missed, then the state it resumes from, then live events.

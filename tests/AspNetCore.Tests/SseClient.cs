@@ -40,10 +40,15 @@ internal sealed class SseClient : IAsyncDisposable
             request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
         }
 
-        HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return Over(await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken));
+    }
+
+    /// <summary>Reads a response that is an event stream.</summary>
+    public static SseClient Over(HttpResponseMessage response)
+    {
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return new SseClient(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        return new SseClient(response, response.Content.ReadAsStream());
     }
 
     public async Task<SseMessage> NextAsync(CancellationToken cancellationToken)
@@ -86,6 +91,15 @@ internal sealed class SseClient : IAsyncDisposable
 
     public Task<SseMessage> ReadUntilAsync(string type, CancellationToken cancellationToken, string? callId = null) =>
         ReadUntilAsync(m => m.Type == type && (callId is null || m.CallId == callId), cancellationToken);
+
+    /// <summary>Reads until the model's streams have ended and every call named is in its state: then nothing more comes until the test opens a gate or decides.</summary>
+    public async Task WaitForQuietAsync(CancellationToken cancellationToken, params (string CallId, string State)[] calls)
+    {
+        while (!Fold.DecodeDone || calls.Any(c => Fold.Calls.GetValueOrDefault(c.CallId) != c.State))
+        {
+            await NextAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Reads until this client's view has the call in <paramref name="state"/>.</summary>
     public async Task WaitForCallAsync(string callId, string state, CancellationToken cancellationToken)

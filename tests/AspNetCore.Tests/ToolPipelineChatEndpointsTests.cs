@@ -43,7 +43,7 @@ public sealed class ToolPipelineChatEndpointsTests
         Assert.Equal(id, snapshot.Data.GetProperty("conversationId").GetString());
 
         // The tool holds the run: the stream is live while the call runs, and so is the snapshot route.
-        await scenario.Gate("slow").Started;
+        await sse.WaitForQuietAsync(ct, ("call_t1_0", "running"));
         JsonElement running = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
         Assert.True(running.GetProperty("running").GetBoolean());
         Assert.Equal(("slow", "running"), (running.GetProperty("calls")[0].GetProperty("name").GetString(), running.GetProperty("calls")[0].GetProperty("state").GetString()));
@@ -145,12 +145,22 @@ public sealed class ToolPipelineChatEndpointsTests
         await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create, o => o.ReplayCapacity = 3);
         HttpClient alice = host.Client();
         string id = await alice.CreateAsync("Go", ct);
-        await scenario.Gate("slow").Started;
+        await using (SseClient watcher = await SseClient.ConnectAsync(alice, id, ct))
+        {
+            await watcher.WaitForQuietAsync(ct, ("call_t1_0", "running"));
+        }
+
         long last = (await alice.GetJsonAsync($"chat/conversations/{id}", ct)).GetProperty("id").GetInt64();
 
         // The log holds the last 3 events: resuming after last - 3 replays them; one further back is a snapshot.
         await using SseClient inLog = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last - 3);
         Assert.Equal(last - 2, (await inLog.NextAsync(ct)).Id);
+        using HttpResponseMessage byQuery = await alice.GetAsync($"chat/conversations/{id}/events?lastEventId={last - 1}", HttpCompletionOption.ResponseHeadersRead, ct);
+        await using (SseClient queried = SseClient.Over(byQuery))
+        {
+            Assert.Equal(last, (await queried.NextAsync(ct)).Id);
+        }
+
         await using SseClient pastLog = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last - 4);
         await using SseClient ahead = await SseClient.ConnectAsync(alice, id, ct, lastEventId: last + 10);
         foreach (SseClient client in new[] { pastLog, ahead })

@@ -60,10 +60,9 @@ public sealed class ToolPipelineChatRequestTests
     public Task ConversationRoutes_BadInput_ProblemsWithTheirCodesAndTheConversationUnchanged() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("Done."));
-        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create, o => o.MaxMessageLength = 10);
-        HttpClient alice = host.Client();
-        string id = await alice.CreateAsync("Go", ct);
-        await scenario.Gate("slow").Started;
+        await using ChatSession session = await ChatSession.StartAsync(scenario, ct, o => o.MaxMessageLength = 10);
+        (HttpClient alice, string id) = (session.Alice, session.Id);
+        await session.Events.WaitForQuietAsync(ct, ("call_t1_0", "running"));
         string before = (await alice.GetJsonAsync($"chat/conversations/{id}", ct)).GetRawText();
         string c = $"chat/conversations/{id}";
 
@@ -132,7 +131,7 @@ public sealed class ToolPipelineChatRequestTests
         HttpClient bob = host.Client("bob");
         string id = await alice.CreateAsync("Alice's secret", ct);
         await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
-        await sse.WaitForCallAsync("call_t1_0", "awaitingApproval", ct);
+        await sse.WaitForQuietAsync(ct, ("call_t1_0", "awaitingApproval"));
         string before = (await alice.GetJsonAsync($"chat/conversations/{id}", ct)).GetRawText();
         string c = $"chat/conversations/{id}";
 

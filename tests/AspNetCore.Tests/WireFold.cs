@@ -18,6 +18,17 @@ internal sealed class WireFold
 
     public IReadOnlyDictionary<string, string> Calls => _calls;
 
+    /// <summary>Turns started, and those whose model stream has ended.</summary>
+    public int TurnsStarted { get; private set; }
+
+    public int TurnsDecoded { get; private set; }
+
+    /// <summary>
+    /// Every started turn's stream has ended: with its calls held by gates (running or awaiting a decision), the
+    /// conversation publishes nothing more until the test acts, so a snapshot taken now stays the latest.
+    /// </summary>
+    public bool DecodeDone => TurnsStarted > 0 && TurnsDecoded == TurnsStarted;
+
     public static WireFold Of(IEnumerable<SseMessage> messages)
     {
         var fold = new WireFold();
@@ -55,6 +66,14 @@ internal sealed class WireFold
                 }
 
                 Running = d.GetProperty("running").GetBoolean();
+                TurnsStarted = d.GetProperty("turns").GetArrayLength();
+                TurnsDecoded = d.GetProperty("turns").EnumerateArray().Count(t => t.GetProperty("decodeEndedAt").ValueKind == JsonValueKind.String);
+                break;
+            case "turnStarted":
+                TurnsStarted++;
+                break;
+            case "modelStreamEnded":
+                TurnsDecoded++;
                 break;
             case "userMessage":
                 Running = true;
