@@ -221,18 +221,27 @@ internal sealed class CallInvoker
     }
 
     // One attempt, with the tool's timeout on the block's clock, and its own progress reporter: what the tool reports
-    // after the attempt (it kept the reporter, or timed out and went on) is dropped.
+    // after the attempt (it kept the reporter, or timed out and went on) is dropped. The first attempt's reporter is
+    // made only if the tool asks for it; a retry's at once, as the flow must tell it from the attempt before.
     private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        var reporter = new ProgressReporter(state);
-        ToolProgress.Enter(reporter);
+        int attempt = state.BeginAttempt();
+        if (attempt == 1)
+        {
+            ToolProgress.Enter(state);
+        }
+        else
+        {
+            ToolProgress.Enter(Gate.GetReporter(state, attempt));
+        }
+
         try
         {
             return await AttemptCoreAsync(state, arguments, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            reporter.End();
+            state.EndAttempt();
         }
     }
 

@@ -1,25 +1,24 @@
 namespace ToolFlow.Blocks;
 
 /// <summary>
-/// What <see cref="ToolProgress.Current"/> holds during one attempt of a call: passes the tool's reports to the gate
-/// until the attempt ends, and drops them after (a tool that kept it, or a timed-out attempt still running).
+/// What <see cref="ToolProgress.Current"/> gives during one attempt of a call: passes the tool's reports to the gate
+/// while that attempt runs, and drops them after (a tool that kept it, or a timed-out attempt still running). Made only
+/// when a tool asks for it (see <see cref="CallGate.GetReporter"/>), so a call whose tool never reports pays nothing.
 /// </summary>
-internal sealed class ProgressReporter(CallState state) : IProgress<ToolProgressUpdate>
+internal sealed class ProgressReporter(CallState state, int attempt) : IProgress<ToolProgressUpdate>
 {
-    private volatile bool _ended;
+    /// <summary>The attempt it belongs to (1 for the first).</summary>
+    public int Attempt { get; } = attempt;
 
-    /// <summary>Whether the attempt has ended; read under the gate's lock, so a report racing the end is dropped.</summary>
-    public bool Ended => _ended;
+    /// <summary>Whether its attempt has ended; read under the gate's lock, so a report racing the end is dropped.</summary>
+    public bool Ended => state.Attempt != Attempt;
 
     public void Report(ToolProgressUpdate value)
     {
         ToolProgress.Validate(value);
-        if (!_ended)
+        if (!Ended)
         {
             state.Invoker.Gate.OnProgress(state, this, value);
         }
     }
-
-    /// <summary>The attempt ended: later reports are dropped.</summary>
-    public void End() => _ended = true;
 }

@@ -143,6 +143,35 @@ internal sealed partial class CallGate
     }
 
     /// <summary>
+    /// The reporter of a call's attempt, made the first time its tool asks (under the lock, so the attempt gets one);
+    /// one that drops everything once that attempt has ended.
+    /// </summary>
+    public IProgress<ToolProgressUpdate> GetReporter(CallState state, int attempt)
+    {
+        if (state.Progress?.Reporter is { } made && made.Attempt == attempt)
+        {
+            return made;
+        }
+
+        lock (_lock)
+        {
+            if (state.Attempt != attempt)
+            {
+                return ToolProgress.NoProgress.Instance;
+            }
+
+            ProgressThrottle progress = state.Progress ??= new ProgressThrottle();
+            if (progress.Reporter is not { } reporter || reporter.Attempt != attempt)
+            {
+                reporter = new ProgressReporter(state, attempt);
+                progress.Reporter = reporter;
+            }
+
+            return reporter;
+        }
+    }
+
+    /// <summary>
     /// A running call's tool reported progress: emitted now if the last progress event of the call is at least
     /// <see cref="ToolExecutionBlockOptions.MinProgressInterval"/> old, else held (latest wins) until it is. Dropped if
     /// the attempt or the call has ended, so nothing is emitted after the call's outcome.
@@ -156,7 +185,7 @@ internal sealed partial class CallGate
                 return;
             }
 
-            ProgressThrottle throttle = state.Progress ??= new ProgressThrottle();
+            ProgressThrottle throttle = state.Progress!;
             TimeSpan interval = _options.MinProgressInterval;
             TimeSpan since = throttle.EmittedAt is { } last ? _timeProvider.GetElapsedTime(last) : TimeSpan.MaxValue;
             if (since >= interval)

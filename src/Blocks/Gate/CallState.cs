@@ -45,8 +45,16 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     public long StartedAt { get; set; }
 
-    /// <summary>Its progress reports' throttle; <see langword="null"/> until its tool reports.</summary>
+    /// <summary>Its progress reporter and throttle; <see langword="null"/> until its tool asks for a reporter.</summary>
     public ProgressThrottle? Progress { get; set; }
+
+    /// <summary>
+    /// The attempt running (1 for the first), or minus the last one once it has ended; 0 before the first. Written only
+    /// by the attempt's own flow (attempts run one after another), read from any thread.
+    /// </summary>
+    public int Attempt => Volatile.Read(ref _attempt);
+
+    private int _attempt;
 
     /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
     public JsonElement? ResultJson => Status == CallStatus.Completed ? _resultJson ??= ToolCallReferences.ToJson(Result) : null;
@@ -64,6 +72,17 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
     public ToolCallFailureKind? FailureKind { get; set; }
 
     public string? FailureMessage { get; set; }
+
+    /// <summary>Marks the next attempt as running and returns its number.</summary>
+    public int BeginAttempt()
+    {
+        int attempt = Math.Abs(_attempt) + 1;
+        Volatile.Write(ref _attempt, attempt);
+        return attempt;
+    }
+
+    /// <summary>Marks the running attempt as ended: its reporter drops what it is given from now on.</summary>
+    public void EndAttempt() => Volatile.Write(ref _attempt, -Math.Abs(_attempt));
 
     public override void Start() => Invoker.StartCall(this);
 

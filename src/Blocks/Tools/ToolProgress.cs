@@ -29,13 +29,20 @@ namespace ToolFlow.Blocks;
 /// </remarks>
 public static class ToolProgress
 {
-    private static readonly AsyncLocal<IProgress<ToolProgressUpdate>?> s_current = new();
+    // The running call's first attempt flows as its CallState, which exists anyway, so a tool that never asks makes no
+    // reporter; a retry flows as its reporter, made when the retry starts.
+    private static readonly AsyncLocal<object?> s_current = new();
 
     /// <summary>
     /// The running call's progress reporter, or <see langword="null"/> outside a call run by a
     /// <see cref="ToolExecutionBlock"/> (and in a batch invocation, whose calls share no reporter).
     /// </summary>
-    public static IProgress<ToolProgressUpdate>? Current => s_current.Value;
+    public static IProgress<ToolProgressUpdate>? Current => s_current.Value switch
+    {
+        CallState call => call.Invoker.Gate.GetReporter(call, 1),
+        IProgress<ToolProgressUpdate> reporter => reporter,
+        _ => null,
+    };
 
     /// <summary>
     /// Makes <see cref="AIFunctionFactory"/> bind every parameter of type <see cref="IProgress{T}"/> of
@@ -55,8 +62,14 @@ public static class ToolProgress
         return options;
     }
 
-    /// <summary>Sets the reporter for the rest of the calling async method and what it calls.</summary>
-    internal static void Enter(IProgress<ToolProgressUpdate>? reporter) => s_current.Value = reporter;
+    /// <summary>
+    /// Sets what <see cref="Current"/> reads for the rest of the calling async method and what it calls: a call in its
+    /// first attempt (whose reporter is made when first asked for), or a reporter.
+    /// </summary>
+    internal static void Enter(CallState call) => s_current.Value = call;
+
+    /// <inheritdoc cref="Enter(CallState)"/>
+    internal static void Enter(IProgress<ToolProgressUpdate> reporter) => s_current.Value = reporter;
 
     /// <summary>Throws if a report's numbers cannot be shown.</summary>
     internal static void Validate(ToolProgressUpdate update)
@@ -72,8 +85,9 @@ public static class ToolProgress
         }
     }
 
-    // What a bound parameter gets outside a call: reports go nowhere, so the tool needs no null check.
-    private sealed class NoProgress : IProgress<ToolProgressUpdate>
+    // What a bound parameter gets outside a call, and an attempt's flow once the attempt has ended: reports go nowhere,
+    // so the tool needs no null check.
+    internal sealed class NoProgress : IProgress<ToolProgressUpdate>
     {
         public static readonly NoProgress Instance = new();
 

@@ -190,6 +190,47 @@ public sealed class ToolProgressTests : ManualClockTests
     }
 
     [Fact]
+    public void Current_FirstAskedByATimedOutAttemptWhileTheRetryRuns_DropsWhatItReports()
+    {
+        int attempts = 0;
+        AIFunction tool = new QuietTool(async () =>
+        {
+            int attempt = ++attempts;
+            if (attempt == 1)
+            {
+                // The first attempt ignores its timeout and asks for its reporter only once the retry runs: it must
+                // not get the retry's.
+                await Task.Delay(TimeSpan.FromMilliseconds(50), Clock).ConfigureAwait(false);
+                ToolProgress.Current!.Report(new(null, null, "attempt 1, late"));
+                return "attempt 1";
+            }
+
+            ToolProgress.Current!.Report(new(null, null, "attempt 2"));
+            await Task.Delay(TimeSpan.FromMilliseconds(20), Clock).ConfigureAwait(false);
+            return "attempt 2";
+        });
+        var descriptor = new ToolDescriptor(tool, ToolEffects.ReadOnly)
+        {
+            Timeout = TimeSpan.FromMilliseconds(30),
+            Retry = new ToolRetryPolicy { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), UseJitter = false },
+        };
+        var block = new ToolExecutionBlock([descriptor], new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, MinProgressInterval = TimeSpan.Zero });
+        ToolCall call = Call(0, "work", "{}");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(call) { Turn = 1 });
+            await At(100);
+            target.Post(Response(call));
+        });
+
+        Assert.Equal(
+            [(0d, "started call_1_0"), (30d, "ToolCallRetrying"), (40d, "progress / attempt 2"), (60d, "completed call_1_0 \"attempt 2\"")],
+            Timeline(events, Clock));
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
     public void Report_NotFinite_FailsTheCallSayingWhy()
     {
         AIFunction tool = Tool((IProgress<ToolProgressUpdate> progress) =>
@@ -243,6 +284,15 @@ public sealed class ToolProgressTests : ManualClockTests
         var options = new ToolExecutionBlockOptions();
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.MinProgressInterval);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MinProgressInterval = TimeSpan.FromTicks(-1));
+    }
+
+    // An asynchronous tool that asks for ToolProgress.Current itself, when it likes (or never).
+    private sealed class QuietTool(Func<Task<object?>> body) : AIFunction
+    {
+        public override string Name => "work";
+
+        protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken) =>
+            await body().ConfigureAwait(false);
     }
 
     private sealed class AmbientTool(Func<IProgress<ToolProgressUpdate>, CancellationToken, Task<object?>> body) : AIFunction
