@@ -46,6 +46,12 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
         if (await StartTurnAsync(http, hub, owner, body.Message!, cancellationToken).ConfigureAwait(false) is { } lost)
         {
+            if (lost.ProblemDetails.Status == StatusCodes.Status400BadRequest)
+            {
+                // A conversation whose first turn could not start would only hold an owner's place.
+                await hubs.DeleteAsync(hub, cancellationToken).ConfigureAwait(false);
+            }
+
             return lost;
         }
 
@@ -195,7 +201,18 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
     {
         while (true)
         {
-            switch (hub.TryStartTurn(message, http, pipelineFactory))
+            ChatTurnStart start;
+            try
+            {
+                start = hub.TryStartTurn(message, http, pipelineFactory);
+            }
+            catch (ArgumentException e)
+            {
+                // The factory refused what it was given (the conversation's settings): the caller's mistake, not the server's.
+                return ChatProblems.Of(StatusCodes.Status400BadRequest, "invalid_settings", "Invalid settings", e.Message);
+            }
+
+            switch (start)
             {
                 case ChatTurnStart.Started:
                     return null;

@@ -143,6 +143,10 @@ internal sealed class ChatState
         }
     }
 
+    /// <summary>The calls that have not ended: detected, waiting, awaiting approval or running.</summary>
+    public IEnumerable<ToolPipelineChatCall> UnfinishedCalls() =>
+        _calls.Where(static c => c.State is not ("done" or "failed" or "cancelled" or "denied"));
+
     public ToolPipelineChatSnapshot ToSnapshot()
     {
         ToolPipelineChatMessage[] messages = [.. _messages];

@@ -362,8 +362,16 @@ internal sealed class ConversationHub
             ChatLog.RunFaulted(_logger, error, Conversation.Id);
             lock (_lock)
             {
-                Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
-                Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
+                DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+                Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = now });
+
+                // Its calls end with it, so neither the page nor a stored snapshot shows one running forever.
+                foreach (ToolPipelineChatCall call in _state.UnfinishedCalls().ToList())
+                {
+                    Publish(new ToolCallFailedEvent(call.CallId, call.Name, "cancelled", $"The run faulted before the call ended: {error.Message}", null) { Turn = call.Turn, Timestamp = now });
+                }
+
+                Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = now });
                 (_run, _busy) = (null, false);
                 _unsaved++;
             }

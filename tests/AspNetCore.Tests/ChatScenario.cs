@@ -51,6 +51,9 @@ internal sealed class ChatScenario
 
     public ToolPipelineMode Mode { get; set; } = ToolPipelineMode.Await;
 
+    /// <summary>Anything more for the pipeline, applied last.</summary>
+    public Action<ToolPipelineBuilder>? Configure { get; set; }
+
     /// <summary>What the factory was told, per user message.</summary>
     public ConcurrentQueue<(string ConversationId, int Turn, IReadOnlyDictionary<string, string> Settings)> Contexts { get; } = new();
 
@@ -80,6 +83,7 @@ internal sealed class ChatScenario
                 },
                 ToolProgress.BindParameters(new AIFunctionFactoryOptions { Name = "report" })),
             ToolEffects.ReadOnly);
+        Configure?.Invoke(builder);
         return builder.Build();
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
+using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
 using ToolFlow.Providers.Scripted;
 using ToolFlow.WireTesting;
@@ -69,6 +71,34 @@ public sealed class ToolPipelineChatEndpointsTests
             done.GetProperty("turns").EnumerateArray().Select(t => (t.GetProperty("turn").GetInt32(), t.GetProperty("decodeEndedAt").ValueKind == JsonValueKind.String, t.GetProperty("endedAt").ValueKind == JsonValueKind.String)));
         Assert.Equal("stop", sse.Received.Last(m => m.Type == "modelStreamEnded").Data.GetProperty("finishReason").GetString());
         Assert.Equal(sse.Fold.ToString(), WireFold.OfSnapshot(done).ToString());
+    });
+
+    [Fact]
+    public Task Events_RunFaultsWithACallRunning_TheCallEndsCancelledInTheStreamAndTheSnapshot() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(new ScriptedResponse().Text("Looking.").Call("slow", """{"q": "a"}""").Text("boom"));
+        scenario.Hold = true;
+
+        // A stage of the user's that throws: a bug in the pipeline, not a tool's failure.
+        scenario.Configure = b => b.InsertAfter(ToolPipelineStage.Execute, static () => new TransformBlock<ToolPipelineEvent, ToolPipelineEvent>(
+            e => e is TextDelta { Text: var text } && text.Contains("boom", StringComparison.Ordinal) ? throw new InvalidOperationException("the stage broke") : e));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("Go", ct);
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct);
+        await sse.WaitForCallAsync("call_t1_0", "running", ct);
+
+        scenario.Holding.Release();
+        SseMessage ended = await sse.ReadUntilAsync("runCompleted", ct);
+        Assert.Equal("faulted", ended.Data.GetProperty("reason").GetString());
+        Assert.Contains(sse.Received, m => m.Type == "diagnosticReported" && m.Data.GetProperty("code").GetString() == "run_faulted");
+        SseMessage failed = sse.Received.Single(m => m.Type == "toolCallFailed");
+        Assert.Equal("cancelled", failed.Data.GetProperty("kind").GetString());
+        Assert.Equal("cancelled", sse.Fold.Calls["call_t1_0"]);
+
+        JsonElement snapshot = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.False(snapshot.GetProperty("running").GetBoolean());
+        Assert.Equal("cancelled", snapshot.GetProperty("calls")[0].GetProperty("state").GetString());
     });
 
     [Fact]

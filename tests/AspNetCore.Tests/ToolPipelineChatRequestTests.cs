@@ -57,6 +57,27 @@ public sealed class ToolPipelineChatRequestTests
     });
 
     [Fact]
+    public Task CreateConversation_FactoryRefusesTheSettings_400InvalidSettingsAndNoConversationKept() => TestGuard.RunAsync(async ct =>
+    {
+        ChatScenario scenario = ChatScenario.ByTurn(ChatScenario.Text("Hi."));
+        await using ChatTestHost host = await ChatTestHost.StartAsync(context =>
+            context.Settings.GetValueOrDefault("mode") is "await" or null
+                ? scenario.Create(context)
+                : throw new ArgumentException($"Unknown mode '{context.Settings["mode"]}'.", nameof(context)));
+        HttpClient alice = host.Client();
+
+        using HttpResponseMessage refused = await alice.PostJsonAsync("chat/conversations", """{"message": "hi", "settings": {"mode": "warp"}}""", ct);
+        await refused.AssertProblemAsync(400, "invalid_settings");
+        using JsonDocument problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(ct));
+        Assert.Contains("Unknown mode 'warp'", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await host.Store().CountAsync("alice", ct));
+
+        // Settings it takes still make a conversation.
+        await alice.CreateAsync("hi", ct, new Dictionary<string, string> { ["mode"] = "await" });
+        Assert.Equal(1, await host.Store().CountAsync("alice", ct));
+    });
+
+    [Fact]
     public Task ConversationRoutes_BadInput_ProblemsWithTheirCodesAndTheConversationUnchanged() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("Done."));
