@@ -146,6 +146,7 @@ public static class ChatUiApp
 
         app.UseAuthentication();
         app.Use(SignInNewBrowserAsync);
+        options.ConfigureApp?.Invoke(app);
         app.UseAuthorization();
         app.UseWhen(
             static context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals($"{ChatPrefix}/conversations", StringComparison.Ordinal),

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using ToolFlow.AspNetCore;
 
 namespace ToolFlow.Samples.ChatUi;
@@ -39,4 +40,7 @@ public sealed class ChatUiOptions
 
     /// <summary>Changes the chat endpoints' options (limits, buffers) after the sample set its own.</summary>
     public Action<ToolPipelineChatOptions>? ConfigureChat { get; set; }
+
+    /// <summary>Adds middleware ahead of the app's own (after its users are known), e.g. to log or to watch requests.</summary>
+    public Action<WebApplication>? ConfigureApp { get; set; }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Playwright;
 using ToolFlow.Blocks;
@@ -195,6 +197,70 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
         await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
         await Expect(page.Locator(".call-card")).ToHaveCountAsync(1);
         await Screenshots.SaveAsync(page, nameof(Reload_MidConversation_FullStateThenTheRestLive), output);
+    }
+
+    [Fact]
+    public async Task DroppedStream_EventSourceReconnectsWithLastEventId_NothingLostOrDuplicated()
+    {
+        var text = new Gate();
+        var tool = new Gate();
+        var reconnect = new Gate();
+        ChatScenario scenario = OneHeldCall("dropped", "First part.", " Second part.", text, " Third part.", "Final answer.", tool);
+
+        // Watches the page's event streams: the first is dropped by the test; the next is held until the test lets it in.
+        var streams = new List<(HttpContext Context, string? LastEventId)>();
+        var reconnected = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using ChatUiServer server = await ChatUiServer.StartAsync([scenario], o => o.ConfigureApp = app => app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true)
+            {
+                string? lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+                int count;
+                lock (streams)
+                {
+                    streams.Add((context, lastEventId));
+                    count = streams.Count;
+                }
+
+                if (count == 2)
+                {
+                    reconnected.TrySetResult(lastEventId);
+                    await reconnect.Opened.WaitAsync(context.RequestAborted);
+                }
+            }
+
+            await next(context);
+        }));
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await SendAsync(page);
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part.");
+
+        // The connection drops mid-turn; while the browser is away, the model finishes and the tool returns.
+        HttpContext first;
+        lock (streams)
+        {
+            first = Assert.Single(streams).Context;
+        }
+
+        first.Abort();
+        text.Open();
+        tool.Open();
+
+        // EventSource comes back by itself, saying the last event it had; the server replays from there.
+        string? lastEventId = await reconnected.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(long.TryParse(lastEventId, out long last) && last > 0, $"Last-Event-ID was '{lastEventId}'");
+        reconnect.Open();
+
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part. Third part.");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(Card(page, "call_a").Locator(".call-result")).ToHaveTextAsync("result for a");
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("Final answer.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator(".call-card")).ToHaveCountAsync(1);
+        await Expect(page.Locator(".message[data-role=assistant]")).ToHaveCountAsync(2);
+        await Screenshots.SaveAsync(page, nameof(DroppedStream_EventSourceReconnectsWithLastEventId_NothingLostOrDuplicated), output);
     }
 
     [Fact]
