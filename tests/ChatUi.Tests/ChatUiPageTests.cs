@@ -264,6 +264,57 @@ public sealed class ChatUiPageTests(BrowserFixture browser, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task StalledStream_ClientFallsBehind_PageGetsLaggedThenASnapshotAndShowsTheWholeConversation()
+    {
+        var text = new Gate();
+        var tool = new Gate();
+        ChatScenario scenario = OneHeldCall("stalled", "First part.", " Second part.", text, " Third part.", "Final answer.", tool);
+
+        // The page's stream is written through a body that the test can stall, as a client that stops reading would.
+        var body = new StallingStream();
+        await using ChatUiServer server = await ChatUiServer.StartAsync([scenario], o =>
+        {
+            o.ConfigureChat = chat => chat.ClientBufferCapacity = 2;
+            o.ConfigureApp = app => app.Use(async (context, next) =>
+            {
+                if (context.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true)
+                {
+                    context.Response.Body = body.Over(context.Response.Body);
+                }
+
+                await next(context);
+            });
+        });
+        await using IBrowserContext context = await browser.Browser.NewContextAsync();
+        IPage page = await OpenAsync(context, server);
+        await SendAsync(page);
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "running");
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part.");
+        string id = (await page.Locator("body").GetAttributeAsync("data-conversation-id"))!;
+
+        // Stalled, the stream falls behind while the whole run finishes: far more events than its buffer holds.
+        body.Stall();
+        text.Open();
+        tool.Open();
+        while ((await (await context.APIRequest.GetAsync($"{server.Address}chat/conversations/{id}")).JsonAsync())!.Value.GetProperty("running").GetBoolean())
+        {
+            // Each turn of this loop waits for a response from the server: it ends when the run has.
+        }
+
+        body.Resume();
+        await Expect(AssistantText(page, 1)).ToHaveTextAsync("First part. Second part. Third part.");
+        await Expect(Card(page, "call_a")).ToHaveAttributeAsync("data-state", "done");
+        await Expect(AssistantText(page, 2)).ToHaveTextAsync("Final answer.");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("idle");
+        await Expect(page.Locator(".call-card")).ToHaveCountAsync(1);
+        string written = body.Written;
+        int lagged = written.IndexOf("event: lagged", StringComparison.Ordinal);
+        Assert.True(lagged > 0, "the stream was never told it fell behind");
+        Assert.Contains("event: snapshot", written[lagged..], StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, nameof(StalledStream_ClientFallsBehind_PageGetsLaggedThenASnapshotAndShowsTheWholeConversation), output);
+    }
+
+    [Fact]
     public async Task TwoBrowserContexts_AreTwoUsers_NeitherSeesNorActsOnTheOthers()
     {
         var tool = new Gate();
