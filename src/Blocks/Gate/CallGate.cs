@@ -624,9 +624,17 @@ internal sealed partial class CallGate
     private void Fail(CallState state, ToolCallFailureKind kind, string message, string? forModel = null, Exception? exception = null)
     {
         TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
-        if (state.Status == CallStatus.AwaitingApproval)
+        if (state.Status == CallStatus.AwaitingApproval && state.Cancellation is { } approval)
         {
-            state.Cancellation?.Cancel();
+            // The approver's callbacks run off this thread, never under the block's lock (they may call back into
+            // the gate); the source goes once they have run.
+            state.Cancellation = null;
+            _ = approval.CancelAsync().ContinueWith(
+                static (_, source) => ((CancellationTokenSource)source!).Dispose(),
+                approval,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
 
         if (state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && state.InBatch))

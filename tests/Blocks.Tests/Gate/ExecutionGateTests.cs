@@ -213,6 +213,47 @@ public sealed class ExecutionGateTests : ManualClockTests
     }
 
     [Fact]
+    public async Task CancelCall_AwaitingApproval_TheApproversTokenFiresOffTheCancellingCall()
+    {
+        // The approver's token callbacks may call back into the block: they must not run inline, under its lock.
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fired = new TaskCompletionSource<(int Thread, bool DuringCancel)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int duringCancel = 0;
+        async ValueTask<bool> Approver(ToolCall call, CancellationToken cancellationToken)
+        {
+            cancellationToken.Register(() => fired.TrySetResult((Environment.CurrentManagedThreadId, Volatile.Read(ref duringCancel) == 1)));
+            asked.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var tools = new TestTools(TimeProvider.System);
+        var block = new ToolExecutionBlock(
+            [new ToolDescriptor(tools.Delayed("pay", TimeSpan.Zero, "paid"), ToolEffects.ReadOnly) { RequiresApproval = true }],
+            new ToolExecutionBlockOptions { ApprovalHandler = Approver });
+        ToolCall pay = Call(0, "pay", "{}");
+        block.Post(new ToolCallClosed(pay) { Turn = 1 });
+        await asked.Task;
+
+        int cancelling = Environment.CurrentManagedThreadId;
+        Volatile.Write(ref duringCancel, 1);
+        Assert.True(block.CancelCall(pay.CallId));
+        Volatile.Write(ref duringCancel, 0);
+
+        (int thread, bool during) = await fired.Task;
+        Assert.False(during && thread == cancelling, "the approver's token fired inline, inside CancelCall");
+        block.Complete();
+        List<ToolPipelineEvent> events = [];
+        while (await block.OutputAvailableAsync())
+        {
+            events.Add(block.Receive());
+        }
+
+        Assert.Equal(ToolCallFailureKind.Cancelled, Assert.Single(events.OfType<ToolCallFailed>()).Kind);
+        Assert.Empty(tools.Invocations);
+    }
+
+    [Fact]
     public void Post_NoApprover_CallIsRejectedCleanly()
     {
         var tools = new TestTools(Clock);
