@@ -50,13 +50,14 @@ internal static class RunCommand
         var maxRetries = new Option<int?>("--max-retries") { Description = "How many times a request that fails before the answer starts streaming is retried (default 3)." };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait for the server to start answering and between pieces of its answer (default 100)." };
         var root = new Option<string>("--root") { Description = "The folder the read_file and list_directory tools may read under.", DefaultValueFactory = _ => "." };
+        var allowHidden = new Option<bool>("--allow-hidden") { Description = "Let read_file and list_directory see dot-files and common secret files (.env, .git/, .ssh/, *.pem, *.key, id_rsa, credentials, ...); without it they are skipped and refused." };
         var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
         var hideReasoning = new Option<bool>("--hide-reasoning") { Description = "Do not print the model's reasoning." };
         var record = new Option<string?>("--record") { Description = "Write the run as a scenario file that toolflow bench --scenario FILE replays: measured first-token time, decode speed, calls and tool latencies." };
         var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, noTools, hideReasoning, record, prompt,
+            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -82,6 +83,7 @@ internal static class RunCommand
                 Timeout = parse.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
                 MaxRetries = parse.GetValue(maxRetries),
                 Root = parse.GetValue(root) ?? ".",
+                AllowHidden = parse.GetValue(allowHidden),
                 RecordPath = parse.GetValue(record),
                 BuiltInTools = !parse.GetValue(noTools),
                 ShowReasoning = !parse.GetValue(hideReasoning),
@@ -291,7 +293,7 @@ internal static class RunCommand
         if (settings.BuiltInTools)
         {
             var builtIns = new List<string>();
-            foreach (ToolDescriptor tool in new BuiltInTools(timeProvider, settings.Root).Create())
+            foreach (ToolDescriptor tool in new BuiltInTools(timeProvider, new BuiltInToolsOptions { Root = settings.Root, AllowHidden = settings.AllowHidden }).Create())
             {
                 if (names.Add(tool.Name))
                 {

@@ -39,6 +39,9 @@ internal sealed record RunSettings
     /// <summary>The folder the file tools may read under.</summary>
     public string Root { get; init; } = ".";
 
+    /// <summary>Whether the file tools may list and read dot-files and common secret files.</summary>
+    public bool AllowHidden { get; init; }
+
     /// <summary>Where to write the run as a scenario file for <c>toolflow bench</c>, or <see langword="null"/>.</summary>
     public string? RecordPath { get; init; }
 
