@@ -4,7 +4,7 @@ using ToolFlow.Providers.OpenAI;
 namespace ToolFlow.Samples.ChatUi;
 
 /// <summary>
-/// The chat app's command line: <c>[--port N] [--endpoint URL --model NAME [--api-key KEY] [--mcp "CMD"]... [--root DIR]]</c>,
+/// The chat app's command line: <c>[--port N] [--endpoint URL --model NAME [--api-key KEY] [--mcp "CMD"]... [--root DIR] [--allow-hidden]]</c>,
 /// the model options as <c>toolflow run</c> takes them.
 /// </summary>
 public sealed record ChatUiArguments
@@ -18,7 +18,7 @@ public sealed record ChatUiArguments
     /// <summary>The model name; required with <see cref="Endpoint"/>.</summary>
     public string? Model { get; init; }
 
-    /// <summary>The API key, or <see langword="null"/> (then <c>$OPENAI_API_KEY</c> for openai.com and azure.com).</summary>
+    /// <summary>The API key, or <see langword="null"/> (then <c>$OPENAI_API_KEY</c> for OpenAI's and Azure OpenAI's own https hosts).</summary>
     public string? ApiKey { get; init; }
 
     /// <summary>MCP servers to start over stdio, one command line each.</summary>
@@ -26,6 +26,9 @@ public sealed record ChatUiArguments
 
     /// <summary>The folder the built-in file tools may read under.</summary>
     public string Root { get; init; } = ".";
+
+    /// <summary>Whether the built-in file tools may list and read dot-files and common secret files.</summary>
+    public bool AllowHidden { get; init; }
 
     /// <summary>Reads a command line.</summary>
     /// <param name="args">The arguments.</param>
@@ -70,21 +73,29 @@ public sealed record ChatUiArguments
                 case "--root":
                     result = result with { Root = Value() };
                     break;
+                case "--allow-hidden":
+                    result = result with { AllowHidden = true };
+                    break;
                 default:
-                    throw new ChatUiArgumentException($"unknown option '{option}'. Options: --port N, --endpoint URL, --model NAME, --api-key KEY, --mcp \"COMMAND ARGS\" (repeatable), --root DIR.");
+                    throw new ChatUiArgumentException($"unknown option '{option}'. Options: --port N, --endpoint URL, --model NAME, --api-key KEY, --mcp \"COMMAND ARGS\" (repeatable), --root DIR, --allow-hidden.");
             }
         }
 
         if (endpoint is null)
         {
-            return result.Model is null && result.ApiKey is null && mcp.Count == 0
+            return result.Model is null && result.ApiKey is null && mcp.Count == 0 && !result.AllowHidden
                 ? result
-                : throw new ChatUiArgumentException("--model, --api-key and --mcp go with --endpoint URL.");
+                : throw new ChatUiArgumentException("--model, --api-key, --mcp and --allow-hidden go with --endpoint URL.");
         }
 
         if (!OpenAIEndpoint.TryNormalize(endpoint, out Uri? uri))
         {
             throw new ChatUiArgumentException($"--endpoint must be an http or https address such as http://localhost:8000/v1 (got '{endpoint}').");
+        }
+
+        if (result.ApiKey is not null && !OpenAIEndpoint.CanCarryKey(uri))
+        {
+            throw new ChatUiArgumentException($"--api-key is sent only over https or to this machine's own server; {uri.Scheme}://{uri.Host} is neither.");
         }
 
         if (string.IsNullOrWhiteSpace(result.Model))

@@ -59,7 +59,7 @@ public sealed class EndpointModel : IAsyncDisposable
         // As toolflow run: an MCP server wins a name clash with a built-in tool; a later server's clashing tool is left out.
         var names = new HashSet<string>(StringComparer.Ordinal);
         var tools = new List<ToolDescriptor>();
-        foreach (ToolDescriptor tool in servers.SelectMany(s => s.Tools).Concat(new BuiltInTools(TimeProvider.System, arguments.Root).Create()))
+        foreach (ToolDescriptor tool in servers.SelectMany(s => s.Tools).Concat(new BuiltInTools(TimeProvider.System, new BuiltInToolsOptions { Root = arguments.Root, AllowHidden = arguments.AllowHidden }).Create()))
         {
             if (names.Add(tool.Name))
             {

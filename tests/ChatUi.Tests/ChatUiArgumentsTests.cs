@@ -16,13 +16,15 @@ public sealed class ChatUiArgumentsTests
     public void Parse_EndpointModelKeyAndMcp_AsToolflowRunTakesThem()
     {
         ChatUiArguments arguments = ChatUiArguments.Parse(
-            ["--port", "0", "--endpoint", "http://localhost:8000", "--model", "qwen", "--api-key", "k", "--mcp", "npx -y server-a /tmp", "--mcp", "node b.js"]);
+            ["--port", "0", "--endpoint", "http://localhost:8000", "--model", "qwen", "--api-key", "k", "--mcp", "npx -y server-a /tmp", "--mcp", "node b.js", "--allow-hidden"]);
 
         Assert.Equal(0, arguments.Port);
         Assert.Equal(new Uri("http://localhost:8000/v1"), arguments.Endpoint);
         Assert.Equal("qwen", arguments.Model);
         Assert.Equal("k", arguments.ApiKey);
         Assert.Equal(["npx -y server-a /tmp", "node b.js"], arguments.Mcp);
+        Assert.True(arguments.AllowHidden);
+        Assert.False(ChatUiArguments.Parse(["--endpoint", "http://localhost:8000", "--model", "m"]).AllowHidden);
     }
 
     [Theory]
@@ -34,6 +36,7 @@ public sealed class ChatUiArgumentsTests
     [InlineData("--endpoint", "http://localhost:8000")]
     [InlineData("--model", "m")]
     [InlineData("--mcp", "node a.js")]
+    [InlineData("--allow-hidden")]
     [InlineData("--endpoint", "http://localhost:8000", "--model", "m", "--root", "/no/such/folder")]
     [InlineData("--verbose")]
     public void Parse_BadCommandLine_SaysWhatToChange(params string[] args)

@@ -41,7 +41,7 @@ internal static class RunCommand
             Required = true,
         };
         var model = new Option<string>("--model") { Description = "The model name the server knows, e.g. gpt-4o-mini or Qwen/Qwen3-8B.", Required = true };
-        var apiKey = new Option<string?>("--api-key") { Description = "The API key, sent as a bearer token. Default: none, or $OPENAI_API_KEY for an openai.com or azure.com endpoint." };
+        var apiKey = new Option<string?>("--api-key") { Description = "The API key, sent as a bearer token. Sent only over https, or over http to this machine. Default: $OPENAI_API_KEY for an https endpoint on openai.com (or a subdomain), *.openai.azure.com or *.cognitiveservices.azure.com, else none." };
         var mcp = new Option<string[]>("--mcp") { Description = "An MCP server to start over stdio and take tools from, as one quoted command line, e.g. \"npx -y @modelcontextprotocol/server-filesystem /tmp\". Repeatable." };
         var system = new Option<string?>("--system") { Description = "A system prompt." };
         var maxTurns = new Option<int>("--max-turns") { Description = "The most model turns.", DefaultValueFactory = _ => 10 };
@@ -160,6 +160,12 @@ internal static class RunCommand
             return UsageError;
         }
 
+        if (settings.ApiKey is not null && !OpenAIEndpoint.CanCarryKey(endpoint))
+        {
+            await error.WriteLineAsync($"toolflow run: an API key is sent only over https or to this machine's own server; {endpoint.Scheme}://{endpoint.Host} is neither. Use https, or drop --api-key.").ConfigureAwait(false);
+            return UsageError;
+        }
+
         if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout is { } t && t <= TimeSpan.Zero || settings.MaxRetries is < 0)
         {
             await error.WriteLineAsync("toolflow run: --max-turns, --max-tokens and --timeout must be positive, --max-retries at least 0.").ConfigureAwait(false);
@@ -189,6 +195,15 @@ internal static class RunCommand
                 await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
                 return Cancelled;
             }
+        }
+
+        if (settings.ApiKey is null)
+        {
+            // Say so: a server that needs a key would otherwise answer 401 with no hint why.
+            string why = Environment.GetEnvironmentVariable("OPENAI_API_KEY") is null
+                ? "give one with --api-key"
+                : "$OPENAI_API_KEY goes only to openai.com and Azure OpenAI hosts over https; give one with --api-key";
+            await error.WriteLineAsync($"toolflow run: no API key sent to {endpoint.Host} ({why}).").ConfigureAwait(false);
         }
 
         try

@@ -52,7 +52,8 @@ public sealed class RunCommandTests : IDisposable
         (int exitCode, string text, string error) = await run;
 
         Assert.Equal(0, exitCode);
-        Assert.Empty(error);
+        Assert.StartsWith($"toolflow run: no API key sent to {server.BaseAddress.Host} (", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         string[] lines = text.Split('\n');
         Assert.Contains("[model] test-model at " + server.Endpoint, lines);
         Assert.Contains("[tools] current_time, calculate, read_file, list_directory (built in, read-only)", lines);
@@ -171,7 +172,7 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.Equal(RunCommand.ModelFailed, exitCode);
         Assert.Contains("[end] the model's response failed: 1 turn, 0 tool calls", output, StringComparison.Ordinal);
-        Assert.StartsWith("toolflow run: The model server at " + server.Endpoint + " answered HTTP 500", error, StringComparison.Ordinal);
+        Assert.Contains("\ntoolflow run: The model server at " + server.Endpoint + " answered HTTP 500", error, StringComparison.Ordinal);
         Assert.Contains("The model is not loaded.", error, StringComparison.Ordinal);
     });
 
@@ -228,6 +229,29 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(RunCommand.UsageError, exitCode);
         Assert.Empty(output);
         Assert.Contains("--endpoint must be an http or https address", error, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task Invoke_ApiKeyOverPlainHttpToAnotherMachine_IsAUsageError() => TestGuard.RunAsync(async ct =>
+    {
+        (int exitCode, string output, string error) = await InvokeAsync(["run", "--endpoint", "http://example.com/v1", "--model", "m", "--api-key", "k", "Hello"], null, ct);
+
+        Assert.Equal(RunCommand.UsageError, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("an API key is sent only over https or to this machine's own server; http://example.com is neither", error, StringComparison.Ordinal);
+    });
+
+    [Fact]
+    public Task Invoke_ExplicitApiKeyToLoopback_IsSentAsABearerToken() => TestGuard.RunAsync(async ct =>
+    {
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        SseHttpResponse answer = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("Hi.")));
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, "--api-key", "sk-local", "Hello"), null, ct);
+
+        Assert.True(exitCode == 0, error);
+        Assert.Empty(error);
+        Assert.Equal("Bearer sk-local", (await answer.Received).Authorization);
     });
 
     [Fact]
