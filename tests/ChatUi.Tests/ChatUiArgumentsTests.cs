@@ -37,6 +37,7 @@ public sealed class ChatUiArgumentsTests
     [InlineData("--model", "m")]
     [InlineData("--mcp", "node a.js")]
     [InlineData("--allow-hidden")]
+    [InlineData("--endpoint", "http://example.com", "--model", "m", "--api-key", "k")]
     [InlineData("--endpoint", "http://localhost:8000", "--model", "m", "--root", "/no/such/folder")]
     [InlineData("--verbose")]
     public void Parse_BadCommandLine_SaysWhatToChange(params string[] args)
