@@ -62,8 +62,8 @@ public sealed class BuiltInTools
     [
         Describe(CurrentTime, "current_time", "The current date and time, in UTC and optionally in a time zone."),
         Describe(Calculate, "calculate", "Evaluates an arithmetic expression exactly, e.g. '2 * (3 + 4) ^ 2' or 'sqrt(2) / 3'. Supports + - * / % ^, parentheses, pi, e, sqrt, abs, round, floor, ceil, exp, ln, log10, log2, sin, cos, tan, asin, acos, atan, min, max, pow."),
-        Describe(ReadFile, "read_file", "Reads a local text file under the working folder and returns its text (long files are cut)."),
-        Describe(ListDirectory, "list_directory", "Lists the files and folders in a local folder under the working folder; folders end with '/'."),
+        Describe(ReadFile, "read_file", "Reads a local text file under the working folder and returns its text (long files are cut). Dot-files and secret files (.env, keys, credentials) are not readable unless the user allowed them."),
+        Describe(ListDirectory, "list_directory", "Lists the files and folders in a local folder under the working folder; folders end with '/'. Dot-files and secret files are left out unless the user allowed them."),
     ];
 
     /// <summary>The current time.</summary>

@@ -102,6 +102,34 @@ public sealed class RunCommandTests : IDisposable
         Assert.DoesNotContain("root:", results["call_out"], StringComparison.Ordinal);
     });
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task Invoke_ReadFileOfADotEnv_RefusedUnlessAllowHidden(bool allowHidden) => TestGuard.RunAsync(async ct =>
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, ".env"), "API_TOKEN=hunter2", ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        server.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.CallStart(0, "call_env", "read_file", "{\"path\": \".env\"}"),
+            Chunks.Finish("tool_calls")));
+        SseHttpResponse second = server.Enqueue(SseHttpResponse.Of(Chunks.Answer("Done.")));
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, [.. allowHidden ? ["--allow-hidden"] : Array.Empty<string>(), "Read", ".env"]), null, ct);
+
+        Assert.True(exitCode == 0, error);
+        string result = (await second.Received).Messages.Single(m => m.GetProperty("role").GetString() == "tool").GetProperty("content").GetString()!;
+        if (allowHidden)
+        {
+            Assert.Equal("API_TOKEN=hunter2", result);
+        }
+        else
+        {
+            Assert.Contains("is a hidden or secret file", result, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", result, StringComparison.Ordinal);
+        }
+    });
+
     [Fact]
     public Task RunAsync_ScriptedRun_WritesEachCallsStatesWithControlCharactersNeutralised() => TestGuard.RunAsync(async ct =>
     {
