@@ -189,6 +189,7 @@ internal static class RunCommand
             }
         }
 
+        ScenarioRecorder? recorder = settings.RecordPath is null ? null : new ScenarioRecorder(Path.GetFileNameWithoutExtension(settings.RecordPath));
         try
         {
             using var client = new OpenAIChatClient(new OpenAIChatClientOptions
@@ -210,7 +211,6 @@ internal static class RunCommand
 
             messages.Add(new ChatMessage(ChatRole.User, settings.Prompt));
             RunCompleted? completed = null;
-            ScenarioRecorder? recorder = settings.RecordPath is null ? null : new ScenarioRecorder(Path.GetFileNameWithoutExtension(settings.RecordPath));
             await foreach (ToolPipelineEvent e in pipeline.RunAsync(messages, cancellationToken).ConfigureAwait(false))
             {
                 view.Apply(e);
@@ -218,12 +218,7 @@ internal static class RunCommand
                 completed = e as RunCompleted ?? completed;
             }
 
-            if (recorder is not null)
-            {
-                recorder.Save(settings.RecordPath!);
-                await error.WriteLineAsync($"toolflow run: recorded the run to {settings.RecordPath}; replay it with toolflow bench --scenario {settings.RecordPath}.").ConfigureAwait(false);
-            }
-
+            await SaveRecordAsync(recorder, settings.RecordPath, error).ConfigureAwait(false);
             switch (completed?.Reason)
             {
                 case RunCompletionReason.FinalAnswer:
@@ -240,6 +235,9 @@ internal static class RunCommand
         {
             await output.WriteLineAsync().ConfigureAwait(false);
             await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
+
+            // What ran until Ctrl-C is still a run worth replaying.
+            await SaveRecordAsync(recorder, settings.RecordPath, error).ConfigureAwait(false);
             return Cancelled;
         }
         finally
@@ -248,6 +246,15 @@ internal static class RunCommand
             {
                 await server.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static async Task SaveRecordAsync(ScenarioRecorder? recorder, string? path, TextWriter error)
+    {
+        if (recorder is not null)
+        {
+            recorder.Save(path!);
+            await error.WriteLineAsync($"toolflow run: recorded the run to {path}; replay it with toolflow bench --scenario {path}.").ConfigureAwait(false);
         }
     }
 
