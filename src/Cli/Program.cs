@@ -12,14 +12,31 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        // The command line library's own termination handler is turned off: it answers a signal by returning 130
-        // after a short timeout whether or not the command has finished, so a run lost its --record and left
-        // tools behind. The signal here only cancels the command's token; the command ends its work and says 130.
+        // System.CommandLine 2.0.0 registers no signal handler unless ProcessTerminationTimeout is set (its default is
+        // null), so SIGINT ended the process at once and the action's token never fired. Its handler, when set, also
+        // answers 130 after that timeout whether or not the command has finished. Here a signal only cancels the token;
+        // the command ends its tools, saves what it was asked to, and the exit code is 130.
         using var cancellation = new CancellationTokenSource();
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, cancellation));
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, cancellation));
-        int exitCode = await BuildCommand().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellation.Token).ConfigureAwait(false);
-        return cancellation.IsCancellationRequested ? Cancelled : exitCode;
+        try
+        {
+            var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+            int exitCode = await BuildCommand().Parse(args).InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
+            return cancellation.IsCancellationRequested ? Cancelled : exitCode;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("toolflow: cancelled.").ConfigureAwait(false);
+            return Cancelled;
+        }
+        catch (Exception e)
+        {
+            // The library's own handler would print the exception as it is, and its message can quote a model, a
+            // tool or a server.
+            await Console.Error.WriteLineAsync($"toolflow: unexpected error: {TerminalText.Stream(e.ToString())}").ConfigureAwait(false);
+            return 1;
+        }
     }
 
     // A first signal asks the command to stop; a second one, while it is still stopping, ends the process at once.

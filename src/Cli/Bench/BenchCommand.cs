@@ -39,14 +39,10 @@ internal static class BenchCommand
                 TimeProvider clock = scale > 1 ? new AcceleratedTimeProvider(TimeProvider.System, scale) : TimeProvider.System;
                 return await RunAsync(scenarios, strategies, Math.Max(1, parse.GetValue(runs)), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, Console.Out, warmUp: true, cancellationToken);
             }
-            catch (ScenarioException e)
+            catch (Exception e) when (e is ScenarioException or ArgumentException)
             {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 2;
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message);
+                // A scenario file may be a recorded run, so its messages can quote a model's text.
+                await Console.Error.WriteLineAsync(TerminalText.OneLine(e.Message));
                 return 2;
             }
         });

@@ -25,7 +25,7 @@ internal static class RunCommand
     public const int UsageError = 2;
     public const int McpFailed = 3;
     public const int TurnLimitReached = 4;
-    public const int Cancelled = 130;
+    public const int Cancelled = Program.Cancelled;
 
     /// <summary>Starts MCP servers from their command lines; the tests replace it.</summary>
     /// <param name="commandLines">One command line per server.</param>
@@ -63,7 +63,8 @@ internal static class RunCommand
             TextWriter output = parse.InvocationConfiguration.Output;
             if (StrayOption(parse, prompt) is { } stray)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{stray}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{stray} ...\"");
+                string word = TerminalText.OneLine(stray);
+                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{word}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{word} ...\"");
                 return Task.FromResult(UsageError);
             }
 
