@@ -10,6 +10,9 @@ internal static class Program
     /// <summary>The exit code of a command stopped by Ctrl-C or SIGTERM, as shells report 128 + SIGINT.</summary>
     public const int Cancelled = 130;
 
+    /// <summary>The exit code of every usage error: a bad option, value or path, found before anything runs.</summary>
+    public const int UsageError = 2;
+
     public static async Task<int> Main(string[] args)
     {
         // System.CommandLine 2.0.0 registers no signal handler unless ProcessTerminationTimeout is set (its default is
@@ -22,7 +25,7 @@ internal static class Program
         try
         {
             var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
-            int exitCode = await BuildCommand().Parse(args).InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
+            int exitCode = await InvokeAsync(args, configuration, cancellation.Token).ConfigureAwait(false);
             return cancellation.IsCancellationRequested ? Cancelled : exitCode;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -37,6 +40,17 @@ internal static class Program
             await Console.Error.WriteLineAsync($"toolflow: unexpected error: {TerminalText.Stream(e.ToString())}").ConfigureAwait(false);
             return 1;
         }
+    }
+
+    /// <summary>
+    /// Parses and runs a command line. A command line the parser rejects (an unknown option, a value that is not a
+    /// number) exits with <see cref="UsageError"/>, as every command's own usage errors do, not the library's 1.
+    /// </summary>
+    internal static async Task<int> InvokeAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ParseResult parse = BuildCommand().Parse(args);
+        int exitCode = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? UsageError : exitCode;
     }
 
     // A first signal asks the command to stop; a second one, while it is still stopping, ends the process at once.

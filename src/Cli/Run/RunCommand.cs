@@ -22,7 +22,7 @@ namespace ToolFlow.Cli.Run;
 internal static class RunCommand
 {
     public const int ModelFailed = 1;
-    public const int UsageError = 2;
+    public const int UsageError = Program.UsageError;
     public const int McpFailed = 3;
     public const int TurnLimitReached = 4;
     public const int Cancelled = Program.Cancelled;
@@ -168,6 +168,12 @@ internal static class RunCommand
         if (settings.BuiltInTools && !Directory.Exists(settings.Root))
         {
             await error.WriteLineAsync($"toolflow run: the --root folder '{settings.Root}' does not exist.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        if (settings.RecordPath is { } recordPath && OutputFile.Problem(recordPath) is { } problem)
+        {
+            await error.WriteLineAsync($"toolflow run: cannot write --record to '{recordPath}': {problem}.").ConfigureAwait(false);
             return UsageError;
         }
 
