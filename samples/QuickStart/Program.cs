@@ -30,11 +30,16 @@ ToolPipeline pipeline = ToolPipeline.CreateBuilder(model)
 
 await foreach (ToolPipelineEvent e in pipeline.RunAsync([new(ChatRole.User, "Weather in Paris?")]))
 {
-    Console.WriteLine(e switch
+    // Only the events worth a line are printed; the rest (text deltas, turns, ...) pass by.
+    string? line = e switch
     {
         ToolCallStarted s => $"{s.Call.Name} started mid-decode",
         ToolCallCompleted c => $"{c.Call.Name} -> {c.Result}",
         RunCompleted r => $"answer: {r.FinalText}",
         _ => null,
-    } ?? string.Empty);
+    };
+    if (line is not null)
+    {
+        Console.WriteLine(line);
+    }
 }

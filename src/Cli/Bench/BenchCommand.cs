@@ -33,20 +33,18 @@ internal static class BenchCommand
         {
             try
             {
-                IReadOnlyList<Scenario> scenarios = Resolve(parse.GetValue(scenario) ?? [], parse.GetValue(scenariosDir));
+                // Every usage error is found before the first run, not after minutes of them.
                 IReadOnlyList<ExecutionStrategy> strategies = ParseStrategies(parse.GetValue(strategy) ?? "all");
                 double scale = parse.GetValue(timeScale);
+                Check(parse.GetValue(runs), scale, parse.GetValue(timeline));
+                IReadOnlyList<Scenario> scenarios = Resolve(parse.GetValue(scenario) ?? [], parse.GetValue(scenariosDir));
                 TimeProvider clock = scale > 1 ? new AcceleratedTimeProvider(TimeProvider.System, scale) : TimeProvider.System;
-                return await RunAsync(scenarios, strategies, Math.Max(1, parse.GetValue(runs)), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, Console.Out, warmUp: true, cancellationToken);
+                return await RunAsync(scenarios, strategies, parse.GetValue(runs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, parse.InvocationConfiguration.Output, warmUp: true, cancellationToken);
             }
-            catch (ScenarioException e)
+            catch (Exception e) when (e is ScenarioException or ArgumentException)
             {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 2;
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message);
+                // A scenario file may be a recorded run, so its messages can quote a model's text.
+                await parse.InvocationConfiguration.Error.WriteLineAsync("toolflow bench: " + TerminalText.OneLine(e.Message));
                 return 2;
             }
         });
@@ -95,6 +93,25 @@ internal static class BenchCommand
         return 0;
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> for a run count below 1, a clock speed that is not a positive number, or a timeline file that cannot be written.</summary>
+    internal static void Check(int runs, double timeScale, string? timelinePath)
+    {
+        if (runs < 1)
+        {
+            throw new ArgumentException($"--runs must be at least 1 (got {runs}).");
+        }
+
+        if (!double.IsFinite(timeScale) || timeScale <= 0)
+        {
+            throw new ArgumentException($"--time-scale must be a positive number (got {timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
+        if (timelinePath is not null && OutputFile.Problem(timelinePath) is { } problem)
+        {
+            throw new ArgumentException($"cannot write --timeline to '{timelinePath}': {problem}.");
+        }
+    }
+
     internal static IReadOnlyList<ExecutionStrategy> ParseStrategies(string value)
     {
         if (string.Equals(value, "all", StringComparison.OrdinalIgnoreCase))
@@ -110,7 +127,7 @@ internal static class BenchCommand
                 : throw new ArgumentException($"Unknown strategy '{name}'; the strategies are {string.Join(", ", ExecutionStrategyExtensions.All.Select(x => x.ToName()))}, all."));
         }
 
-        return list;
+        return list.Count > 0 ? list : throw new ArgumentException($"--strategy names no strategy (got '{value}'); the strategies are {string.Join(", ", ExecutionStrategyExtensions.All.Select(x => x.ToName()))}, all.");
     }
 
     internal static IReadOnlyList<Scenario> Resolve(IReadOnlyList<string> names, string? scenariosDir)

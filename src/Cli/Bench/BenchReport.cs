@@ -39,7 +39,7 @@ internal static class BenchReport
         CultureInfo c = CultureInfo.InvariantCulture;
         foreach (BenchScenarioResult r in results)
         {
-            output.WriteLine(string.Create(c, $"{r.Name}: lower bound {r.LowerBoundMs:F1} ms"));
+            output.WriteLine(string.Create(c, $"{TerminalText.OneLine(r.Name)}: lower bound {r.LowerBoundMs:F1} ms"));
             int runnerWidth = r.Strategies.Max(s => s.Runner.Length);
             output.WriteLine($"| {"strategy",-16} | {"first tool ms",13} | {"p50 ms",9} | {"p95 ms",9} | {"/ lower bound",13} | {"/ after-decode",14} | {"runner".PadRight(runnerWidth)} |");
             output.WriteLine($"|{new string('-', 18)}|{new string('-', 15)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 15)}|{new string('-', 16)}|{new string('-', runnerWidth + 2)}|");

@@ -26,10 +26,24 @@ internal static class DemoCommand
             ScriptedToolCallShape callShape = parse.GetValue(shape) == "hermes" ? ScriptedToolCallShape.HermesText : ScriptedToolCallShape.OpenAIDeltas;
             return parse.GetValue(json)
                 ? await RunJsonAsync(callShape, Console.Out, TimeProvider.System, TaskScheduler.Default, cancellationToken)
-                : await RunLiveAsync(AnsiConsole.Console, callShape, !parse.GetValue(noCompare), TimeProvider.System, null, cancellationToken);
+                : await RunLiveAsync(ConsoleFor(Console.Out, Console.IsOutputRedirected), callShape, !parse.GetValue(noCompare), TimeProvider.System, null, cancellationToken);
         });
         return command;
     }
+
+    /// <summary>
+    /// The console the live view draws on: the terminal's own, or, when the output is redirected, one that writes
+    /// plain text (no colour, no cursor moves, not interactive), whatever TERM claims.
+    /// </summary>
+    internal static IAnsiConsole ConsoleFor(TextWriter output, bool redirected) => !redirected
+        ? AnsiConsole.Console
+        : AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
 
     internal static async Task<int> RunJsonAsync(ScriptedToolCallShape shape, TextWriter output, TimeProvider timeProvider, TaskScheduler scheduler, CancellationToken cancellationToken)
     {

@@ -19,7 +19,10 @@ namespace ToolFlow.Cli.Parse;
 internal static class ParseCommand
 {
     /// <summary>The exit code of a usage error.</summary>
-    public const int UsageError = 2;
+    public const int UsageError = Program.UsageError;
+
+    /// <summary>The largest <c>--chunk-size</c>: the read buffer is that big, so a huge value would allocate gigabytes.</summary>
+    public const int MaxChunkSize = 1024 * 1024;
 
     private const int ReadSize = 16 * 1024;
 
@@ -74,9 +77,9 @@ internal static class ParseCommand
             return UsageError;
         }
 
-        if (chunkSize is < 1)
+        if (chunkSize is < 1 or > MaxChunkSize)
         {
-            await error.WriteLineAsync($"toolflow parse: --chunk-size must be at least 1 (got {chunkSize}).").ConfigureAwait(false);
+            await error.WriteLineAsync($"toolflow parse: --chunk-size must be from 1 to {MaxChunkSize} characters (got {chunkSize}).").ConfigureAwait(false);
             return UsageError;
         }
 

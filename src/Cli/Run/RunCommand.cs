@@ -22,10 +22,10 @@ namespace ToolFlow.Cli.Run;
 internal static class RunCommand
 {
     public const int ModelFailed = 1;
-    public const int UsageError = 2;
+    public const int UsageError = Program.UsageError;
     public const int McpFailed = 3;
     public const int TurnLimitReached = 4;
-    public const int Cancelled = 130;
+    public const int Cancelled = Program.Cancelled;
 
     /// <summary>Starts MCP servers from their command lines; the tests replace it.</summary>
     /// <param name="commandLines">One command line per server.</param>
@@ -64,7 +64,8 @@ internal static class RunCommand
             TextWriter output = parse.InvocationConfiguration.Output;
             if (StrayOption(parse, prompt) is { } stray)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{stray}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{stray} ...\"");
+                string word = TerminalText.OneLine(stray);
+                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{word}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{word} ...\"");
                 return Task.FromResult(UsageError);
             }
 
@@ -178,6 +179,12 @@ internal static class RunCommand
             return UsageError;
         }
 
+        if (settings.RecordPath is { } recordPath && OutputFile.Problem(recordPath) is { } problem)
+        {
+            await error.WriteLineAsync($"toolflow run: cannot write --record to '{recordPath}': {problem}.").ConfigureAwait(false);
+            return UsageError;
+        }
+
         IReadOnlyList<McpToolSource> servers = [];
         if (settings.Mcp.Count > 0)
         {
@@ -206,6 +213,7 @@ internal static class RunCommand
             await error.WriteLineAsync($"toolflow run: no API key sent to {endpoint.Host} ({why}).").ConfigureAwait(false);
         }
 
+        ScenarioRecorder? recorder = settings.RecordPath is null ? null : new ScenarioRecorder(Path.GetFileNameWithoutExtension(settings.RecordPath));
         try
         {
             using var client = new OpenAIChatClient(new OpenAIChatClientOptions
@@ -227,7 +235,6 @@ internal static class RunCommand
 
             messages.Add(new ChatMessage(ChatRole.User, settings.Prompt));
             RunCompleted? completed = null;
-            ScenarioRecorder? recorder = settings.RecordPath is null ? null : new ScenarioRecorder(Path.GetFileNameWithoutExtension(settings.RecordPath));
             await foreach (ToolPipelineEvent e in pipeline.RunAsync(messages, cancellationToken).ConfigureAwait(false))
             {
                 view.Apply(e);
@@ -235,12 +242,7 @@ internal static class RunCommand
                 completed = e as RunCompleted ?? completed;
             }
 
-            if (recorder is not null)
-            {
-                recorder.Save(settings.RecordPath!);
-                await error.WriteLineAsync($"toolflow run: recorded the run to {settings.RecordPath}; replay it with toolflow bench --scenario {settings.RecordPath}.").ConfigureAwait(false);
-            }
-
+            await SaveRecordAsync(recorder, settings.RecordPath, error).ConfigureAwait(false);
             switch (completed?.Reason)
             {
                 case RunCompletionReason.FinalAnswer:
@@ -257,6 +259,9 @@ internal static class RunCommand
         {
             await output.WriteLineAsync().ConfigureAwait(false);
             await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
+
+            // What ran until Ctrl-C is still a run worth replaying.
+            await SaveRecordAsync(recorder, settings.RecordPath, error).ConfigureAwait(false);
             return Cancelled;
         }
         finally
@@ -265,6 +270,15 @@ internal static class RunCommand
             {
                 await server.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static async Task SaveRecordAsync(ScenarioRecorder? recorder, string? path, TextWriter error)
+    {
+        if (recorder is not null)
+        {
+            recorder.Save(path!);
+            await error.WriteLineAsync($"toolflow run: recorded the run to {path}; replay it with toolflow bench --scenario {path}.").ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spectre.Console;
 using ToolFlow.Cli.Demo;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Scripted;
@@ -69,6 +70,24 @@ public sealed class DemoCommandTests
 
         Assert.Contains(lines, l => l.StartsWith("[end] answered: 2 turns, 4 tool calls, ", StringComparison.Ordinal));
         Assert.DoesNotContain(output, c => char.IsControl(c) && c is not '\n' and not '\r');
+    }
+
+    [Fact]
+    public void RunLiveAsync_OnTheConsoleForRedirectedOutput_WritesPlainLinesWithNoEscapes()
+    {
+        var clock = new ManualTimeProvider();
+        var scheduler = new ManualTaskScheduler();
+        var output = new StringWriter();
+        IAnsiConsole console = DemoCommand.ConsoleFor(output, redirected: true);
+
+        VirtualTime.Run(clock, scheduler, () => DemoCommand.RunLiveAsync(console, ScriptedToolCallShape.OpenAIDeltas, compare: true, clock, scheduler, CancellationToken.None));
+
+        string text = output.ToString();
+        Assert.False(console.Profile.Capabilities.Interactive);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.DoesNotContain(text, c => char.IsControl(c) && c is not '\n' and not '\r');
+        Assert.Contains("[get_weather #1] detected", text, StringComparison.Ordinal);
+        Assert.Contains("sequential after decode", text, StringComparison.Ordinal);
     }
 
     [Fact]

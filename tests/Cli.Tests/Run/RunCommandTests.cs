@@ -246,6 +246,50 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("2", results["call_calc"]);
     });
 
+    // The sequences a hostile model, tool or server would send: retitle the window (OSC 0), write the clipboard
+    // (OSC 52), recolour (CSI), the same as 8-bit C1 controls, and a bidirectional override that reorders a line.
+    private const string Hostile = "\u001b]0;pwned\u0007 \u001b]52;c;cm0gLXJmIH4=\u0007 \u001b[31mred\u001b[0m \u009b2J \u009d0;t\u009c \u202eevil";
+
+    [Fact]
+    public Task Invoke_HostileTextFromTheModelToolsAndTheServer_ReachesTheTerminalNeutralised() => TestGuard.RunAsync(async ct =>
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.txt"), Hostile, ct);
+        await using OpenAITestServer server = await OpenAITestServer.StartAsync(ct);
+        string expression = JsonSerializer.Serialize(new { expression = "1+" + Hostile });
+        server.Enqueue(SseHttpResponse.Of(
+            Chunks.Role(),
+            Chunks.Reasoning("Thinking " + Hostile),
+            Chunks.Text("Text " + Hostile),
+            Chunks.CallStart(0, "call_read", "read_file", "{\"path\": \"notes.txt\"}"),
+            Chunks.CallStart(1, "call_evil", "tool" + Hostile, "{}"),
+            Chunks.CallStart(2, "call_calc", "calculate", expression),
+            Chunks.Finish("tool_calls")));
+        server.Enqueue(JsonHttpResponse.Error(500, "Body " + Hostile));
+
+        (int exitCode, string output, string error) = await InvokeAsync(Args(server, "--max-retries", "0", "Hello"), null, ct);
+
+        Assert.Equal(RunCommand.ModelFailed, exitCode);
+        AssertNeutralised(output);
+        AssertNeutralised(error);
+
+        // Each source was shown, with its controls as visible pictures.
+        Assert.Contains("Thinking \u241b]0;pwned\u2407", output, StringComparison.Ordinal);
+        Assert.Contains("Text \u241b]0;pwned\u2407 \u241b]52;c;", output, StringComparison.Ordinal);
+        Assert.Contains("[read_file #1] done in ", output, StringComparison.Ordinal);
+        Assert.Contains("[tool\u241b]0;pwned\u2407", output, StringComparison.Ordinal);
+        Assert.Contains("[calculate #3] failed (ToolException) after ", output, StringComparison.Ordinal);
+        Assert.Contains("Cannot evaluate '1+\u241b]0;pwned\u2407", output, StringComparison.Ordinal);
+        Assert.Contains("Body \u241b]0;pwned\u2407", error, StringComparison.Ordinal);
+        Assert.Contains("<U+009B>2J", error, StringComparison.Ordinal);
+    });
+
+    private static void AssertNeutralised(string text)
+    {
+        int bad = text.AsSpan().IndexOfAny(['\u001b', '\u0007', '\u009b', '\u009c', '\u009d', '\u202e']);
+        Assert.True(bad < 0, $"A raw control character reached the terminal at {bad}: {text}");
+        Assert.DoesNotContain(text, c => char.IsControl(c) && c != '\n');
+    }
+
     [Theory]
     [InlineData("localhost:8000")]
     [InlineData("ftp://example.com/v1")]

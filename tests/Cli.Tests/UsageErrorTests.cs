@@ -1,0 +1,61 @@
+using System.CommandLine;
+
+namespace ToolFlow.Cli.Tests;
+
+/// <summary>Every usage error of every command: exit code 2, a clear line, and nothing run.</summary>
+public sealed class UsageErrorTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("toolflow-usage-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    public static TheoryData<string[], string> Cases() => new()
+    {
+        { ["bench", "--runs", "-3"], "toolflow bench: --runs must be at least 1 (got -3)." },
+        { ["bench", "--time-scale", "-5"], "toolflow bench: --time-scale must be a positive number (got -5)." },
+        { ["bench", "--time-scale", "NaN"], "toolflow bench: --time-scale must be a positive number (got NaN)." },
+        { ["bench", "--strategy", ","], "toolflow bench: --strategy names no strategy (got ',')" },
+        { ["bench", "--timeline", "/no/such/folder/t.html"], "toolflow bench: cannot write --timeline to '/no/such/folder/t.html': the folder '/no/such/folder' does not exist." },
+        { ["bench", "--runs", "many"], "many" },
+        { ["parse", "--format", "hermes", "--chunk-size", "2147483647"], "toolflow parse: --chunk-size must be from 1 to 1048576 characters (got 2147483647)." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--record", "/no/such/folder/r.json", "Hi"], "toolflow run: cannot write --record to '/no/such/folder/r.json': the folder '/no/such/folder' does not exist." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--max-turns", "x", "Hi"], "'x'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task InvokeAsync_UsageError_Exits2WithAClearLineBeforeAnythingRuns(string[] args, string expected)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int exitCode = await Program.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error }, CancellationToken.None);
+
+        Assert.Equal(Program.UsageError, exitCode);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_RecordPathIsAFolder_Exits2AndSendsNothing()
+    {
+        var error = new StringWriter();
+
+        // Port 9 (discard) on loopback: were the run to start, it would fail with 1, not 2.
+        int exitCode = await Program.InvokeAsync(
+            ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--root", _folder, "--record", _folder, "Hi"],
+            new InvocationConfiguration { Output = new StringWriter(), Error = error },
+            CancellationToken.None);
+
+        Assert.Equal(Program.UsageError, exitCode);
+        Assert.Contains($"cannot write --record to '{_folder}': it is a folder.", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutputFile_WritablePathThatDidNotExist_HasNoProblemAndIsNotLeftBehind()
+    {
+        string path = Path.Combine(_folder, "out.json");
+
+        Assert.Null(OutputFile.Problem(path));
+        Assert.False(File.Exists(path));
+    }
+}
