@@ -26,8 +26,13 @@ namespace ToolFlow.StreamParsers;
 /// <item>When the arguments JSON closes: <see cref="ToolCallCompletionReason.JsonClosed"/>. Arguments that close but
 /// are not a valid JSON object still complete, with <see cref="ParsedToolCall.Error"/> set, so the runtime can tell
 /// the model. Text after the close is reported once and ignored.</item>
-/// <item>A call whose arguments are still empty completes with arguments <c>{}</c> when the next call starts
-/// (<see cref="ToolCallCompletionReason.NextCall"/>) or at <see cref="Complete"/>
+/// <item>A call with an index stays open until its arguments close or <see cref="Complete"/>, however many other
+/// indices begin meanwhile: servers may announce every call (with empty arguments) before streaming the arguments
+/// of each in turn, or start a second call while the first is streaming and then resume the first. Several calls
+/// can be open at once, each fed by its own index, and each completes as soon as its own JSON closes.</item>
+/// <item>A call whose arguments are still empty completes with arguments <c>{}</c> when no later delta can reach it
+/// (<see cref="ToolCallCompletionReason.NextCall"/>): a call without an index once another call starts, an indexed
+/// call once a call with another id takes its index. Otherwise it completes at <see cref="Complete"/>
 /// (<see cref="ToolCallCompletionReason.ProviderStop"/>).</item>
 /// <item>At <see cref="Complete"/>, a call whose arguments never closed is aborted.</item>
 /// </list>
@@ -197,16 +202,27 @@ public sealed class ToolCallDeltaParser
 
     private CallState StartNew(int? providerIndex, IToolCallParserObserver observer)
     {
-        // A call whose arguments never began is complete once the next one starts.
-        foreach (CallState previous in _open.ToArray())
+        // A call without arguments completes here only when no later delta can reach it: one without an index is
+        // reached only as the latest call, and an indexed one only while it holds its index. A call that keeps its
+        // index stays open, since a server may announce every call before it streams their arguments.
+        CallState? displaced = null;
+        if (providerIndex is int newIndex)
         {
-            if (previous.Status == CallStatus.Open && previous.Name is not null && previous.Scanner.IsEmpty)
+            _byProviderIndex.TryGetValue(newIndex, out displaced);
+        }
+
+        for (int i = 0; i < _open.Count; i++)
+        {
+            CallState previous = _open[i];
+            if (previous.Status == CallStatus.Open && previous.Name is not null && previous.Scanner.IsEmpty &&
+                (previous.ProviderIndex is null || previous == displaced))
             {
                 Finish(previous, ToolCallCompletionReason.NextCall, _position, observer);
+                i--;
             }
         }
 
-        var call = new CallState(Options.MaxDepth);
+        var call = new CallState(Options.MaxDepth) { ProviderIndex = providerIndex };
         if (_acceptedCalls >= Options.MaxCallsPerResponse)
         {
             call.Status = CallStatus.Dropped;
@@ -398,6 +414,7 @@ public sealed class ToolCallDeltaParser
         public PooledCharBuffer Arguments;
         public CallStatus Status;
         public int Index = -1;
+        public int? ProviderIndex;
         public string? Id;
         public string? Name;
         public string? SyntaxError;

@@ -207,16 +207,16 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
-    public void Append_EmptyArgumentsThenNextCall_CompletedWithEmptyObjectByNextCall()
+    public void Append_EmptyArgumentsWithoutIndexThenNextCall_CompletedWithEmptyObjectByNextCall()
     {
         var parser = new ToolCallDeltaParser();
         var observer = new RecordingObserver();
 
-        parser.Append(new ToolCallDelta(0, "a", "no_args", string.Empty), observer);
-        parser.Append(new ToolCallDelta(0, null, null, string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, "a", "no_args", string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, null, null, string.Empty), observer);
         Assert.Empty(observer.Calls);
 
-        parser.Append(new ToolCallDelta(1, "b", "next", "{"), observer);
+        parser.Append(new ToolCallDelta(null, "b", "next", "{"), observer);
 
         ParsedToolCall call = Assert.Single(observer.Calls);
         Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall, 0L), (call.Name, call.ArgumentsJson, call.Reason, call.Offset));
