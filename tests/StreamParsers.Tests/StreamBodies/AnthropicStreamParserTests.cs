@@ -104,4 +104,63 @@ public sealed class AnthropicStreamParserTests
         Assert.Equal([ProviderStreamDiagnosticCodes.ProviderError, ProviderStreamDiagnosticCodes.StreamTruncated], observer.DiagnosticCodes);
         Assert.Contains("Overloaded", observer.Diagnostics[0].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Append_ToolUseBlocksStartedBeforeTheirInput_EachRoutedByBlockIndex()
+    {
+        string body = Events(
+            Start(0, """{"type":"tool_use","id":"toolu_a","name":"one","input":{}}"""),
+            Start(1, """{"type":"tool_use","id":"toolu_b","name":"two","input":{}}"""),
+            Json(1, "{\"n\": 1}"),
+            Json(0, "{\"n\": "),
+            Stop(1),
+            Json(0, "0}"),
+            Stop(0),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(1, "toolu_b", "two", """{"n": 1}"""), (0, "toolu_a", "one", """{"n": 0}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.Name, c.ArgumentsJson)));
+        Assert.All(observer.Calls, c => Assert.Equal(ToolCallCompletionReason.JsonClosed, c.Reason));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_SecondBlockStartsWhileFirstStreams_FirstResumesAndBothComplete()
+    {
+        string body = Events(
+            Start(0, """{"type":"tool_use","id":"toolu_a","name":"get_weather","input":{}}"""),
+            Json(0, "{\"city\": "),
+            Start(1, """{"type":"tool_use","id":"toolu_b","name":"now","input":{}}"""),
+            Stop(1),
+            Json(0, "\"Paris\"}"),
+            Stop(0),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(1, "now", "{}", ToolCallCompletionReason.EndMarker), (0, "get_weather", """{"city": "Paris"}""", ToolCallCompletionReason.JsonClosed)],
+            observer.Calls.Select(c => (c.Index, c.Name, c.ArgumentsJson, c.Reason)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_InterleavedBlocksUnclosedAtStopReason_EmptyOneCompletesAndUnclosedOneIsAborted()
+    {
+        string body = Events(
+            Start(0, """{"type":"tool_use","id":"toolu_a","name":"write","input":{}}"""),
+            Start(1, """{"type":"tool_use","id":"toolu_b","name":"now","input":{}}"""),
+            Json(0, "{\"text\": \"ab"),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal((1, "now", "{}", ToolCallCompletionReason.ProviderStop), (call.Index, call.Name, call.ArgumentsJson, call.Reason));
+        Assert.Equal([0], observer.Aborted);
+        Assert.Equal([ParserDiagnosticCodes.ArgumentsUnclosed], observer.DiagnosticCodes);
+    }
 }
