@@ -224,6 +224,39 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
+    public void Append_EmptyArgumentsThenNextIndex_StaysOpenAndTakesItsArgumentsLater()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(0, "a", "first", string.Empty), observer);
+        parser.Append(new ToolCallDelta(1, "b", "second", string.Empty), observer);
+        Assert.Empty(observer.Calls);
+
+        parser.Append(new ToolCallDelta(1, null, null, """{"y": 2}"""), observer);
+        parser.Append(new ToolCallDelta(0, null, null, """{"x": 1}"""), observer);
+
+        Assert.Equal(
+            [(1, """{"y": 2}""", ToolCallCompletionReason.JsonClosed, 8L), (0, """{"x": 1}""", ToolCallCompletionReason.JsonClosed, 16L)],
+            observer.Calls.Select(c => (c.Index, c.ArgumentsJson, c.Reason, c.Offset)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_EmptyArgumentsThenOtherIdAtTheSameIndex_CompletedWithEmptyObjectByNextCall()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(0, "a", "no_args", string.Empty), observer);
+        parser.Append(new ToolCallDelta(0, "b", "next", "{"), observer);
+
+        // No later delta can reach the first call once another id holds its index.
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall), (call.Name, call.ArgumentsJson, call.Reason));
+    }
+
+    [Fact]
     public void Complete_EmptyArguments_CompletedWithEmptyObjectByProviderStop()
     {
         var parser = new ToolCallDeltaParser();
