@@ -15,6 +15,9 @@ public sealed class AnthropicStreamParserTests
 
     private static (string, string) Stop(int index) => ("content_block_stop", $$$"""{"type":"content_block_stop","index":{{{index}}}}""");
 
+    private static (string, string) ToolUse(int index, string id, string name) =>
+        Start(index, $$$"""{"type":"tool_use","id":"{{{id}}}","name":"{{{name}}}","input":{}}""");
+
     private static (string, string) MessageDelta(string stopReason) =>
         ("message_delta", $$$"""{"type":"message_delta","delta":{"stop_reason":"{{{stopReason}}}"}}""");
 
@@ -109,8 +112,8 @@ public sealed class AnthropicStreamParserTests
     public void Append_ToolUseBlocksStartedBeforeTheirInput_EachRoutedByBlockIndex()
     {
         string body = Events(
-            Start(0, """{"type":"tool_use","id":"toolu_a","name":"one","input":{}}"""),
-            Start(1, """{"type":"tool_use","id":"toolu_b","name":"two","input":{}}"""),
+            ToolUse(0, "toolu_a", "one"),
+            ToolUse(1, "toolu_b", "two"),
             Json(1, "{\"n\": 1}"),
             Json(0, "{\"n\": "),
             Stop(1),
@@ -131,9 +134,9 @@ public sealed class AnthropicStreamParserTests
     public void Append_SecondBlockStartsWhileFirstStreams_FirstResumesAndBothComplete()
     {
         string body = Events(
-            Start(0, """{"type":"tool_use","id":"toolu_a","name":"get_weather","input":{}}"""),
+            ToolUse(0, "toolu_a", "get_weather"),
             Json(0, "{\"city\": "),
-            Start(1, """{"type":"tool_use","id":"toolu_b","name":"now","input":{}}"""),
+            ToolUse(1, "toolu_b", "now"),
             Stop(1),
             Json(0, "\"Paris\"}"),
             Stop(0),
@@ -151,8 +154,8 @@ public sealed class AnthropicStreamParserTests
     public void Append_InterleavedBlocksUnclosedAtStopReason_EmptyOneCompletesAndUnclosedOneIsAborted()
     {
         string body = Events(
-            Start(0, """{"type":"tool_use","id":"toolu_a","name":"write","input":{}}"""),
-            Start(1, """{"type":"tool_use","id":"toolu_b","name":"now","input":{}}"""),
+            ToolUse(0, "toolu_a", "write"),
+            ToolUse(1, "toolu_b", "now"),
             Json(0, "{\"text\": \"ab"),
             MessageDelta("tool_use"));
 
