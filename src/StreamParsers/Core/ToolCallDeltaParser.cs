@@ -14,9 +14,10 @@ namespace ToolFlow.StreamParsers;
 /// <item>A delta with an <see cref="ToolCallDelta.Index"/> starts or continues the call with that provider index.
 /// Provider indices need not start at 0 or be contiguous; calls are numbered 0, 1, 2, ... in order of appearance.
 /// A delta whose index is known but whose non-empty id differs from that call's id starts a new call (some servers
-/// send every call at index 0).</item>
+/// send every call at index 0), unless the id names an open call at that index.</item>
 /// <item>A delta without an index continues the most recent call, unless it carries a non-empty id different
-/// from that call's id, in which case it starts a new call.</item>
+/// from that call's id, in which case it continues the open call without an index that has that id, or starts a
+/// new call.</item>
 /// <item>The first non-empty name starts the call (<see cref="IToolCallParserObserver.OnCallStarted"/>); empty
 /// names on later fragments are ignored. Argument fragments that arrive before the name are held and reported
 /// when it arrives.</item>
@@ -30,10 +31,11 @@ namespace ToolFlow.StreamParsers;
 /// indices begin meanwhile: servers may announce every call (with empty arguments) before streaming the arguments
 /// of each in turn, or start a second call while the first is streaming and then resume the first. Several calls
 /// can be open at once, each fed by its own index, and each completes as soon as its own JSON closes.</item>
+/// <item>A delta whose id names an open call continues that call when its index does not reach it (a server that
+/// sends every call at index 0 and interleaves them by id).</item>
 /// <item>A call whose arguments are still empty completes with arguments <c>{}</c> when no later delta can reach it
-/// (<see cref="ToolCallCompletionReason.NextCall"/>): a call without an index once another call starts, an indexed
-/// call once a call with another id takes its index. Otherwise it completes at <see cref="Complete"/>
-/// (<see cref="ToolCallCompletionReason.ProviderStop"/>).</item>
+/// (<see cref="ToolCallCompletionReason.NextCall"/>): a call with neither id nor index once another call starts.
+/// Otherwise it completes at <see cref="Complete"/> (<see cref="ToolCallCompletionReason.ProviderStop"/>).</item>
 /// <item>At <see cref="Complete"/>, a call whose arguments never closed is aborted.</item>
 /// </list>
 /// <para>
@@ -186,6 +188,14 @@ public sealed class ToolCallDeltaParser
                 return existing;
             }
 
+            // A server that sends every call at one index tells them apart by id alone.
+            if (FindOpen(delta.Id) is { } named && named.ProviderIndex == providerIndex)
+            {
+                _byProviderIndex[providerIndex] = named;
+                _latest = named;
+                return named;
+            }
+
             return StartNew(providerIndex, observer);
         }
 
@@ -194,7 +204,32 @@ public sealed class ToolCallDeltaParser
             return _latest;
         }
 
+        if (FindOpen(delta.Id) is { ProviderIndex: null } unindexed)
+        {
+            _latest = unindexed;
+            return unindexed;
+        }
+
         return StartNew(null, observer);
+    }
+
+    // An open call with this id; calls are few, so a scan beats keeping a map.
+    private CallState? FindOpen(string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        foreach (CallState call in _open)
+        {
+            if (string.Equals(call.Id, id, StringComparison.Ordinal))
+            {
+                return call;
+            }
+        }
+
+        return null;
     }
 
     private static bool HasOtherId(CallState call, string? id) =>
@@ -202,20 +237,14 @@ public sealed class ToolCallDeltaParser
 
     private CallState StartNew(int? providerIndex, IToolCallParserObserver observer)
     {
-        // A call without arguments completes here only when no later delta can reach it: one without an index is
-        // reached only as the latest call, and an indexed one only while it holds its index. A call that keeps its
-        // index stays open, since a server may announce every call before it streams their arguments.
-        CallState? displaced = null;
-        if (providerIndex is int newIndex)
-        {
-            _byProviderIndex.TryGetValue(newIndex, out displaced);
-        }
-
+        // A call without arguments completes here only when no later delta can reach it: one with an id is reached
+        // by its id, one with an index by its index, so only a call with neither is done once another starts.
+        // Reachable calls stay open, since a server may announce every call before it streams their arguments.
         for (int i = 0; i < _open.Count; i++)
         {
             CallState previous = _open[i];
             if (previous.Status == CallStatus.Open && previous.Name is not null && previous.Scanner.IsEmpty &&
-                (previous.ProviderIndex is null || previous == displaced))
+                previous.Id is null && previous.ProviderIndex is null)
             {
                 Finish(previous, ToolCallCompletionReason.NextCall, _position, observer);
                 i--;

@@ -207,19 +207,21 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
-    public void Append_EmptyArgumentsWithoutIndexThenNextCall_CompletedWithEmptyObjectByNextCall()
+    public void Append_EmptyArgumentsWithoutIndexThenNextCall_StaysOpenAndCompletesWithEmptyObjectAtComplete()
     {
         var parser = new ToolCallDeltaParser();
         var observer = new RecordingObserver();
 
         parser.Append(new ToolCallDelta(null, "a", "no_args", string.Empty), observer);
         parser.Append(new ToolCallDelta(null, null, null, string.Empty), observer);
-        Assert.Empty(observer.Calls);
+        parser.Append(new ToolCallDelta(null, "b", "next", "{}"), observer);
 
-        parser.Append(new ToolCallDelta(null, "b", "next", "{"), observer);
+        // Its id can still reach it, so only the end of the response completes it.
+        Assert.Equal(["next"], observer.Calls.Select(c => c.Name));
+        parser.Complete(observer);
 
-        ParsedToolCall call = Assert.Single(observer.Calls);
-        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall, 0L), (call.Name, call.ArgumentsJson, call.Reason, call.Offset));
+        ParsedToolCall call = observer.Calls[1];
+        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.ProviderStop, 2L), (call.Name, call.ArgumentsJson, call.Reason, call.Offset));
         Assert.Equal(JsonValueKind.Object, call.Arguments!.Value.ValueKind);
     }
 
@@ -243,17 +245,50 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
-    public void Append_EmptyArgumentsThenOtherIdAtTheSameIndex_CompletedWithEmptyObjectByNextCall()
+    public void Append_EmptyArgumentsWithoutIdOrIndexThenIndexedCall_CompletedWithEmptyObjectByNextCall()
     {
         var parser = new ToolCallDeltaParser();
         var observer = new RecordingObserver();
 
-        parser.Append(new ToolCallDelta(0, "a", "no_args", string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, null, "no_args", string.Empty), observer);
         parser.Append(new ToolCallDelta(0, "b", "next", "{"), observer);
 
-        // No later delta can reach the first call once another id holds its index.
+        // No later delta can reach the first call: it has neither id nor index, and it is no longer the latest.
         ParsedToolCall call = Assert.Single(observer.Calls);
         Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall), (call.Name, call.ArgumentsJson, call.Reason));
+    }
+
+    [Fact]
+    public void Append_EveryCallAtIndexZeroInterleavedById_EachRoutedByItsId()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(0, "a", "first", string.Empty), observer);
+        parser.Append(new ToolCallDelta(0, "b", "second", """{"y": """), observer);
+        parser.Append(new ToolCallDelta(0, "a", null, """{"x": 1}"""), observer);
+        parser.Append(new ToolCallDelta(0, "b", null, "2}"), observer);
+
+        Assert.Equal(
+            [(0, "a", """{"x": 1}"""), (1, "b", """{"y": 2}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.ArgumentsJson)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_CallsWithoutIndexInterleavedById_EachRoutedByItsId()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(null, "a", "first", """{"x": """), observer);
+        parser.Append(new ToolCallDelta(null, "b", "second", """{"y": 2}"""), observer);
+        parser.Append(new ToolCallDelta(null, "a", null, "1}"), observer);
+
+        Assert.Equal(
+            [(1, "b", """{"y": 2}"""), (0, "a", """{"x": 1}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.ArgumentsJson)));
+        Assert.Empty(observer.Diagnostics);
     }
 
     [Fact]
