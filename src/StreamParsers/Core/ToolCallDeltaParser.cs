@@ -14,9 +14,10 @@ namespace ToolFlow.StreamParsers;
 /// <item>A delta with an <see cref="ToolCallDelta.Index"/> starts or continues the call with that provider index.
 /// Provider indices need not start at 0 or be contiguous; calls are numbered 0, 1, 2, ... in order of appearance.
 /// A delta whose index is known but whose non-empty id differs from that call's id starts a new call (some servers
-/// send every call at index 0).</item>
+/// send every call at index 0), unless the id names an open call at that index.</item>
 /// <item>A delta without an index continues the most recent call, unless it carries a non-empty id different
-/// from that call's id, in which case it starts a new call.</item>
+/// from that call's id, in which case it continues the open call without an index that has that id, or starts a
+/// new call.</item>
 /// <item>The first non-empty name starts the call (<see cref="IToolCallParserObserver.OnCallStarted"/>); empty
 /// names on later fragments are ignored. Argument fragments that arrive before the name are held and reported
 /// when it arrives.</item>
@@ -26,9 +27,15 @@ namespace ToolFlow.StreamParsers;
 /// <item>When the arguments JSON closes: <see cref="ToolCallCompletionReason.JsonClosed"/>. Arguments that close but
 /// are not a valid JSON object still complete, with <see cref="ParsedToolCall.Error"/> set, so the runtime can tell
 /// the model. Text after the close is reported once and ignored.</item>
-/// <item>A call whose arguments are still empty completes with arguments <c>{}</c> when the next call starts
-/// (<see cref="ToolCallCompletionReason.NextCall"/>) or at <see cref="Complete"/>
-/// (<see cref="ToolCallCompletionReason.ProviderStop"/>).</item>
+/// <item>A call with an index stays open until its arguments close or <see cref="Complete"/>, however many other
+/// indices begin meanwhile: servers may announce every call (with empty arguments) before streaming the arguments
+/// of each in turn, or start a second call while the first is streaming and then resume the first. Several calls
+/// can be open at once, each fed by its own index, and each completes as soon as its own JSON closes.</item>
+/// <item>A delta whose id names an open call continues that call when its index does not reach it (a server that
+/// sends every call at index 0 and interleaves them by id).</item>
+/// <item>A call whose arguments are still empty completes with arguments <c>{}</c> when no later delta can reach it
+/// (<see cref="ToolCallCompletionReason.NextCall"/>): a call with neither id nor index once another call starts.
+/// Otherwise it completes at <see cref="Complete"/> (<see cref="ToolCallCompletionReason.ProviderStop"/>).</item>
 /// <item>At <see cref="Complete"/>, a call whose arguments never closed is aborted.</item>
 /// </list>
 /// <para>
@@ -181,6 +188,14 @@ public sealed class ToolCallDeltaParser
                 return existing;
             }
 
+            // A server that sends every call at one index tells them apart by id alone.
+            if (FindOpen(delta.Id) is { } named && named.ProviderIndex == providerIndex)
+            {
+                _byProviderIndex[providerIndex] = named;
+                _latest = named;
+                return named;
+            }
+
             return StartNew(providerIndex, observer);
         }
 
@@ -189,7 +204,32 @@ public sealed class ToolCallDeltaParser
             return _latest;
         }
 
+        if (FindOpen(delta.Id) is { ProviderIndex: null } unindexed)
+        {
+            _latest = unindexed;
+            return unindexed;
+        }
+
         return StartNew(null, observer);
+    }
+
+    // An open call with this id; calls are few, so a scan beats keeping a map.
+    private CallState? FindOpen(string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        foreach (CallState call in _open)
+        {
+            if (string.Equals(call.Id, id, StringComparison.Ordinal))
+            {
+                return call;
+            }
+        }
+
+        return null;
     }
 
     private static bool HasOtherId(CallState call, string? id) =>
@@ -197,16 +237,21 @@ public sealed class ToolCallDeltaParser
 
     private CallState StartNew(int? providerIndex, IToolCallParserObserver observer)
     {
-        // A call whose arguments never began is complete once the next one starts.
-        foreach (CallState previous in _open.ToArray())
+        // A call without arguments completes here only when no later delta can reach it: one with an id is reached
+        // by its id, one with an index by its index, so only a call with neither is done once another starts.
+        // Reachable calls stay open, since a server may announce every call before it streams their arguments.
+        for (int i = 0; i < _open.Count; i++)
         {
-            if (previous.Status == CallStatus.Open && previous.Name is not null && previous.Scanner.IsEmpty)
+            CallState previous = _open[i];
+            if (previous.Status == CallStatus.Open && previous.Name is not null && previous.Scanner.IsEmpty &&
+                previous.Id is null && previous.ProviderIndex is null)
             {
                 Finish(previous, ToolCallCompletionReason.NextCall, _position, observer);
+                i--;
             }
         }
 
-        var call = new CallState(Options.MaxDepth);
+        var call = new CallState(Options.MaxDepth) { ProviderIndex = providerIndex };
         if (_acceptedCalls >= Options.MaxCallsPerResponse)
         {
             call.Status = CallStatus.Dropped;
@@ -398,6 +443,7 @@ public sealed class ToolCallDeltaParser
         public PooledCharBuffer Arguments;
         public CallStatus Status;
         public int Index = -1;
+        public int? ProviderIndex;
         public string? Id;
         public string? Name;
         public string? SyntaxError;

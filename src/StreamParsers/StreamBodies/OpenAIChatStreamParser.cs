@@ -10,9 +10,10 @@ namespace ToolFlow.StreamParsers;
 /// <para>
 /// <c>delta.content</c> is text, <c>delta.reasoning_content</c> (or <c>delta.reasoning</c>) is reasoning, and
 /// <c>delta.refusal</c> is text. <c>delta.tool_calls</c> go through a <see cref="ToolCallDeltaParser"/>: parallel
-/// calls, provider indices that do not start at 0, fragments without an index (Mistral), empty names on later
-/// fragments, and whole calls in one fragment are all read, and each call completes in the event whose fragment closes
-/// its arguments JSON. Mistral's content parts (<c>[{"type":"text"}, {"type":"thinking"}]</c>) and the legacy
+/// calls, calls that interleave (all announced before their arguments, or one started while another streams, each
+/// routed by its index), provider indices that do not start at 0, fragments without an index (Mistral), empty names
+/// on later fragments, and whole calls in one fragment are all read, and each call completes in the event whose
+/// fragment closes its arguments JSON. Mistral's content parts (<c>[{"type":"text"}, {"type":"thinking"}]</c>) and the legacy
 /// <c>delta.function_call</c> are read too.
 /// </para>
 /// <para>

@@ -11,7 +11,8 @@ namespace ToolFlow.StreamParsers;
 /// A <c>function_call</c> output item starts a call (its id is the item's <c>call_id</c>); its
 /// <c>function_call_arguments.delta</c> events stream the arguments, and it completes in the event whose delta closes
 /// the arguments JSON, or at <c>function_call_arguments.done</c> / <c>output_item.done</c>, which carry the whole
-/// arguments (a call with none gets <c>{}</c>). <c>output_text.delta</c> and <c>refusal.delta</c> are text;
+/// arguments (a call with none gets <c>{}</c>). Several items may be open at once: argument events are routed by
+/// their item, so items added before their arguments, or interleaved, each get their own. <c>output_text.delta</c> and <c>refusal.delta</c> are text;
 /// <c>reasoning_summary_text.delta</c> and <c>reasoning_text.delta</c> are reasoning. Other <c>*_call</c> items (hosted
 /// tools such as web search, and tools this parser does not run) are reported as diagnostics, never as calls.
 /// </para>

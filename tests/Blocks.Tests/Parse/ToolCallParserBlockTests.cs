@@ -60,6 +60,34 @@ public sealed class ToolCallParserBlockTests
     }
 
     [Fact]
+    public void Post_CallsAnnouncedBeforeTheirArguments_EachClosesWithItsArgumentsInTheUpdateThatClosesThem()
+    {
+        BlockStepper<ToolPipelineEvent> parser = Parser();
+        var steps = new List<string[]>
+        {
+            Describe(parser.Send(new TurnStarted([]) { Turn = 1 })),
+            Describe(parser.Send(Update(new ToolCallUpdateContent(0, "call_a", "one", string.Empty)))),
+            Describe(parser.Send(Update(new ToolCallUpdateContent(1, "call_b", "two", string.Empty)))),
+            Describe(parser.Send(Update(Fragment("{\"n\": ", 0)))),
+            Describe(parser.Send(Update(Fragment("{\"n\": 1}", 1)))),
+            Describe(parser.Send(Update(Fragment("0}", 0)))),
+            Describe(parser.Send(new ModelStreamEnded(ChatFinishReason.ToolCalls, null, null) { Turn = 1 })),
+        };
+
+        string[][] expected =
+        [
+            ["turn started"],
+            ["detected call_a one #0"],
+            ["detected call_b two #1"],
+            ["args call_a '{\"n\": '"],
+            ["args call_b '{\"n\": 1}'", "closed call_b two {\"n\": 1}"],
+            ["args call_a '0}'", "closed call_a one {\"n\": 0}"],
+            ["response tool_calls calls call_a,call_b"],
+        ];
+        Assert.Equal(expected, steps);
+    }
+
+    [Fact]
     public void Post_ArgumentDeltas_ResponseCompletedHoldsTheAssistantMessageAndTheParsedCall()
     {
         BlockStepper<ToolPipelineEvent> parser = Parser();

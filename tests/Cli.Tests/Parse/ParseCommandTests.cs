@@ -63,6 +63,38 @@ public sealed class ParseCommandTests
             Lines(output));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public async Task RunAsync_EightCallsAnnouncedBeforeTheirArguments_PrintsEachWithItsRealArguments(int? chunkSize)
+    {
+        // The server names all eight calls first, with empty arguments, then streams the arguments of each in turn.
+        var body = new System.Text.StringBuilder();
+        for (int i = 0; i < 8; i++)
+        {
+            body.Append($$$"""data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":{{{i}}},"id":"call_{{{i}}}","function":{"name":"tool_{{{i}}}","arguments":""}}]}}]}""").Append("\n\n");
+        }
+
+        for (int i = 0; i < 8; i++)
+        {
+            body.Append($$$"""data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":{{{i}}},"function":{"arguments":"{\"n\":"}}]}}]}""").Append("\n\n");
+            body.Append($$$"""data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":{{{i}}},"function":{"arguments":"{{{i}}}}"}}]}}]}""").Append("\n\n");
+        }
+
+        body.Append("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+
+        (int exitCode, string output, string error) = await RunAsync("openai-chat", body.ToString(), chunkSize);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        List<JsonElement> events = Lines(output).Select(line => JsonElement.Parse(line)).ToList();
+        Assert.All(events, e => Assert.Equal("call", e.GetProperty("event").GetString()));
+        Assert.Equal(
+            Enumerable.Range(0, 8).Select(i => (i, $"call_{i}", $"tool_{i}", $$"""{"n":{{i}}}""")),
+            events.Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("id").GetString()!, e.GetProperty("name").GetString()!, e.GetProperty("arguments").GetRawText())));
+    }
+
     [Fact]
     public async Task RunAsync_HermesText_PrintsTextRunsAroundTheCall()
     {

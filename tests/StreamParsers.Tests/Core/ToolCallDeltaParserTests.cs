@@ -207,20 +207,88 @@ public sealed class ToolCallDeltaParserTests
     }
 
     [Fact]
-    public void Append_EmptyArgumentsThenNextCall_CompletedWithEmptyObjectByNextCall()
+    public void Append_EmptyArgumentsWithoutIndexThenNextCall_StaysOpenAndCompletesWithEmptyObjectAtComplete()
     {
         var parser = new ToolCallDeltaParser();
         var observer = new RecordingObserver();
 
-        parser.Append(new ToolCallDelta(0, "a", "no_args", string.Empty), observer);
-        parser.Append(new ToolCallDelta(0, null, null, string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, "a", "no_args", string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, null, null, string.Empty), observer);
+        parser.Append(new ToolCallDelta(null, "b", "next", "{}"), observer);
+
+        // Its id can still reach it, so only the end of the response completes it.
+        Assert.Equal(["next"], observer.Calls.Select(c => c.Name));
+        parser.Complete(observer);
+
+        ParsedToolCall call = observer.Calls[1];
+        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.ProviderStop, 2L), (call.Name, call.ArgumentsJson, call.Reason, call.Offset));
+        Assert.Equal(JsonValueKind.Object, call.Arguments!.Value.ValueKind);
+    }
+
+    [Fact]
+    public void Append_EmptyArgumentsThenNextIndex_StaysOpenAndTakesItsArgumentsLater()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(0, "a", "first", string.Empty), observer);
+        parser.Append(new ToolCallDelta(1, "b", "second", string.Empty), observer);
         Assert.Empty(observer.Calls);
 
-        parser.Append(new ToolCallDelta(1, "b", "next", "{"), observer);
+        parser.Append(new ToolCallDelta(1, null, null, """{"y": 2}"""), observer);
+        parser.Append(new ToolCallDelta(0, null, null, """{"x": 1}"""), observer);
 
+        Assert.Equal(
+            [(1, """{"y": 2}""", ToolCallCompletionReason.JsonClosed, 8L), (0, """{"x": 1}""", ToolCallCompletionReason.JsonClosed, 16L)],
+            observer.Calls.Select(c => (c.Index, c.ArgumentsJson, c.Reason, c.Offset)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_EmptyArgumentsWithoutIdOrIndexThenIndexedCall_CompletedWithEmptyObjectByNextCall()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(null, null, "no_args", string.Empty), observer);
+        parser.Append(new ToolCallDelta(0, "b", "next", "{"), observer);
+
+        // No later delta can reach the first call: it has neither id nor index, and it is no longer the latest.
         ParsedToolCall call = Assert.Single(observer.Calls);
-        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall, 0L), (call.Name, call.ArgumentsJson, call.Reason, call.Offset));
-        Assert.Equal(JsonValueKind.Object, call.Arguments!.Value.ValueKind);
+        Assert.Equal(("no_args", "{}", ToolCallCompletionReason.NextCall), (call.Name, call.ArgumentsJson, call.Reason));
+    }
+
+    [Fact]
+    public void Append_EveryCallAtIndexZeroInterleavedById_EachRoutedByItsId()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(0, "a", "first", string.Empty), observer);
+        parser.Append(new ToolCallDelta(0, "b", "second", """{"y": """), observer);
+        parser.Append(new ToolCallDelta(0, "a", null, """{"x": 1}"""), observer);
+        parser.Append(new ToolCallDelta(0, "b", null, "2}"), observer);
+
+        Assert.Equal(
+            [(0, "a", """{"x": 1}"""), (1, "b", """{"y": 2}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.ArgumentsJson)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_CallsWithoutIndexInterleavedById_EachRoutedByItsId()
+    {
+        var parser = new ToolCallDeltaParser();
+        var observer = new RecordingObserver();
+
+        parser.Append(new ToolCallDelta(null, "a", "first", """{"x": """), observer);
+        parser.Append(new ToolCallDelta(null, "b", "second", """{"y": 2}"""), observer);
+        parser.Append(new ToolCallDelta(null, "a", null, "1}"), observer);
+
+        Assert.Equal(
+            [(1, "b", """{"y": 2}"""), (0, "a", """{"x": 1}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.ArgumentsJson)));
+        Assert.Empty(observer.Diagnostics);
     }
 
     [Fact]

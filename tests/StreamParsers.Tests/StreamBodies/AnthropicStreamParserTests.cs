@@ -15,6 +15,9 @@ public sealed class AnthropicStreamParserTests
 
     private static (string, string) Stop(int index) => ("content_block_stop", $$$"""{"type":"content_block_stop","index":{{{index}}}}""");
 
+    private static (string, string) ToolUse(int index, string id, string name) =>
+        Start(index, $$$"""{"type":"tool_use","id":"{{{id}}}","name":"{{{name}}}","input":{}}""");
+
     private static (string, string) MessageDelta(string stopReason) =>
         ("message_delta", $$$"""{"type":"message_delta","delta":{"stop_reason":"{{{stopReason}}}"}}""");
 
@@ -103,5 +106,64 @@ public sealed class AnthropicStreamParserTests
 
         Assert.Equal([ProviderStreamDiagnosticCodes.ProviderError, ProviderStreamDiagnosticCodes.StreamTruncated], observer.DiagnosticCodes);
         Assert.Contains("Overloaded", observer.Diagnostics[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Append_ToolUseBlocksStartedBeforeTheirInput_EachRoutedByBlockIndex()
+    {
+        string body = Events(
+            ToolUse(0, "toolu_a", "one"),
+            ToolUse(1, "toolu_b", "two"),
+            Json(1, "{\"n\": 1}"),
+            Json(0, "{\"n\": "),
+            Stop(1),
+            Json(0, "0}"),
+            Stop(0),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(1, "toolu_b", "two", """{"n": 1}"""), (0, "toolu_a", "one", """{"n": 0}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.Name, c.ArgumentsJson)));
+        Assert.All(observer.Calls, c => Assert.Equal(ToolCallCompletionReason.JsonClosed, c.Reason));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_SecondBlockStartsWhileFirstStreams_FirstResumesAndBothComplete()
+    {
+        string body = Events(
+            ToolUse(0, "toolu_a", "get_weather"),
+            Json(0, "{\"city\": "),
+            ToolUse(1, "toolu_b", "now"),
+            Stop(1),
+            Json(0, "\"Paris\"}"),
+            Stop(0),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(1, "now", "{}", ToolCallCompletionReason.EndMarker), (0, "get_weather", """{"city": "Paris"}""", ToolCallCompletionReason.JsonClosed)],
+            observer.Calls.Select(c => (c.Index, c.Name, c.ArgumentsJson, c.Reason)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_InterleavedBlocksUnclosedAtStopReason_EmptyOneCompletesAndUnclosedOneIsAborted()
+    {
+        string body = Events(
+            ToolUse(0, "toolu_a", "write"),
+            ToolUse(1, "toolu_b", "now"),
+            Json(0, "{\"text\": \"ab"),
+            MessageDelta("tool_use"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal((1, "now", "{}", ToolCallCompletionReason.ProviderStop), (call.Index, call.Name, call.ArgumentsJson, call.Reason));
+        Assert.Equal([0], observer.Aborted);
+        Assert.Equal([ParserDiagnosticCodes.ArgumentsUnclosed], observer.DiagnosticCodes);
     }
 }

@@ -191,4 +191,92 @@ public sealed class OpenAIChatStreamParserTests
         Assert.Equal("Let me check.", observer.Text);
         Assert.Empty(observer.Diagnostics);
     }
+
+    // A server that announces every call first (empty arguments), then streams the arguments of each in turn.
+    internal static string HeadersFirstBody(int calls)
+    {
+        var events = new List<string>();
+        for (int i = 0; i < calls; i++)
+        {
+            events.Add(Delta($$$"""{"tool_calls":[{"index":{{{i}}},"id":"call_{{{i}}}","type":"function","function":{"name":"tool_{{{i}}}","arguments":""}}]}"""));
+        }
+
+        for (int i = 0; i < calls; i++)
+        {
+            events.Add(Delta($$$"""{"tool_calls":[{"index":{{{i}}},"function":{"arguments":"{\"n\": "}}]}"""));
+            events.Add(Delta($$$"""{"tool_calls":[{"index":{{{i}}},"function":{"arguments":"{{{i}}}}"}}]}"""));
+        }
+
+        events.Add(Delta("{}", "tool_calls"));
+        events.Add("[DONE]");
+        return Sse([.. events]);
+    }
+
+    [Fact]
+    public void Append_EightCallsAnnouncedBeforeTheirArguments_EachCompletesWithItsArgumentsWhenTheyClose()
+    {
+        string body = HeadersFirstBody(8);
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            Enumerable.Range(0, 8).Select(i => (i, (string?)$"call_{i}", $"tool_{i}", $$"""{"n": {{i}}}""", ToolCallCompletionReason.JsonClosed)),
+            observer.Calls.Select(c => (c.Index, c.Id, c.Name, c.ArgumentsJson, c.Reason)));
+        Assert.All(observer.Calls, c => Assert.True(c.IsValid));
+        Assert.Empty(observer.Diagnostics);
+        Assert.Empty(observer.Aborted);
+    }
+
+    [Fact]
+    public void Append_SecondCallStartsWhileFirstStreams_SecondCompletesFirstThenFirstResumes()
+    {
+        string secondCloses = Delta("""{"tool_calls":[{"index":1,"id":"b","function":{"name":"search","arguments":"{\"q\": \"x\"}"}}]}""");
+        string firstCloses = Delta("""{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}""");
+        string body = Sse(
+            Delta("""{"tool_calls":[{"index":0,"id":"a","function":{"name":"get_weather","arguments":"{\"city\": "}}]}"""),
+            secondCloses,
+            firstCloses,
+            Delta("{}", "tool_calls"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        // Completion order: the second call's JSON closed while the first was still open.
+        Assert.Equal(
+            [(1, "search", """{"q": "x"}""", EndOf(body, secondCloses)), (0, "get_weather", """{"city": "Paris"}""", EndOf(body, firstCloses))],
+            observer.Calls.Select(c => (c.Index, c.Name, c.ArgumentsJson, c.Offset)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_InterleavedCallsOpenAtFinishReason_EmptyOneCompletesAndUnclosedOneIsAborted()
+    {
+        string body = Sse(
+            Delta("""{"tool_calls":[{"index":0,"id":"a","function":{"name":"write","arguments":""}}]}"""),
+            Delta("""{"tool_calls":[{"index":1,"id":"b","function":{"name":"now","arguments":""}}]}"""),
+            Delta("""{"tool_calls":[{"index":0,"function":{"arguments":"{\"text\": \"ab"}}]}"""),
+            Delta("{}", "tool_calls"));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal((1, "now", "{}", ToolCallCompletionReason.ProviderStop), (call.Index, call.Name, call.ArgumentsJson, call.Reason));
+        Assert.Equal([0], observer.Aborted);
+        Assert.Equal([ParserDiagnosticCodes.ArgumentsUnclosed], observer.DiagnosticCodes);
+    }
+
+    [Fact]
+    public void Complete_InterleavedCallsOpenWhenTheBodyEnds_AllAborted()
+    {
+        string body = Sse(
+            Delta("""{"tool_calls":[{"index":0,"id":"a","function":{"name":"write","arguments":"{\"text\": "}}]}"""),
+            Delta("""{"tool_calls":[{"index":1,"id":"b","function":{"name":"now","arguments":""}}]}"""));
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Empty(observer.Calls);
+        Assert.Equal([0, 1], observer.Aborted.Order());
+        Assert.Contains(ProviderStreamDiagnosticCodes.StreamTruncated, observer.DiagnosticCodes);
+    }
+
+    private static long EndOf(string body, string payload) => body.IndexOf(payload, StringComparison.Ordinal) + payload.Length + 2;
 }

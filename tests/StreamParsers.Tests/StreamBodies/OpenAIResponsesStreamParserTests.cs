@@ -91,4 +91,67 @@ public sealed class OpenAIResponsesStreamParserTests
         Assert.Equal(ProviderStreamDiagnosticCodes.ProviderError, diagnostic.Code);
         Assert.Contains("Something broke", diagnostic.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Append_ItemsAddedBeforeTheirArguments_EachRoutedByItemIdAndCompletedWhenItCloses()
+    {
+        string body = Events(
+            Added(0, "call_a", "one"),
+            Added(1, "call_b", "two"),
+            Added(2, "call_c", "three"),
+            ArgumentsDelta("fc_2", "{\"n\": "),
+            ArgumentsDelta("fc_0", "{\"n\": 0}"),
+            ArgumentsDelta("fc_1", "{\"n\": 1}"),
+            ArgumentsDelta("fc_2", "2}"),
+            ArgumentsDone(0, "{\"n\": 0}"),
+            ArgumentsDone(1, "{\"n\": 1}"),
+            ArgumentsDone(2, "{\"n\": 2}"),
+            """{"type":"response.completed"}""");
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(0, "call_a", "one", """{"n": 0}"""), (1, "call_b", "two", """{"n": 1}"""), (2, "call_c", "three", """{"n": 2}""")],
+            observer.Calls.Select(c => (c.Index, c.Id, c.Name, c.ArgumentsJson)));
+        Assert.All(observer.Calls, c => Assert.Equal(ToolCallCompletionReason.JsonClosed, c.Reason));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_SecondItemStartsWhileFirstStreams_SecondCompletesFirstThenFirstResumes()
+    {
+        string body = Events(
+            Added(0, "call_a", "get_weather"),
+            ArgumentsDelta("fc_0", "{\"city\": "),
+            Added(1, "call_b", "search"),
+            ArgumentsDelta("fc_1", "{\"q\": \"x\"}"),
+            ArgumentsDelta("fc_0", "\"Paris\"}"),
+            ArgumentsDone(1, "{\"q\": \"x\"}"),
+            ArgumentsDone(0, "{\"city\": \"Paris\"}"),
+            """{"type":"response.completed"}""");
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        Assert.Equal(
+            [(1, "search", """{"q": "x"}"""), (0, "get_weather", """{"city": "Paris"}""")],
+            observer.Calls.Select(c => (c.Index, c.Name, c.ArgumentsJson)));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
+    public void Append_InterleavedItemsUnclosedAtCompleted_EmptyOneCompletesAndUnclosedOneIsAborted()
+    {
+        string body = Events(
+            Added(0, "call_a", "write"),
+            Added(1, "call_b", "now"),
+            ArgumentsDelta("fc_0", "{\"text\": \"ab"),
+            """{"type":"response.completed"}""");
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, body);
+
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal((1, "now", "{}", ToolCallCompletionReason.ProviderStop), (call.Index, call.Name, call.ArgumentsJson, call.Reason));
+        Assert.Equal([0], observer.Aborted);
+        Assert.Equal([ParserDiagnosticCodes.ArgumentsUnclosed], observer.DiagnosticCodes);
+    }
 }
