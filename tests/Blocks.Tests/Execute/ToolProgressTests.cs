@@ -18,6 +18,24 @@ public sealed class ToolProgressTests : ManualClockTests
     // asynchronous delegates resume on the thread pool, off the manual clock (see VirtualTime).
     private static AIFunction Tool(Func<IProgress<ToolProgressUpdate>, CancellationToken, Task<object?>> body) => new AmbientTool(body);
 
+    // One call of the tool with a 30 ms timeout and one retry 10 ms later; the response ends at 100 ms.
+    private List<ToolPipelineEvent> RunTimingOutOnce(AIFunction tool)
+    {
+        var descriptor = new ToolDescriptor(tool, ToolEffects.ReadOnly)
+        {
+            Timeout = TimeSpan.FromMilliseconds(30),
+            Retry = new ToolRetryPolicy { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), UseJitter = false },
+        };
+        var block = new ToolExecutionBlock([descriptor], new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, MinProgressInterval = TimeSpan.Zero });
+        ToolCall call = Call(0, "work", "{}");
+        return Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(call) { Turn = 1 });
+            await At(100);
+            target.Post(Response(call));
+        });
+    }
+
     private static List<(double Ms, string What)> Timeline(List<ToolPipelineEvent> events, ManualTimeProvider clock) =>
         [.. events.Where(e => e is not (ToolCallClosed or ResponseCompleted)).Select(e => (e.Ms(clock), e switch
         {
@@ -164,20 +182,7 @@ public sealed class ToolProgressTests : ManualClockTests
             progress.Report(new(null, null, $"attempt {attempt} again"));
             return (object?)$"attempt {attempt}";
         });
-        var descriptor = new ToolDescriptor(tool, ToolEffects.ReadOnly)
-        {
-            Timeout = TimeSpan.FromMilliseconds(30),
-            Retry = new ToolRetryPolicy { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), UseJitter = false },
-        };
-        var block = new ToolExecutionBlock([descriptor], new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, MinProgressInterval = TimeSpan.Zero });
-        ToolCall call = Call(0, "work", "{}");
-
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(call) { Turn = 1 });
-            await At(100);
-            target.Post(Response(call));
-        });
+        List<ToolPipelineEvent> events = RunTimingOutOnce(tool);
 
         Assert.Equal(
             [
@@ -209,20 +214,7 @@ public sealed class ToolProgressTests : ManualClockTests
             await Task.Delay(TimeSpan.FromMilliseconds(20), Clock).ConfigureAwait(false);
             return "attempt 2";
         });
-        var descriptor = new ToolDescriptor(tool, ToolEffects.ReadOnly)
-        {
-            Timeout = TimeSpan.FromMilliseconds(30),
-            Retry = new ToolRetryPolicy { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), UseJitter = false },
-        };
-        var block = new ToolExecutionBlock([descriptor], new ToolExecutionBlockOptions { TimeProvider = Clock, TaskScheduler = Scheduler, MinProgressInterval = TimeSpan.Zero });
-        ToolCall call = Call(0, "work", "{}");
-
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(call) { Turn = 1 });
-            await At(100);
-            target.Post(Response(call));
-        });
+        List<ToolPipelineEvent> events = RunTimingOutOnce(tool);
 
         Assert.Equal(
             [(0d, "started call_1_0"), (30d, "ToolCallRetrying"), (40d, "progress / attempt 2"), (60d, "completed call_1_0 \"attempt 2\"")],
