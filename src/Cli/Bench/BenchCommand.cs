@@ -24,7 +24,7 @@ internal static class BenchCommand
         var timeline = new Option<string?>("--timeline") { Description = "Write a self-contained HTML Gantt chart of each strategy's first run." };
         var seed = new Option<int>("--seed") { Description = "The first run's seed.", DefaultValueFactory = _ => 1 };
         var timeScale = new Option<double>("--time-scale") { Description = "Run the clock this many times faster (a preview; real numbers come from 1, the default).", DefaultValueFactory = _ => 1 };
-        var scenariosDir = new Option<string?>("--scenarios-dir") { Description = "Where shipped scenarios are; default perf/scenarios found from the current directory up." };
+        var scenariosDir = new Option<string?>("--scenarios-dir") { Description = "Where shipped scenarios are; default perf/scenarios found from the current directory up, else the ones installed with toolflow." };
         var command = new Command("bench", "Run latency scenarios through each strategy side by side (ToolFlow's and the real FunctionInvokingChatClient and ChatClientAgent), against the analytic lower bound.")
         {
             scenario, strategy, runs, json, timeline, seed, timeScale, scenariosDir,
@@ -171,6 +171,8 @@ internal static class BenchCommand
             }
         }
 
-        return null;
+        // An installed tool carries the shipped scenarios beside its assembly.
+        string beside = Path.Combine(AppContext.BaseDirectory, "scenarios");
+        return Directory.Exists(beside) ? beside : null;
     }
 }
