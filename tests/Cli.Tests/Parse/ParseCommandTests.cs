@@ -159,7 +159,7 @@ public sealed class ParseCommandTests
         try
         {
             var output = new StringWriter();
-            int exitCode = await ParseCommand.RunAsync(new StringReader("x"), output, new StringWriter(), "schemas", null, path, registry, CancellationToken.None);
+            int exitCode = await ParseCommand.RunAsync(new MemoryStream("x"u8.ToArray()), output, new StringWriter(), "schemas", null, path, registry, CancellationToken.None);
 
             Assert.Equal(0, exitCode);
             Assert.Equal(["""{"event":"text","text":"a:{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}} b:{\"type\":\"object\"}"}"""], Lines(output.ToString()));
@@ -186,7 +186,7 @@ public sealed class ParseCommandTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int exitCode = await ParseCommand.RunAsync(new StringReader(input), output, error, format, chunkSize, toolsPath, ToolCallFormatRegistry.Default, CancellationToken.None);
+        int exitCode = await ParseCommand.RunAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)), output, error, format, chunkSize, toolsPath, ToolCallFormatRegistry.Default, CancellationToken.None);
         return (exitCode, output.ToString(), error.ToString());
     }
 
