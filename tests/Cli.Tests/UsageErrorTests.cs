@@ -50,6 +50,21 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Contains($"cannot write --record to '{_folder}': it is a folder.", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"kind": "fixed", "ms": 1e300}""", "$.tools.search.latency.ms: a time in milliseconds is from 0 to 86400000 (1E+300)")]
+    [InlineData("""{"kind": "fixed", "ms": 5}, "retry": {"maxRetries": -3}""", "$.tools.search.retry.maxRetries: a count is from 0 to 1000 (-3)")]
+    public async Task InvokeAsync_BenchScenarioWithANumberOutOfRange_Exits2NamingTheFieldAndTheRange(string latency, string expected)
+    {
+        string path = Path.Combine(_folder, "absurd.json");
+        await File.WriteAllTextAsync(path, $$$"""{"model": {"tokensPerSecond": 50}, "tools": {"search": {"latency": {{{latency}}}}}, "turns": [[{"call": "search"}], [{"text": "done"}]]}""");
+        var error = new StringWriter();
+
+        int exitCode = await Program.InvokeAsync(["bench", "--scenario", path, "--strategy", "await"], new InvocationConfiguration { Output = new StringWriter(), Error = error }, CancellationToken.None);
+
+        Assert.Equal(Program.UsageError, exitCode);
+        Assert.Equal($"toolflow bench: {path}: {expected}", error.ToString().TrimEnd());
+    }
+
     [Fact]
     public void OutputFile_WritablePathThatDidNotExist_HasNoProblemAndIsNotLeftBehind()
     {
