@@ -20,6 +20,9 @@ public sealed class UsageErrorTests : IDisposable
         { ["parse", "--format", "hermes", "--chunk-size", "2147483647"], "toolflow parse: --chunk-size must be from 1 to 1048576 characters (got 2147483647)." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--record", "/no/such/folder/r.json", "Hi"], "toolflow run: cannot write --record to '/no/such/folder/r.json': the folder '/no/such/folder' does not exist." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--max-turns", "x", "Hi"], "'x'" },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--tool-hint", "nope", "Hi"], "toolflow run: --tool-hint takes SERVER/TOOL=read-only|idempotent|destructive (got 'nope')." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--timeout", "1e300", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 1E+300 and 30)." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--mcp-timeout", "0", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 30 and 0)." },
     };
 
     [Theory]
