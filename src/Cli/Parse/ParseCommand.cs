@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using System.Text.Json;
 using ToolFlow.StreamParsers;
 
@@ -33,6 +34,9 @@ internal static class ParseCommand
     public const int MaxInvalidUtf8Reports = 100;
 
     private const int ReadSize = 16 * 1024;
+
+    // A tools file with a stray byte would otherwise change a tool's name or schema without a word.
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static Command Create()
     {
@@ -96,7 +100,16 @@ internal static class ParseCommand
         {
             try
             {
-                schemas = ToolSchemaFile.Parse(await File.ReadAllTextAsync(toolsPath, cancellationToken).ConfigureAwait(false));
+                byte[] file = await File.ReadAllBytesAsync(toolsPath, cancellationToken).ConfigureAwait(false);
+                int bom = file.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+                try
+                {
+                    schemas = ToolSchemaFile.Parse(s_strictUtf8.GetString(file, bom, file.Length - bom));
+                }
+                catch (DecoderFallbackException ex)
+                {
+                    throw new FormatException($"not valid UTF-8 at byte {bom + ex.Index}.", ex);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
             {

@@ -190,6 +190,25 @@ public sealed class ParseCommandTests
     }
 
     [Fact]
+    public async Task RunAsync_ToolsFileNotUtf8_ExitsWith2NamingTheByte()
+    {
+        string path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
+        byte[] before = "[{\"name\": \"caf"u8.ToArray();
+        await File.WriteAllBytesAsync(path, [.. before, 0xE9, .. "\"}]"u8]); // a Latin-1 é
+        try
+        {
+            (int exitCode, string _, string error) = await RunAsync("hermes", "text", toolsPath: path);
+
+            Assert.Equal(ParseCommand.UsageError, exitCode);
+            Assert.Equal($"toolflow parse: cannot read the tools file '{path}': not valid UTF-8 at byte {before.Length}.", error.TrimEnd());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_ToolsFile_GivesTheParserTheSchemas()
     {
         string path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");

@@ -13,7 +13,7 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
+    internal static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
     {
         output ??= new SignalingWriter();
         var error = new StringWriter();
@@ -361,7 +361,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["What", "time", "is", "it?"], parse.GetValue<string[]>("prompt")!);
     }
 
-    private static string FilesystemServerScript([CallerFilePath] string source = "")
+    internal static string FilesystemServerScript([CallerFilePath] string source = "")
     {
         string tests = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", ".."));
         string script = Path.Combine(tests, ".npm", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js");

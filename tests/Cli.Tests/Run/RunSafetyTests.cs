@@ -18,13 +18,10 @@ public sealed class RunSafetyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
-    {
-        output ??= new SignalingWriter();
-        var error = new StringWriter();
-        int exitCode = await Program.BuildCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
-        return (exitCode, output.Text, error.ToString());
-    }
+    private static Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken) =>
+        RunCommandTests.InvokeAsync(args, output, cancellationToken);
+
+    private static string FilesystemServerScript() => RunCommandTests.FilesystemServerScript();
 
     [Fact]
     public Task Invoke_NoRoot_TheFileToolsAreNotOfferedAndTheOutputSaysSo() => TestGuard.RunAsync(async ct =>
@@ -202,11 +199,4 @@ public sealed class RunSafetyTests : IDisposable
 
     private static string ReadMe([CallerFilePath] string source = "") =>
         File.ReadAllText(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", "..", "README.md"));
-
-    private static string FilesystemServerScript([CallerFilePath] string source = "")
-    {
-        string script = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", ".npm", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js"));
-        Assert.True(File.Exists(script), $"The MCP filesystem server is not installed at {script}. Run ./test.sh, which installs it under tests/.npm.");
-        return script;
-    }
 }
