@@ -129,6 +129,9 @@ public sealed class BuiltInTools
             // The path has no links left in it and names a regular file, so this open neither escapes the root nor blocks.
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
             size = stream.Length;
+
+            // What the model made the tool read, for the person watching the run (toolflow run prints it for the call).
+            ToolProgress.Current?.Report(new ToolProgressUpdate(null, null, $"reads {Shown(full)} ({size} bytes)"));
             int n;
             while (length < bytes.Length && (n = await stream.ReadAsync(bytes.AsMemory(length), linked.Token).ConfigureAwait(false)) > 0)
             {
@@ -198,6 +201,7 @@ public sealed class BuiltInTools
         }
 
         names.Sort(StringComparer.Ordinal);
+        ToolProgress.Current?.Report(new ToolProgressUpdate(null, null, $"lists {Shown(full)} ({names.Count} {(names.Count == 1 ? "entry" : "entries")})"));
         string note = hidden == 0 ? string.Empty : $"\n[{hidden} hidden or secret {(hidden == 1 ? "entry" : "entries")} not listed]";
         if (names.Count == 0)
         {

@@ -20,6 +20,9 @@ public sealed class UsageErrorTests : IDisposable
         { ["parse", "--format", "hermes", "--chunk-size", "2147483647"], "toolflow parse: --chunk-size must be from 1 to 1048576 characters (got 2147483647)." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--record", "/no/such/folder/r.json", "Hi"], "toolflow run: cannot write --record to '/no/such/folder/r.json': the folder '/no/such/folder' does not exist." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--max-turns", "x", "Hi"], "'x'" },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--tool-hint", "nope", "Hi"], "toolflow run: --tool-hint takes SERVER/TOOL=read-only|idempotent|destructive (got 'nope')." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--timeout", "1e300", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 1E+300 and 30)." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--mcp-timeout", "0", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 30 and 0)." },
     };
 
     [Theory]
@@ -48,6 +51,21 @@ public sealed class UsageErrorTests : IDisposable
 
         Assert.Equal(Program.UsageError, exitCode);
         Assert.Contains($"cannot write --record to '{_folder}': it is a folder.", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"kind": "fixed", "ms": 1e300}""", "$.tools.search.latency.ms: a time in milliseconds is from 0 to 86400000 (1E+300)")]
+    [InlineData("""{"kind": "fixed", "ms": 5}, "retry": {"maxRetries": -3}""", "$.tools.search.retry.maxRetries: a count is from 0 to 1000 (-3)")]
+    public async Task InvokeAsync_BenchScenarioWithANumberOutOfRange_Exits2NamingTheFieldAndTheRange(string latency, string expected)
+    {
+        string path = Path.Combine(_folder, "absurd.json");
+        await File.WriteAllTextAsync(path, $$$"""{"model": {"tokensPerSecond": 50}, "tools": {"search": {"latency": {{{latency}}}}}, "turns": [[{"call": "search"}], [{"text": "done"}]]}""");
+        var error = new StringWriter();
+
+        int exitCode = await Program.InvokeAsync(["bench", "--scenario", path, "--strategy", "await"], new InvocationConfiguration { Output = new StringWriter(), Error = error }, CancellationToken.None);
+
+        Assert.Equal(Program.UsageError, exitCode);
+        Assert.Equal($"toolflow bench: {path}: {expected}", error.ToString().TrimEnd());
     }
 
     [Fact]

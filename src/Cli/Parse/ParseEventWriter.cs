@@ -8,11 +8,18 @@ namespace ToolFlow.Cli.Parse;
 
 /// <summary>
 /// Writes what a parser reports as JSON lines: <c>call</c>, <c>text</c>, <c>reasoning</c>, <c>aborted</c> and
-/// <c>diagnostic</c> events. Consecutive text (or reasoning) is joined into one line, so the output is the same
-/// however the input was chunked. Lines are buffered until <see cref="FlushAsync"/>.
+/// <c>diagnostic</c> events. Consecutive text (or reasoning) is joined, then cut into lines of at most
+/// <see cref="MaxTextLength"/> characters counted from the start of the run, so the output is the same however the
+/// input was chunked and a long stretch of text is never held whole. Lines are buffered until <see cref="FlushAsync"/>.
 /// </summary>
 internal sealed class ParseEventWriter(TextWriter output) : IToolCallParserObserver
 {
+    /// <summary>
+    /// The most characters one <c>text</c> or <c>reasoning</c> line carries; a longer run continues on the next line
+    /// (a line ends one character early rather than split a surrogate pair).
+    /// </summary>
+    public const int MaxTextLength = 64 * 1024;
+
     private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ArrayBufferWriter<byte> _buffer = new();
@@ -106,7 +113,36 @@ internal sealed class ParseEventWriter(TextWriter output) : IToolCallParserObser
             _runEvent = eventName;
         }
 
-        _run.Append(text);
+        while (!text.IsEmpty)
+        {
+            int take = Math.Min(MaxTextLength - _run.Length, text.Length);
+            _run.Append(text[..take]);
+            text = text[take..];
+            if (_run.Length == MaxTextLength)
+            {
+                WritePiece();
+            }
+        }
+    }
+
+    // Writes a full run's piece and keeps the run open; a high surrogate at its end waits for its pair.
+    private void WritePiece()
+    {
+        char last = _run[^1];
+        bool keepLast = char.IsHighSurrogate(last);
+        if (keepLast)
+        {
+            _run.Length--;
+        }
+
+        string text = _run.ToString();
+        _run.Clear();
+        if (keepLast)
+        {
+            _run.Append(last);
+        }
+
+        WriteRunLine(_runEvent!, text);
     }
 
     private void EndRun()
@@ -120,12 +156,17 @@ internal sealed class ParseEventWriter(TextWriter output) : IToolCallParserObser
         string text = _run.ToString();
         _runEvent = null;
         _run.Clear();
-        WriteLine(writer =>
+        if (text.Length > 0)
         {
-            writer.WriteString("event", eventName);
-            writer.WriteString("text", text);
-        });
+            WriteRunLine(eventName, text);
+        }
     }
+
+    private void WriteRunLine(string eventName, string text) => Write(writer =>
+    {
+        writer.WriteString("event", eventName);
+        writer.WriteString("text", text);
+    });
 
     private void WriteLine(Action<Utf8JsonWriter> write)
     {
@@ -134,6 +175,11 @@ internal sealed class ParseEventWriter(TextWriter output) : IToolCallParserObser
             EndRun();
         }
 
+        Write(write);
+    }
+
+    private void Write(Action<Utf8JsonWriter> write)
+    {
         _buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_buffer, s_options))
         {

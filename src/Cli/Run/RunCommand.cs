@@ -27,6 +27,22 @@ internal static class RunCommand
     public const int TurnLimitReached = 4;
     public const int Cancelled = Program.Cancelled;
 
+    /// <summary>
+    /// How long <c>run</c> waits by default for the model server to start answering, and then between pieces of the
+    /// answer. A request is tried at most 1 + <c>--max-retries</c> (default 3) times, so a server that accepts the
+    /// connection and never answers is reported after 4 × 30 s plus the SDK's back-off (a few seconds).
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long <c>run</c> waits by default for each MCP server's handshake.</summary>
+    public static readonly TimeSpan DefaultMcpTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest <c>--timeout</c> or <c>--mcp-timeout</c>: one day.</summary>
+    public const double MaxTimeoutSeconds = 24 * 60 * 60;
+
+    /// <summary>The built-in tools that read files, offered only with <c>--root</c>.</summary>
+    private static readonly string[] s_fileTools = ["read_file", "list_directory"];
+
     /// <summary>Starts MCP servers from their command lines; the tests replace it.</summary>
     /// <param name="commandLines">One command line per server.</param>
     /// <param name="cancellationToken">Cancels starting.</param>
@@ -48,8 +64,18 @@ internal static class RunCommand
         var temperature = new Option<float?>("--temperature") { Description = "The sampling temperature." };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "The most output tokens per turn." };
         var maxRetries = new Option<int?>("--max-retries") { Description = "How many times a request that fails before the answer starts streaming is retried (default 3)." };
-        var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait for the server to start answering and between pieces of its answer (default 100)." };
-        var root = new Option<string>("--root") { Description = "The folder the read_file and list_directory tools may read under.", DefaultValueFactory = _ => "." };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = $"Seconds to wait for the server to start answering and between pieces of its answer (default {DefaultTimeout.TotalSeconds}); each of the 1 + --max-retries tries waits this long.",
+            DefaultValueFactory = _ => DefaultTimeout.TotalSeconds,
+        };
+        var mcpTimeout = new Option<double>("--mcp-timeout")
+        {
+            Description = $"Seconds to wait for each MCP server's handshake (default {DefaultMcpTimeout.TotalSeconds}).",
+            DefaultValueFactory = _ => DefaultMcpTimeout.TotalSeconds,
+        };
+        var toolHint = new Option<string[]>("--tool-hint") { Description = $"SERVER/TOOL=WORD, WORD one of {ToolHintOverride.Words}: what an MCP server's tool does, over the server's own hints. A destructive tool waits for the response to end cleanly before it runs. Repeatable." };
+        var root = new Option<string?>("--root") { Description = "The folder the read_file and list_directory tools may read under. Without it those tools are not offered." };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "Let read_file and list_directory see dot-files and common secret files (.env, .git/, .ssh/, *.pem, *.key, id_rsa, credentials, ...); without it they are skipped and refused." };
         var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
         var hideReasoning = new Option<bool>("--hide-reasoning") { Description = "Do not print the model's reasoning." };
@@ -57,7 +83,7 @@ internal static class RunCommand
         var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, prompt,
+            endpoint, model, apiKey, mcp, mcpTimeout, toolHint, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -66,6 +92,28 @@ internal static class RunCommand
             {
                 string word = TerminalText.OneLine(stray);
                 parse.InvocationConfiguration.Error.WriteLine($"toolflow run: unknown option '{word}'. A prompt that starts with '-' goes after --, e.g. toolflow run ... -- \"{word} ...\"");
+                return Task.FromResult(UsageError);
+            }
+
+            List<ToolHintOverride> hints = [];
+            foreach (string hint in parse.GetValue(toolHint) ?? [])
+            {
+                try
+                {
+                    hints.Add(ToolHintOverride.Parse(hint));
+                }
+                catch (FormatException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"toolflow run: {TerminalText.OneLine(e.Message)}");
+                    return Task.FromResult(UsageError);
+                }
+            }
+
+            double seconds = parse.GetValue(timeout);
+            double mcpSeconds = parse.GetValue(mcpTimeout);
+            if (!(seconds > 0 && seconds <= MaxTimeoutSeconds) || !(mcpSeconds > 0 && mcpSeconds <= MaxTimeoutSeconds))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most {MaxTimeoutSeconds} (got {seconds} and {mcpSeconds}).");
                 return Task.FromResult(UsageError);
             }
 
@@ -81,9 +129,11 @@ internal static class RunCommand
                 MaxTurns = parse.GetValue(maxTurns),
                 Temperature = parse.GetValue(temperature),
                 MaxTokens = parse.GetValue(maxTokens),
-                Timeout = parse.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Timeout = TimeSpan.FromSeconds(seconds),
+                McpTimeout = TimeSpan.FromSeconds(mcpSeconds),
+                ToolHints = hints,
                 MaxRetries = parse.GetValue(maxRetries),
-                Root = parse.GetValue(root) ?? ".",
+                Root = parse.GetValue(root),
                 AllowHidden = parse.GetValue(allowHidden),
                 RecordPath = parse.GetValue(record),
                 BuiltInTools = !parse.GetValue(noTools),
@@ -167,13 +217,13 @@ internal static class RunCommand
             return UsageError;
         }
 
-        if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout is { } t && t <= TimeSpan.Zero || settings.MaxRetries is < 0)
+        if (settings.MaxTurns < 1 || settings.MaxTokens is < 1 || settings.Timeout <= TimeSpan.Zero || settings.McpTimeout <= TimeSpan.Zero || settings.MaxRetries is < 0)
         {
             await error.WriteLineAsync("toolflow run: --max-turns, --max-tokens and --timeout must be positive, --max-retries at least 0.").ConfigureAwait(false);
             return UsageError;
         }
 
-        if (settings.BuiltInTools && !Directory.Exists(settings.Root))
+        if (settings.BuiltInTools && settings.Root is not null && !Directory.Exists(settings.Root))
         {
             await error.WriteLineAsync($"toolflow run: the --root folder '{settings.Root}' does not exist.").ConfigureAwait(false);
             return UsageError;
@@ -190,7 +240,15 @@ internal static class RunCommand
         {
             try
             {
-                servers = await (startMcp ?? McpToolSource.StartAllAsync)(settings.Mcp, cancellationToken).ConfigureAwait(false);
+                startMcp ??= (lines, ct) => McpToolSource.StartAllAsync(
+                    [.. lines.Select(line =>
+                    {
+                        McpToolSourceOptions options = McpToolSourceOptions.FromCommandLine(line);
+                        options.InitializationTimeout = settings.McpTimeout;
+                        return options;
+                    })],
+                    ct);
+                servers = await startMcp(settings.Mcp, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -202,6 +260,17 @@ internal static class RunCommand
                 await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
                 return Cancelled;
             }
+        }
+
+        if (UnknownHint(settings.ToolHints, servers) is { } unknown)
+        {
+            await error.WriteLineAsync($"toolflow run: --tool-hint names {TerminalText.OneLine(unknown.Server)}/{TerminalText.OneLine(unknown.Tool)}, which no MCP server offers; the servers are: {TerminalText.OneLine(string.Join(", ", servers.Select(s => s.Name)))}.").ConfigureAwait(false);
+            foreach (McpToolSource server in servers)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return UsageError;
         }
 
         if (settings.ApiKey is null)
@@ -300,11 +369,16 @@ internal static class RunCommand
         foreach (McpToolSource server in servers)
         {
             var taken = new List<string>();
-            foreach (ToolDescriptor tool in server.Tools)
+            var offered = new List<string>();
+            foreach (ToolDescriptor serverTool in server.Tools)
             {
+                // The user's word on what a tool does wins over the server's hints.
+                ToolHintOverride? hint = settings.ToolHints.LastOrDefault(h => h.Server == server.Name && h.Tool == serverTool.Name);
+                ToolDescriptor tool = hint is null ? serverTool : new ToolDescriptor(serverTool.Function, hint.Effects);
                 if (names.Add(tool.Name))
                 {
                     builder.AddTool(tool);
+                    offered.Add($"{tool.Name} ({ToolHintOverride.Word(tool.Effects)}{(hint is null ? string.Empty : ", --tool-hint")})");
                 }
                 else
                 {
@@ -312,7 +386,7 @@ internal static class RunCommand
                 }
             }
 
-            output.WriteLine($"[mcp] {Safe(server.Name)}: {Safe(string.Join(", ", server.Tools.Select(t => t.Name).Except(taken)))}");
+            output.WriteLine($"[mcp] {Safe(server.Name)}: {Safe(string.Join(", ", offered))}");
             if (taken.Count > 0)
             {
                 output.WriteLine($"[mcp] {Safe(server.Name)}: left out {Safe(string.Join(", ", taken))}, already offered by an earlier server");
@@ -322,9 +396,9 @@ internal static class RunCommand
         if (settings.BuiltInTools)
         {
             var builtIns = new List<string>();
-            foreach (ToolDescriptor tool in new BuiltInTools(timeProvider, new BuiltInToolsOptions { Root = settings.Root, AllowHidden = settings.AllowHidden }).Create())
+            foreach (ToolDescriptor tool in new BuiltInTools(timeProvider, new BuiltInToolsOptions { Root = settings.Root ?? ".", AllowHidden = settings.AllowHidden }).Create())
             {
-                if (names.Add(tool.Name))
+                if ((settings.Root is not null || !s_fileTools.Contains(tool.Name)) && names.Add(tool.Name))
                 {
                     builder.AddTool(tool);
                     builtIns.Add(tool.Name);
@@ -332,10 +406,21 @@ internal static class RunCommand
             }
 
             output.WriteLine($"[tools] {string.Join(", ", builtIns)} (built in, read-only)");
+            if (settings.Root is null)
+            {
+                output.WriteLine("[tools] read_file and list_directory are off: give --root FOLDER to let the model read files under it");
+            }
+            else
+            {
+                output.WriteLine($"[tools] the file tools read under {Safe(Path.GetFullPath(settings.Root))}{(settings.AllowHidden ? ", hidden and secret files included" : string.Empty)}");
+            }
         }
 
         return builder.Build();
     }
+
+    private static ToolHintOverride? UnknownHint(IReadOnlyList<ToolHintOverride> hints, IReadOnlyList<McpToolSource> servers) =>
+        hints.FirstOrDefault(h => !servers.Any(s => s.Name == h.Server && s.Tools.Any(t => t.Name == h.Tool)));
 
     // Names an MCP server chose are its text, not ours: shown with their control characters neutralised.
     private static string Safe(string text) => TerminalText.OneLine(text);

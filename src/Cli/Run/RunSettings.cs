@@ -30,14 +30,20 @@ internal sealed record RunSettings
     /// <summary>The most output tokens per turn, or <see langword="null"/> for the server's default.</summary>
     public int? MaxTokens { get; init; }
 
-    /// <summary>How long to wait for the server, or <see langword="null"/> for the SDK's default.</summary>
-    public TimeSpan? Timeout { get; init; }
+    /// <summary>How long to wait for the server to start answering and between pieces of its answer.</summary>
+    public TimeSpan Timeout { get; init; } = RunCommand.DefaultTimeout;
+
+    /// <summary>How long to wait for each MCP server's handshake.</summary>
+    public TimeSpan McpTimeout { get; init; } = RunCommand.DefaultMcpTimeout;
+
+    /// <summary>What the user says MCP servers' tools do, over what the servers say.</summary>
+    public IReadOnlyList<ToolHintOverride> ToolHints { get; init; } = [];
 
     /// <summary>How many times a request that fails before streaming is retried, or <see langword="null"/> for the SDK's default.</summary>
     public int? MaxRetries { get; init; }
 
-    /// <summary>The folder the file tools may read under.</summary>
-    public string Root { get; init; } = ".";
+    /// <summary>The folder the file tools may read under; <see langword="null"/>: the file tools are not offered.</summary>
+    public string? Root { get; init; }
 
     /// <summary>Whether the file tools may list and read dot-files and common secret files.</summary>
     public bool AllowHidden { get; init; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -7,11 +8,27 @@ namespace ToolFlow.Profiling;
 
 /// <summary>
 /// Reads scenario files (schema in <c>perf/scenarios/README.md</c>). Every error is a <see cref="ScenarioException"/>
-/// naming the file and the JSON path of the field: unknown tools, cyclic or forward dependencies, negative latencies,
+/// naming the file and the JSON path of the field: unknown tools, cyclic or forward dependencies, numbers outside their
+/// range (the limits are the constants below; a time is from 0 to one day), text that is not UTF-8,
 /// missing or mistyped fields.
 /// </summary>
 public static partial class ScenarioLoader
 {
+    /// <summary>The largest time a scenario may give (a latency, delay, start offset or first-token time): one day, in milliseconds.</summary>
+    public const double MaxMilliseconds = 24 * 60 * 60 * 1000;
+
+    /// <summary>The largest decode speed, in tokens per second.</summary>
+    public const double MaxTokensPerSecond = 1_000_000;
+
+    /// <summary>The largest count a scenario may give (<c>maxRetries</c>, <c>failAttempts</c>).</summary>
+    public const int MaxCount = 1000;
+
+    /// <summary>The largest latency multiplier or spread (<c>tailFactor</c>, <c>sigma</c>).</summary>
+    public const double MaxFactor = 1000;
+
+    /// <summary>The most calls in one conversation, and the most conversations in one scenario.</summary>
+    public const int MaxItems = 10_000;
+
     /// <summary>Loads a scenario file.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The scenario.</returns>
@@ -20,13 +37,21 @@ public static partial class ScenarioLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         string json;
+        int bom = 0;
         try
         {
-            json = File.ReadAllText(path);
+            byte[] bytes = File.ReadAllBytes(path);
+            bom = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+            json = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.AsSpan(bom));
         }
         catch (IOException e)
         {
             throw new ScenarioException($"{path}: cannot read the scenario: {e.Message}", e);
+        }
+        catch (DecoderFallbackException e)
+        {
+            // A silent U+FFFD would change a tool name or an argument without a word.
+            throw new ScenarioException($"{path}: not valid UTF-8 at byte {bom + e.Index}; save the file as UTF-8.", e);
         }
 
         return Parse(json, path);
@@ -66,11 +91,11 @@ public static partial class ScenarioLoader
             string name = OptionalString(root, "name", "$") ?? Path.GetFileNameWithoutExtension(source);
             string description = OptionalString(root, "description", "$") ?? string.Empty;
             JsonObject model = RequiredObject(root, "model", "$");
-            double ttft = Number(model, "timeToFirstTokenMs", "$.model", 0);
+            double ttft = Milliseconds(model, "timeToFirstTokenMs", "$.model", 0);
             double tps = Number(model, "tokensPerSecond", "$.model", null);
-            if (tps <= 0)
+            if (!(tps > 0 && tps <= MaxTokensPerSecond))
             {
-                throw Error("$.model.tokensPerSecond", $"the decode speed must be positive ({Format(tps)})");
+                throw Error("$.model.tokensPerSecond", $"the decode speed must be above 0 and at most {Format(MaxTokensPerSecond)} tokens per second ({Format(tps)})");
             }
 
             var tools = new Dictionary<string, ScenarioTool>(StringComparer.Ordinal);
@@ -86,6 +111,11 @@ public static partial class ScenarioLoader
                 for (int i = 0; i < array.Count; i++)
                 {
                     string path = $"$.conversations[{i}]";
+                    if (i == MaxItems)
+                    {
+                        throw Error("$.conversations", $"a scenario has at most {MaxItems} conversations ({array.Count})");
+                    }
+
                     conversations.Add(Conversation(array[i] as JsonObject ?? throw Error(path, "a conversation is a JSON object"), path, $"c{i + 1}", tools));
                 }
             }
@@ -124,26 +154,13 @@ public static partial class ScenarioLoader
             double baseDelay = 100;
             if (tool["failures"] is JsonObject failures)
             {
-                probability = Number(failures, "probability", $"{path}.failures", 0);
-                if (probability is < 0 or > 1)
-                {
-                    throw Error($"{path}.failures.probability", $"a probability is between 0 and 1 ({Format(probability)})");
-                }
+                probability = Ranged(failures, "probability", $"{path}.failures", 0, 1, "a probability", 0);
             }
 
             if (tool["retry"] is JsonObject retry)
             {
-                retries = (int)Number(retry, "maxRetries", $"{path}.retry", 3);
-                baseDelay = Number(retry, "baseDelayMs", $"{path}.retry", 100);
-                if (retries < 0)
-                {
-                    throw Error($"{path}.retry.maxRetries", $"must not be negative ({retries})");
-                }
-
-                if (baseDelay < 0)
-                {
-                    throw Error($"{path}.retry.baseDelayMs", $"a delay must not be negative ({Format(baseDelay)})");
-                }
+                retries = Count(retry, "maxRetries", $"{path}.retry", 3);
+                baseDelay = Milliseconds(retry, "baseDelayMs", $"{path}.retry", 100);
             }
 
             return new ScenarioTool(name, latency, probability, retries, TimeSpan.FromMilliseconds(baseDelay));
@@ -152,29 +169,20 @@ public static partial class ScenarioLoader
         private LatencyDistribution Latency(JsonObject latency, string path)
         {
             string kind = OptionalString(latency, "kind", path) ?? "fixed";
-            double NonNegative(string field, double? fallback)
-            {
-                double value = Number(latency, field, path, fallback);
-                return value < 0 ? throw Error($"{path}.{field}", $"latency must not be negative ({Format(value)} ms)") : value;
-            }
+            double NonNegative(string field, double? fallback) => Milliseconds(latency, field, path, fallback);
 
-            double tailP = NonNegative("tailProbability", 0);
-            double tailFactor = NonNegative("tailFactor", 1);
+            double tailP = Ranged(latency, "tailProbability", path, 0, 1, "a probability", 0);
+            double tailFactor = Ranged(latency, "tailFactor", path, 1, MaxFactor, "a latency multiplier", 1);
             LatencyDistribution result = kind switch
             {
                 "fixed" => new LatencyDistribution(LatencyKind.Fixed, Ms: NonNegative("ms", null)),
                 "uniform" => new LatencyDistribution(LatencyKind.Uniform, MinMs: NonNegative("minMs", null), MaxMs: NonNegative("maxMs", null)),
-                "lognormal" => new LatencyDistribution(LatencyKind.LogNormal, MedianMs: NonNegative("medianMs", null), Sigma: NonNegative("sigma", 0.5)),
+                "lognormal" => new LatencyDistribution(LatencyKind.LogNormal, MedianMs: NonNegative("medianMs", null), Sigma: Ranged(latency, "sigma", path, 0, MaxFactor, "a spread", 0.5)),
                 _ => throw Error($"{path}.kind", $"unknown latency kind '{kind}'; the kinds are fixed, uniform, lognormal"),
             };
             if (result.Kind == LatencyKind.Uniform && result.MaxMs < result.MinMs)
             {
                 throw Error($"{path}.maxMs", $"maxMs ({Format(result.MaxMs)}) is below minMs ({Format(result.MinMs)})");
-            }
-
-            if (tailP > 1)
-            {
-                throw Error($"{path}.tailProbability", $"a probability is between 0 and 1 ({Format(tailP)})");
             }
 
             return result with { TailProbability = tailP, TailFactor = tailFactor };
@@ -183,11 +191,7 @@ public static partial class ScenarioLoader
         private ScenarioConversation Conversation(JsonObject conversation, string path, string defaultName, Dictionary<string, ScenarioTool> tools)
         {
             string name = OptionalString(conversation, "name", path) ?? defaultName;
-            double start = Number(conversation, "startMs", path, 0);
-            if (start < 0)
-            {
-                throw Error($"{path}.startMs", $"a start offset must not be negative ({Format(start)} ms)");
-            }
+            double start = Milliseconds(conversation, "startMs", path, 0);
 
             string prompt = OptionalString(conversation, "prompt", path) ?? "Go.";
             JsonArray turnsArray = conversation["turns"] as JsonArray ?? throw Error($"{path}.turns", "expected an array of turns");
@@ -243,6 +247,11 @@ public static partial class ScenarioLoader
                         continue;
                     }
 
+                    if (order.Count == MaxItems)
+                    {
+                        throw Error(segmentPath, $"a conversation has at most {MaxItems} calls");
+                    }
+
                     string tool = RequiredString(call, "call", segmentPath);
                     if (!tools.ContainsKey(tool))
                     {
@@ -261,18 +270,8 @@ public static partial class ScenarioLoader
                         JsonObject o => (JsonObject)o.DeepClone(),
                         _ => throw Error($"{segmentPath}.arguments", "arguments are a JSON object"),
                     };
-                    int failAttempts = (int)Number(call, "failAttempts", segmentPath, 0);
-                    if (failAttempts < 0)
-                    {
-                        throw Error($"{segmentPath}.failAttempts", $"must not be negative ({failAttempts})");
-                    }
-
-                    TimeSpan? latency = null;
-                    if (call["latencyMs"] is not null)
-                    {
-                        double ms = Number(call, "latencyMs", segmentPath, null);
-                        latency = ms < 0 ? throw Error($"{segmentPath}.latencyMs", $"latency must not be negative ({Format(ms)} ms)") : TimeSpan.FromMilliseconds(ms);
-                    }
+                    int failAttempts = Count(call, "failAttempts", segmentPath, 0);
+                    TimeSpan? latency = call["latencyMs"] is null ? null : TimeSpan.FromMilliseconds(Milliseconds(call, "latencyMs", segmentPath, null));
 
                     var scenarioCall = new ScenarioCall(id, tool, arguments, t + 1, index++, [], failAttempts, latency, segmentPath);
                     calls[id] = scenarioCall;
@@ -312,7 +311,8 @@ public static partial class ScenarioLoader
                 calls[call.Id] = resolved;
                 int at = order.IndexOf(call);
                 order[at] = resolved;
-                _depPaths[(resolved.Id)] = deps.ToDictionary(d => d.Id, d => d.Path, StringComparer.Ordinal);
+                // A call may name a dependency twice (a future in its arguments and in dependsOn): the first place is kept.
+                _depPaths[resolved.Id] = deps.DistinctBy(d => d.Id, StringComparer.Ordinal).ToDictionary(d => d.Id, d => d.Path, StringComparer.Ordinal);
             }
 
             CheckCycles(calls);
@@ -439,9 +439,26 @@ public static partial class ScenarioLoader
         private double Number(JsonObject parent, string field, string path, double? fallback) => parent[field] switch
         {
             null => fallback ?? throw Error($"{path}.{field}", "is required"),
-            JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number => double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d)
+                ? d
+                : throw Error($"{path}.{field}", $"the number {v.ToJsonString()} is out of range"),
             _ => throw Error($"{path}.{field}", "expected a number"),
         };
+
+        private double Ranged(JsonObject parent, string field, string path, double min, double max, string what, double? fallback)
+        {
+            double value = Number(parent, field, path, fallback);
+            return value >= min && value <= max ? value : throw Error($"{path}.{field}", $"{what} is from {Format(min)} to {Format(max)} ({Format(value)})");
+        }
+
+        private double Milliseconds(JsonObject parent, string field, string path, double? fallback) =>
+            Ranged(parent, field, path, 0, MaxMilliseconds, "a time in milliseconds", fallback);
+
+        private int Count(JsonObject parent, string field, string path, int fallback)
+        {
+            double value = Ranged(parent, field, path, 0, MaxCount, "a count", fallback);
+            return value == Math.Floor(value) ? (int)value : throw Error($"{path}.{field}", $"a count is a whole number ({Format(value)})");
+        }
 
         private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
     }

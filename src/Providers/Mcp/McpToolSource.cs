@@ -161,11 +161,25 @@ public sealed class McpToolSource : IAsyncDisposable
     /// <exception cref="FormatException">A command line is blank or its quoting is broken (no server is started).</exception>
     /// <exception cref="McpServerExitedException">A program could not be run, or a server exited before it answered.</exception>
     /// <exception cref="TimeoutException">A server did not complete its handshake within 60 seconds.</exception>
-    public static async Task<IReadOnlyList<McpToolSource>> StartAllAsync(IEnumerable<string> commandLines, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<McpToolSource>> StartAllAsync(IEnumerable<string> commandLines, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commandLines);
-        McpToolSourceOptions[] options = [.. commandLines.Select(McpToolSourceOptions.FromCommandLine)];
-        Task<McpToolSource>[] starts = [.. options.Select(o => StartAsync(o, cancellationToken))];
+        return StartAllAsync([.. commandLines.Select(McpToolSourceOptions.FromCommandLine)], cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts several servers side by side. If any fails to start, the others are stopped and the first failure is
+    /// thrown.
+    /// </summary>
+    /// <param name="servers">Each server's options; see <see cref="StartAsync(McpToolSourceOptions, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels starting; every server is stopped.</param>
+    /// <returns>The connected sources, in the order of <paramref name="servers"/>; dispose each.</returns>
+    /// <exception cref="McpServerExitedException">A program could not be run, or a server exited before it answered.</exception>
+    /// <exception cref="TimeoutException">A server did not complete its handshake within its <see cref="McpToolSourceOptions.InitializationTimeout"/>.</exception>
+    public static async Task<IReadOnlyList<McpToolSource>> StartAllAsync(IReadOnlyList<McpToolSourceOptions> servers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        Task<McpToolSource>[] starts = [.. servers.Select(o => StartAsync(o, cancellationToken))];
         try
         {
             return await Task.WhenAll(starts).ConfigureAwait(false);

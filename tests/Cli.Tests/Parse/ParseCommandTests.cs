@@ -119,6 +119,46 @@ public sealed class ParseCommandTests
         Assert.Contains(events, e => e.GetProperty("event").GetString() == "diagnostic" && e.GetProperty("code").GetString() == ProviderStreamDiagnosticCodes.ResponseStopped);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task RunAsync_InvalidUtf8_DiagnosticWithItsByteOffsetAndTheTextGoesOnWithAReplacement(int? chunkSize)
+    {
+        // "Caf" 0xC3 "! " then a stray 0xFF inside a call's arguments; the call is complete when they close, 3 characters on.
+        byte[] input = [.. "Café"u8[..3], 0xC3, .. "! <tool_call>{\"name\": \"f\", \"arguments\": {\"a\": \""u8, 0xFF, .. "\"}}</tool_call>"u8];
+
+        (int exitCode, string output, string error) = await RunBytesAsync("hermes", input, chunkSize);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        int stray = Array.IndexOf(input, (byte)0xFF);
+        Assert.Equal(
+            [
+                """{"event":"text","text":"Caf�"}""",
+                """{"event":"diagnostic","code":"input-invalid-utf8","message":"The input is not valid UTF-8 at byte 3 (C3); it reads as U+FFFD.","offset":3}""",
+                """{"event":"text","text":"! "}""",
+                $$"""{"event":"diagnostic","code":"input-invalid-utf8","message":"The input is not valid UTF-8 at byte {{stray}} (FF); it reads as U+FFFD.","offset":{{stray}}}""",
+                $$"""{"event":"call","index":0,"id":null,"name":"f","arguments":{"a":"�"},"offset":{{stray + 3}}}""",
+            ],
+            Lines(output));
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyInvalidBytes_ReportsTheFirst100AndReplacesEveryOne()
+    {
+        byte[] input = [.. Enumerable.Repeat((byte)0xFF, 250)];
+
+        (int exitCode, string output, string _) = await RunBytesAsync("text", input, chunkSize: null);
+
+        Assert.Equal(0, exitCode);
+        List<JsonElement> events = Lines(output).Select(line => JsonElement.Parse(line)).ToList();
+        List<JsonElement> diagnostics = events.Where(e => e.GetProperty("event").GetString() == "diagnostic").ToList();
+        Assert.Equal(ParseCommand.MaxInvalidUtf8Reports, diagnostics.Count);
+        Assert.Contains("without a report", diagnostics[^1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new string('\uFFFD', 250), string.Concat(events.Where(e => e.GetProperty("event").GetString() == "text").Select(e => e.GetProperty("text").GetString())));
+    }
+
     [Fact]
     public async Task RunAsync_UnknownFormat_ListsTheFormatsAndExitsWith2()
     {
@@ -150,6 +190,25 @@ public sealed class ParseCommandTests
     }
 
     [Fact]
+    public async Task RunAsync_ToolsFileNotUtf8_ExitsWith2NamingTheByte()
+    {
+        string path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
+        byte[] before = "[{\"name\": \"caf"u8.ToArray();
+        await File.WriteAllBytesAsync(path, [.. before, 0xE9, .. "\"}]"u8]); // a Latin-1 é
+        try
+        {
+            (int exitCode, string _, string error) = await RunAsync("hermes", "text", toolsPath: path);
+
+            Assert.Equal(ParseCommand.UsageError, exitCode);
+            Assert.Equal($"toolflow parse: cannot read the tools file '{path}': not valid UTF-8 at byte {before.Length}.", error.TrimEnd());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_ToolsFile_GivesTheParserTheSchemas()
     {
         string path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
@@ -159,7 +218,7 @@ public sealed class ParseCommandTests
         try
         {
             var output = new StringWriter();
-            int exitCode = await ParseCommand.RunAsync(new StringReader("x"), output, new StringWriter(), "schemas", null, path, registry, CancellationToken.None);
+            int exitCode = await ParseCommand.RunAsync(new MemoryStream("x"u8.ToArray()), output, new StringWriter(), "schemas", null, path, registry, CancellationToken.None);
 
             Assert.Equal(0, exitCode);
             Assert.Equal(["""{"event":"text","text":"a:{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}} b:{\"type\":\"object\"}"}"""], Lines(output.ToString()));
@@ -186,7 +245,15 @@ public sealed class ParseCommandTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int exitCode = await ParseCommand.RunAsync(new StringReader(input), output, error, format, chunkSize, toolsPath, ToolCallFormatRegistry.Default, CancellationToken.None);
+        int exitCode = await ParseCommand.RunAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)), output, error, format, chunkSize, toolsPath, ToolCallFormatRegistry.Default, CancellationToken.None);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunBytesAsync(string format, byte[] input, int? chunkSize)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exitCode = await ParseCommand.RunAsync(new MemoryStream(input), output, error, format, chunkSize, null, ToolFlow.StreamParsers.ToolCallFormatRegistry.Default, CancellationToken.None);
         return (exitCode, output.ToString(), error.ToString());
     }
 

@@ -13,7 +13,7 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
+    internal static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(string[] args, SignalingWriter? output, CancellationToken cancellationToken)
     {
         output ??= new SignalingWriter();
         var error = new StringWriter();
@@ -155,8 +155,9 @@ public sealed class RunCommandTests : IDisposable
         string[] lines = text.Split('\n');
         Assert.DoesNotContain(text, c => char.IsControl(c) && c != '\n');
         Assert.Contains("Reading \u241b[31mnow\u241b[0m.", lines);
+        // The second "running" line says what the call reads.
         Assert.Equal(
-            ["detected", "running", "done"],
+            ["detected", "running", "running", "done"],
             lines.Where(l => l.StartsWith("[read_file #1] ", StringComparison.Ordinal) && !l.Contains(" arguments ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]));
         Assert.Contains(lines, l => l.StartsWith("[read_file #1] done in ", StringComparison.Ordinal) && l.EndsWith(": \u241b[2Jcleared\u241b]0;title\u2407", StringComparison.Ordinal));
         Assert.Contains("[evil\u241b[2J #2] detected", lines);
@@ -360,7 +361,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["What", "time", "is", "it?"], parse.GetValue<string[]>("prompt")!);
     }
 
-    private static string FilesystemServerScript([CallerFilePath] string source = "")
+    internal static string FilesystemServerScript([CallerFilePath] string source = "")
     {
         string tests = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", ".."));
         string script = Path.Combine(tests, ".npm", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js");
