@@ -25,11 +25,14 @@ internal sealed partial class CallGate
 
     /// <summary>The executor has a slot for a batch: the calls not cancelled meanwhile start, together.</summary>
     /// <returns>The calls that start; none if every one was cancelled, and then the caller gives the slot back.</returns>
-    public CallState[] TryStartBatch(ToolDescriptor tool, CallState[] calls)
+    public CallState[] TryStartBatch(BatchWork work)
     {
         lock (_lock)
         {
+            ToolDescriptor tool = work.Tool!;
+            CallState[] calls = work.Calls;
             CallState[] live = [.. calls.Where(c => c.Status == CallStatus.Queued)];
+            work.Started = live;
             foreach (CallState dropped in calls.Where(c => c.Status != CallStatus.Queued))
             {
                 dropped.Cancellation?.Dispose();
@@ -81,6 +84,11 @@ internal sealed partial class CallGate
             if (state.Status == CallStatus.Running)
             {
                 FailFromException(state, exception);
+                if (state.Abandoned is { IsCompleted: false })
+                {
+                    // Timed out, and the body goes on: it holds the slot until it returns.
+                    Arm(Watch(state));
+                }
             }
 
             Invoker.FlushBatches();
@@ -238,7 +246,7 @@ internal sealed partial class CallGate
 
     /// <summary>
     /// A tool task ended, after its call may have (a cancelled call ends at once; its late result is still
-    /// reported, as stale, so the block waits for the task too).
+    /// reported, as stale, so the block waits for the task too, up to the grace period).
     /// </summary>
     public void OnTaskEnded()
     {

@@ -41,6 +41,7 @@ internal sealed partial class CallGate
     private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
+    private List<BodyWatch>? _toWatch;
     private string? _cancelledAll;
     private int _active;
     private int _runningTasks;
@@ -138,6 +139,7 @@ internal sealed partial class CallGate
     {
         ToolControlResult cancelled;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             cancelled = !_calls.TryGetValue(callId, out CallState? state) ? ToolControlResult.UnknownCall
@@ -146,10 +148,10 @@ internal sealed partial class CallGate
 
             // A follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         return cancelled;
     }
 
@@ -159,6 +161,7 @@ internal sealed partial class CallGate
     {
         int cancelled;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             if (!_calls.TryGetValue(callId, out CallState? root))
@@ -192,10 +195,10 @@ internal sealed partial class CallGate
 
             // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         return cancelled;
     }
 
@@ -205,6 +208,7 @@ internal sealed partial class CallGate
     {
         int cancelled = 0;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             _cancelledAll ??= reason;
@@ -218,27 +222,43 @@ internal sealed partial class CallGate
             }
 
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         return cancelled;
     }
 
-    // Under the lock: the tokens Cancel set aside, for Fire.
-    private List<CancellationTokenSource>? TakeCancellations()
+    // Under the lock: the tokens and the watches Cancel set aside, for Fire.
+    private List<CancellationTokenSource>? TakeCancellations(out List<BodyWatch>? watches)
     {
         List<CancellationTokenSource>? sources = _toCancel;
         _toCancel = null;
+        watches = _toWatch;
+        _toWatch = null;
         return sources;
     }
 
     // Fires the tokens of the running calls Cancel ended, outside the lock: a tool that ends inline on its token gives
     // its executor slot back, which may start another conversation's call and take that block's lock; under this
-    // lock, two blocks sharing an executor could then take their locks in opposite orders.
-    private static void Fire(List<CancellationTokenSource>? sources)
+    // lock, two blocks sharing an executor could then take their locks in opposite orders. Then the bodies that did
+    // not end on their token are watched.
+    private void Fire(List<CancellationTokenSource>? sources, List<BodyWatch>? watches)
     {
-        foreach (CancellationTokenSource source in sources ?? [])
+        if (sources is not null)
+        {
+            FireAll(sources);
+        }
+
+        if (watches is not null)
+        {
+            ArmWatches(watches);
+        }
+    }
+
+    private static void FireAll(List<CancellationTokenSource> sources)
+    {
+        foreach (CancellationTokenSource source in sources)
         {
             try
             {
@@ -487,6 +507,13 @@ internal sealed partial class CallGate
                 if (source is not null)
                 {
                     (_toCancel ??= []).Add(source);
+                }
+
+                // Its body holds the slot until it returns (a batch's, once every call of the batch has ended); it is
+                // watched once its token has fired, if it is still running then.
+                if (state.Work is BatchWork batch ? batch.Started.All(static c => c.Status is CallStatus.Completed or CallStatus.Failed) : state.Work is not null)
+                {
+                    (_toWatch ??= []).Add(Watch(state.Work!));
                 }
 
                 return true;

@@ -45,6 +45,12 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     public long StartedAt { get; set; }
 
+    /// <summary>
+    /// The body of an attempt that timed out and has not returned yet (a task that never faults), which still holds
+    /// the call's slot. Read and written only by the call's own flow (attempts run one after another).
+    /// </summary>
+    public Task? Abandoned { get; set; }
+
     /// <summary>Its progress reporter and throttle; <see langword="null"/> until its tool asks for a reporter.</summary>
     public ProgressThrottle? Progress { get; set; }
 
