@@ -112,7 +112,14 @@ internal sealed class CallInvoker
             return;
         }
 
-        // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
+        // The fast path: a tool that completes synchronously runs here, with no hop, once no gate lock is held.
+        if (state.Tool!.CompletesSynchronously)
+        {
+            InlineCalls.Run(state, Gate.HoldsLock);
+            return;
+        }
+
+        // Any other tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
         // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate), queued
         // on this thread's local queue, as a task started here would be: it runs next, ahead of event delivery queued
         // globally, and an idle thread steals it.

@@ -39,6 +39,7 @@ internal sealed partial class CallGate
         }
 
         Retire(pending);
+        InlineCalls.RunPending();
         return ToolControlResult.Applied;
     }
 
@@ -93,6 +94,7 @@ internal sealed partial class CallGate
         }
 
         Retire(pending);
+        InlineCalls.RunPending();
     }
 
     // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside. Returns the

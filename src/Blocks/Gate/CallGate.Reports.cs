@@ -70,6 +70,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A call's tool threw, timed out or found its circuit open.</summary>
@@ -85,6 +87,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A batch's invocation returned its results, one per call in order.</summary>
@@ -117,6 +121,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A batch's invocation threw.</summary>
@@ -131,6 +137,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A call is about to be retried.</summary>

@@ -59,6 +59,9 @@ internal sealed partial class CallGate
     /// <summary>Where ready calls go.</summary>
     public CallInvoker Invoker { get; }
 
+    /// <summary>Whether this thread holds the gate's lock (so a call started now must not run here yet).</summary>
+    public bool HoldsLock => Monitor.IsEntered(_lock);
+
     /// <summary>A call closed: it enters the table and moves as far as it can.</summary>
     public void OnClosed(ToolCall call)
     {
@@ -91,6 +94,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A response ended: the calls of its turn that waited for it move on.</summary>
@@ -109,6 +114,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>No more events will come: calls still waiting for a response are not run.</summary>
@@ -150,6 +157,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
@@ -196,6 +204,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
@@ -222,6 +231,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
