@@ -14,17 +14,17 @@ namespace ToolFlow.Blocks;
 internal static class InlineCalls
 {
     [ThreadStatic]
-    private static Queue<CallState>? t_pending;
+    private static Queue<CallRun>? t_pending;
 
     [ThreadStatic]
     private static bool t_running;
 
     /// <summary>Runs a started call here, now, or once the lock or inline run that holds this thread ends.</summary>
-    /// <param name="state">The call, already started (its slot taken, <see cref="ToolCallStarted"/> emitted).</param>
+    /// <param name="run">The call, already started (its slot taken, <see cref="ToolCallStarted"/> emitted).</param>
     /// <param name="underLock">Whether this thread holds the call's gate lock.</param>
-    public static void Run(CallState state, bool underLock)
+    public static void Run(CallRun run, bool underLock)
     {
-        (t_pending ??= new Queue<CallState>()).Enqueue(state);
+        (t_pending ??= new Queue<CallRun>()).Enqueue(run);
         if (!underLock)
         {
             RunPending();
@@ -43,11 +43,11 @@ internal static class InlineCalls
         t_running = true;
         try
         {
-            while (pending.TryDequeue(out CallState? state))
+            while (pending.TryDequeue(out CallRun? run))
             {
                 // Runs the tool in its call's execution context; a tool that does not complete synchronously goes on
                 // asynchronously from its first await, and this loop moves to the next call.
-                ((IThreadPoolWorkItem)state).Execute();
+                ((IThreadPoolWorkItem)run).Execute();
             }
         }
         finally

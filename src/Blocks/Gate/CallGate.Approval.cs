@@ -46,7 +46,7 @@ internal sealed partial class CallGate
     private void RequestApproval(CallState state)
     {
         state.Status = CallStatus.AwaitingApproval;
-        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        state.Run!.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         if (_options.ApprovalHandler is not null || _options.ExternalApproval)
         {
             // A decision can come: the call waits for it, like any other wait, and says so.
@@ -66,10 +66,13 @@ internal sealed partial class CallGate
 
     private async Task ApproveAsync(CallState state, ToolApprovalHandler handler)
     {
+        // Read before the first await, under the lock RequestApproval holds: the call may end (and let go of its
+        // in-flight state) while the handler decides.
+        CancellationToken token = state.Run!.Cancellation!.Token;
         bool approved;
         try
         {
-            approved = await handler(state.Call, state.Cancellation!.Token).ConfigureAwait(false);
+            approved = await handler(state.Call, token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -112,8 +115,8 @@ internal sealed partial class CallGate
         state.Status = CallStatus.Waiting;
 
         // The invoker gives the call a token of its own.
-        CancellationTokenSource? pending = state.Cancellation;
-        state.Cancellation = null;
+        CancellationTokenSource? pending = state.Run!.Cancellation;
+        state.Run.Cancellation = null;
         Advance(state);
         Invoker.FlushBatches();
         return pending;

@@ -67,7 +67,8 @@ internal sealed partial class CallGate
     {
         lock (_lock)
         {
-            var state = new CallState(Invoker, call) { Context = ExecutionContext.Capture() };
+            var state = new CallState(call);
+            state.Run = new CallRun(Invoker, state) { Context = ExecutionContext.Capture() };
             _calls[call.CallId] = state;
             _active++;
             try
@@ -425,6 +426,7 @@ internal sealed partial class CallGate
             {
                 _byArguments[key] = state;
                 state.ArgumentsHash = key.Item2;
+                state.Hashed = true;
             }
         }
 
@@ -450,6 +452,9 @@ internal sealed partial class CallGate
     {
         state.Status = CallStatus.Completed;
         state.Result = result;
+
+        // As in Fail: the in-flight state goes; a task still running holds its own.
+        state.Run = null;
 
         _block.Emit(new ToolCallCompleted(state.Call, result, _timeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
         foreach (CallState follower in state.Followers ?? s_noCalls)
@@ -483,16 +488,16 @@ internal sealed partial class CallGate
                 }
 
                 break;
-            case CallStatus.Queued when state.InBatch:
+            case CallStatus.Queued when state.Run!.InBatch:
                 // The batch starts without it.
                 break;
-            case CallStatus.Queued when state.Work is not null && !Invoker.TryDequeue(state):
+            case CallStatus.Queued when state.Run!.Work is not null && !Invoker.TryDequeue(state.Run):
                 // The executor is starting it right now; TryStart sees the new status and the slot is given back.
                 break;
             case CallStatus.Running:
                 // Ended first, then its token fires (after the lock, in Fire): a tool whose cancellation
                 // completes inline then finds its call already over, so the call ends once, at the instant it was cancelled.
-                CancellationTokenSource? source = state.Cancellation;
+                CancellationTokenSource? source = state.Run?.Cancellation;
                 Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
                 if (source is not null)
                 {
@@ -511,26 +516,30 @@ internal sealed partial class CallGate
     private void Fail(CallState state, ToolCallFailureKind kind, string message, string? forModel = null, Exception? exception = null)
     {
         TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
-        if (state.Status == CallStatus.AwaitingApproval && state.Cancellation is { } approval)
+        CallRun? run = state.Run;
+        if (state.Status == CallStatus.AwaitingApproval && run?.Cancellation is { } approval)
         {
-            state.Cancellation = null;
+            run.Cancellation = null;
             RetireUnderLock(approval);
         }
 
-        if (state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && state.InBatch))
+        if (run is not null && state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && run.InBatch))
         {
             // No task of its own will dispose the linked token: unregister it from the block's token now.
-            state.Cancellation?.Dispose();
-            state.Cancellation = null;
+            run.Cancellation?.Dispose();
+            run.Cancellation = null;
         }
+
+        // The call has ended: its in-flight state goes (a task still running holds its own until it ends).
+        state.Run = null;
 
         state.Status = CallStatus.Failed;
         state.FailureKind = kind;
         state.FailureMessage = message;
         _block.Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.ArgumentsHash is { } hash && _byArguments.GetValueOrDefault((state.Tool!, hash)) == state)
+        if (state.Hashed && _byArguments.GetValueOrDefault((state.Tool!, state.ArgumentsHash)) == state)
         {
-            _byArguments.Remove((state.Tool!, hash));
+            _byArguments.Remove((state.Tool!, state.ArgumentsHash));
         }
 
         foreach (CallState follower in state.Followers ?? s_noCalls)
