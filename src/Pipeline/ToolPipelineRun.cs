@@ -32,7 +32,8 @@ namespace ToolFlow.Pipeline;
 /// </para>
 /// <para>
 /// Disposing the handle cancels the run if it is still going (its model request and its tools), like the token given
-/// to <see cref="ToolPipeline.Start"/>.
+/// to <see cref="ToolPipeline.Start"/>, and returns at once: it never waits for a tool body. A body that ignores its
+/// token keeps its executor slot until it returns (see <see cref="ToolExecutor.OverrunningBodies"/>).
 /// </para>
 /// </remarks>
 public sealed class ToolPipelineRun : IAsyncDisposable

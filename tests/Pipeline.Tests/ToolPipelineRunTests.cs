@@ -206,6 +206,65 @@ public sealed class ToolPipelineRunTests
     }
 
     [Fact]
+    public void CancelTurn_ToolIgnoresItsToken_RunEndsAfterTheGracePeriodAndTheBodyKeepsItsSlot()
+    {
+        // The tool runs 10 s whatever its token says; the turn is cancelled the moment it starts.
+        AIFunction stubborn = new StubbornFunction(_clock, TimeSpan.FromSeconds(10));
+        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = _clock, TaskScheduler = _scheduler });
+        var model = new ScriptedChatClient([new ScriptedResponse().Text("Working.").Call("stubborn", """{"q": "x"}""").Text(" More text."), new ScriptedResponse().Text("Never asked.")], Speed);
+        ToolPipeline pipeline = Builder(model)
+            .AddTools([stubborn], ToolEffects.ReadOnly)
+            .Configure(o =>
+            {
+                o.Execution.Executor = executor;
+                o.Execution.OverrunGracePeriod = TimeSpan.FromSeconds(1);
+            })
+            .Build();
+        double cancelledAt = 0;
+        (int Running, int Overrunning, bool DisposedAtOnce) after = default;
+
+        var events = new List<ToolPipelineEvent>();
+        VirtualTime.Run(_clock, _scheduler, async () =>
+        {
+            ToolPipelineRun run = pipeline.Start(Ask("go"));
+            await foreach (ToolPipelineEvent e in run.Events)
+            {
+                events.Add(e);
+                if (e is ToolCallStarted)
+                {
+                    cancelledAt = Ms(e);
+                    run.CancelTurn();
+                }
+            }
+
+            // Disposing never waits for a body; the body still holds the executor's one slot.
+            after = (executor.Running, executor.OverrunningBodies, run.DisposeAsync().IsCompleted);
+        });
+
+        // The call ends at once and the turn with it; the run's last event waits for the body only the grace period.
+        Assert.Equal(cancelledAt, Ms(Assert.Single(events.OfType<ToolCallFailed>(), f => f.Kind == ToolCallFailureKind.Cancelled)));
+        Assert.Equal(cancelledAt, Ms(Assert.Single(events.OfType<TurnCompleted>())));
+        ToolCallBodyOverran overran = Assert.Single(events.OfType<ToolCallBodyOverran>());
+        Assert.Equal((cancelledAt + 1000, TimeSpan.FromSeconds(1)), (Ms(overran), overran.SinceCallEnded));
+        RunCompleted completed = Assert.IsType<RunCompleted>(events[^1]);
+        Assert.Equal((RunCompletionReason.TurnCancelled, cancelledAt), (completed.Reason, Ms(completed)));
+        Assert.Equal((1, 1, true), after);
+        Assert.DoesNotContain(events, e => e is ToolCallCompleted or ToolResultDiscarded);
+    }
+
+    /// <summary>A tool that runs a set time on the clock and ignores its token.</summary>
+    private sealed class StubbornFunction(ManualTimeProvider clock, TimeSpan duration) : AIFunction
+    {
+        public override string Name => "stubborn";
+
+        protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+        {
+            await Task.Delay(duration, clock, CancellationToken.None).ConfigureAwait(false);
+            return "late";
+        }
+    }
+
+    [Fact]
     public void CancelTurn_FuturesModeWithAFutureOfAnEarlierTurnRunning_FutureIsCancelledAndNoPlaceholderRemains()
     {
         var model = new ScriptedChatClient(

@@ -50,6 +50,14 @@ public static class VirtualTime
                 break;
             }
 
+            // A cancelled Task.Delay resumes its awaiter on the thread pool whatever the scheduler (a tool ending on its
+            // token does): what the code under test queued there runs before time moves, and what it queues back here too.
+            SettleThreadPool();
+            if (scheduler.WaitForWork(TimeSpan.Zero))
+            {
+                continue;
+            }
+
             if (clock.AdvanceToNextTimer())
             {
                 if (clock.Elapsed > end)
@@ -68,5 +76,17 @@ public static class VirtualTime
         }
 
         task.GetAwaiter().GetResult();
+    }
+
+    // Waits until the thread pool has taken up every work item queued before this call, twice over, so that short work
+    // queued there (and work it queued in turn) has run.
+    private static void SettleThreadPool()
+    {
+        for (int pass = 0; pass < 2; pass++)
+        {
+            using var reached = new ManualResetEventSlim();
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Set(), reached, preferLocal: false);
+            reached.Wait();
+        }
     }
 }

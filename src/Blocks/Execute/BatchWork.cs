@@ -11,5 +11,8 @@ internal sealed class BatchWork : ExecutorWork
 
     public CallRun[] Calls { get; }
 
+    /// <summary>The calls that started with it (not cancelled before); set under the gate's lock as it starts.</summary>
+    public CallState[] Started { get; set; } = [];
+
     public override void Start() => Calls[0].Invoker.StartBatch(this);
 }

@@ -49,6 +49,9 @@ internal sealed class CallInvoker
     /// <summary>Where outcomes are reported.</summary>
     public CallGate Gate { get; }
 
+    /// <summary>The executor whose slots the calls take.</summary>
+    public ToolExecutor Executor => _executor;
+
     /// <summary>
     /// Under the gate's lock: a queued call gets its token and goes to the executor, or, for a batchable tool, to the
     /// batch the end of this gate step sends.
@@ -138,7 +141,7 @@ internal sealed class CallInvoker
     /// <summary>Called by the executor when a slot is free for a batch, outside its lock.</summary>
     public void StartBatch(BatchWork work)
     {
-        CallRun[] live = Gate.TryStartBatch(work.Tool!, work.Calls);
+        CallRun[] live = Gate.TryStartBatch(work);
         if (live.Length == 0)
         {
             // Every call was cancelled after the executor took the batch: give the slot back, outside the gate
@@ -174,7 +177,24 @@ internal sealed class CallInvoker
             run.Cancellation = null;
             cancellation?.Dispose();
             run.Progress?.Timer?.Dispose();
-            _executor.Release(_conversation, run.Work!);
+            if (run.Abandoned is { } abandoned)
+            {
+                // The call has its outcome; the slot is the timed-out body's until it returns.
+                run.Abandoned = null;
+                await abandoned.ConfigureAwait(false);
+            }
+
+            EndWork(run.Work!);
+        }
+    }
+
+    // The work's body has returned: its slot goes back; the block stops waiting for it unless it overran (it stopped then).
+    private void EndWork(ExecutorWork work)
+    {
+        bool overran = work.Watch is { } watch && Gate.OnBodyReturned(watch);
+        _executor.Release(_conversation, work);
+        if (!overran)
+        {
             Gate.OnTaskEnded();
         }
     }
@@ -200,8 +220,7 @@ internal sealed class CallInvoker
                 run.Cancellation?.Dispose();
             }
 
-            _executor.Release(_conversation, runs[0].Work!);
-            Gate.OnTaskEnded();
+            EndWork(runs[0].Work!);
         }
     }
 
@@ -248,7 +267,7 @@ internal sealed class CallInvoker
 
         try
         {
-            return await AttemptCoreAsync(run.Tool!, arguments, cancellationToken).ConfigureAwait(false);
+            return await AttemptCoreAsync(run, arguments, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -256,8 +275,9 @@ internal sealed class CallInvoker
         }
     }
 
-    private async ValueTask<object?> AttemptCoreAsync(ToolDescriptor tool, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    private async ValueTask<object?> AttemptCoreAsync(CallRun run, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
+        ToolDescriptor tool = run.Tool!;
         if (tool.Timeout is not { } timeout)
         {
             return await tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
@@ -268,6 +288,19 @@ internal sealed class CallInvoker
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timedOut = new TaskCompletionSource();
         using ITimer timer = _timeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), timedOut, timeout, Timeout.InfiniteTimeSpan);
+        if (run.Abandoned is { } previous)
+        {
+            // A retry: the slot is still the previous attempt's body's, which ignored its token. This attempt waits
+            // for it within its own timeout rather than run a second body under one slot.
+            if (await Task.WhenAny(previous, timedOut.Task).ConfigureAwait(false) != previous)
+            {
+                throw TimedOut(timeout);
+            }
+
+            run.Abandoned = null;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         Task<object?> invocation = tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
         if (await Task.WhenAny(invocation, timedOut.Task).ConfigureAwait(false) == invocation)
         {
@@ -275,9 +308,18 @@ internal sealed class CallInvoker
         }
 
         attempt.Cancel();
-        _ = invocation.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        throw new TimeoutRejectedException($"The attempt took longer than {timeout.TotalMilliseconds} ms.", timeout);
+
+        // The body keeps the slot until it returns (see RunAsync); its exception, if any, is observed and dropped.
+        Task abandoned = invocation.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (!abandoned.IsCompleted)
+        {
+            run.Abandoned = abandoned;
+        }
+
+        throw TimedOut(timeout);
     }
+
+    private static TimeoutRejectedException TimedOut(TimeSpan timeout) => new($"The attempt took longer than {timeout.TotalMilliseconds} ms.", timeout);
 
     /// <summary>What a call's exception means: its failure kind, its message, and what the model is told.</summary>
     public (ToolCallFailureKind Kind, string Message, string? ForModel) DescribeFailure(CallState state, Exception exception)

@@ -20,6 +20,13 @@ internal sealed class CallRun(CallInvoker invoker, CallState state) : ExecutorWo
 
     public bool InBatch { get; set; }
 
+    /// <summary>
+    /// The body of an attempt that timed out and has not returned yet (a task that never faults), which still holds
+    /// the call's slot. Read and written only by the call's own flow (attempts run one after another), and by the gate
+    /// under its lock once that flow has reported the timeout.
+    /// </summary>
+    public Task? Abandoned { get; set; }
+
     /// <summary>The execution context the call closed in, which its tool runs in.</summary>
     public ExecutionContext? Context { get; set; }
 

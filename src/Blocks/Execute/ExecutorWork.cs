@@ -18,6 +18,12 @@ internal abstract class ExecutorWork
 
     public ExecutorWork? NextToStart { get; set; }
 
+    /// <summary>
+    /// Guarded by the gate's lock: set when the work's calls have all ended while its body still holds the slot.
+    /// Written only while a call of the work runs, so once the work has reported its outcome it no longer changes.
+    /// </summary>
+    public BodyWatch? Watch { get; set; }
+
     /// <summary>Called by the executor, outside its lock, when a slot is free.</summary>
     public abstract void Start();
 }

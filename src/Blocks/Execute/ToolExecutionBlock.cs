@@ -9,7 +9,10 @@ namespace ToolFlow.Blocks;
 /// and circuit breaker. Offers <see cref="ToolCallStarted"/>, the tool's <see cref="ToolCallProgressed"/> reports (see
 /// <see cref="ToolProgress"/>; at most one per <see cref="ToolExecutionBlockOptions.MinProgressInterval"/>), then exactly
 /// one of <see cref="ToolCallCompleted"/> or <see cref="ToolCallFailed"/> per call, in the order things happen. A
-/// tool's exception, an unknown tool, invalid arguments and a cancellation are outcomes, never faults.
+/// tool's exception, an unknown tool, invalid arguments and a cancellation are outcomes, never faults. A tool body that
+/// goes on after its call timed out or was cancelled keeps its slot until it returns; past
+/// <see cref="ToolExecutionBlockOptions.OverrunGracePeriod"/> it offers <see cref="ToolCallBodyOverran"/> (and
+/// <see cref="ToolCallBodyReturned"/> when it returns), and the block's completion no longer waits for it.
 /// </summary>
 /// <remarks>
 /// Passes every event through before acting on it. Dispatch is driven by events (a call closing, a result arriving,
@@ -50,6 +53,12 @@ public sealed class ToolExecutionBlock : ToolEventBlock<ToolPipelineEvent>
 
     /// <summary>The tools this block runs, by name.</summary>
     public IReadOnlyDictionary<string, ToolDescriptor> Tools => _tools;
+
+    /// <summary>
+    /// The executor whose slots the block's calls take: <see cref="ToolExecutionBlockOptions.Executor"/>, or the block's
+    /// own. Its <see cref="ToolExecutor.Running"/> and <see cref="ToolExecutor.OverrunningBodies"/> show what runs now.
+    /// </summary>
+    public ToolExecutor Executor => _gate.Invoker.Executor;
 
     /// <summary>
     /// Cancels one call: a waiting or queued call never starts; a running call's token is cancelled and its late

@@ -6,9 +6,15 @@ namespace ToolFlow.Blocks;
 public sealed class ToolExecutionBlockOptions : ToolBlockOptions
 {
     /// <summary>
-    /// The most calls of this block (one conversation) running at once; <see cref="DataflowBlockOptions.Unbounded"/>
+    /// The most tool bodies of this block (one conversation) running at once; <see cref="DataflowBlockOptions.Unbounded"/>
     /// (-1) for no limit. Default 16.
     /// </summary>
+    /// <remarks>
+    /// At most this many tool bodies of the conversation are running at any instant, counting bodies that ignore
+    /// cancellation: a call that timed out or was cancelled has its outcome at once, but its slot is given back only
+    /// when its tool's task returns, so a call may wait longer for a slot because of them (see
+    /// <see cref="OverrunGracePeriod"/>).
+    /// </remarks>
     public int MaxConcurrency { get; set => field = OptionsValidation.CapOrUnbounded(value); } = 16;
 
     /// <summary>When a complete call may start. Default <see cref="ToolDispatchTiming.OnCallClosed"/>.</summary>
@@ -67,6 +73,25 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
             field = value;
         }
     } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long, on <see cref="ToolBlockOptions.TimeProvider"/>, a tool body may go on after its call ended (timed out
+    /// or cancelled) before it is reported as overrunning: <see cref="ToolCallBodyOverran"/>, then
+    /// <see cref="ToolCallBodyReturned"/> if it returns while the block still runs, and
+    /// <see cref="ToolExecutor.OverrunningBodies"/>. Such a body keeps its slot until it returns; its result is never
+    /// merged. The block's completion waits for a body at most this long after its call ended. Default 5 seconds;
+    /// from <see cref="TimeSpan.Zero"/> to <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan OverrunGracePeriod
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(5);
 
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

@@ -15,8 +15,16 @@ namespace ToolFlow.Blocks;
 /// runs to hold the global cap across them.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A cap counts tool bodies: at most N bodies of its scope are running at any instant, counting bodies that ignore
+/// cancellation. A call that timed out or was cancelled has its outcome at once, but its slot is given back only when
+/// its tool's task returns, so a call may wait longer for a slot because of such a body; one still running after the
+/// block's <see cref="ToolExecutionBlockOptions.OverrunGracePeriod"/> counts in <see cref="OverrunningBodies"/>.
+/// </para>
+/// <para>
 /// A call is dispatched synchronously, in the thread that makes it ready or that frees a slot: there is no polling
 /// and no queue hop between a call becoming ready and its start.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("Running = {Running}, Queued = {Queued}")]
 public sealed class ToolExecutor
@@ -31,6 +39,8 @@ public sealed class ToolExecutor
     private readonly ConditionalWeakTable<ToolDescriptor, CircuitObserver> _circuits = [];
     private int _running;
     private int _queued;
+    private int _overrunning;
+    private long _overruns;
 
     /// <summary>The key under which a call's resilience callbacks find where to report.</summary>
     internal static readonly ResiliencePropertyKey<IResilienceObserver> ObserverKey = new("ToolFlow.Observer");
@@ -51,7 +61,7 @@ public sealed class ToolExecutor
     /// <summary>Where tools are started.</summary>
     public TaskScheduler TaskScheduler { get; }
 
-    /// <summary>The calls running now.</summary>
+    /// <summary>The slots taken now: calls (or batches) running, and bodies of ended calls that have not returned.</summary>
     public int Running
     {
         get
@@ -74,6 +84,25 @@ public sealed class ToolExecutor
             }
         }
     }
+
+    /// <summary>
+    /// The tool bodies running now past their grace period (<see cref="ToolExecutionBlockOptions.OverrunGracePeriod"/>)
+    /// after their call ended: each still holds its slot, so it counts in <see cref="Running"/> and in every cap.
+    /// </summary>
+    public int OverrunningBodies => Volatile.Read(ref _overrunning);
+
+    /// <summary>Every tool body that has overrun its grace period since the executor was made, returned or not.</summary>
+    public long TotalOverruns => Interlocked.Read(ref _overruns);
+
+    /// <summary>A body outlived its call by the grace period.</summary>
+    internal void OnBodyOverran()
+    {
+        Interlocked.Increment(ref _overrunning);
+        Interlocked.Increment(ref _overruns);
+    }
+
+    /// <summary>An overrunning body returned (its slot is given back next).</summary>
+    internal void OnOverrunEnded() => Interlocked.Decrement(ref _overrunning);
 
     /// <summary>Opens a conversation: its calls share <paramref name="maxConcurrency"/> slots and take turns with other conversations.</summary>
     /// <param name="maxConcurrency">The conversation's cap; -1 for none.</param>

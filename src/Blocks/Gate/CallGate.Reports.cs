@@ -25,12 +25,14 @@ internal sealed partial class CallGate
 
     /// <summary>The executor has a slot for a batch: the calls not cancelled meanwhile start, together.</summary>
     /// <returns>The calls that start; none if every one was cancelled, and then the caller gives the slot back.</returns>
-    public CallRun[] TryStartBatch(ToolDescriptor tool, CallRun[] runs)
+    public CallRun[] TryStartBatch(BatchWork work)
     {
         lock (_lock)
         {
-            CallRun[] live = [.. runs.Where(r => r.State.Status == CallStatus.Queued)];
-            foreach (CallRun dropped in runs.Where(r => r.State.Status != CallStatus.Queued))
+            ToolDescriptor tool = work.Tool!;
+            CallRun[] live = [.. work.Calls.Where(r => r.State.Status == CallStatus.Queued)];
+            work.Started = [.. live.Select(r => r.State)];
+            foreach (CallRun dropped in work.Calls.Where(r => r.State.Status != CallStatus.Queued))
             {
                 dropped.Cancellation?.Dispose();
             }
@@ -82,7 +84,14 @@ internal sealed partial class CallGate
             ReportCircuit(state);
             if (state.Status == CallStatus.Running)
             {
+                // Read before the call ends and lets go of its run.
+                CallRun run = state.Run!;
                 FailFromException(state, exception);
+                if (run.Abandoned is { IsCompleted: false })
+                {
+                    // Timed out, and the body goes on: it holds the slot until it returns.
+                    Arm(Watch(run.Work!));
+                }
             }
 
             Invoker.FlushBatches();
@@ -248,7 +257,7 @@ internal sealed partial class CallGate
 
     /// <summary>
     /// A tool task ended, after its call may have (a cancelled call ends at once; its late result is still
-    /// reported, as stale, so the block waits for the task too).
+    /// reported, as stale, so the block waits for the task too, up to the grace period).
     /// </summary>
     public void OnTaskEnded()
     {

@@ -41,6 +41,7 @@ internal sealed partial class CallGate
     private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
+    private List<BodyWatch>? _toWatch;
     private string? _cancelledAll;
     private int _active;
     private int _runningTasks;
@@ -146,6 +147,7 @@ internal sealed partial class CallGate
     {
         ToolControlResult cancelled;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             cancelled = !_calls.TryGetValue(callId, out CallState? state) ? ToolControlResult.UnknownCall
@@ -154,10 +156,10 @@ internal sealed partial class CallGate
 
             // A follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         InlineCalls.RunPending();
         return cancelled;
     }
@@ -168,6 +170,7 @@ internal sealed partial class CallGate
     {
         int cancelled;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             if (!_calls.TryGetValue(callId, out CallState? root))
@@ -201,10 +204,10 @@ internal sealed partial class CallGate
 
             // As in CancelCall: a follower of a cancelled call runs after all, perhaps in a batch.
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         InlineCalls.RunPending();
         return cancelled;
     }
@@ -215,6 +218,7 @@ internal sealed partial class CallGate
     {
         int cancelled = 0;
         List<CancellationTokenSource>? toCancel;
+        List<BodyWatch>? toWatch;
         lock (_lock)
         {
             _cancelledAll ??= reason;
@@ -228,28 +232,44 @@ internal sealed partial class CallGate
             }
 
             Invoker.FlushBatches();
-            toCancel = TakeCancellations();
+            toCancel = TakeCancellations(out toWatch);
         }
 
-        Fire(toCancel);
+        Fire(toCancel, toWatch);
         InlineCalls.RunPending();
         return cancelled;
     }
 
-    // Under the lock: the tokens Cancel set aside, for Fire.
-    private List<CancellationTokenSource>? TakeCancellations()
+    // Under the lock: the tokens and the watches Cancel set aside, for Fire.
+    private List<CancellationTokenSource>? TakeCancellations(out List<BodyWatch>? watches)
     {
         List<CancellationTokenSource>? sources = _toCancel;
         _toCancel = null;
+        watches = _toWatch;
+        _toWatch = null;
         return sources;
     }
 
     // Fires the tokens of the running calls Cancel ended, outside the lock: a tool that ends inline on its token gives
     // its executor slot back, which may start another conversation's call and take that block's lock; under this
-    // lock, two blocks sharing an executor could then take their locks in opposite orders.
-    private static void Fire(List<CancellationTokenSource>? sources)
+    // lock, two blocks sharing an executor could then take their locks in opposite orders. Then the bodies that did
+    // not end on their token are watched.
+    private void Fire(List<CancellationTokenSource>? sources, List<BodyWatch>? watches)
     {
-        foreach (CancellationTokenSource source in sources ?? [])
+        if (sources is not null)
+        {
+            FireAll(sources);
+        }
+
+        if (watches is not null)
+        {
+            ArmWatches(watches);
+        }
+    }
+
+    private static void FireAll(List<CancellationTokenSource> sources)
+    {
+        foreach (CancellationTokenSource source in sources)
         {
             try
             {
@@ -497,11 +517,20 @@ internal sealed partial class CallGate
             case CallStatus.Running:
                 // Ended first, then its token fires (after the lock, in Fire): a tool whose cancellation
                 // completes inline then finds its call already over, so the call ends once, at the instant it was cancelled.
-                CancellationTokenSource? source = state.Run?.Cancellation;
+                // Read before the call ends and lets go of its run.
+                CallRun run = state.Run!;
+                CancellationTokenSource? source = run.Cancellation;
                 Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
                 if (source is not null)
                 {
                     (_toCancel ??= []).Add(source);
+                }
+
+                // Its body holds the slot until it returns (a batch's, once every call of the batch has ended); it is
+                // watched once its token has fired, if it is still running then.
+                if (run.Work is BatchWork batch ? batch.Started.All(static c => c.Status is CallStatus.Completed or CallStatus.Failed) : run.Work is not null)
+                {
+                    (_toWatch ??= []).Add(Watch(run.Work!));
                 }
 
                 return true;

@@ -31,10 +31,17 @@ public sealed class ToolDescriptor
     /// <summary>Whether calls may start before the response ends, and be retried: read-only and idempotent tools.</summary>
     public bool IsSafeToRepeat => Effects is ToolEffects.ReadOnly or ToolEffects.Idempotent;
 
-    /// <summary>The most calls to this tool running at once, across every conversation; -1 for no limit (the default).</summary>
+    /// <summary>
+    /// The most bodies of this tool running at once, across every conversation of its executor; -1 for no limit (the
+    /// default). Bodies that outlive their call (timed out or cancelled, ignoring the token) count until they return.
+    /// </summary>
     public int MaxConcurrency { get; init => field = OptionsValidation.CapOrUnbounded(value); } = DataflowBlockOptions.Unbounded;
 
-    /// <summary>How long one attempt may run before it is cancelled and fails; <see langword="null"/> for no limit.</summary>
+    /// <summary>
+    /// How long one attempt may run before it is cancelled and fails; <see langword="null"/> for no limit. A body that
+    /// ignores the cancellation keeps the call's slot until it returns; a retry waits for it, within its own timeout,
+    /// rather than run a second body beside it.
+    /// </summary>
     public TimeSpan? Timeout
     {
         get;

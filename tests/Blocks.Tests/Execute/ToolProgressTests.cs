@@ -169,7 +169,7 @@ public sealed class ToolProgressTests : ManualClockTests
     }
 
     [Fact]
-    public void Report_ByATimedOutAttemptWhileTheRetryRuns_IsDropped()
+    public void Report_ByATimedOutAttemptAfterItsTimeout_IsDropped()
     {
         int attempts = 0;
         AIFunction tool = Tool(async (progress, _) =>
@@ -177,8 +177,9 @@ public sealed class ToolProgressTests : ManualClockTests
             int attempt = ++attempts;
             progress.Report(new(null, null, $"attempt {attempt}"));
 
-            // The first attempt ignores its timeout and reports again while the second runs.
-            await Task.Delay(TimeSpan.FromMilliseconds(attempt == 1 ? 50 : 20), Clock).ConfigureAwait(false);
+            // The first attempt ignores its timeout (30 ms) and reports again at 35 ms, after it timed out; the retry,
+            // due at 40 ms, runs once that body has returned.
+            await Task.Delay(TimeSpan.FromMilliseconds(attempt == 1 ? 35 : 20), Clock).ConfigureAwait(false);
             progress.Report(new(null, null, $"attempt {attempt} again"));
             return (object?)$"attempt {attempt}";
         });
@@ -195,7 +196,7 @@ public sealed class ToolProgressTests : ManualClockTests
     }
 
     [Fact]
-    public void Current_FirstAskedByATimedOutAttemptWhileTheRetryRuns_DropsWhatItReports()
+    public void Current_FirstAskedByATimedOutAttemptAfterItsTimeout_DropsWhatItReports()
     {
         int attempts = 0;
         AIFunction tool = new QuietTool(async () =>
@@ -203,9 +204,9 @@ public sealed class ToolProgressTests : ManualClockTests
             int attempt = ++attempts;
             if (attempt == 1)
             {
-                // The first attempt ignores its timeout and asks for its reporter only once the retry runs: it must
-                // not get the retry's.
-                await Task.Delay(TimeSpan.FromMilliseconds(50), Clock).ConfigureAwait(false);
+                // The first attempt ignores its timeout and asks for its reporter only after it timed out: it must
+                // get none, and the retry (which waits for this body to return) its own.
+                await Task.Delay(TimeSpan.FromMilliseconds(35), Clock).ConfigureAwait(false);
                 ToolProgress.Current!.Report(new(null, null, "attempt 1, late"));
                 return "attempt 1";
             }
