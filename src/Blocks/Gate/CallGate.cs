@@ -21,7 +21,12 @@ namespace ToolFlow.Blocks;
 /// <para>
 /// Dispatch is driven by events (a call closing, a result arriving, a response ending, an approval): a call whose
 /// last dependency completes is handed to the invoker in the same instant, with no polling. Each step ends by
-/// sending the batches it made ready.
+/// sending the batches it made ready and, once the lock is released, by running the calls it started of tools that
+/// complete synchronously (<see cref="InlineCalls"/>): a tool body never runs under the lock.
+/// </para>
+/// <para>
+/// A call's entry (<see cref="CallState"/>) lives as long as the conversation; what only a call under way needs is its
+/// <see cref="CallRun"/>, which the entry lets go of when the call ends.
 /// </para>
 /// </remarks>
 internal sealed partial class CallGate

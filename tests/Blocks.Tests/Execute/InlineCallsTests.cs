@@ -165,6 +165,48 @@ public sealed class InlineCallsTests : ManualClockTests
     }
 
     [Fact]
+    public void Approve_SynchronousTool_RunsBeforeApproveReturns()
+    {
+        // The decision's gate step starts the call under the lock; it runs once the lock is released, on this thread.
+        int ran = 0;
+        AIFunction work = AIFunctionFactory.Create(() => ++ran, "work");
+        var options = Options();
+        options.ExternalApproval = true;
+        var block = new ToolExecutionBlock([new ToolDescriptor(work, ToolEffects.ReadOnly) { CompletesSynchronously = true, RequiresApproval = true }], options);
+        Assert.True(block.Post(new ToolCallClosed(Call(0, "work", "{}")) { Turn = 1 }));
+        Scheduler.RunUntilIdle();
+        Assert.Equal(0, ran);
+
+        Assert.Equal(ToolControlResult.Applied, block.Approve("call_1_0"));
+
+        Assert.Equal(1, ran);
+        Assert.True(block.TryReceiveAll(out IList<ToolPipelineEvent>? events));
+        Assert.Equal("completed call_1_0 1", Describe(events[^1]));
+    }
+
+    [Fact]
+    public void CancelCall_OriginalOfAFollower_FollowerRunsBeforeCancelCallReturns()
+    {
+        // The first invocation goes on asynchronously (it waits for a gate the test never opens); the identical call
+        // follows it. Cancelling the first makes the follower run after all, inline, in the cancelling step.
+        var never = new TaskCompletionSource<object?>();
+        int invocations = 0;
+        AIFunction work = AIFunctionFactory.Create(() => ++invocations == 1 ? never.Task : Task.FromResult<object?>("second"), "work");
+        var block = new ToolExecutionBlock([new ToolDescriptor(work, ToolEffects.ReadOnly) { CompletesSynchronously = true }], Options());
+        Assert.True(block.Post(new ToolCallClosed(Call(0, "work", "{}")) { Turn = 1 }));
+        Assert.True(block.Post(new ToolCallClosed(Call(1, "work", "{}")) { Turn = 1 }));
+        Scheduler.RunUntilIdle();
+        Assert.True(block.TryReceiveAll(out IList<ToolPipelineEvent>? before));
+        Assert.Equal("ToolCallDeduplicated", Describe(before[^1]));
+
+        Assert.True(block.CancelCall("call_1_0"));
+
+        Assert.Equal(2, invocations);
+        Assert.True(block.TryReceiveAll(out IList<ToolPipelineEvent>? after));
+        Assert.Equal(["failed call_1_0 Cancelled", "started call_1_1", "completed call_1_1 \"second\""], after.Select(Describe));
+    }
+
+    [Fact]
     public void Post_TwoConversationsOnOneSlot_EveryCallRunsOnceAndTheCapHolds()
     {
         // One executor, one slot, two blocks: a call that ends frees the slot for the other conversation's next call.
