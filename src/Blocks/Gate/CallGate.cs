@@ -43,7 +43,9 @@ internal sealed partial class CallGate
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
-    private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
+    // By the canonical arguments' hash mixed with the tool's name: a 64-bit key keeps each entry small, and a match
+    // is confirmed by tool and canonical bytes.
+    private readonly Dictionary<ulong, CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
     private List<BodyWatch>? _toWatch;
@@ -427,9 +429,9 @@ internal sealed partial class CallGate
         ToolDescriptor tool = state.Tool!;
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
-            (ToolDescriptor, ulong) key = (tool, CanonicalJson.Hash(state.Call.Arguments));
+            ulong key = CanonicalJson.Hash(state.Call.Arguments) ^ ((ulong)(uint)StringComparer.Ordinal.GetHashCode(tool.Name) * 0x9E3779B97F4A7C15UL);
             bool known = _byArguments.TryGetValue(key, out CallState? original);
-            if (known && original!.Status != CallStatus.Failed && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
+            if (known && original!.Status != CallStatus.Failed && original.Tool == tool && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
             {
                 _block.Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
                 state.StartedAt = _timeProvider.GetTimestamp();
@@ -450,7 +452,7 @@ internal sealed partial class CallGate
             if (!known || original!.Status == CallStatus.Failed)
             {
                 _byArguments[key] = state;
-                state.ArgumentsHash = key.Item2;
+                state.ArgumentsHash = key;
                 state.Hashed = true;
             }
         }
@@ -571,9 +573,9 @@ internal sealed partial class CallGate
         state.FailureKind = kind;
         state.FailureMessage = message;
         _block.Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.Hashed && _byArguments.GetValueOrDefault((state.Tool!, state.ArgumentsHash)) == state)
+        if (state.Hashed && _byArguments.GetValueOrDefault(state.ArgumentsHash) == state)
         {
-            _byArguments.Remove((state.Tool!, state.ArgumentsHash));
+            _byArguments.Remove(state.ArgumentsHash);
         }
 
         foreach (CallState follower in state.Followers ?? s_noCalls)

@@ -24,7 +24,7 @@ internal sealed class CallState(ToolCall call)
     /// <summary>Whether an approver denied it (so a later decision is reported as too late).</summary>
     public bool Denied { get; set; }
 
-    /// <summary>Whether <see cref="ArgumentsHash"/> is its key in the gate's dedup table.</summary>
+    /// <summary>Whether <see cref="ArgumentsHash"/> (its arguments' and tool's) is its key in the gate's dedup table.</summary>
     public bool Hashed { get; set; }
 
     public ToolCallWaitReason? ReportedWait { get; set; }
