@@ -68,6 +68,15 @@ public class DispatchLatencyBenchmarks
         _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64);
     }
 
+    /// <summary>Builds fresh conversations whose tool takes the synchronous fast path.</summary>
+    [IterationSetup(Target = nameof(MeshSynchronous))]
+    public void BuildMeshSynchronous()
+    {
+        (_, int calls, int roundSize) = Shape;
+        _probe = new ProbeTool(calls, roundSize);
+        _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64, completesSynchronously: true);
+    }
+
     /// <summary>Builds the baseline's conversations for the iteration.</summary>
     [IterationSetup(Target = nameof(BareDataflow))]
     public void BuildBareDataflow()
@@ -85,9 +94,17 @@ public class DispatchLatencyBenchmarks
     [Benchmark]
     public void Mesh() => Drive();
 
+    /// <summary>The mesh, with the probe marked <see cref="ToolFlow.Blocks.ToolDescriptor.CompletesSynchronously"/>: no hop to its body.</summary>
+    [Benchmark]
+    public void MeshSynchronous() => Drive();
+
     /// <summary>Ends the conversations and keeps the mesh iteration's latencies.</summary>
     [IterationCleanup(Target = nameof(Mesh))]
     public void RecordMesh() => Record(nameof(Mesh));
+
+    /// <summary>Ends the conversations and keeps the fast path's latencies.</summary>
+    [IterationCleanup(Target = nameof(MeshSynchronous))]
+    public void RecordMeshSynchronous() => Record(nameof(MeshSynchronous));
 
     /// <summary>Ends the conversations and keeps the baseline iteration's latencies.</summary>
     [IterationCleanup(Target = nameof(BareDataflow))]

@@ -22,13 +22,14 @@ internal sealed class MeshRig : IConversationRig
     /// <param name="conversations">How many conversations.</param>
     /// <param name="callsPerConversation">How many calls each conversation makes.</param>
     /// <param name="globalCap">The executor's global cap.</param>
-    public MeshRig(AIFunction tool, int conversations, int callsPerConversation, int globalCap)
+    /// <param name="completesSynchronously">Whether the tool takes the synchronous fast path (<see cref="ToolDescriptor.CompletesSynchronously"/>).</param>
+    public MeshRig(AIFunction tool, int conversations, int callsPerConversation, int globalCap, bool completesSynchronously = false)
     {
         Conversations = conversations;
         Total = conversations * callsPerConversation;
         _remaining = Total;
         Executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = globalCap });
-        ToolDescriptor[] tools = [new ToolDescriptor(tool, ToolEffects.ReadOnly)];
+        ToolDescriptor[] tools = [new ToolDescriptor(tool, ToolEffects.ReadOnly) { CompletesSynchronously = completesSynchronously }];
         Blocks = new ToolExecutionBlock[conversations];
         _sinks = new ActionBlock<ToolPipelineEvent>[conversations];
         for (int c = 0; c < conversations; c++)

@@ -11,6 +11,8 @@ namespace ToolFlow.Benchmarks.Mesh;
 /// call (all threads).
 /// </summary>
 /// <remarks>
+/// <see cref="MeshSynchronous"/> is the same mesh with the tool marked <see cref="ToolFlow.Blocks.ToolDescriptor.CompletesSynchronously"/>:
+/// each call runs on the thread that starts it instead of hopping to the thread pool.
 /// The baseline, <see cref="BareDataflow"/>, takes the same hops with nothing in between (see
 /// <see cref="BareDataflowRig"/>): the ceiling of any design that hops to the thread pool twice per call here.
 /// </remarks>
@@ -32,6 +34,10 @@ public class MeshThroughputBenchmarks
     [IterationSetup(Target = nameof(Mesh))]
     public void BuildMesh() => _rig = new MeshRig(new NoOpTool(), Conversations, CallsPerConversation, globalCap: 64);
 
+    /// <summary>Builds fresh conversations whose tool takes the synchronous fast path.</summary>
+    [IterationSetup(Target = nameof(MeshSynchronous))]
+    public void BuildMeshSynchronous() => _rig = new MeshRig(new NoOpTool(), Conversations, CallsPerConversation, globalCap: 64, completesSynchronously: true);
+
     /// <summary>Builds the baseline's conversations for the iteration.</summary>
     [IterationSetup(Target = nameof(BareDataflow))]
     public void BuildBareDataflow() => _rig = new BareDataflowRig(new NoOpTool(), Conversations, CallsPerConversation);
@@ -43,6 +49,10 @@ public class MeshThroughputBenchmarks
     /// <summary>The mesh: every call closed, run and ended, every response ended, every block completed.</summary>
     [Benchmark(OperationsPerInvoke = Calls)]
     public void Mesh() => Run();
+
+    /// <summary>The mesh, with the synchronous fast path: no thread-pool hop between a call's start and its tool.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void MeshSynchronous() => Run();
 
     private void Run()
     {

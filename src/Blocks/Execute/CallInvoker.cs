@@ -28,7 +28,7 @@ internal sealed class CallInvoker
     private readonly CancellationToken _cancellationToken;
 
     // Calls to batchable tools made ready in the current gate step, by tool.
-    private Dictionary<ToolDescriptor, List<CallState>>? _pendingBatches;
+    private Dictionary<ToolDescriptor, List<CallRun>>? _pendingBatches;
 
     public CallInvoker(CallGate gate, ToolExecutionBlockOptions options)
     {
@@ -58,22 +58,24 @@ internal sealed class CallInvoker
     /// </summary>
     public void Submit(CallState state)
     {
-        state.Cancellation?.Dispose();
-        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        CallRun run = state.Run!;
+        run.Cancellation?.Dispose();
+        run.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        run.Tool = state.Tool;
         if (state.Tool!.BatchInvoker is not null)
         {
             _pendingBatches ??= new(ReferenceEqualityComparer.Instance);
-            if (!_pendingBatches.TryGetValue(state.Tool, out List<CallState>? batch))
+            if (!_pendingBatches.TryGetValue(state.Tool, out List<CallRun>? batch))
             {
                 _pendingBatches[state.Tool] = batch = [];
             }
 
-            batch.Add(state);
+            batch.Add(run);
             return;
         }
 
-        state.Work = state;
-        _executor.Enqueue(_conversation, state);
+        run.Work = run;
+        _executor.Enqueue(_conversation, run);
     }
 
     /// <summary>Under the gate's lock, at the end of every gate step: sends the batches that became ready in it.</summary>
@@ -85,10 +87,10 @@ internal sealed class CallInvoker
         }
 
         _pendingBatches = null;
-        foreach ((ToolDescriptor tool, List<CallState> calls) in batches)
+        foreach ((ToolDescriptor tool, List<CallRun> calls) in batches)
         {
             var work = new BatchWork(tool, [.. calls]);
-            foreach (CallState call in calls)
+            foreach (CallRun call in calls)
             {
                 call.Work = work;
                 call.InBatch = true;
@@ -100,39 +102,46 @@ internal sealed class CallInvoker
 
     /// <summary>Under the gate's lock: takes a queued call out of the executor's queue.</summary>
     /// <returns>Whether it was still queued; if not, the executor is starting it right now.</returns>
-    public bool TryDequeue(CallState state) => _executor.TryDequeue(_conversation, state.Work!);
+    public bool TryDequeue(CallRun run) => _executor.TryDequeue(_conversation, run.Work!);
 
     /// <summary>The tool's circuit state if it changed since the last look, else <see langword="null"/>.</summary>
     public string? ObserveCircuit(ToolDescriptor tool) => _executor.ObserveCircuit(tool);
 
     /// <summary>Called by the executor when a slot is free, outside its lock.</summary>
-    public void StartCall(CallState state)
+    public void StartCall(CallRun run)
     {
-        if (!Gate.TryStart(state))
+        if (!Gate.TryStart(run.State))
         {
             // Cancelled after the executor took it: give the slot back, outside the gate.
-            _executor.Release(_conversation, state);
+            _executor.Release(_conversation, run);
             return;
         }
 
-        // The tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
+        // The fast path: a tool that completes synchronously runs here, with no hop, once no gate lock is held.
+        if (run.Tool!.CompletesSynchronously)
+        {
+            InlineCalls.Run(run, Gate.HoldsLock);
+            return;
+        }
+
+        // Any other tool runs on the block's scheduler, so its synchronous part never holds up the thread that freed
         // the slot or closed the call; on the thread pool the call is its own work item (nothing to allocate), queued
         // on this thread's local queue, as a task started here would be: it runs next, ahead of event delivery queued
         // globally, and an idle thread steals it.
         if (_taskScheduler == TaskScheduler.Default)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(state, preferLocal: true);
+            ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: true);
         }
         else
         {
-            _ = Task.Factory.StartNew(static s => ((IThreadPoolWorkItem)s!).Execute(), state, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _taskScheduler);
+            _ = Task.Factory.StartNew(static s => ((IThreadPoolWorkItem)s!).Execute(), run, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _taskScheduler);
         }
     }
 
     /// <summary>Called by the executor when a slot is free for a batch, outside its lock.</summary>
     public void StartBatch(BatchWork work)
     {
-        CallState[] live = Gate.TryStartBatch(work);
+        CallRun[] live = Gate.TryStartBatch(work);
         if (live.Length == 0)
         {
             // Every call was cancelled after the executor took the batch: give the slot back, outside the gate
@@ -142,7 +151,7 @@ internal sealed class CallInvoker
         }
 
         _ = Task.Factory.StartNew(
-            static s => ((CallState[])s!)[0].Invoker.RunBatchAsync((CallState[])s!),
+            static s => ((CallRun[])s!)[0].Invoker.RunBatchAsync((CallRun[])s!),
             live,
             CancellationToken.None,
             TaskCreationOptions.DenyChildAttach,
@@ -150,32 +159,32 @@ internal sealed class CallInvoker
     }
 
     /// <summary>Runs a started call's tool and reports its outcome.</summary>
-    public async Task RunAsync(CallState state)
+    public async Task RunAsync(CallRun run)
     {
         try
         {
-            object? result = await InvokeAsync(state).ConfigureAwait(false);
-            Gate.OnResult(state, result);
+            object? result = await InvokeAsync(run).ConfigureAwait(false);
+            Gate.OnResult(run.State, result);
         }
         catch (Exception e)
         {
-            Gate.OnFaulted(state, e);
+            Gate.OnFaulted(run.State, e);
         }
         finally
         {
-            // What only the running call needs is let go, so a finished call keeps little alive.
-            CancellationTokenSource? cancellation = state.Cancellation;
-            state.Cancellation = null;
+            // The task holds the run until here, whatever the gate let go of meanwhile.
+            CancellationTokenSource? cancellation = run.Cancellation;
+            run.Cancellation = null;
             cancellation?.Dispose();
-            state.Progress?.Timer?.Dispose();
-            if (state.Abandoned is { } abandoned)
+            run.Progress?.Timer?.Dispose();
+            if (run.Abandoned is { } abandoned)
             {
                 // The call has its outcome; the slot is the timed-out body's until it returns.
-                state.Abandoned = null;
+                run.Abandoned = null;
                 await abandoned.ConfigureAwait(false);
             }
 
-            EndWork(state);
+            EndWork(run.Work!);
         }
     }
 
@@ -190,9 +199,10 @@ internal sealed class CallInvoker
         }
     }
 
-    private async Task RunBatchAsync(CallState[] calls)
+    private async Task RunBatchAsync(CallRun[] runs)
     {
-        ToolDescriptor tool = calls[0].Tool!;
+        ToolDescriptor tool = runs[0].Tool!;
+        CallState[] calls = [.. runs.Select(r => r.State)];
         try
         {
             IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
@@ -205,33 +215,34 @@ internal sealed class CallInvoker
         }
         finally
         {
-            foreach (CallState call in calls)
+            foreach (CallRun run in runs)
             {
-                call.Cancellation?.Dispose();
+                run.Cancellation?.Dispose();
             }
 
-            EndWork(calls[0].Work!);
+            EndWork(runs[0].Work!);
         }
     }
 
-    private async ValueTask<object?> InvokeAsync(CallState state)
+    private async ValueTask<object?> InvokeAsync(CallRun run)
     {
-        var arguments = new AIFunctionArguments(state.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(state.Call.Arguments));
-        CancellationToken token = state.Cancellation!.Token;
-        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(state.Tool!);
+        ToolCall call = run.State.Call;
+        var arguments = new AIFunctionArguments(call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(call.Arguments));
+        CancellationToken token = run.Cancellation!.Token;
+        ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(run.Tool!);
         if (pipeline is null)
         {
-            return await AttemptAsync(state, arguments, token).ConfigureAwait(false);
+            return await AttemptAsync(run, arguments, token).ConfigureAwait(false);
         }
 
         ResilienceContext context = ResilienceContextPool.Shared.Get(token);
-        context.Properties.Set(ToolExecutor.ObserverKey, state);
+        context.Properties.Set(ToolExecutor.ObserverKey, run);
         try
         {
             return await pipeline.ExecuteAsync(
-                static (ctx, s) => s.Invoker.AttemptAsync(s.State, s.Arguments, ctx.CancellationToken),
+                static (ctx, s) => s.Invoker.AttemptAsync(s.Run, s.Arguments, ctx.CancellationToken),
                 context,
-                (Invoker: this, State: state, Arguments: arguments)).ConfigureAwait(false);
+                (Invoker: this, Run: run, Arguments: arguments)).ConfigureAwait(false);
         }
         finally
         {
@@ -242,33 +253,34 @@ internal sealed class CallInvoker
     // One attempt, with the tool's timeout on the block's clock, and its own progress reporter: what the tool reports
     // after the attempt (it kept the reporter, or timed out and went on) is dropped. The first attempt's reporter is
     // made only if the tool asks for it; a retry's at once, as the flow must tell it from the attempt before.
-    private async ValueTask<object?> AttemptAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    private async ValueTask<object?> AttemptAsync(CallRun run, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        int attempt = state.BeginAttempt();
+        int attempt = run.BeginAttempt();
         if (attempt == 1)
         {
-            ToolProgress.Enter(state);
+            ToolProgress.Enter(run);
         }
         else
         {
-            ToolProgress.Enter(Gate.GetReporter(state, attempt));
+            ToolProgress.Enter(Gate.GetReporter(run, attempt));
         }
 
         try
         {
-            return await AttemptCoreAsync(state, arguments, cancellationToken).ConfigureAwait(false);
+            return await AttemptCoreAsync(run, arguments, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            state.EndAttempt();
+            run.EndAttempt();
         }
     }
 
-    private async ValueTask<object?> AttemptCoreAsync(CallState state, AIFunctionArguments arguments, CancellationToken cancellationToken)
+    private async ValueTask<object?> AttemptCoreAsync(CallRun run, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        if (state.Tool!.Timeout is not { } timeout)
+        ToolDescriptor tool = run.Tool!;
+        if (tool.Timeout is not { } timeout)
         {
-            return await state.Tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
+            return await tool.Function.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
         }
 
         // The timeout races the tool instead of only cancelling it: a cancelled task completes its awaiters later
@@ -276,7 +288,7 @@ internal sealed class CallInvoker
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timedOut = new TaskCompletionSource();
         using ITimer timer = _timeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), timedOut, timeout, Timeout.InfiniteTimeSpan);
-        if (state.Abandoned is { } previous)
+        if (run.Abandoned is { } previous)
         {
             // A retry: the slot is still the previous attempt's body's, which ignored its token. This attempt waits
             // for it within its own timeout rather than run a second body under one slot.
@@ -285,11 +297,11 @@ internal sealed class CallInvoker
                 throw TimedOut(timeout);
             }
 
-            state.Abandoned = null;
+            run.Abandoned = null;
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        Task<object?> invocation = state.Tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
+        Task<object?> invocation = tool.Function.InvokeAsync(arguments, attempt.Token).AsTask();
         if (await Task.WhenAny(invocation, timedOut.Task).ConfigureAwait(false) == invocation)
         {
             return await invocation.ConfigureAwait(false);
@@ -301,7 +313,7 @@ internal sealed class CallInvoker
         Task abandoned = invocation.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (!abandoned.IsCompleted)
         {
-            state.Abandoned = abandoned;
+            run.Abandoned = abandoned;
         }
 
         throw TimedOut(timeout);
@@ -315,7 +327,7 @@ internal sealed class CallInvoker
         string name = state.Call.Name;
         switch (exception)
         {
-            case OperationCanceledException when state.Cancellation?.IsCancellationRequested == true:
+            case OperationCanceledException when state.Run?.Cancellation?.IsCancellationRequested == true:
                 return (ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", null);
             case TimeoutRejectedException:
                 return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);

@@ -39,13 +39,14 @@ internal sealed partial class CallGate
         }
 
         Retire(pending);
+        InlineCalls.RunPending();
         return ToolControlResult.Applied;
     }
 
     private void RequestApproval(CallState state)
     {
         state.Status = CallStatus.AwaitingApproval;
-        state.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        state.Run!.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         if (_options.ApprovalHandler is not null || _options.ExternalApproval)
         {
             // A decision can come: the call waits for it, like any other wait, and says so.
@@ -65,10 +66,13 @@ internal sealed partial class CallGate
 
     private async Task ApproveAsync(CallState state, ToolApprovalHandler handler)
     {
+        // Read before the first await, under the lock RequestApproval holds: the call may end (and let go of its
+        // in-flight state) while the handler decides.
+        CancellationToken token = state.Run!.Cancellation!.Token;
         bool approved;
         try
         {
-            approved = await handler(state.Call, state.Cancellation!.Token).ConfigureAwait(false);
+            approved = await handler(state.Call, token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -93,6 +97,7 @@ internal sealed partial class CallGate
         }
 
         Retire(pending);
+        InlineCalls.RunPending();
     }
 
     // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside. Returns the
@@ -110,8 +115,8 @@ internal sealed partial class CallGate
         state.Status = CallStatus.Waiting;
 
         // The invoker gives the call a token of its own.
-        CancellationTokenSource? pending = state.Cancellation;
-        state.Cancellation = null;
+        CancellationTokenSource? pending = state.Run!.Cancellation;
+        state.Run.Cancellation = null;
         Advance(state);
         Invoker.FlushBatches();
         return pending;

@@ -91,5 +91,5 @@ internal sealed partial class CallGate
         }
     }
 
-    private static CallState[] CallsOf(ExecutorWork work) => work is BatchWork batch ? batch.Started : [(CallState)work];
+    private static CallState[] CallsOf(ExecutorWork work) => work is BatchWork batch ? batch.Started : [((CallRun)work).State];
 }

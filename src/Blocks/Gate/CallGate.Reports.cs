@@ -25,15 +25,14 @@ internal sealed partial class CallGate
 
     /// <summary>The executor has a slot for a batch: the calls not cancelled meanwhile start, together.</summary>
     /// <returns>The calls that start; none if every one was cancelled, and then the caller gives the slot back.</returns>
-    public CallState[] TryStartBatch(BatchWork work)
+    public CallRun[] TryStartBatch(BatchWork work)
     {
         lock (_lock)
         {
             ToolDescriptor tool = work.Tool!;
-            CallState[] calls = work.Calls;
-            CallState[] live = [.. calls.Where(c => c.Status == CallStatus.Queued)];
-            work.Started = live;
-            foreach (CallState dropped in calls.Where(c => c.Status != CallStatus.Queued))
+            CallRun[] live = [.. work.Calls.Where(r => r.State.Status == CallStatus.Queued)];
+            work.Started = [.. live.Select(r => r.State)];
+            foreach (CallRun dropped in work.Calls.Where(r => r.State.Status != CallStatus.Queued))
             {
                 dropped.Cancellation?.Dispose();
             }
@@ -44,8 +43,8 @@ internal sealed partial class CallGate
             }
 
             _runningTasks++;
-            _block.Emit(new ToolCallsBatched(tool.Name, [.. live.Select(c => c.Call.CallId)]) { Turn = live[0].Call.Turn });
-            foreach (CallState call in live)
+            _block.Emit(new ToolCallsBatched(tool.Name, [.. live.Select(r => r.State.Call.CallId)]) { Turn = live[0].State.Call.Turn });
+            foreach (CallState call in live.Select(r => r.State))
             {
                 call.Status = CallStatus.Running;
                 call.StartedAt = _timeProvider.GetTimestamp();
@@ -73,6 +72,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A call's tool threw, timed out or found its circuit open.</summary>
@@ -83,16 +84,20 @@ internal sealed partial class CallGate
             ReportCircuit(state);
             if (state.Status == CallStatus.Running)
             {
+                // Read before the call ends and lets go of its run.
+                CallRun run = state.Run!;
                 FailFromException(state, exception);
-                if (state.Abandoned is { IsCompleted: false })
+                if (run.Abandoned is { IsCompleted: false })
                 {
                     // Timed out, and the body goes on: it holds the slot until it returns.
-                    Arm(Watch(state));
+                    Arm(Watch(run.Work!));
                 }
             }
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A batch's invocation returned its results, one per call in order.</summary>
@@ -125,6 +130,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A batch's invocation threw.</summary>
@@ -139,6 +146,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A call is about to be retried.</summary>
@@ -154,24 +163,24 @@ internal sealed partial class CallGate
     /// The reporter of a call's attempt, made the first time its tool asks (under the lock, so the attempt gets one);
     /// one that drops everything once that attempt has ended.
     /// </summary>
-    public IProgress<ToolProgressUpdate> GetReporter(CallState state, int attempt)
+    public IProgress<ToolProgressUpdate> GetReporter(CallRun run, int attempt)
     {
-        if (state.Progress?.Reporter is { } made && made.Attempt == attempt)
+        if (run.Progress?.Reporter is { } made && made.Attempt == attempt)
         {
             return made;
         }
 
         lock (_lock)
         {
-            if (state.Attempt != attempt)
+            if (run.Attempt != attempt)
             {
                 return ToolProgress.NoProgress.Instance;
             }
 
-            ProgressThrottle progress = state.Progress ??= new ProgressThrottle();
+            ProgressThrottle progress = run.Progress ??= new ProgressThrottle();
             if (progress.Reporter is not { } reporter || reporter.Attempt != attempt)
             {
-                reporter = new ProgressReporter(state, attempt);
+                reporter = new ProgressReporter(run, attempt);
                 progress.Reporter = reporter;
             }
 
@@ -184,16 +193,17 @@ internal sealed partial class CallGate
     /// <see cref="ToolExecutionBlockOptions.MinProgressInterval"/> old, else held (latest wins) until it is. Dropped if
     /// the attempt or the call has ended, so nothing is emitted after the call's outcome.
     /// </summary>
-    public void OnProgress(CallState state, ProgressReporter reporter, ToolProgressUpdate update)
+    public void OnProgress(CallRun run, ProgressReporter reporter, ToolProgressUpdate update)
     {
         lock (_lock)
         {
+            CallState state = run.State;
             if (reporter.Ended || state.Status != CallStatus.Running)
             {
                 return;
             }
 
-            ProgressThrottle throttle = state.Progress!;
+            ProgressThrottle throttle = run.Progress!;
             TimeSpan interval = _options.MinProgressInterval;
             TimeSpan since = throttle.EmittedAt is { } last ? _timeProvider.GetElapsedTime(last) : TimeSpan.MaxValue;
             if (since >= interval)
@@ -214,18 +224,19 @@ internal sealed partial class CallGate
                 }
                 else
                 {
-                    throttle.Timer = _timeProvider.CreateTimer(static s => ((CallState)s!).Invoker.Gate.OnProgressDue((CallState)s!), state, due, Timeout.InfiniteTimeSpan);
+                    throttle.Timer = _timeProvider.CreateTimer(static s => ((CallRun)s!).Invoker.Gate.OnProgressDue((CallRun)s!), run, due, Timeout.InfiniteTimeSpan);
                 }
             }
         }
     }
 
     /// <summary>The interval after a call's last progress event has passed: the report held since goes out, if the call still runs.</summary>
-    public void OnProgressDue(CallState state)
+    public void OnProgressDue(CallRun run)
     {
         lock (_lock)
         {
-            ProgressThrottle throttle = state.Progress!;
+            CallState state = run.State;
+            ProgressThrottle throttle = run.Progress!;
             throttle.TimerArmed = false;
             if (throttle.Held is { } held)
             {

@@ -21,7 +21,12 @@ namespace ToolFlow.Blocks;
 /// <para>
 /// Dispatch is driven by events (a call closing, a result arriving, a response ending, an approval): a call whose
 /// last dependency completes is handed to the invoker in the same instant, with no polling. Each step ends by
-/// sending the batches it made ready.
+/// sending the batches it made ready and, once the lock is released, by running the calls it started of tools that
+/// complete synchronously (<see cref="InlineCalls"/>): a tool body never runs under the lock.
+/// </para>
+/// <para>
+/// A call's entry (<see cref="CallState"/>) lives as long as the conversation; what only a call under way needs is its
+/// <see cref="CallRun"/>, which the entry lets go of when the call ends.
 /// </para>
 /// </remarks>
 internal sealed partial class CallGate
@@ -38,7 +43,9 @@ internal sealed partial class CallGate
     private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
-    private readonly Dictionary<(ToolDescriptor Tool, ulong ArgumentsHash), CallState> _byArguments = [];
+    // By the canonical arguments' hash mixed with the tool's name: a 64-bit key keeps each entry small, and a match
+    // is confirmed by tool and canonical bytes.
+    private readonly Dictionary<ulong, CallState> _byArguments = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
     private List<BodyWatch>? _toWatch;
@@ -60,12 +67,16 @@ internal sealed partial class CallGate
     /// <summary>Where ready calls go.</summary>
     public CallInvoker Invoker { get; }
 
+    /// <summary>Whether this thread holds the gate's lock (so a call started now must not run here yet).</summary>
+    public bool HoldsLock => Monitor.IsEntered(_lock);
+
     /// <summary>A call closed: it enters the table and moves as far as it can.</summary>
     public void OnClosed(ToolCall call)
     {
         lock (_lock)
         {
-            var state = new CallState(Invoker, call) { Context = ExecutionContext.Capture() };
+            var state = new CallState(call);
+            state.Run = new CallRun(Invoker, state) { Context = ExecutionContext.Capture() };
             _calls[call.CallId] = state;
             _active++;
             try
@@ -92,6 +103,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>A response ended: the calls of its turn that waited for it move on.</summary>
@@ -110,6 +123,8 @@ internal sealed partial class CallGate
 
             Invoker.FlushBatches();
         }
+
+        InlineCalls.RunPending();
     }
 
     /// <summary>No more events will come: calls still waiting for a response are not run.</summary>
@@ -152,6 +167,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel, toWatch);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
@@ -199,6 +215,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel, toWatch);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
@@ -226,6 +243,7 @@ internal sealed partial class CallGate
         }
 
         Fire(toCancel, toWatch);
+        InlineCalls.RunPending();
         return cancelled;
     }
 
@@ -411,9 +429,9 @@ internal sealed partial class CallGate
         ToolDescriptor tool = state.Tool!;
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
-            (ToolDescriptor, ulong) key = (tool, CanonicalJson.Hash(state.Call.Arguments));
+            ulong key = CanonicalJson.Hash(state.Call.Arguments) ^ ((ulong)(uint)StringComparer.Ordinal.GetHashCode(tool.Name) * 0x9E3779B97F4A7C15UL);
             bool known = _byArguments.TryGetValue(key, out CallState? original);
-            if (known && original!.Status != CallStatus.Failed && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
+            if (known && original!.Status != CallStatus.Failed && original.Tool == tool && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
             {
                 _block.Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
                 state.StartedAt = _timeProvider.GetTimestamp();
@@ -434,7 +452,8 @@ internal sealed partial class CallGate
             if (!known || original!.Status == CallStatus.Failed)
             {
                 _byArguments[key] = state;
-                state.ArgumentsHash = key.Item2;
+                state.ArgumentsHash = key;
+                state.Hashed = true;
             }
         }
 
@@ -460,6 +479,9 @@ internal sealed partial class CallGate
     {
         state.Status = CallStatus.Completed;
         state.Result = result;
+
+        // As in Fail: the in-flight state goes; a task still running holds its own.
+        state.Run = null;
 
         _block.Emit(new ToolCallCompleted(state.Call, result, _timeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
         foreach (CallState follower in state.Followers ?? s_noCalls)
@@ -493,16 +515,18 @@ internal sealed partial class CallGate
                 }
 
                 break;
-            case CallStatus.Queued when state.InBatch:
+            case CallStatus.Queued when state.Run!.InBatch:
                 // The batch starts without it.
                 break;
-            case CallStatus.Queued when state.Work is not null && !Invoker.TryDequeue(state):
+            case CallStatus.Queued when state.Run!.Work is not null && !Invoker.TryDequeue(state.Run):
                 // The executor is starting it right now; TryStart sees the new status and the slot is given back.
                 break;
             case CallStatus.Running:
                 // Ended first, then its token fires (after the lock, in Fire): a tool whose cancellation
                 // completes inline then finds its call already over, so the call ends once, at the instant it was cancelled.
-                CancellationTokenSource? source = state.Cancellation;
+                // Read before the call ends and lets go of its run.
+                CallRun run = state.Run!;
+                CancellationTokenSource? source = run.Cancellation;
                 Fail(state, ToolCallFailureKind.Cancelled, $"The call to '{state.Call.Name}' was cancelled: {reason}");
                 if (source is not null)
                 {
@@ -511,9 +535,9 @@ internal sealed partial class CallGate
 
                 // Its body holds the slot until it returns (a batch's, once every call of the batch has ended); it is
                 // watched once its token has fired, if it is still running then.
-                if (state.Work is BatchWork batch ? batch.Started.All(static c => c.Status is CallStatus.Completed or CallStatus.Failed) : state.Work is not null)
+                if (run.Work is BatchWork batch ? batch.Started.All(static c => c.Status is CallStatus.Completed or CallStatus.Failed) : run.Work is not null)
                 {
-                    (_toWatch ??= []).Add(Watch(state.Work!));
+                    (_toWatch ??= []).Add(Watch(run.Work!));
                 }
 
                 return true;
@@ -528,26 +552,30 @@ internal sealed partial class CallGate
     private void Fail(CallState state, ToolCallFailureKind kind, string message, string? forModel = null, Exception? exception = null)
     {
         TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
-        if (state.Status == CallStatus.AwaitingApproval && state.Cancellation is { } approval)
+        CallRun? run = state.Run;
+        if (state.Status == CallStatus.AwaitingApproval && run?.Cancellation is { } approval)
         {
-            state.Cancellation = null;
+            run.Cancellation = null;
             RetireUnderLock(approval);
         }
 
-        if (state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && state.InBatch))
+        if (run is not null && state.Status is not CallStatus.Running && !(state.Status is CallStatus.Queued && run.InBatch))
         {
             // No task of its own will dispose the linked token: unregister it from the block's token now.
-            state.Cancellation?.Dispose();
-            state.Cancellation = null;
+            run.Cancellation?.Dispose();
+            run.Cancellation = null;
         }
+
+        // The call has ended: its in-flight state goes (a task still running holds its own until it ends).
+        state.Run = null;
 
         state.Status = CallStatus.Failed;
         state.FailureKind = kind;
         state.FailureMessage = message;
         _block.Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.ArgumentsHash is { } hash && _byArguments.GetValueOrDefault((state.Tool!, hash)) == state)
+        if (state.Hashed && _byArguments.GetValueOrDefault(state.ArgumentsHash) == state)
         {
-            _byArguments.Remove((state.Tool!, hash));
+            _byArguments.Remove(state.ArgumentsHash);
         }
 
         foreach (CallState follower in state.Followers ?? s_noCalls)

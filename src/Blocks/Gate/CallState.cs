@@ -3,16 +3,17 @@ using System.Text.Json;
 namespace ToolFlow.Blocks;
 
 /// <summary>
-/// A call's progress through the gate and the invoker: one entry of the <see cref="CallGate"/>'s table. Guarded by the
-/// gate's lock. It is its own executor work and its own thread-pool work item, and holds collections only once it
-/// needs them: a call costs a few objects, not a dozen.
+/// A call's entry in the <see cref="CallGate"/>'s table: what the conversation keeps for its life (the call, its
+/// status, its outcome, its dedup hash, the calls tied to it), for later references and identical calls. Guarded by
+/// the gate's lock. What only a call under way needs (its work item, token, execution context, progress, attempt) is
+/// its <see cref="Run"/>, let go of when the call ends, so what lives on is small and the rest dies young.
 /// </summary>
-internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWork, IThreadPoolWorkItem, IResilienceObserver
+internal sealed class CallState(ToolCall call)
 {
-    // The invoker, not the gate: what runs on the call's own (executor, thread pool, Polly) is the invoker's.
-    public CallInvoker Invoker { get; } = invoker;
-
     public ToolCall Call { get; set; } = call;
+
+    /// <summary>The tool it names; set once the call is admitted.</summary>
+    public ToolDescriptor? Tool { get; set; }
 
     public CallStatus Status { get; set; }
 
@@ -22,6 +23,9 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     /// <summary>Whether an approver denied it (so a later decision is reported as too late).</summary>
     public bool Denied { get; set; }
+
+    /// <summary>Whether <see cref="ArgumentsHash"/> (its arguments' and tool's) is its key in the gate's dedup table.</summary>
+    public bool Hashed { get; set; }
 
     public ToolCallWaitReason? ReportedWait { get; set; }
 
@@ -35,80 +39,25 @@ internal sealed class CallState(CallInvoker invoker, ToolCall call) : ExecutorWo
 
     public List<CallState>? Dependents { get; set; }
 
-    public CancellationTokenSource? Cancellation { get; set; }
-
-    /// <summary>What the executor queues for it: the call itself, or the batch it is in.</summary>
-    public ExecutorWork? Work { get; set; }
-
-    /// <summary>The execution context the call closed in, which its tool runs in.</summary>
-    public ExecutionContext? Context { get; set; }
+    /// <summary>Its in-flight state, from close to end; <see langword="null"/> once it has ended (a task still running keeps its own).</summary>
+    public CallRun? Run { get; set; }
 
     public long StartedAt { get; set; }
 
-    /// <summary>
-    /// The body of an attempt that timed out and has not returned yet (a task that never faults), which still holds
-    /// the call's slot. Read and written only by the call's own flow (attempts run one after another).
-    /// </summary>
-    public Task? Abandoned { get; set; }
-
-    /// <summary>Its progress reporter and throttle; <see langword="null"/> until its tool asks for a reporter.</summary>
-    public ProgressThrottle? Progress { get; set; }
-
-    /// <summary>
-    /// The attempt running (1 for the first), or minus the last one once it has ended; 0 before the first. Written only
-    /// by the attempt's own flow (attempts run one after another), read from any thread.
-    /// </summary>
-    public int Attempt => Volatile.Read(ref _attempt);
-
-    private int _attempt;
-
     /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
-    public JsonElement? ResultJson => Status == CallStatus.Completed ? _resultJson ??= ToolCallReferences.ToJson(Result) : null;
+    public JsonElement? ResultJson => Status == CallStatus.Completed ? (JsonElement)(_resultJson ??= ToolCallReferences.ToJson(Result)) : null;
 
-    private JsonElement? _resultJson;
+    // Boxed, as few calls are ever referred to: a JsonElement? field would cost every call 24 bytes.
+    private object? _resultJson;
 
     public object? Result { get; set; }
 
-    public ulong? ArgumentsHash { get; set; }
-
-    public bool InBatch { get; set; }
+    public ulong ArgumentsHash { get; set; }
 
     public List<CallState>? Followers { get; set; }
 
-    public ToolCallFailureKind? FailureKind { get; set; }
+    /// <summary>Why it failed; meaningful once <see cref="Status"/> is <see cref="CallStatus.Failed"/>.</summary>
+    public ToolCallFailureKind FailureKind { get; set; }
 
     public string? FailureMessage { get; set; }
-
-    /// <summary>Marks the next attempt as running and returns its number.</summary>
-    public int BeginAttempt()
-    {
-        int attempt = Math.Abs(_attempt) + 1;
-        Volatile.Write(ref _attempt, attempt);
-        return attempt;
-    }
-
-    /// <summary>Marks the running attempt as ended: its reporter drops what it is given from now on.</summary>
-    public void EndAttempt() => Volatile.Write(ref _attempt, -Math.Abs(_attempt));
-
-    public override void Start() => Invoker.StartCall(this);
-
-    void IThreadPoolWorkItem.Execute()
-    {
-        if (Context is { } context)
-        {
-            ExecutionContext.Run(context, static s => ((CallState)s!).Run(), this);
-        }
-        else
-        {
-            Run();
-        }
-    }
-
-    public void Run()
-    {
-        Context = null;
-        _ = Invoker.RunAsync(this);
-    }
-
-    public void OnRetry(int attempt, TimeSpan delay, Exception? error) => Invoker.Gate.OnRetry(this, attempt, delay, error);
 }

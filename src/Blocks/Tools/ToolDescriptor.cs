@@ -72,6 +72,16 @@ public sealed class ToolDescriptor
     public bool RequiresApproval { get; init; }
 
     /// <summary>
+    /// Whether the tool does its work without blocking and returns an already completed task: its calls then run on
+    /// the thread that starts them (the one that closed, approved or freed a slot for the call), with no hop to the
+    /// block's scheduler: the synchronous fast path. Batched calls (<see cref="BatchInvoker"/>) do not take it. Caps, events,
+    /// cancellation, timeouts, retries and failures are as for any other call, and an invocation that does not
+    /// complete synchronously goes on asynchronously as usual. <see langword="false"/> by default: a tool that blocks
+    /// or computes for long would hold up the thread that closed its call or freed its slot.
+    /// </summary>
+    public bool CompletesSynchronously { get; init; }
+
+    /// <summary>
     /// Describes a tool by what its function carries, so annotated tools start early without a descriptor of their
     /// own. The first of these that says anything decides:
     /// <list type="number">

@@ -29,7 +29,7 @@ namespace ToolFlow.Blocks;
 /// </remarks>
 public static class ToolProgress
 {
-    // The running call's first attempt flows as its CallState, which exists anyway, so a tool that never asks makes no
+    // The running call's first attempt flows as its CallRun, which exists anyway, so a tool that never asks makes no
     // reporter; a retry flows as its reporter, made when the retry starts.
     private static readonly AsyncLocal<object?> s_current = new();
 
@@ -39,7 +39,7 @@ public static class ToolProgress
     /// </summary>
     public static IProgress<ToolProgressUpdate>? Current => s_current.Value switch
     {
-        CallState call => call.Invoker.Gate.GetReporter(call, 1),
+        CallRun call => call.Invoker.Gate.GetReporter(call, 1),
         IProgress<ToolProgressUpdate> reporter => reporter,
         _ => null,
     };
@@ -66,9 +66,9 @@ public static class ToolProgress
     /// Sets what <see cref="Current"/> reads for the rest of the calling async method and what it calls: a call in its
     /// first attempt (whose reporter is made when first asked for), or a reporter.
     /// </summary>
-    internal static void Enter(CallState call) => s_current.Value = call;
+    internal static void Enter(CallRun call) => s_current.Value = call;
 
-    /// <inheritdoc cref="Enter(CallState)"/>
+    /// <inheritdoc cref="Enter(CallRun)"/>
     internal static void Enter(IProgress<ToolProgressUpdate> reporter) => s_current.Value = reporter;
 
     /// <summary>Throws if a report's numbers cannot be shown.</summary>
