@@ -18,7 +18,7 @@ public sealed class TextFormatPropertyTests
     {
         TextFormatRenderer renderer = TextFormatRenderer.All.Single(r => r.Format == format);
         Gen<GeneratedResponse> responses = ToolCallGen.Response(
-            renderer.XmlValues ? ToolCallGen.XmlCall : ToolCallGen.Call,
+            renderer.XmlValues ? ToolCallGen.XmlCall : renderer.IsPlan ? ToolCallGen.PlanCall : ToolCallGen.Call,
             ToolCallGen.Text.Select(renderer.CleanText));
 
         PropertyRunner.ForAll(responses, response =>
@@ -33,10 +33,16 @@ public sealed class TextFormatPropertyTests
             })
             {
                 RecordingObserver observer = Parse(format, options, input, chunks);
-                AssertTruth(response, renderer.ExpectedText(response), observer, input);
+                AssertTruth(Truth(response, renderer), renderer.ExpectedText(response), observer, input);
             }
         });
     }
+
+    // The calls as the format gives them back (a plan's positional arguments as {"args": [...]}).
+    private static GeneratedResponse Truth(GeneratedResponse response, TextFormatRenderer renderer) =>
+        renderer.Arguments is null
+            ? response
+            : response with { Calls = [.. response.Calls.Select(c => c with { Arguments = renderer.Arguments(c.Arguments) })] };
 
     internal static RecordingObserver Parse(string format, ToolCallParserOptions options, string input, IEnumerable<int> chunks)
     {

@@ -15,7 +15,9 @@ internal sealed record TextFormatRenderer(
     Func<GeneratedResponse, string> ExpectedText,
     Func<string, string> CleanText,
     Func<GeneratedResponse, ToolCallParserOptions>? Options = null,
-    bool XmlValues = false)
+    bool XmlValues = false,
+    Func<JsonObject, JsonObject>? Arguments = null,
+    bool IsPlan = false)
 {
     private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions s_escaped = new() { Encoder = JavaScriptEncoder.Default };
@@ -114,8 +116,60 @@ internal sealed record TextFormatRenderer(
         SchemaOptions,
         XmlValues: true);
 
+    public static readonly TextFormatRenderer Granite = new(
+        "granite",
+        r => r.Texts[0] + Block(r, "<|tool_call|>[" + string.Join(", ", r.Calls.Select((c, i) => $"{{\"name\": \"{c.Name}\", \"arguments\": {Json(c.Arguments, r.Seed + i)}}}")) + "]"),
+        LeadingText,
+        Without("<|"));
+
+    public static readonly TextFormatRenderer Glm45 = new(
+        "glm45",
+        r => Interleave(r, (c, i) =>
+            "<tool_call>" + c.Name + "\n" +
+            string.Concat(c.Arguments.Select(p => $"<arg_key>{p.Key}</arg_key>\n<arg_value>{XmlValue(p.Value, r.Seed + i)}</arg_value>\n")) +
+            "</tool_call>"),
+        AllText,
+        Without("<tool_call>", "</tool_call>", "<arg_"),
+        SchemaOptions,
+        XmlValues: true);
+
+    public static readonly TextFormatRenderer SeedOss = new(
+        "seed_oss",
+        r => Interleave(r, (c, i) =>
+            "<seed:tool_call>\n<function=" + c.Name + ">\n" +
+            string.Concat(c.Arguments.Select(p => $"<parameter={p.Key}>{XmlValue(p.Value, r.Seed + i)}</parameter>\n")) +
+            "</function>\n</seed:tool_call>"),
+        AllText,
+        Without("<seed:", "<function", "<parameter"),
+        SchemaOptions,
+        XmlValues: true);
+
+    public static readonly TextFormatRenderer MiniMaxM2 = new(
+        "minimax_m2",
+        r => Interleave(r, (c, i) =>
+            "<minimax:tool_call>\n<invoke name=\"" + c.Name + "\">\n" +
+            string.Concat(c.Arguments.Select(p => $"<parameter name=\"{p.Key}\">{XmlValue(p.Value, r.Seed + i)}</parameter>\n")) +
+            "</invoke>\n</minimax:tool_call>"),
+        AllText,
+        Without("<minimax:", "<invoke", "<parameter", "</think>", "<think>"),
+        SchemaOptions,
+        XmlValues: true);
+
+    // A plan: one numbered line per call, its arguments positional; the parser gives them as {"args": [...]}.
+    public static readonly TextFormatRenderer LlmCompiler = new(
+        "llmcompiler",
+        r => string.Concat(r.Calls.Select((c, i) => $"{i + 1}. {c.Name}({string.Join(", ", c.Arguments.Select(p => Python(p.Value)))})\n")),
+        _ => string.Empty,
+        _ => string.Empty,
+        // As LLMCompiler reads a plan, a single list argument is the argument list itself.
+        Arguments: a => new JsonObject
+        {
+            ["args"] = a.Count == 1 && a.Single().Value is JsonArray list ? list.DeepClone() : new JsonArray([.. a.Select(p => p.Value?.DeepClone())]),
+        },
+        IsPlan: true);
+
     public static IEnumerable<TextFormatRenderer> All =>
-        [Hermes, Mistral, KimiK2, DeepSeekV3, Pythonic, Llama4Pythonic, Qwen3Coder];
+        [Hermes, Mistral, KimiK2, DeepSeekV3, Granite, Pythonic, Llama4Pythonic, Qwen3Coder, Glm45, SeedOss, MiniMaxM2, LlmCompiler];
 
     /// <summary>Schemas that type each generated parameter as what it is, for formats that type values from them.</summary>
     public static ToolCallParserOptions SchemaOptions(GeneratedResponse response)

@@ -75,6 +75,10 @@ internal static class ToolCallGen
 
     public static readonly Gen<GeneratedCall> Call = Gen.Select(Name, Arguments(0), (n, a) => new GeneratedCall(n, a));
 
+    // A plan reads "$N" in a string as a reference to step N: plans get strings without one.
+    public static readonly Gen<GeneratedCall> PlanCall =
+        Gen.Select(Name, Arguments(0, StringValue.Select(s => s.Replace("$", "", StringComparison.Ordinal))), (n, a) => new GeneratedCall(n, a));
+
     public static readonly Gen<GeneratedCall> XmlCall = Gen.Select(Name, Arguments(0, XmlStringValue), (n, a) => new GeneratedCall(n, a));
 
     /// <summary>Up to four calls with text around them; the format decides which texts it can carry.</summary>
