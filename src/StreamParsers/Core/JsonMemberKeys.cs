@@ -14,12 +14,9 @@ internal static class JsonMemberKeys
     /// <returns>What the member holds.</returns>
     public static JsonMember Classify(ReadOnlySpan<char> rawKey, bool withIds = false)
     {
-        if (rawKey.Contains('\\'))
-        {
-            return Classify(DecodeString(rawKey), withIds);
-        }
-
-        return rawKey switch
+        // Decoded once: a decoded key may still hold a backslash (a key written "\\\\"), which is not an escape.
+        ReadOnlySpan<char> key = rawKey.Contains('\\') ? DecodeString(rawKey) : rawKey;
+        return key switch
         {
             "name" => JsonMember.Name,
             "arguments" or "parameters" => JsonMember.Arguments,

@@ -43,11 +43,23 @@ public static class LlmCompilerPlan
     }
 
     /// <summary>Computes dependencies; also collects every reference found (including unusable ones) when asked.</summary>
-    internal static List<int> Compute(string name, int taskIndex, ReadOnlySpan<char> arguments, List<int>? references)
+    /// <remarks>
+    /// With <paramref name="planned"/> (the task numbers the plan has written so far, dropped tasks included), a join
+    /// depends on those below its own number: one entry per task line, where counting every number below a task
+    /// number the model wrote (up to nine digits) took memory in proportion to that number.
+    /// </remarks>
+    internal static List<int> Compute(string name, int taskIndex, ReadOnlySpan<char> arguments, List<int>? references, IReadOnlyCollection<int>? planned = null)
     {
         var dependencies = new List<int>();
         if (name == JoinToolName)
         {
+            if (planned is not null)
+            {
+                dependencies.AddRange(planned.Where(n => n < taskIndex));
+                dependencies.Sort();
+                return dependencies;
+            }
+
             for (int n = 1; n < taskIndex; n++)
             {
                 dependencies.Add(n);

@@ -136,7 +136,7 @@ internal sealed partial class LlmCompilerToolCallParser
         }
 
         var references = new List<int>();
-        List<int> dependencies = LlmCompilerPlan.Compute(_name!, _taskIndex, raw, references);
+        List<int> dependencies = LlmCompilerPlan.Compute(_name!, _taskIndex, raw, references, _usedNumbers);
         foreach (int reference in references)
         {
             if (!_completedNumbers.Contains(reference))

@@ -28,7 +28,8 @@ namespace ToolFlow.StreamParsers;
 /// </para>
 /// <para>
 /// Dependencies (<see cref="LlmCompilerTask.Dependencies"/>, or <see cref="LlmCompilerPlan.GetDependencies"/> from
-/// the call alone) are the earlier task numbers the arguments refer to, or every earlier number for <c>join</c>. A
+/// the call alone) are the earlier task numbers the arguments refer to, or for <c>join</c> every earlier task number
+/// the plan wrote (from the call alone: every number below the join's). A
 /// reference to a task that has not completed before is reported with
 /// <see cref="PythonicDiagnosticCodes.PlanDependencyUnknown"/>. <c>Thought:</c> lines are reported as reasoning and
 /// attached to the next task (<see cref="LlmCompilerTask.Thought"/>). Other lines, and everything after

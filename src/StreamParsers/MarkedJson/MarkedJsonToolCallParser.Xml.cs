@@ -100,11 +100,22 @@ internal sealed partial class MarkedJsonToolCallParser
             case XmlState.Name:
             {
                 int next = ScanFree(input, i, origin, FreeChannel.Capture, out int found, out _, out ReadOnlySpan<char> again, out long againAt);
-                if (_block.Length - _stepStart > WrapperBudget / 4 || _block.Span[_stepStart..].IndexOfAny("<>\"\n") >= 0)
+                ReadOnlySpan<char> name = _block.Span[_stepStart..];
+                int longest = WrapperBudget / 4;
+                int bad = name[..Math.Min(name.Length, longest)].IndexOfAny("<>\"\n");
+                if (bad >= 0 || name.Length > longest)
                 {
-                    ReadOnlySpan<char> pending = _matcher.Consumed;
+                    // Fail at the first character a name cannot hold (or the first past the longest name), and read
+                    // what follows it again as text: how far the scan got depends on the chunking, this does not.
+                    // The name's end marker, when the scan matched it, and what the scan holds to read again are in
+                    // neither the block nor the matcher: they are read again too, so no text is lost.
+                    int at = _stepStart + (bad >= 0 ? bad : longest);
+                    MarkedLiteralSet names = _matcher.Set;
+                    string pending = found >= 0
+                        ? string.Concat(names[found].AsSpan(0, names.ConsumedLength(found)), again)
+                        : string.Concat(_matcher.Consumed, again);
                     _matcher.Reset();
-                    XmlFail(ParserDiagnosticCodes.CallInvalidJson, "A {0} tool call has a malformed parameter name; the text is kept as text.", origin + next, pending);
+                    XmlFail(ParserDiagnosticCodes.CallInvalidJson, "A {0} tool call has a malformed parameter name; the text is kept as text.", _blockStart + at, pending, at);
                     return next;
                 }
 
@@ -278,10 +289,10 @@ internal sealed partial class MarkedJsonToolCallParser
         Goto(Step.Else);
     }
 
-    private void XmlFail(string code, string template, long offset, ReadOnlySpan<char> pending = default)
+    private void XmlFail(string code, string template, long offset, ReadOnlySpan<char> pending = default, int refeedFrom = -1)
     {
         _matcher.Reset();
-        Fail(code, template, offset, _block.Length, pending);
+        Fail(code, template, offset, refeedFrom < 0 ? _block.Length : refeedFrom, pending);
     }
 
     private void EndInXml()

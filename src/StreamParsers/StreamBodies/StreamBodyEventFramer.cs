@@ -67,6 +67,7 @@ internal sealed class StreamBodyEventFramer
     private bool _skipLineFeed;
     private bool _hasData;
     private bool _isTooLong;
+    private bool _isEventTypeTooLong;
 
     // Bare JSON payloads: nesting depth and string state.
     private int _depth;
@@ -476,6 +477,7 @@ internal sealed class StreamBodyEventFramer
         else if (_fieldKind == FieldKind.Event)
         {
             _eventType.Clear();
+            _isEventTypeTooLong = false;
         }
         else if (_fieldKind == FieldKind.Unknown)
         {
@@ -494,9 +496,18 @@ internal sealed class StreamBodyEventFramer
             {
                 AppendData(value);
             }
-            else if (_fieldKind == FieldKind.Event && _eventType.Length + value.Length <= MaxEventTypeLength)
+            else if (_fieldKind == FieldKind.Event && !_isEventTypeTooLong)
             {
-                _eventType.Append(value);
+                // A type past the limit is dropped whole, however the line was split between chunks.
+                if (_eventType.Length + value.Length <= MaxEventTypeLength)
+                {
+                    _eventType.Append(value);
+                }
+                else
+                {
+                    _eventType.Clear();
+                    _isEventTypeTooLong = true;
+                }
             }
         }
 

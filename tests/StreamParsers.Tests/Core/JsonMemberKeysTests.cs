@@ -22,6 +22,19 @@ public sealed class JsonMemberKeysTests
     public void Classify_WithIds_IdsAndToolNameCount(string rawKey, string expected) =>
         Assert.Equal(expected, JsonMemberKeys.Classify(rawKey, withIds: true).ToString());
 
+    // Found by fuzzing: a key that still held a backslash once decoded was decoded again, without end (stack overflow).
+    [Theory]
+    [InlineData(@"\\")]
+    [InlineData(@"\\\\\\\\")]
+    [InlineData(@"na\ud83d")]
+    [InlineData(@"na83d\ude00")]
+    [InlineData(@"\\u006eame")]
+    public void Classify_KeyWithBackslashOnceDecoded_Other(string rawKey)
+    {
+        Assert.Equal(JsonMember.Other, JsonMemberKeys.Classify(rawKey));
+        Assert.Equal(JsonMember.Other, JsonMemberKeys.Classify(rawKey, withIds: true));
+    }
+
     [Theory]
     [InlineData("plain", "plain")]
     [InlineData(@"a\""b\\c\n", "a\"b\\c\n")]

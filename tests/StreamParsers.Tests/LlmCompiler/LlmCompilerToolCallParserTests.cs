@@ -118,6 +118,27 @@ public sealed class LlmCompilerToolCallParserTests
         Assert.Equal([1], LlmCompilerPlan.GetDependencies(whole.Calls[1]));
     }
 
+    // Found by fuzzing: a join numbered 111111113 counted every number below it as a dependency (about 440 MB for a
+    // 60-character plan); it now depends on the task numbers the plan has written.
+    [Fact]
+    public void Tasks_JoinWithHugeNumber_DependsOnThePlannedTasksInBoundedMemory()
+    {
+        const string Input = "1. get_weather(\"Paris\")\n3. get_weather($1)\n111111113. join()<END_OF_PLAN>";
+        var parser = new LlmCompilerToolCallParser();
+        var observer = new RecordingObserver();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        parser.Append(Input, observer);
+        parser.Complete(observer);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(["get_weather", "get_weather", "join"], observer.Calls.Select(c => c.Name));
+        Assert.Equal([1, 3], parser.Tasks[2].Dependencies);
+        Assert.Equal([1], parser.Tasks[1].Dependencies);
+        Assert.InRange(allocated, 0, 1 << 20);
+        TextParserHarness.AssertSplitInvariant(s_create, Input);
+    }
+
     [Fact]
     public void Append_RepeatedTaskNumber_LaterTaskDropped()
     {

@@ -660,6 +660,19 @@ public sealed class HermesToolCallParserTests
         Assert.Equal(input, observer.Text);
     }
 
+    // Found by fuzzing: keys holding a backslash once decoded, or a lone surrogate escape, overflowed the stack.
+    [Theory]
+    [InlineData("""<tool_call>{"a\\\\b": 1, "name": "f", "arguments": {"k": 1}}</tool_call>""")]
+    [InlineData("""<tool_call>{"na83d\ude00": 1, "name": "f", "arguments": {"k": 1}}</tool_call>""")]
+    [InlineData("""<tool_call>{"\\\\\\\\": {"\\\\": 2}, "name": "f", "arguments": {"k": 1}}</tool_call>""")]
+    public void Append_KeysWithBackslashesOrLoneSurrogates_CallParsed(string input)
+    {
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(s_create, input);
+        ParsedToolCall call = Assert.Single(observer.Calls);
+        Assert.Equal("f", call.Name);
+        Assert.Equal("""{"k": 1}""", call.ArgumentsJson);
+    }
+
     [Fact]
     public void Append_AfterComplete_Throws()
     {

@@ -186,6 +186,41 @@ public sealed class MarkedJsonToolCallParserTests(ITestOutputHelper output)
         }
     }
 
+    // Found by fuzzing: a malformed parameter name was reported where the scan of its chunk stopped, and what followed
+    // the bad character was text or a new call depending on the chunking.
+    [Theory]
+    [InlineData("<function name=\"html\"><param name=\"maDATA[d\0\0\0]]></param></fuKction>", 0)]
+    [InlineData("<function name=\"f\"><param name=\"a\"<function name=\"g\"><param name=\"x\">1</param></function>", 1)]
+    [InlineData("<function name=\"f\"><param name=\"a\nb\">1</param></function> after", 0)]
+    public void Append_MiniCpmMalformedParameterName_DiagnosedAtTheBadCharacterAtEverySplit(string input, int calls)
+    {
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new MarkedJsonToolCallParser("minicpm5"), input);
+
+        ParserDiagnostic diagnostic = observer.Diagnostics.First(d => d.Code == ParserDiagnosticCodes.CallInvalidJson);
+        Assert.Contains(input[(int)diagnostic.Offset], "<>\"\n");
+        Assert.Equal(calls, observer.Calls.Count);
+    }
+
+    [Fact]
+    public void Append_MiniCpmParameterNameTooLong_DiagnosedAtTheFirstCharacterPastTheLongestAtEverySplit()
+    {
+        const string Head = "<function name=\"f\"><param name=\"";
+        string input = Head + new string('n', 300) + "\">1</param></function>";
+
+        RecordingObserver observer = TextParserHarness.Run(() => new MarkedJsonToolCallParser("minicpm5"), input);
+        IReadOnlyList<string> whole = observer.Normalized();
+        foreach (int size in new[] { 1, 7, 64 })
+        {
+            string[] chunks = [.. input.Chunk(size).Select(c => new string(c))];
+            Assert.Equal(whole, TextParserHarness.Run(() => new MarkedJsonToolCallParser("minicpm5"), chunks).Normalized());
+        }
+
+        ParserDiagnostic diagnostic = observer.Diagnostics.Single(d => d.Code == ParserDiagnosticCodes.CallInvalidJson);
+        Assert.Equal(Head.Length + 256, diagnostic.Offset);
+        Assert.Equal(input, observer.Text);
+        Assert.Empty(observer.Calls);
+    }
+
     [Fact]
     public void Append_HermesCall_CompletesWhenItsArgumentsClose()
     {
