@@ -19,10 +19,9 @@ internal sealed class OpenAIChatEventReader
     private const int MaxFragments = 8;
 
     private readonly ToolCallDelta[] _fragments = new ToolCallDelta[MaxFragments];
-    private char[] _chars = [];
-    private int _charsUsed;
+    private readonly EventTextBuffer _text = new();
 
-    // Where each text member's characters sit in _chars (start, length; length -1 when absent).
+    // Where each text member's characters sit in the text buffer (start, length; length -1 when absent).
     private (int Start, int Length) _reasoningContent;
     private (int Start, int Length) _reasoning;
     private (int Start, int Length) _content;
@@ -55,13 +54,13 @@ internal sealed class OpenAIChatEventReader
 
     /// <summary>The reasoning text (<c>reasoning_content</c>, else <c>reasoning</c>), empty when none.</summary>
     public ReadOnlySpan<char> Reasoning =>
-        _reasoningContent.Length >= 0 ? Text(_reasoningContent) : Text(_reasoning);
+        _text[_reasoningContent.Length >= 0 ? _reasoningContent : _reasoning];
 
     /// <summary>The text (<c>content</c>), empty when none.</summary>
-    public ReadOnlySpan<char> Content => Text(_content);
+    public ReadOnlySpan<char> Content => _text[_content];
 
     /// <summary>The refusal text, empty when none.</summary>
-    public ReadOnlySpan<char> Refusal => Text(_refusal);
+    public ReadOnlySpan<char> Refusal => _text[_refusal];
 
     /// <summary>The tool-call fragments, in order.</summary>
     public ReadOnlySpan<ToolCallDelta> Fragments => _fragments.AsSpan(0, FragmentCount);
@@ -73,8 +72,8 @@ internal sealed class OpenAIChatEventReader
     {
         FragmentCount = 0;
         FinishReason = null;
-        _charsUsed = 0;
-        _reasoningContent = _reasoning = _content = _refusal = (0, -1);
+        _text.Clear();
+        _reasoningContent = _reasoning = _content = _refusal = EventTextBuffer.None;
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -103,9 +102,6 @@ internal sealed class OpenAIChatEventReader
         seen |= member;
         return true;
     }
-
-    private ReadOnlySpan<char> Text((int Start, int Length) range) =>
-        range.Length > 0 ? _chars.AsSpan(range.Start, range.Length) : default;
 
     private bool ReadTop(ref Utf8JsonReader reader)
     {
@@ -288,45 +284,25 @@ internal sealed class OpenAIChatEventReader
         return reader.TokenType == JsonTokenType.EndObject;
     }
 
-    // A string member's characters into _chars; any other value is no text. Arrays (content parts) are for the document.
+    // A string member's characters into the text buffer; any other value is no text. Arrays (content parts) are for the document.
     private bool ReadText(ref Utf8JsonReader reader, out (int Start, int Length) range)
     {
-        range = (0, -1);
-        if (!reader.Read())
+        range = EventTextBuffer.None;
+        if (!reader.Read() || reader.TokenType == JsonTokenType.StartArray)
         {
             return false;
         }
 
-        if (reader.TokenType == JsonTokenType.StartArray)
+        if (reader.TokenType == JsonTokenType.String)
         {
-            return false;
+            range = _text.Read(ref reader);
         }
-
-        if (reader.TokenType != JsonTokenType.String)
+        else
         {
             reader.Skip();
-            return true;
         }
 
-        // UTF-8 never takes fewer bytes than UTF-16 takes characters, escaped or not.
-        int room = reader.ValueSpan.Length;
-        if (_chars.Length - _charsUsed < room)
-        {
-            Grow(room);
-        }
-
-        int length = reader.CopyString(_chars.AsSpan(_charsUsed));
-        range = (_charsUsed, length);
-        _charsUsed += length;
         return true;
-    }
-
-    private void Grow(int room)
-    {
-        // Kept for the response: text deltas are small, so it settles at once.
-        char[] grown = new char[Math.Max(2 * (_charsUsed + room), 256)];
-        _chars.AsSpan(0, _charsUsed).CopyTo(grown);
-        _chars = grown;
     }
 
     private bool ReadToolCalls(ref Utf8JsonReader reader)

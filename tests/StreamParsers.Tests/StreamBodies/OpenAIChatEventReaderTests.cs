@@ -53,6 +53,18 @@ public sealed class OpenAIChatEventReaderTests
     }
 
     [Fact]
+    public void TryRead_TextThatIsNotAString_IsNoText()
+    {
+        var reader = new OpenAIChatEventReader();
+
+        Assert.True(Read(reader, """{"choices":[{"delta":{"content":{"a":[1]},"refusal":7,"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}"""));
+
+        Assert.True(reader.Content.IsEmpty);
+        Assert.True(reader.Refusal.IsEmpty);
+        Assert.Equal([new ToolCallDelta(0, null, null, "{}")], reader.Fragments.ToArray());
+    }
+
+    [Fact]
     public void TryRead_LongText_GrowsItsBuffer()
     {
         var reader = new OpenAIChatEventReader();
