@@ -42,7 +42,8 @@ public abstract class ParserBenchmarkColumn : IColumn
 
     /// <inheritdoc/>
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
-        StreamParserThroughputBenchmarks.Shapes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out (int KiB, int ChunkSize) shape) &&
+        (StreamParserThroughputBenchmarks.Shapes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out (int KiB, int ChunkSize) shape) ||
+         ProviderBodyThroughputBenchmarks.Shapes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out shape)) &&
         summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } statistics
             ? Compute(summary, benchmarkCase, statistics.Mean, shape.KiB, shape.ChunkSize) ?? "-"
             : "-";

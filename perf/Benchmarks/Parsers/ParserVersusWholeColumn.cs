@@ -18,7 +18,9 @@ public sealed class ParserVersusWholeColumn : ParserBenchmarkColumn
     protected override string? Compute(Summary summary, BenchmarkCase benchmarkCase, double nanosecondsPerKiB, int kib, int chunkSize)
     {
         string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
-        string whole = method.StartsWith("Naive", StringComparison.Ordinal) ? nameof(StreamParserThroughputBenchmarks.Naive_Whole) : nameof(StreamParserThroughputBenchmarks.Incremental_Whole);
+        string whole = method.StartsWith("Naive", StringComparison.Ordinal) ? nameof(StreamParserThroughputBenchmarks.Naive_Whole)
+            : method.StartsWith("Body", StringComparison.Ordinal) ? nameof(ProviderBodyThroughputBenchmarks.Body_Whole)
+            : nameof(StreamParserThroughputBenchmarks.Incremental_Whole);
         BenchmarkCase? reference = summary.BenchmarksCases.FirstOrDefault(c =>
             c.Descriptor.WorkloadMethod.Name == whole && c.Parameters.DisplayInfo == benchmarkCase.Parameters.DisplayInfo);
         double? wholeMean = reference is null ? null : summary[reference]?.ResultStatistics?.Mean;

@@ -27,6 +27,7 @@ namespace ToolFlow.StreamParsers;
 /// </remarks>
 internal sealed class AnthropicStreamParser : DeltaStreamBodyParser
 {
+    private readonly AnthropicDeltaEventReader _deltaReader = new();
 
     // Open tool_use blocks by block index, with the input the block started with when it is not empty.
     private readonly Dictionary<int, string?> _toolBlocks = [];
@@ -43,6 +44,34 @@ internal sealed class AnthropicStreamParser : DeltaStreamBodyParser
 
     /// <summary>The format's registry name: <c>anthropic</c>.</summary>
     public override string Format => "anthropic";
+
+    /// <inheritdoc/>
+    protected override bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer)
+    {
+        // Input for a server tool is collected by ReadDelta.
+        if (!_deltaReader.TryRead(eventType, json) ||
+            (_deltaReader.Kind == AnthropicDeltaKind.InputJson && _serverTools.ContainsKey(_deltaReader.Index)))
+        {
+            return false;
+        }
+
+        switch (_deltaReader.Kind)
+        {
+            case AnthropicDeltaKind.Text when !_deltaReader.Text.IsEmpty:
+                observer.OnText(_deltaReader.Text);
+                break;
+            case AnthropicDeltaKind.Thinking when !_deltaReader.Text.IsEmpty:
+                observer.OnReasoning(_deltaReader.Text);
+                break;
+            case AnthropicDeltaKind.InputJson:
+                Calls.Append(new ToolCallDelta(_deltaReader.Index, null, null, _deltaReader.PartialJson), EventOffset, observer);
+                break;
+            default:
+                break;
+        }
+
+        return true;
+    }
 
     /// <inheritdoc/>
     protected override void OnEvent(string? eventType, JsonElement data, IToolCallParserObserver observer)

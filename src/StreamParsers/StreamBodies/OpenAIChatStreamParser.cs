@@ -25,6 +25,7 @@ namespace ToolFlow.StreamParsers;
 /// </remarks>
 internal sealed class OpenAIChatStreamParser : DeltaStreamBodyParser
 {
+    private readonly OpenAIChatEventReader _reader = new();
     private bool _choiceIgnoredReported;
 
     /// <summary>Initializes a parser for one response, with the format name <c>openai-chat</c>.</summary>
@@ -88,6 +89,43 @@ internal sealed class OpenAIChatStreamParser : DeltaStreamBodyParser
                 Finish(finishReason, observer);
             }
         }
+    }
+
+    /// <inheritdoc/>
+    protected override bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer)
+    {
+        if (!_reader.TryRead(json))
+        {
+            return false;
+        }
+
+        // The same order as ReadDelta, then Finish.
+        if (_reader.Reasoning is { IsEmpty: false } reasoning)
+        {
+            observer.OnReasoning(reasoning);
+        }
+
+        if (_reader.Content is { IsEmpty: false } content)
+        {
+            observer.OnText(content);
+        }
+
+        if (_reader.Refusal is { IsEmpty: false } refusal)
+        {
+            observer.OnText(refusal);
+        }
+
+        foreach (ToolCallDelta fragment in _reader.Fragments)
+        {
+            Calls.Append(fragment, EventOffset, observer);
+        }
+
+        if (_reader.FinishReason is { } finishReason)
+        {
+            Finish(finishReason, observer);
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

@@ -166,6 +166,16 @@ internal abstract class StreamBodyParser : ToolCallTextParser
     /// <param name="observer">Receives what the event starts, streams or completes.</param>
     protected abstract void OnEvent(string? eventType, JsonElement data, IToolCallParserObserver observer);
 
+    /// <summary>
+    /// Reads one event straight from its JSON, before any document is built, when the derived class has a faster way
+    /// for the usual shape. It must report nothing unless it returns <see langword="true"/>; by default it declines.
+    /// </summary>
+    /// <param name="eventType">The SSE <c>event:</c> type, or <see langword="null"/>.</param>
+    /// <param name="json">The event's data, as UTF-8.</param>
+    /// <param name="observer">Receives what the event starts, streams or completes.</param>
+    /// <returns>Whether the event was read; when not, <see cref="OnEvent"/> reads it from a document.</returns>
+    protected virtual bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer) => false;
+
     /// <summary>Reads the <c>[DONE]</c> sentinel that some providers send last. By default it is ignored.</summary>
     /// <param name="observer">Receives what the sentinel completes.</param>
     protected virtual void OnDone(IToolCallParserObserver observer)
@@ -223,6 +233,11 @@ internal abstract class StreamBodyParser : ToolCallTextParser
 
     private void DispatchJson(string? eventType, ReadOnlyMemory<byte> json, IToolCallParserObserver observer)
     {
+        if (TryReadEvent(eventType, json.Span, observer))
+        {
+            return;
+        }
+
         JsonDocument document;
         try
         {
