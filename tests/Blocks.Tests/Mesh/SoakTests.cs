@@ -30,15 +30,16 @@ public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int DefaultSeed = 20_251_104;
     private const int Conversations = 1_000;
-    private const int Waves = 4;
+    // 4 waves (100,000 calls) in the test suite; perf/soak.sh sets TOOLFLOW_SOAK_WAVES=40 for 1,000,000.
+    private static readonly int Waves = Environment.GetEnvironmentVariable("TOOLFLOW_SOAK_WAVES") is { } waves ? int.Parse(waves, CultureInfo.InvariantCulture) : 4;
     private const int CallsPerConversation = 25;
-    private const int TotalCalls = Conversations * Waves * CallsPerConversation;
+    private static readonly int TotalCalls = Conversations * Waves * CallsPerConversation;
     private const int GlobalCap = 128;
     private const int ConversationCap = 4;
     private const int WriteCap = 16;
     private const int RetryAttempts = 2;
     private const long MemorySlackBytes = 8L << 20;
-    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(50);
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(Math.Max(50, Waves * 15));
 
     // Outcomes: 0 none yet, 1 completed, 2 + (int)ToolCallFailureKind for a failure.
     private const byte Completed = 1;
@@ -55,6 +56,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     [Fact]
     public async Task Soak_100kCallsAcross1000ConversationsOnOneExecutor_EachCallEndsOnceResultsLandMemoryIsFlat()
     {
+        int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         string? seedText = Environment.GetEnvironmentVariable("TOOLFLOW_SOAK_SEED");
         int seed = seedText is null ? DefaultSeed : int.Parse(seedText, CultureInfo.InvariantCulture);
         var plan = new Plan(seed);
@@ -95,6 +97,9 @@ public sealed class SoakTests(ITestOutputHelper output)
         stopwatch.Stop();
 
         Report report = run.Verify();
+        using var process = Process.GetCurrentProcess();
+        output.WriteLine($"Throughput {TotalCalls / stopwatch.Elapsed.TotalSeconds:N0} calls/s; peak working set {process.PeakWorkingSet64 / 1024.0 / 1024.0:F1} MB; GC collections gen0 {GC.CollectionCount(0) - collections[0]:N0}, gen1 {GC.CollectionCount(1) - collections[1]:N0}, gen2 {GC.CollectionCount(2) - collections[2]:N0} (server GC {System.Runtime.GCSettings.IsServerGC}).");
+        output.WriteLine($"Calls with exactly one outcome: {TotalCalls - run.NotEndedOnce():N0} of {TotalCalls:N0}; executor overruns {executor.TotalOverruns:N0}.");
         output.WriteLine($"Seed {seed}: {TotalCalls:N0} calls, {Conversations:N0} concurrent conversations x {Waves} waves x {CallsPerConversation} calls, global cap {GlobalCap}, conversation cap {ConversationCap}.");
         output.WriteLine($"Duration {stopwatch.Elapsed.TotalSeconds:F2} s (waves ended at {string.Join(", ", waveTimes.Select(t => $"{t.TotalSeconds:F2} s"))}).");
         output.WriteLine($"Memory after each wave (GC.GetTotalMemory, full collection): {string.Join(", ", memory.Select(m => $"{m / 1024.0 / 1024.0:F2} MB"))}.");
@@ -413,6 +418,8 @@ public sealed class SoakTests(ITestOutputHelper output)
         }
 
         public int WithoutOutcome() => _terminals.Count(t => t == 0);
+
+        public int NotEndedOnce() => _terminals.Count(t => t != 1);
 
         public string ViolationsSoFar() => $"{_violationCount} violations; {string.Join(Environment.NewLine, _violations)}";
 
