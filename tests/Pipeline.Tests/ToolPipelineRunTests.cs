@@ -208,8 +208,9 @@ public sealed class ToolPipelineRunTests
     [Fact]
     public void CancelTurn_ToolIgnoresItsToken_RunEndsAfterTheGracePeriodAndTheBodyKeepsItsSlot()
     {
-        // The tool runs 10 s whatever its token says; the turn is cancelled the moment it starts.
-        AIFunction stubborn = new StubbornFunction(_clock, TimeSpan.FromSeconds(10));
+        // The tool runs until the test lets it go, whatever its token says; the turn is cancelled the moment it starts.
+        var release = new TaskCompletionSource();
+        AIFunction stubborn = new StubbornFunction(release.Task);
         var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = _clock, TaskScheduler = _scheduler });
         var model = new ScriptedChatClient([new ScriptedResponse().Text("Working.").Call("stubborn", """{"q": "x"}""").Text(" More text."), new ScriptedResponse().Text("Never asked.")], Speed);
         ToolPipeline pipeline = Builder(model)
@@ -240,6 +241,7 @@ public sealed class ToolPipelineRunTests
             // Disposing never waits for a body; the body still holds the executor's one slot.
             after = (executor.Running, executor.OverrunningBodies, run.DisposeAsync().IsCompleted);
         });
+        release.SetResult();
 
         // The call ends at once and the turn with it; the run's last event waits for the body only the grace period.
         Assert.Equal(cancelledAt, Ms(Assert.Single(events.OfType<ToolCallFailed>(), f => f.Kind == ToolCallFailureKind.Cancelled)));
@@ -252,14 +254,14 @@ public sealed class ToolPipelineRunTests
         Assert.DoesNotContain(events, e => e is ToolCallCompleted or ToolResultDiscarded);
     }
 
-    /// <summary>A tool that runs a set time on the clock and ignores its token.</summary>
-    private sealed class StubbornFunction(ManualTimeProvider clock, TimeSpan duration) : AIFunction
+    /// <summary>A tool that ignores its token and returns only when the test releases it.</summary>
+    private sealed class StubbornFunction(Task release) : AIFunction
     {
         public override string Name => "stubborn";
 
         protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
         {
-            await Task.Delay(duration, clock, CancellationToken.None).ConfigureAwait(false);
+            await release.ConfigureAwait(false);
             return "late";
         }
     }
