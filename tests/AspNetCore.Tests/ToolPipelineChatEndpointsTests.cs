@@ -136,9 +136,15 @@ public sealed class ToolPipelineChatEndpointsTests
         string id = await alice.CreateAsync("Go", ct);
         await scenario.Gate("other").Started;
 
+        // A tool body can start before its events reach the log: read until this view has all three running.
         await using SseClient fromSnapshot = await SseClient.ConnectAsync(alice, id, ct);
-        long snapshotId = (await fromSnapshot.NextAsync(ct)).Id;
-        Assert.True(snapshotId > 6, $"the run is under way: {snapshotId}");
+        Assert.Equal("snapshot", (await fromSnapshot.NextAsync(ct)).Type);
+        foreach (string call in new[] { "call_t1_0", "call_t1_1", "call_t1_2" })
+        {
+            await fromSnapshot.WaitForCallAsync(call, "running", ct);
+        }
+
+        Assert.True(fromSnapshot.Received[^1].Id > 6, $"the run is under way: {fromSnapshot.Received[^1].Id}");
 
         // One client resumes after event 5 (replay, then live); one from the very start (the whole stream).
         await using SseClient resumed = await SseClient.ConnectAsync(alice, id, ct, lastEventId: 5);
