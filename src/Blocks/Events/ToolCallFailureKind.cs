@@ -32,4 +32,19 @@ public enum ToolCallFailureKind
 
     /// <summary>The tool's circuit breaker is open after too many failures.</summary>
     CircuitOpen,
+
+    /// <summary>A permission policy refused the call at dispatch (<see cref="ToolPermissionCheckpoint.Dispatch"/>); it never ran.</summary>
+    PermissionDenied,
+
+    /// <summary>
+    /// The call ran, but its permission was revoked before its result arrived (<see cref="ToolPermissionCheckpoint.Result"/>):
+    /// the result is quarantined (<see cref="ToolResultQuarantined"/>) and never merged into the conversation.
+    /// </summary>
+    Quarantined,
+
+    /// <summary>
+    /// A side-effecting call was under way when its run was interrupted, and its tool does not honour idempotency keys:
+    /// whether it took effect is unknown, so it is not run again and the model is told so.
+    /// </summary>
+    OutcomeUnknown,
 }
