@@ -22,6 +22,9 @@ internal abstract class PipelineRun
     // Cancelled once, when the caller cancels the turn; never disposed, so cancelling can never race a disposal.
     private readonly CancellationTokenSource _turnCancellation = new();
     private readonly TaskCompletionSource<RunCompleted> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Spans and metric points, only when something listens (see Telemetry/).
+    private readonly RunTelemetry? _telemetry;
     private ChatModelSourceBlock _source = null!;
     private ToolExecutionBlock _execution = null!;
     private ToolResultMergeBlock _merge = null!;
@@ -39,6 +42,7 @@ internal abstract class PipelineRun
         Events = new CoalescingEventQueue(options.CoalesceDeltasAfter, resumeReaderInline: options.TaskScheduler != TaskScheduler.Default);
         ChatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
         ChatOptions.Tools = [.. ChatOptions.Tools ?? [], .. pipeline.ToolArray.Select(t => t.Function)];
+        _telemetry = RunTelemetry.Create(options, pipeline.ChatClient);
     }
 
     /// <summary>Makes the run for the pipeline's mode and starts its first turn.</summary>
@@ -53,6 +57,7 @@ internal abstract class PipelineRun
 
         // Built here, not in the constructor, so the mode's own fields are set before the mesh can call it.
         run.BuildMesh();
+        run._telemetry?.TurnRequested(run.Turn);
         run._source.Post(run.FirstRequest());
         return run;
     }
@@ -142,6 +147,7 @@ internal abstract class PipelineRun
         }
 
         Turn++;
+        _telemetry?.TurnRequested(Turn);
         _source.Post(NextRequest());
     }
 
@@ -164,7 +170,8 @@ internal abstract class PipelineRun
     private void BuildMesh()
     {
         ToolPipelineOptions options = Options;
-        _source = new ChatModelSourceBlock(new TurnCancellingChatClient(Model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
+        IChatClient model = _telemetry is { Tracing: true } ? new TurnActivityChatClient(Model, _telemetry) : Model;
+        _source = new ChatModelSourceBlock(new TurnCancellingChatClient(model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
         _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
 
         var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
@@ -211,6 +218,7 @@ internal abstract class PipelineRun
     private void OnEvent(ToolPipelineEvent @event)
     {
         // The loop acts before the caller sees the event, so a slow reader never delays the next turn.
+        _telemetry?.OnEvent(@event);
         switch (@event)
         {
             case TurnCompleted completed:
@@ -246,6 +254,7 @@ internal abstract class PipelineRun
         }
         catch (Exception e)
         {
+            _telemetry?.RunFailed(e);
             Events.Complete(e);
             if (e is OperationCanceledException canceled)
             {
@@ -273,6 +282,7 @@ internal abstract class PipelineRun
             Timestamp = _endedAt == default ? Options.TimeProvider.GetUtcNow() : _endedAt,
             Turn = Turn,
         };
+        _telemetry?.RunEnded(completed);
         Events.Write(completed);
         Events.Complete();
         _completion.TrySetResult(completed);
