@@ -11,30 +11,31 @@ namespace ToolFlow.Pipeline;
 /// as its parent, and records it on the turn.
 /// </summary>
 /// <remarks>
-/// One listener per source, made the first time a traced run's model exposes it, and kept for the process: a source
-/// is matched once, when a listener is added. The listener never samples (it leaves that to the application's), so
-/// it creates no span; it only hears of the ones that are created.
+/// One listener per source name, made the first time a traced run's model exposes a source of that name, and kept
+/// for the process: it matches every source of the name, those made later included (a chain built per request makes
+/// a new one each time), so the listeners are as many as the names. It never samples (that is the application's
+/// listener's choice), so it creates no span; it only hears of the ones that are created.
 /// </remarks>
 internal static class RequestSpanWatcher
 {
     /// <summary>The custom property of a turn's span that holds its <see cref="TurnState"/>.</summary>
     public const string TurnStateProperty = "ToolFlow.Turn";
 
-    private static readonly ConcurrentDictionary<ActivitySource, ActivityListener> s_listeners = new();
+    private static readonly ConcurrentDictionary<string, ActivityListener> s_listeners = new(StringComparer.Ordinal);
 
-    /// <summary>Listens to <paramref name="source"/> from now on, once.</summary>
+    /// <summary>Listens to the sources named as <paramref name="source"/> is from now on, once.</summary>
     public static void Watch(ActivitySource source)
     {
-        if (ReferenceEquals(source, PipelineInstruments.Source) || s_listeners.ContainsKey(source))
+        if (source.Name == ToolPipelineTelemetry.ActivitySourceName || s_listeners.ContainsKey(source.Name))
         {
             return;
         }
 
-        s_listeners.GetOrAdd(source, static s =>
+        s_listeners.GetOrAdd(source.Name, static name =>
         {
             var listener = new ActivityListener
             {
-                ShouldListenTo = candidate => ReferenceEquals(candidate, s),
+                ShouldListenTo = candidate => candidate.Name == name,
                 ActivityStarted = static activity =>
                 {
                     if (activity.Parent?.GetCustomProperty(TurnStateProperty) is TurnState turn)

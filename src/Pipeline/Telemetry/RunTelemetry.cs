@@ -127,8 +127,8 @@ internal sealed class RunTelemetry
                         : kind;
                     EndCall(failed.Call, failed.Timestamp, kind, errorType, failed.Message);
                     break;
-                case ModelStreamEnded ended:
-                    OnStreamEnded(ended);
+                case ResponseCompleted response:
+                    OnResponseCompleted(response);
                     break;
                 case TurnCompleted completed:
                     OnTurnCompleted(completed);
@@ -212,7 +212,8 @@ internal sealed class RunTelemetry
         }
     }
 
-    private void OnStreamEnded(ModelStreamEnded ended)
+    /// <summary>The model's stream ended (the parser's summary of it; the raw stream events stop at the parser).</summary>
+    private void OnResponseCompleted(ResponseCompleted ended)
     {
         TurnState turn = Turn(ended.Turn);
         if (turn.DecodeStart is not { } start)
