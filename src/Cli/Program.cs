@@ -49,6 +49,20 @@ internal static class Program
     internal static async Task<int> InvokeAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken)
     {
         ParseResult parse = BuildCommand().Parse(args);
+        if (parse.Errors.Count == 0 && parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == OtlpExport.OptionName) is Option<string?> otlp
+            && parse.GetValue(otlp) is { } collector)
+        {
+            if (!OtlpExport.TryParse(collector, out Uri root))
+            {
+                TextWriter error = configuration.Error ?? Console.Error;
+                await error.WriteLineAsync($"toolflow: {OtlpExport.OptionName} takes an http or https address such as http://127.0.0.1:4318 (got '{TerminalText.OneLine(collector)}').").ConfigureAwait(false);
+                return UsageError;
+            }
+
+            using IDisposable export = OtlpExport.Start(root);
+            return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+
         int exitCode = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         return parse.Errors.Count > 0 ? UsageError : exitCode;
     }

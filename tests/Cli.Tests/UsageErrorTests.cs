@@ -23,6 +23,8 @@ public sealed class UsageErrorTests : IDisposable
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--tool-hint", "nope", "Hi"], "toolflow run: --tool-hint takes SERVER/TOOL=read-only|idempotent|destructive (got 'nope')." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--timeout", "1e300", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 1E+300 and 30)." },
         { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--mcp-timeout", "0", "Hi"], "toolflow run: --timeout and --mcp-timeout are seconds above 0 and at most 86400 (got 30 and 0)." },
+        { ["run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--otlp", "localhost:4318", "Hi"], "toolflow: --otlp takes an http or https address such as http://127.0.0.1:4318 (got 'localhost:4318')." },
+        { ["demo", "--otlp", "ftp://127.0.0.1:4318"], "toolflow: --otlp takes an http or https address such as http://127.0.0.1:4318 (got 'ftp://127.0.0.1:4318')." },
     };
 
     [Theory]

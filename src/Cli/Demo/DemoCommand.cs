@@ -20,7 +20,7 @@ internal static class DemoCommand
         var shape = new Option<string>("--shape") { Description = "How the scripted model writes calls: openai (argument deltas) or hermes (<tool_call> text).", DefaultValueFactory = _ => "openai" };
         shape.AcceptOnlyFromAmong("openai", "hermes");
         var noCompare = new Option<bool>("--no-compare") { Description = "Skip the baseline runs after the live view." };
-        var command = new Command("demo", "Run a multi-tool conversation on the embedded scripted model, with a live view.") { json, shape, noCompare };
+        var command = new Command("demo", "Run a multi-tool conversation on the embedded scripted model, with a live view.") { json, shape, noCompare, OtlpExport.CreateOption() };
         command.SetAction(async (parse, cancellationToken) =>
         {
             ScriptedToolCallShape callShape = parse.GetValue(shape) == "hermes" ? ScriptedToolCallShape.HermesText : ScriptedToolCallShape.OpenAIDeltas;

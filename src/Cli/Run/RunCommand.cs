@@ -83,7 +83,7 @@ internal static class RunCommand
         var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, mcpTimeout, toolHint, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, prompt,
+            endpoint, model, apiKey, mcp, mcpTimeout, toolHint, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, OtlpExport.CreateOption(), prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -354,7 +354,8 @@ internal static class RunCommand
     private static ToolPipeline Build(OpenAIChatClient client, RunSettings settings, IReadOnlyList<McpToolSource> servers, TimeProvider timeProvider, TextWriter output)
     {
         output.WriteLine($"[model] {settings.Model} at {client.Endpoint}");
-        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(client)
+        // Each model request a "chat" span under its turn when something listens (--otlp); nothing otherwise.
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(new ChatClientBuilder(client).UseOpenTelemetry().Build())
             .WithTimeProvider(timeProvider)
             .WithMaxTurns(settings.MaxTurns)
             .Configure(o =>
