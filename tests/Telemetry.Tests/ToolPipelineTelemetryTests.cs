@@ -274,6 +274,50 @@ public sealed class ToolPipelineTelemetryTests
     }
 
     [Fact]
+    public void Cancel_ToolRunning_RunAndToolSpansEndCancelledAndNoCallStaysActive()
+    {
+        var spans = new List<Activity>();
+        var exported = new List<MetricSnapshot>();
+        List<MetricSnapshot> metrics;
+        using (TracerProvider tracing = Sdk.CreateTracerProviderBuilder().AddSource(ToolPipelineTelemetry.ActivitySourceName).AddInMemoryExporter(spans).Build())
+        using (MeterProvider meters = Sdk.CreateMeterProviderBuilder().AddMeter(ToolPipelineTelemetry.MeterName).AddInMemoryExporter(exported).Build())
+        {
+            ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(Model());
+            AddTools(builder);
+            ToolPipeline pipeline = builder.Build();
+            VirtualTime.Run(_clock, _scheduler, async () =>
+            {
+                ToolPipelineRun run = pipeline.Start(Ask("go"));
+                await foreach (ToolPipelineEvent e in run.Events)
+                {
+                    // The whole run is cancelled while slow (5 s) runs: its outcome never reaches the run's loop.
+                    if (e is ToolCallCompleted { Call.Name: "write" })
+                    {
+                        run.Cancel();
+                        break;
+                    }
+                }
+
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion);
+            });
+            meters.ForceFlush();
+            metrics = [.. exported];
+        }
+
+        Activity runSpan = Assert.Single(spans, s => s.DisplayName == "invoke_agent");
+        Assert.Equal(ActivityStatusCode.Error, runSpan.Status);
+        Assert.Equal("cancelled", Tag(runSpan, "error.type"));
+        Activity slow = Assert.Single(spans, s => s.DisplayName == "execute_tool slow");
+        Assert.Equal("cancelled", Tag(slow, "error.type"));
+        Assert.All(spans.Where(s => s.DisplayName == ToolPipelineTelemetry.TurnSpanName), t => Assert.True(t.Duration > TimeSpan.Zero));
+
+        // The up-down counter is back to zero for every tool, the one cut short included.
+        MetricPoint[] active = Points(metrics, ToolPipelineTelemetry.ActiveCallsMetric);
+        Assert.Contains(active, p => ToolOf(p) == "slow");
+        Assert.All(active, p => Assert.Equal(0, p.GetSumLong()));
+    }
+
+    [Fact]
     public void RunAsync_NobodyListens_NoSpansAndTheModelIsNotWrapped()
     {
         // Spans only for the model's source: ToolFlow's source has no listener, so a run makes no telemetry at all.
