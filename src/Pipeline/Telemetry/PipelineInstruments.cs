@@ -15,33 +15,22 @@ internal static class PipelineInstruments
 
     public static readonly Meter Meter = new(ToolPipelineTelemetry.MeterName, s_version);
 
-    public static readonly Histogram<double> ToolDuration = Meter.CreateHistogram(
-        ToolPipelineTelemetry.ToolDurationMetric,
-        "s",
-        "The duration of a single tool execution, from its start to its outcome.",
-        tags: null,
-        new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+    public static readonly Histogram<double> ToolDuration = Seconds(
+        ToolPipelineTelemetry.ToolDurationMetric, "The duration of a single tool execution, from its start to its outcome.");
 
-    public static readonly Histogram<double> ToolWait = Meter.CreateHistogram(
-        ToolPipelineTelemetry.ToolWaitMetric,
-        "s",
-        "How long a call waited between its arguments closing and its tool starting.",
-        tags: null,
-        new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+    public static readonly Histogram<double> ToolWait = Seconds(
+        ToolPipelineTelemetry.ToolWaitMetric, "How long a call waited between its arguments closing and its tool starting.");
 
     public static readonly UpDownCounter<long> ActiveCalls = Meter.CreateUpDownCounter<long>(
-        ToolPipelineTelemetry.ActiveCallsMetric,
-        "{call}",
-        "Calls whose tool is running.");
+        ToolPipelineTelemetry.ActiveCallsMetric, "{call}", "Calls whose tool is running.");
 
-    public static readonly Histogram<double> DecodeOverlap = Meter.CreateHistogram(
-        ToolPipelineTelemetry.DecodeOverlapMetric,
-        "s",
-        "Per turn, how long the model was still decoding while at least one tool ran.",
-        tags: null,
-        new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+    public static readonly Histogram<double> DecodeOverlap = Seconds(
+        ToolPipelineTelemetry.DecodeOverlapMetric, "Per turn, how long the model was still decoding while at least one tool ran.");
 
     /// <summary>Whether anyone records spans or metrics; a run makes no telemetry object when nobody does.</summary>
     public static bool AnyListener =>
         Source.HasListeners() || ToolDuration.Enabled || ToolWait.Enabled || ActiveCalls.Enabled || DecodeOverlap.Enabled;
+
+    private static Histogram<double> Seconds(string name, string description) =>
+        Meter.CreateHistogram(name, "s", description, tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
 }
