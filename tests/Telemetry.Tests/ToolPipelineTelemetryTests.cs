@@ -318,6 +318,60 @@ public sealed class ToolPipelineTelemetryTests
     }
 
     [Fact]
+    public void RunAsync_FuturesMode_ACallOutlivingItsTurnStaysUnderItAndOverlapsTheNextTurnsDecode()
+    {
+        var spans = new List<Activity>();
+        List<ToolPipelineEvent> events;
+        using (TracerProvider tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(ToolPipelineTelemetry.ActivitySourceName, ModelSource)
+            .AddInMemoryExporter(spans)
+            .Build())
+        {
+            // Turn 1 starts a 2 s report; turn 2 talks while it runs (its result still a future); turn 3 has the value.
+            var scripted = new ScriptedChatClient(
+                messages => ScriptedChatClient.TurnOf(messages) switch
+                {
+                    1 => new ScriptedResponse().Text("Starting the report.").Call("report", """{"topic": "q3"}""").Text(" More on that soon."),
+                    2 => new ScriptedResponse().Text("While the report runs, a few words on the plan."),
+                    _ => new ScriptedResponse().Text("Done."),
+                },
+                new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 });
+            ToolPipeline pipeline = ToolPipeline.CreateBuilder(new ChatClientBuilder(scripted).UseOpenTelemetry(sourceName: ModelSource).Build())
+                .WithTimeProvider(_clock)
+                .Configure(o => o.TaskScheduler = _scheduler)
+                .WithMode(ToolPipelineMode.Futures)
+                .AddTool(_tools.Delayed("report", TimeSpan.FromSeconds(2), "REPORT"), ToolEffects.ReadOnly)
+                .Build();
+            events = Run(pipeline);
+        }
+
+        Activity[] turns = [.. spans.Where(s => s.DisplayName == ToolPipelineTelemetry.TurnSpanName).OrderBy(s => (int)Tag(s, ToolPipelineTelemetry.TurnAttribute)!)];
+        Assert.True(turns.Length >= 3, $"{turns.Length} turns");
+        Activity report = Assert.Single(spans, s => s.DisplayName == "execute_tool report");
+        Activity request1 = spans.Single(s => s.Source.Name == ModelSource && s.ParentSpanId == turns[0].SpanId);
+        Assert.Equal(turns[0].SpanId, report.ParentSpanId);
+        Assert.Equal(request1.SpanId, Assert.Single(report.Links).Context.SpanId);
+
+        // The report ends after turn 1 does.
+        Assert.True(report.StartTimeUtc + report.Duration > turns[0].StartTimeUtc + turns[0].Duration);
+
+        // Each turn's overlap is its decode window intersected with the report's run, turn 2's included.
+        DateTimeOffset reportStart = events.OfType<ToolCallStarted>().Single().Timestamp;
+        DateTimeOffset reportEnd = events.OfType<ToolCallCompleted>().Single().Timestamp;
+        for (int t = 0; t < turns.Length; t++)
+        {
+            DateTimeOffset from = events.OfType<TurnStarted>().Single(e => e.Turn == t + 1).Timestamp;
+            DateTimeOffset to = events.OfType<ResponseCompleted>().Single(e => e.Turn == t + 1).Timestamp;
+            DateTimeOffset a = from > reportStart ? from : reportStart;
+            DateTimeOffset b = to < reportEnd ? to : reportEnd;
+            double expectedMs = b > a ? (b - a).TotalMilliseconds : 0;
+            Assert.Equal(expectedMs, Tag(turns[t], ToolPipelineTelemetry.DecodeOverlapAttribute));
+        }
+
+        Assert.True((double)Tag(turns[1], ToolPipelineTelemetry.DecodeOverlapAttribute)! > 0, "the report runs during turn 2's decode");
+    }
+
+    [Fact]
     public void RunAsync_NobodyListens_NoSpansAndTheModelIsNotWrapped()
     {
         // Spans only for the model's source: ToolFlow's source has no listener, so a run makes no telemetry at all.
