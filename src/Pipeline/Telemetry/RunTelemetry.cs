@@ -114,6 +114,12 @@ internal sealed class RunTelemetry
                 case ToolCallStarted started:
                     OnCallStarted(started);
                     break;
+                case ToolCallPermissionChecked checkedPermission:
+                    Call(checkedPermission.Call.CallId, checkedPermission.Call.Name, checkedPermission.Call.Turn).Permission = checkedPermission.Decision;
+                    break;
+                case ToolResultQuarantined quarantined:
+                    Call(quarantined.Call.CallId, quarantined.Call.Name, quarantined.Call.Turn).Permission = quarantined.Decision;
+                    break;
                 case ToolCallRetrying retrying:
                     Call(retrying.Call.CallId, retrying.Call.Name, retrying.Call.Turn).Attempts++;
                     break;
@@ -338,6 +344,17 @@ internal sealed class RunTelemetry
             spanTags.Add(new("error.type", errorType));
         }
 
+        // The policy in force at the last check (dispatch, or the result's arrival), and why it refused, if it did.
+        if (call.Permission is { } permission)
+        {
+            spanTags.Add(new(ToolPipelineTelemetry.PermissionPolicyAttribute, permission.Policy));
+            spanTags.Add(new(ToolPipelineTelemetry.PermissionRevisionAttribute, permission.Revision));
+            if (!permission.Allowed)
+            {
+                spanTags.Add(new(ToolPipelineTelemetry.PermissionReasonAttribute, permission.Reason));
+            }
+        }
+
         Activity? span = StartQuietly(
             $"{ToolPipelineTelemetry.ExecuteToolOperation} {call.Name}",
             parent,
@@ -448,5 +465,7 @@ internal sealed class RunTelemetry
         public DateTimeOffset? Started { get; set; }
 
         public int Attempts { get; set; }
+
+        public ToolPermissionDecision? Permission { get; set; }
     }
 }

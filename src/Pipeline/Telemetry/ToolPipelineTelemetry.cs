@@ -52,6 +52,15 @@ public static class ToolPipelineTelemetry
     /// <summary>Span attribute (int): the attempts a call's tool took (more than one after retries).</summary>
     public const string ToolAttemptsAttribute = "toolflow.tool.attempts";
 
+    /// <summary>Tool span attribute: the permission policy of the call's last check (at dispatch, or when its result arrived).</summary>
+    public const string PermissionPolicyAttribute = "toolflow.permission.policy";
+
+    /// <summary>Tool span attribute: that policy's revision, when it has one.</summary>
+    public const string PermissionRevisionAttribute = "toolflow.permission.revision";
+
+    /// <summary>Tool span attribute: why that check refused the call or its result (denied, quarantined).</summary>
+    public const string PermissionReasonAttribute = "toolflow.permission.reason";
+
     /// <summary>Span attribute (int): the turn a span belongs to, from 1.</summary>
     public const string TurnAttribute = "toolflow.turn";
 
