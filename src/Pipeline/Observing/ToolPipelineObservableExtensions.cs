@@ -66,6 +66,8 @@ public static class ToolPipelineObservableExtensions
         ToolCallRetrying retrying => retrying.Call.CallId,
         ToolCallCompleted completed => completed.Call.CallId,
         ToolCallFailed failed => failed.Call.CallId,
+        ToolCallPermissionChecked permission => permission.Call.CallId,
+        ToolResultQuarantined quarantined => quarantined.Call.CallId,
         _ => null,
     };
 }
