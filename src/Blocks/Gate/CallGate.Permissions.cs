@@ -68,7 +68,7 @@ internal sealed partial class CallGate
         CallRun run = state.Run!;
         run.Cancellation?.Dispose();
         run.Cancellation = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-        InlineCalls.Run(new PermissionCheck(this, state, state.Call, policy, run.Cancellation), underLock: true);
+        InlineCalls.Run(new PermissionCheck(this, state, state.Call, policy, run.Cancellation, run.Context), underLock: true);
     }
 
     // Under the lock: a running call's tool returned; with a policy, its answer about the result decides whether the

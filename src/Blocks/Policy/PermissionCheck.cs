@@ -7,12 +7,23 @@ namespace ToolFlow.Blocks;
 /// (<see cref="InlineCalls"/>), which runs it once the lock is released: a policy is the user's code. It also holds the
 /// one way both checkpoints ask a policy (<see cref="AskAsync"/>), which fails closed.
 /// </summary>
-internal sealed class PermissionCheck(CallGate gate, CallState state, ToolCall call, IToolPermissionPolicy policy, CancellationTokenSource source) : IThreadPoolWorkItem
+internal sealed class PermissionCheck(CallGate gate, CallState state, ToolCall call, IToolPermissionPolicy policy, CancellationTokenSource source, ExecutionContext? context) : IThreadPoolWorkItem
 {
     // The source's token, read under the lock that made it: the call may end, and retire the source, before this runs.
     private readonly CancellationToken _token = source.Token;
 
-    public void Execute() => _ = RunAsync();
+    // In the execution context the call closed in, as its tool runs (a policy may read the caller's async-locals).
+    public void Execute()
+    {
+        if (context is null)
+        {
+            _ = RunAsync();
+        }
+        else
+        {
+            ExecutionContext.Run(context, static s => _ = ((PermissionCheck)s!).RunAsync(), this);
+        }
+    }
 
     private async Task RunAsync()
     {

@@ -340,6 +340,66 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
             events.Where(s_lifecycle).Timeline(Clock));
     }
 
+    [Fact]
+    public void Post_ToolThatNeedsApproval_IsCheckedAfterItsApprovalOffTheLock()
+    {
+        var tools = new TestTools(Clock);
+        ToolExecutionBlock? block = null;
+        bool lockFree = false;
+        var policy = new ScriptedPolicy((_, _, _) =>
+        {
+            // The block's lock is free while a policy decides: another thread can use the block.
+            lockFree = Task.Run(() => block!.CancelCall("no such call")).Wait(TimeSpan.FromMinutes(1));
+            return ValueTask.FromResult(new ToolPermissionDecision(true, "scripted"));
+        });
+        ToolExecutionBlockOptions options = Options(policy);
+        options.ApprovalHandler = static (_, _) => ValueTask.FromResult(true);
+        block = new ToolExecutionBlock([new ToolDescriptor(tools.Delayed("a", TimeSpan.FromMilliseconds(10), "A"), ToolEffects.ReadOnly) { RequiresApproval = true }], options);
+        ToolCall a = Call(0, "a", "{}");
+
+        List<ToolPipelineEvent> events = Run(block, async target =>
+        {
+            target.Post(new ToolCallClosed(a) { Turn = 1 });
+            await At(100);
+            target.Post(Response(a));
+        });
+
+        Assert.True(lockFree);
+        Assert.Equal(
+            ["ToolCallApprovalRequested", "permission call_1_0 Dispatch allowed r-", "started call_1_0", "permission call_1_0 Result allowed r-", "completed call_1_0 \"A\""],
+            events.Where(e => s_lifecycle(e) || e is ToolCallApprovalRequested).Where(e => e is not (ToolCallClosed or ToolCallWaiting)).Select(Describe));
+    }
+
+    [Fact]
+    public void Post_PolicyReadsAnAsyncLocal_SeesTheContextTheCallClosedIn()
+    {
+        var tools = new TestTools(Clock);
+        var user = new AsyncLocal<string?>();
+        var seen = new List<string?>();
+        var policy = new ScriptedPolicy((_, _, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add(user.Value);
+            }
+
+            return ValueTask.FromResult(new ToolPermissionDecision(true, "scripted"));
+        });
+        var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(10), "A")]), Options(policy));
+        ToolCall a = Call(0, "a", "{}");
+
+        Run(block, async target =>
+        {
+            user.Value = "alice";
+            target.Post(new ToolCallClosed(a) { Turn = 1 });
+            user.Value = null;
+            await At(100);
+            target.Post(Response(a));
+        });
+
+        Assert.Equal(["alice", "alice"], seen);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]
