@@ -563,7 +563,7 @@ internal sealed partial class CallGate
     {
         TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
         CallRun? run = state.Run;
-        if (state.Status is CallStatus.AwaitingApproval or CallStatus.CheckingPermission && run?.Cancellation is { } approval)
+        if (state.Status is (CallStatus.AwaitingApproval or CallStatus.CheckingPermission) && run?.Cancellation is { } approval)
         {
             run.Cancellation = null;
             RetireUnderLock(approval);

@@ -18,6 +18,14 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
     private static readonly Func<ToolPipelineEvent, bool> s_lifecycle = static e =>
         e is ToolCallClosed or ToolCallStarted or ToolCallCompleted or ToolCallFailed or ToolCallPermissionChecked or ToolResultQuarantined or DiagnosticReported or ToolCallWaiting;
 
+    // Closes one call at 0 and ends its response at respondAt.
+    private List<ToolPipelineEvent> RunOne(ToolExecutionBlock block, ToolCall call, double respondAt) => Run(block, async target =>
+    {
+        target.Post(new ToolCallClosed(call) { Turn = 1 });
+        await At(respondAt);
+        target.Post(Response(call));
+    });
+
     [Fact]
     public void Post_PolicyAllows_BothChecksRaiseEventsInOrderWithTheirRevision()
     {
@@ -56,12 +64,7 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A")]), Options(null));
         ToolCall a = Call(0, "a", "{}");
 
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(a) { Turn = 1 });
-            await At(100);
-            target.Post(Response(a));
-        });
+        List<ToolPipelineEvent> events = RunOne(block, a, respondAt: 100);
 
         Assert.Equal([(0d, "closed call_1_0 a {}"), (0d, "started call_1_0"), (50d, "completed call_1_0 \"A\"")], events.Where(s_lifecycle).Timeline(Clock));
     }
@@ -148,12 +151,7 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A")]), Options(policy));
         ToolCall a = Call(0, "a", "{}");
 
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(a) { Turn = 1 });
-            await At(100);
-            target.Post(Response(a));
-        });
+        List<ToolPipelineEvent> events = RunOne(block, a, respondAt: 100);
 
         Assert.Empty(tools.Invocations);
         Assert.Equal(
@@ -178,12 +176,7 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
         var block = new ToolExecutionBlock(TestTools.ReadOnly([tools.Delayed("a", TimeSpan.FromMilliseconds(50), "A")]), Options(policy));
         ToolCall a = Call(0, "a", "{}");
 
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(a) { Turn = 1 });
-            await At(100);
-            target.Post(Response(a));
-        });
+        List<ToolPipelineEvent> events = RunOne(block, a, respondAt: 100);
 
         Assert.Equal(
             [
@@ -267,12 +260,7 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
         var block = new ToolExecutionBlock([descriptor], Options(policy));
         ToolCall call = Call(0, "flaky", "{}");
 
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(call) { Turn = 1 });
-            await At(200);
-            target.Post(Response(call));
-        });
+        List<ToolPipelineEvent> events = RunOne(block, call, respondAt: 200);
 
         Assert.Equal(3, attempts);
         Assert.Equal([ToolPermissionCheckpoint.Dispatch, ToolPermissionCheckpoint.Result], policy.Asked.Select(a => a.Checkpoint));
@@ -357,12 +345,7 @@ public sealed class ToolExecutionBlockPermissionTests : ManualClockTests
         block = new ToolExecutionBlock([new ToolDescriptor(tools.Delayed("a", TimeSpan.FromMilliseconds(10), "A"), ToolEffects.ReadOnly) { RequiresApproval = true }], options);
         ToolCall a = Call(0, "a", "{}");
 
-        List<ToolPipelineEvent> events = Run(block, async target =>
-        {
-            target.Post(new ToolCallClosed(a) { Turn = 1 });
-            await At(100);
-            target.Post(Response(a));
-        });
+        List<ToolPipelineEvent> events = RunOne(block, a, respondAt: 100);
 
         Assert.True(lockFree);
         Assert.Equal(
