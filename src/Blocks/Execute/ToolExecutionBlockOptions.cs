@@ -76,7 +76,10 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// <para>
     /// A policy that throws, or has not answered within <see cref="PermissionCheckTimeout"/>, is taken as a refusal
     /// (fail closed), with a <see cref="DiagnosticReported"/> coded <c>permission-check-failed</c> or
-    /// <c>permission-check-timed-out</c>. The check gets the call's token: cancelling the call cancels it.
+    /// <c>permission-check-timed-out</c>. The check gets the call's token: cancelling the call cancels it, and a
+    /// decision that comes after its call ended is dropped (no event). Every other check raises
+    /// <see cref="ToolCallPermissionChecked"/>. The dispatch check runs in the execution context the call closed in,
+    /// never under the block's lock.
     /// </para>
     /// </remarks>
     public IToolPermissionPolicy? PermissionPolicy { get; set; }
