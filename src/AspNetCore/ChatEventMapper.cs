@@ -26,6 +26,8 @@ internal static class ChatEventMapper
             ToolCallRetrying r => new ToolCallRetryingEvent(r.Call.CallId, r.Attempt, r.Delay.TotalMilliseconds, r.Error?.Message),
             ToolCallCompleted c => new ToolCallCompletedEvent(c.Call.CallId, c.Call.Name, c.Duration.TotalMilliseconds, Preview(c.Result, resultPreviewLength)),
             ToolCallFailed f => new ToolCallFailedEvent(f.Call.CallId, f.Call.Name, Camel(f.Kind.ToString()), f.Message, f.Duration?.TotalMilliseconds),
+            ToolCallPermissionChecked p => new ToolCallPermissionCheckedEvent(p.Call.CallId, Camel(p.Checkpoint.ToString()), p.Decision.Allowed, p.Decision.Policy, p.Decision.Revision, p.Decision.Reason),
+            ToolResultQuarantined q => new ToolResultQuarantinedEvent(q.Call.CallId, q.Call.Name, q.Decision.Policy, q.Decision.Revision, q.Decision.Reason),
             // The model's stream ends inside the mesh; what reaches the run is the response it made.
             ResponseCompleted r => new ModelStreamEndedEvent(r.FinishReason?.Value, r.Error?.Message),
             TurnCompleted t => new TurnCompletedEvent(t.Response.Message.Text),

@@ -20,6 +20,8 @@ namespace ToolFlow.AspNetCore;
 [JsonDerivedType(typeof(ToolCallRetryingEvent), "toolCallRetrying")]
 [JsonDerivedType(typeof(ToolCallCompletedEvent), "toolCallCompleted")]
 [JsonDerivedType(typeof(ToolCallFailedEvent), "toolCallFailed")]
+[JsonDerivedType(typeof(ToolCallPermissionCheckedEvent), "toolCallPermissionChecked")]
+[JsonDerivedType(typeof(ToolResultQuarantinedEvent), "toolResultQuarantined")]
 [JsonDerivedType(typeof(ModelStreamEndedEvent), "modelStreamEnded")]
 [JsonDerivedType(typeof(TurnCompletedEvent), "turnCompleted")]
 [JsonDerivedType(typeof(DiagnosticReportedEvent), "diagnosticReported")]
@@ -61,6 +63,11 @@ internal sealed record ToolCallRetryingEvent(string CallId, int Attempt, double 
 internal sealed record ToolCallCompletedEvent(string CallId, string Name, double DurationMs, string? ResultPreview) : ChatEvent;
 
 internal sealed record ToolCallFailedEvent(string CallId, string Name, string Kind, string Error, double? DurationMs) : ChatEvent;
+
+internal sealed record ToolCallPermissionCheckedEvent(string CallId, string Checkpoint, bool Allowed, string Policy, string? Revision, string? Reason) : ChatEvent;
+
+// The result itself never goes on the wire: it was withheld.
+internal sealed record ToolResultQuarantinedEvent(string CallId, string Name, string Policy, string? Revision, string? Reason) : ChatEvent;
 
 internal sealed record ModelStreamEndedEvent(string? FinishReason, string? Error) : ChatEvent;
 

@@ -168,7 +168,7 @@ internal sealed class ChatState
     private static string StateOfFailure(string kind) => kind switch
     {
         "cancelled" or "discarded" or "dependencyFailed" => "cancelled",
-        "rejected" => "denied",
+        "rejected" or "permissionDenied" => "denied",
         _ => "failed",
     };
 

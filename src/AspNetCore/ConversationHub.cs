@@ -302,6 +302,8 @@ internal sealed class ConversationHub
         ToolCallRetryingEvent => "toolCallRetrying",
         ToolCallCompletedEvent => "toolCallCompleted",
         ToolCallFailedEvent => "toolCallFailed",
+        ToolCallPermissionCheckedEvent => "toolCallPermissionChecked",
+        ToolResultQuarantinedEvent => "toolResultQuarantined",
         ModelStreamEndedEvent => "modelStreamEnded",
         TurnCompletedEvent => "turnCompleted",
         DiagnosticReportedEvent => "diagnosticReported",

@@ -116,6 +116,20 @@ public sealed class ToolPipelineBuilder
     /// <returns>This builder.</returns>
     public ToolPipelineBuilder WithExternalApproval() => Configure(static o => o.Execution.ExternalApproval = true);
 
+    /// <summary>
+    /// Checks every call with <paramref name="policy"/> at dispatch and again when its result arrives: a refused call
+    /// fails as <see cref="ToolCallFailureKind.PermissionDenied"/> without running, and a result whose permission was
+    /// revoked meanwhile is quarantined (<see cref="ToolResultQuarantined"/>) and never reaches the conversation. See
+    /// <see cref="ToolExecutionBlockOptions.PermissionPolicy"/>; <see cref="ToolPermissions"/> is a ready-made one.
+    /// </summary>
+    /// <param name="policy">The policy, for instance a <see cref="ToolPermissions"/>.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithPermissionPolicy(IToolPermissionPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return Configure(o => o.Execution.PermissionPolicy = policy);
+    }
+
     /// <summary>Reads tool calls the model writes as text, with parsers from <paramref name="factory"/>.</summary>
     /// <param name="factory">Makes one parser per response.</param>
     /// <returns>This builder.</returns>
@@ -177,14 +191,14 @@ public sealed class ToolPipelineBuilder
         ToolPipelineOptions options = _options.Clone();
         if (options.Mode == ToolPipelineMode.Futures && !HasTool(ToolFuture.AwaitToolName))
         {
-            tools = [.. tools, new ToolDescriptor(new AwaitFutureFunction(), ToolEffects.ReadOnly)];
+            tools = [.. tools, new ToolDescriptor(new AwaitFutureFunction(), ToolEffects.ReadOnly) { PolicyExempt = true }];
         }
 
         if (options.Mode == ToolPipelineMode.Plan)
         {
             if (!HasTool(StreamParsers.LlmCompilerPlan.JoinToolName))
             {
-                tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly)];
+                tools = [.. tools, new ToolDescriptor(new JoinFunction(), ToolEffects.ReadOnly) { PolicyExempt = true }];
             }
 
             if (options.Parsing.TextParserFactory == ToolCallParserBlockOptions.DefaultTextParserFactory)

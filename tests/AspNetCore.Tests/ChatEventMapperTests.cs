@@ -44,6 +44,9 @@ public sealed class ChatEventMapperTests
             (new ToolCallCompleted(s_call, JsonSerializer.SerializeToElement(new { n = 1 }), TimeSpan.Zero), "resultPreview={\"n\":1}", ["resultPreview"]),
             (new ToolCallFailed(s_call, ToolCallFailureKind.TimedOut, "took too long", "", null, TimeSpan.FromSeconds(2)), "type=toolCallFailed, kind=timedOut, error=took too long, durationMs=2000", ["type", "kind", "error", "durationMs"]),
             (new ToolCallFailed(s_call, ToolCallFailureKind.Rejected, "denied", "", null, null), "kind=rejected, durationMs=null", ["kind", "durationMs"]),
+            (new ToolCallFailed(s_call, ToolCallFailureKind.Quarantined, "withheld", "", null, TimeSpan.FromSeconds(1)), "kind=quarantined", ["kind"]),
+            (new ToolCallPermissionChecked(s_call, ToolPermissionCheckpoint.Dispatch, new ToolPermissionDecision(true, "ToolPermissions", "3")), "type=toolCallPermissionChecked, callId=c1, checkpoint=dispatch, allowed=true, policy=ToolPermissions, revision=3, reason=null", ["type", "callId", "checkpoint", "allowed", "policy", "revision", "reason"]),
+            (new ToolCallPermissionChecked(s_call, ToolPermissionCheckpoint.Result, new ToolPermissionDecision(false, "ops", null, "revoked")), "checkpoint=result, allowed=false, revision=null, reason=revoked", ["checkpoint", "allowed", "revision", "reason"]),
             (response, "type=modelStreamEnded, finishReason=tool_calls, error=null", ["type", "finishReason", "error"]),
             (new TurnCompleted([], response), "type=turnCompleted, text=the text", ["type", "text"]),
             (new DiagnosticReported("bad_json", "could not parse"), "type=diagnosticReported, code=bad_json, message=could not parse", ["type", "code", "message"]),
@@ -55,6 +58,17 @@ public sealed class ChatEventMapperTests
             Assert.Equal(expected, Fields(data, names));
             Assert.Equal((7, 1, s_at), (data.GetProperty("id").GetInt64(), data.GetProperty("turn").GetInt32(), data.GetProperty("timestamp").GetDateTimeOffset()));
         }
+    }
+
+    [Fact]
+    public void Map_ToolResultQuarantined_SendsTheRefusalButNeverTheResult()
+    {
+        var quarantined = new ToolResultQuarantined(s_call, "the secret", new ToolPermissionDecision(false, "ToolPermissions", "4", "revoked by ops"));
+
+        JsonElement data = Wire(quarantined);
+
+        Assert.Equal("type=toolResultQuarantined, callId=c1, name=search, policy=ToolPermissions, revision=4, reason=revoked by ops", Fields(data, "type", "callId", "name", "policy", "revision", "reason"));
+        Assert.DoesNotContain("the secret", data.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,6 +74,38 @@ public sealed class ToolPipelineChatEndpointsTests
     });
 
     [Fact]
+    public Task Events_PermissionRevokedWhileTheCallRuns_StreamCarriesTheChecksAndTheQuarantineButNeverTheResult() => TestGuard.RunAsync(async ct =>
+    {
+        var permissions = new ToolPermissions(["slow", "fast"]);
+        ChatScenario scenario = ChatScenario.ByTurn(OneCall(), ChatScenario.Text("It is withheld."));
+        scenario.Configure = b => b.WithPermissionPolicy(permissions);
+        await using ChatTestHost host = await ChatTestHost.StartAsync(scenario.Create);
+        HttpClient alice = host.Client();
+        string id = await alice.CreateAsync("What is it?", ct);
+
+        // From the first event, so the dispatch check (before the client connects) is replayed too.
+        await using SseClient sse = await SseClient.ConnectAsync(alice, id, ct, lastEventId: 0);
+        await sse.WaitForCallAsync("call_t1_0", "running", ct);
+
+        permissions.Revoke("slow");
+        scenario.Gate("slow").Open("the secret figures");
+        await sse.ReadUntilAsync("runCompleted", ct);
+
+        Assert.Equal(
+            [("dispatch", true, "0"), ("result", false, "1")],
+            sse.Received.Where(m => m.Type == "toolCallPermissionChecked").Select(m => (m.Data.GetProperty("checkpoint").GetString(), m.Data.GetProperty("allowed").GetBoolean(), m.Data.GetProperty("revision").GetString())));
+        SseMessage quarantined = sse.Received.Single(m => m.Type == "toolResultQuarantined");
+        Assert.Equal(("call_t1_0", "ToolPermissions"), (quarantined.Data.GetProperty("callId").GetString(), quarantined.Data.GetProperty("policy").GetString()));
+        Assert.Equal("quarantined", sse.Received.Single(m => m.Type == "toolCallFailed").Data.GetProperty("kind").GetString());
+        Assert.All(sse.Received, m => Assert.DoesNotContain("the secret figures", m.Data.GetRawText(), StringComparison.Ordinal));
+
+        JsonElement done = await alice.GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.Equal("failed", done.GetProperty("calls")[0].GetProperty("state").GetString());
+        Assert.DoesNotContain("the secret figures", done.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(sse.Fold.ToString(), WireFold.OfSnapshot(done).ToString());
+    });
+
+    [Fact]
     public Task Events_RunFaultsWithACallRunning_TheCallEndsCancelledInTheStreamAndTheSnapshot() => TestGuard.RunAsync(async ct =>
     {
         ChatScenario scenario = ChatScenario.ByTurn(new ScriptedResponse().Text("Looking.").Call("slow", """{"q": "a"}""").Text("boom"));

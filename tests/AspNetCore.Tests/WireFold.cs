@@ -109,7 +109,7 @@ internal sealed class WireFold
                 _calls[m.CallId!] = d.GetProperty("kind").GetString() switch
                 {
                     "cancelled" or "discarded" or "dependencyFailed" => "cancelled",
-                    "rejected" => "denied",
+                    "rejected" or "permissionDenied" => "denied",
                     _ => "failed",
                 };
                 break;

@@ -34,6 +34,8 @@ internal static class Events
         ToolCallCompleted c => $"completed {c.Call.CallId} {JsonSerializer.Serialize(c.Result, AIJsonUtilities.DefaultOptions)}",
         ToolCallFailed f => $"failed {f.Call.CallId} {f.Kind}",
         DiagnosticReported d => $"diagnostic {d.Code}",
+        ToolCallPermissionChecked p => $"permission {p.Call.CallId} {p.Checkpoint} {(p.Decision.Allowed ? "allowed" : "denied")} r{p.Decision.Revision ?? "-"}",
+        ToolResultQuarantined q => $"quarantined {q.Call.CallId} {JsonSerializer.Serialize(q.Result, AIJsonUtilities.DefaultOptions)}",
         ResponseCompleted r => $"response {r.FinishReason?.Value ?? "-"} calls {string.Join(",", r.Calls.Select(c => c.CallId))}",
         TurnCompleted t => $"turn completed {t.Turn}",
         _ => e.GetType().Name,

@@ -257,7 +257,7 @@ function callOf(e) {
 }
 
 function endedState(kind) {
-  if (kind === 'rejected') return 'denied';
+  if (kind === 'rejected' || kind === 'permissionDenied') return 'denied';
   if (kind === 'cancelled' || kind === 'discarded' || kind === 'dependencyFailed') return 'cancelled';
   return 'failed';
 }

@@ -164,7 +164,17 @@ internal sealed class CallInvoker
         try
         {
             object? result = await InvokeAsync(run).ConfigureAwait(false);
-            Gate.OnResult(run.State, result);
+            if (_options.PolicyFor(run.Tool!) is { } policy)
+            {
+                // Checked once, on the call's final result; the call still runs (and holds its slot) meanwhile.
+                CancellationTokenSource cancellation = run.Cancellation!;
+                PermissionAnswer answer = await PermissionCheck.AskAsync(policy, run.State.Call, ToolPermissionCheckpoint.Result, _options.PermissionCheckTimeout, _timeProvider, cancellation, cancellation.Token).ConfigureAwait(false);
+                Gate.OnResult(run.State, result, answer);
+            }
+            else
+            {
+                Gate.OnResult(run.State, result);
+            }
         }
         catch (Exception e)
         {
@@ -207,7 +217,18 @@ internal sealed class CallInvoker
         {
             IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
             IReadOnlyList<object?> results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
-            Gate.OnBatchResults(tool, calls, results);
+            PermissionAnswer[]? answers = null;
+            if (_options.PolicyFor(tool) is { } policy && results.Count == calls.Length)
+            {
+                answers = new PermissionAnswer[calls.Length];
+                for (int i = 0; i < calls.Length; i++)
+                {
+                    CancellationTokenSource cancellation = runs[i].Cancellation!;
+                    answers[i] = await PermissionCheck.AskAsync(policy, calls[i].Call, ToolPermissionCheckpoint.Result, _options.PermissionCheckTimeout, _timeProvider, cancellation, cancellation.Token).ConfigureAwait(false);
+                }
+            }
+
+            Gate.OnBatchResults(tool, calls, results, answers);
         }
         catch (Exception e)
         {

@@ -57,6 +57,54 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     public bool ExternalApproval { get; set; }
 
     /// <summary>
+    /// Asked about every call at dispatch and again when its result arrives (see <see cref="IToolPermissionPolicy"/>);
+    /// a tool's own <see cref="ToolDescriptor.PermissionPolicy"/> takes its place for that tool. Default
+    /// <see langword="null"/>: no checks, no <see cref="ToolCallPermissionChecked"/> events, nothing spent.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// At dispatch (once the call's dependencies, response and approval allow it to run, before it takes a slot): a
+    /// refusal fails the call as <see cref="ToolCallFailureKind.PermissionDenied"/>, and its tool never runs. The check
+    /// runs once per call, not per retry: a retry is the same dispatch.
+    /// </para>
+    /// <para>
+    /// When a result arrives (successes only: a failure carries no data to withhold): a refusal quarantines the result
+    /// (<see cref="ToolResultQuarantined"/>) and fails the call as <see cref="ToolCallFailureKind.Quarantined"/>, so the
+    /// result reaches no conversation, future, reference or dependent. Calls answered by an identical earlier call
+    /// share its result check.
+    /// </para>
+    /// <para>
+    /// A policy that throws, or has not answered within <see cref="PermissionCheckTimeout"/>, is taken as a refusal
+    /// (fail closed), with a <see cref="DiagnosticReported"/> coded <c>permission-check-failed</c> or
+    /// <c>permission-check-timed-out</c>. The check gets the call's token: cancelling the call cancels it, and a
+    /// decision that comes after its call ended is dropped (no event). Every other check raises
+    /// <see cref="ToolCallPermissionChecked"/>. The dispatch check runs in the execution context the call closed in,
+    /// never under the block's lock.
+    /// </para>
+    /// </remarks>
+    public IToolPermissionPolicy? PermissionPolicy { get; set; }
+
+    /// <summary>
+    /// How long, on <see cref="ToolBlockOptions.TimeProvider"/>, a permission check may take before it counts as a
+    /// refusal; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Default 10 seconds; otherwise from 1 ms to
+    /// <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan PermissionCheckTimeout
+    {
+        get;
+        set
+        {
+            if (value != Timeout.InfiniteTimeSpan)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromMilliseconds(1));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
+            }
+
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// The least time, on <see cref="ToolBlockOptions.TimeProvider"/>, between two <see cref="ToolCallProgressed"/>
     /// events of one call. A call's first report is emitted at once; reports within the interval after an emitted one
     /// are held, the latest replacing the one before, and the held report goes out when the interval has passed, unless
@@ -92,6 +140,9 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
             field = value;
         }
     } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The policy that checks calls to <paramref name="tool"/>: its own, else the block's; none for the pipeline's own tools.</summary>
+    internal IToolPermissionPolicy? PolicyFor(ToolDescriptor tool) => tool.PolicyExempt ? null : tool.PermissionPolicy ?? PermissionPolicy;
 
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

@@ -97,7 +97,13 @@ internal sealed partial class CallGate
         }
 
         Retire(pending);
-        InlineCalls.RunPending();
+
+        // A handler that answered synchronously did so under the lock of the step that asked it: that step runs
+        // what was queued once it lets go.
+        if (!HoldsLock)
+        {
+            InlineCalls.RunPending();
+        }
     }
 
     // Under the lock, for a call awaiting approval: the first decision, from the handler or from outside. Returns the

@@ -56,20 +56,15 @@ internal sealed partial class CallGate
     }
 
     /// <summary>A call's tool returned: its result, or a stale one if the call was cancelled meanwhile.</summary>
-    public void OnResult(CallState state, object? result)
+    /// <param name="state">The call.</param>
+    /// <param name="result">What the tool returned.</param>
+    /// <param name="answer">The policy's answer about the result; <see langword="null"/> without a policy.</param>
+    public void OnResult(CallState state, object? result, PermissionAnswer? answer = null)
     {
         lock (_lock)
         {
             ReportCircuit(state);
-            if (state.Status == CallStatus.Running)
-            {
-                Complete(state, result);
-            }
-            else
-            {
-                _block.Emit(new ToolResultDiscarded(state.Call, result) { Turn = state.Call.Turn });
-            }
-
+            AcceptResult(state, result, answer);
             Invoker.FlushBatches();
         }
 
@@ -101,7 +96,11 @@ internal sealed partial class CallGate
     }
 
     /// <summary>A batch's invocation returned its results, one per call in order.</summary>
-    public void OnBatchResults(ToolDescriptor tool, CallState[] calls, IReadOnlyList<object?> results)
+    /// <param name="tool">The batch's tool.</param>
+    /// <param name="calls">The calls.</param>
+    /// <param name="results">Their results.</param>
+    /// <param name="answers">The policy's answer about each result; <see langword="null"/> without a policy.</param>
+    public void OnBatchResults(ToolDescriptor tool, CallState[] calls, IReadOnlyList<object?> results, PermissionAnswer[]? answers = null)
     {
         lock (_lock)
         {
@@ -117,14 +116,7 @@ internal sealed partial class CallGate
             {
                 for (int i = 0; i < calls.Length; i++)
                 {
-                    if (calls[i].Status == CallStatus.Running)
-                    {
-                        Complete(calls[i], results[i]);
-                    }
-                    else
-                    {
-                        _block.Emit(new ToolResultDiscarded(calls[i].Call, results[i]) { Turn = calls[i].Call.Turn });
-                    }
+                    AcceptResult(calls[i], results[i], answers?[i]);
                 }
             }
 

@@ -64,6 +64,9 @@ internal sealed partial class CallGate
         Invoker = new CallInvoker(this, options);
     }
 
+    /// <summary>The block's options, as it snapshotted them.</summary>
+    public ToolExecutionBlockOptions Options => _options;
+
     /// <summary>Where ready calls go.</summary>
     public CallInvoker Invoker { get; }
 
@@ -381,6 +384,13 @@ internal sealed partial class CallGate
             return;
         }
 
+        // Without a policy this is the one cost of permissions: a null check.
+        if (_options.PolicyFor(state.Tool) is { } policy)
+        {
+            CheckPermission(state, policy);
+            return;
+        }
+
         Ready(state);
     }
 
@@ -553,7 +563,7 @@ internal sealed partial class CallGate
     {
         TimeSpan? duration = state.Status == CallStatus.Running ? _timeProvider.GetElapsedTime(state.StartedAt) : null;
         CallRun? run = state.Run;
-        if (state.Status == CallStatus.AwaitingApproval && run?.Cancellation is { } approval)
+        if (state.Status is (CallStatus.AwaitingApproval or CallStatus.CheckingPermission) && run?.Cancellation is { } approval)
         {
             run.Cancellation = null;
             RetireUnderLock(approval);

@@ -9,6 +9,9 @@ internal enum CallStatus
     /// <summary>In the gate: the approver has it.</summary>
     AwaitingApproval,
 
+    /// <summary>In the gate: free to run, its permission policy is being asked (<see cref="PermissionCheck"/>).</summary>
+    CheckingPermission,
+
     /// <summary>Handed to the invoker: in a pending batch or the executor's queue.</summary>
     Queued,
 

@@ -72,6 +72,15 @@ public sealed class ToolDescriptor
     public bool RequiresApproval { get; init; }
 
     /// <summary>
+    /// The permission policy for this tool's calls, in place of the block's
+    /// <see cref="ToolExecutionBlockOptions.PermissionPolicy"/>; <see langword="null"/> (the default) for the block's.
+    /// </summary>
+    public IToolPermissionPolicy? PermissionPolicy { get; init; }
+
+    /// <summary>Whether no permission policy checks its calls: the pipeline's own tools (<c>await_future</c>, the plan's join), which only hand back results already checked.</summary>
+    internal bool PolicyExempt { get; init; }
+
+    /// <summary>
     /// Whether the tool does its work without blocking and returns an already completed task: its calls then run on
     /// the thread that starts them (the one that closed, approved or freed a slot for the call), with no hop to the
     /// block's scheduler: the synchronous fast path. Batched calls (<see cref="BatchInvoker"/>) do not take it. Caps, events,

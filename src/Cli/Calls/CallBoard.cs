@@ -135,10 +135,14 @@ internal sealed class CallBoard
 
     /// <summary>The view's state for a call that ended without a result.</summary>
     /// <param name="kind">Why it ended.</param>
-    /// <returns><see cref="CallState.Cancelled"/> when it was stopped rather than broken, else <see cref="CallState.Failed"/>.</returns>
+    /// <returns>
+    /// <see cref="CallState.Cancelled"/> when it was stopped rather than broken, <see cref="CallState.Quarantined"/> when
+    /// its result was withheld, else <see cref="CallState.Failed"/>.
+    /// </returns>
     public static CallState StateOf(ToolCallFailureKind kind) => kind switch
     {
-        ToolCallFailureKind.Cancelled or ToolCallFailureKind.Discarded or ToolCallFailureKind.Rejected => CallState.Cancelled,
+        ToolCallFailureKind.Cancelled or ToolCallFailureKind.Discarded or ToolCallFailureKind.Rejected or ToolCallFailureKind.PermissionDenied => CallState.Cancelled,
+        ToolCallFailureKind.Quarantined => CallState.Quarantined,
         _ => CallState.Failed,
     };
 

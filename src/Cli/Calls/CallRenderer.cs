@@ -33,7 +33,7 @@ internal static class CallRenderer
         new("Progress", static row => new Text(ProgressText(row.Progress)), static rows => rows.Any(r => r.Progress is not null)),
     ];
 
-    /// <summary>The word for a state: detected, waiting, running, done, failed or cancelled.</summary>
+    /// <summary>The word for a state: detected, waiting, running, done, failed, cancelled or quarantined.</summary>
     /// <param name="state">The state.</param>
     /// <returns>The word.</returns>
     public static string Word(CallState state) => state switch
@@ -44,6 +44,7 @@ internal static class CallRenderer
         CallState.Done => "done",
         CallState.Failed => "failed",
         CallState.Cancelled => "cancelled",
+        CallState.Quarantined => "quarantined",
         _ => state.ToString().ToLowerInvariant(),
     };
 
@@ -57,6 +58,7 @@ internal static class CallRenderer
         CallState.Running => RunningText(row),
         CallState.Done => $" in {Milliseconds(row.Duration)}: {(row.Result is null ? "(no result)" : TerminalText.OneLine(row.Result, PreviewLength))}",
         CallState.Failed => $" ({row.FailureKind}){After(row.Duration)}: {TerminalText.OneLine(row.Error, PreviewLength)}{Discarded(row)}",
+        CallState.Quarantined => $"{After(row.Duration)}: its result was withheld from the model: {TerminalText.OneLine(row.Error, PreviewLength)}",
         CallState.Cancelled => $"{(row.FailureKind is ToolCallFailureKind.Cancelled or null ? string.Empty : $" ({row.FailureKind})")}: {TerminalText.OneLine(row.Error, PreviewLength)}{Discarded(row)}",
         _ => string.Empty,
     };
@@ -111,6 +113,7 @@ internal static class CallRenderer
         CallState.Done => Color.Green,
         CallState.Failed => Color.Red,
         CallState.Cancelled => Color.Orange3,
+        CallState.Quarantined => Color.Magenta1,
         _ => Color.Grey,
     });
 

@@ -18,6 +18,9 @@ internal enum CallState
     /// <summary>The call ended without a result: the tool threw or timed out, the tool or a reference was unknown, ...</summary>
     Failed,
 
-    /// <summary>The call was cancelled, denied, or never run because its response ended badly.</summary>
+    /// <summary>The call was cancelled, denied (by an approver or a permission policy), or never run because its response ended badly.</summary>
     Cancelled,
+
+    /// <summary>The call ran, but its permission was revoked before its result arrived: the result was withheld from the model.</summary>
+    Quarantined,
 }

@@ -7,7 +7,7 @@ namespace ToolFlow.Cli.Run;
 
 /// <summary>
 /// Writes a run to a terminal as it happens: the model's text (and reasoning) as it streams, and a line each time a
-/// tool call's state changes (detected, waiting and why, running, done, failed, cancelled; see
+/// tool call's state changes (detected, waiting and why, running, done, failed, cancelled, quarantined; see
 /// <see cref="CallRenderer"/>), numbered in the order the calls appear. Plain lines that read well in a pipe; dim
 /// colour on a terminal. Everything from the model, a tool or a server has its control characters neutralised.
 /// </summary>

@@ -17,7 +17,7 @@ public static class ToolPipelineObservableExtensions
     /// stream holds its lifecycle and argument deltas (<see cref="ToolCallDetected"/>, <see cref="ToolArgumentsDelta"/>,
     /// <see cref="ToolCallClosed"/>, <see cref="ToolCallWaiting"/>, <see cref="ToolCallApprovalRequested"/>,
     /// <see cref="ToolCallDeduplicated"/>, <see cref="ToolCallStarted"/>, <see cref="ToolCallProgressed"/>,
-    /// <see cref="ToolCallRetrying"/>) and ends with its outcome (<see cref="ToolCallCompleted"/> or
+    /// <see cref="ToolCallRetrying"/>, <see cref="ToolCallPermissionChecked"/>, <see cref="ToolResultQuarantined"/>) and ends with its outcome (<see cref="ToolCallCompleted"/> or
     /// <see cref="ToolCallFailed"/>), or with the run.
     /// </summary>
     /// <param name="events">A run's events.</param>
@@ -66,6 +66,8 @@ public static class ToolPipelineObservableExtensions
         ToolCallRetrying retrying => retrying.Call.CallId,
         ToolCallCompleted completed => completed.Call.CallId,
         ToolCallFailed failed => failed.Call.CallId,
+        ToolCallPermissionChecked permission => permission.Call.CallId,
+        ToolResultQuarantined quarantined => quarantined.Call.CallId,
         _ => null,
     };
 }

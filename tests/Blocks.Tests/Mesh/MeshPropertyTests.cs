@@ -47,6 +47,11 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
                 timing.Item3,
                 conversations));
 
+    // A tool revoked at an instant while calls run, and allowed again later (or never).
+    private static readonly Gen<(Scenario Scenario, Revocation Revocation)> s_revoked =
+        Gen.Select(s_scenario, Gen.Int[0, 1], Gen.Int[0, 40], Gen.Int[0, 150])
+            .Select(static (scenario, tool, at, back) => (scenario, new Revocation(tool == 0 ? "a" : "b", at, back < 50 ? null : at + back - 50)));
+
     private enum CancelKind
     {
         None,
@@ -69,8 +74,30 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
         output.WriteLine($"{calls} calls checked.");
     }
 
+    [Fact]
+    public void Mesh_GeneratedScenariosWithARevocation_DeniedCallsNeverRunQuarantinedResultsNeverMerged()
+    {
+        string? replay = Environment.GetEnvironmentVariable("TOOLFLOW_MESH_SEED");
+        IEnumerable<string> seeds = replay is not null ? [replay] : Enumerable.Range(0, Seeds).Select(i => new PCG(2, FirstSeed + (ulong)i).ToString());
+        int calls = 0, denied = 0, quarantined = 0;
+        foreach (string seed in seeds)
+        {
+            s_revoked.Sample(
+                sample => calls += Check(sample.Scenario, sample.Revocation, (d, q) => (denied, quarantined) = (denied + d, quarantined + q)),
+                seed: seed,
+                iter: 1,
+                threads: 1,
+                print: static s => $"{s.Scenario}; {s.Revocation}");
+        }
+
+        output.WriteLine($"{calls} calls checked: {denied} refused at dispatch, {quarantined} quarantined.");
+
+        // The seeds exercise both refusals (fixed seeds: this holds as long as the generator does not change).
+        Assert.True(replay is not null || (denied > 0 && quarantined > 0), $"{denied} refused, {quarantined} quarantined");
+    }
+
     /// <summary>Runs one scenario and checks every property; returns how many calls it had.</summary>
-    private static int Check(Scenario scenario)
+    private static int Check(Scenario scenario, Revocation? revocation = null, Action<int, int>? refusals = null)
     {
         var clock = new ManualTimeProvider();
         var scheduler = new ManualTaskScheduler();
@@ -89,10 +116,16 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
         ];
         var events = new List<(int Conversation, ToolPipelineEvent Event)>();
         var calls = new List<(int Conversation, ToolCall Call, CallPlan Plan)>();
+        ToolPermissions? permissions = revocation is null ? null : new ToolPermissions(["a", "b"]);
 
         VirtualTime.Run(clock, scheduler, async () =>
         {
             var runs = new List<Task>();
+            if (revocation is not null)
+            {
+                runs.Add(RevokeAsync(permissions!, clock, revocation));
+            }
+
             for (int c = 0; c < scenario.Conversations.Length; c++)
             {
                 runs.Add(RunConversationAsync(c));
@@ -113,6 +146,7 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
                 Executor = executor,
                 MaxConcurrency = scenario.ConversationCap,
                 OverrunGracePeriod = scenario.Grace,
+                PermissionPolicy = permissions,
             });
             var merge = new ToolResultMergeBlock(new ToolBlockOptions { TimeProvider = clock, TaskScheduler = scheduler });
             var sink = new ActionBlock<ToolPipelineEvent>(e => events.Add((conversation, e)), new ExecutionDataflowBlockOptions { TaskScheduler = scheduler });
@@ -155,7 +189,62 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
         Assert.Equal(0, executor.OverrunningBodies);
         Assert.True(counters.Violations.Count == 0, string.Join(Environment.NewLine, counters.Violations));
         Verify(calls, events, counters);
+        if (revocation is not null)
+        {
+            (int denied, int quarantined) = VerifyPermissions(calls, events, counters);
+            refusals?.Invoke(denied, quarantined);
+        }
+
         return calls.Count;
+    }
+
+    private static async Task RevokeAsync(ToolPermissions permissions, ManualTimeProvider clock, Revocation revocation)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(revocation.At), clock);
+        permissions.Revoke(revocation.Tool);
+        if (revocation.AllowedAgainAt is { } back)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(back - revocation.At), clock);
+            permissions.Allow(revocation.Tool);
+        }
+    }
+
+    // With a policy: a body ran only after an allowed dispatch check; a call refused at dispatch never ran; a result
+    // completed a call only after an allowed result check; a quarantined result ended its call as Quarantined.
+    private static (int Denied, int Quarantined) VerifyPermissions(List<(int Conversation, ToolCall Call, CallPlan Plan)> calls, List<(int Conversation, ToolPipelineEvent Event)> events, Counters counters)
+    {
+        ToolPermissionDecision? DecisionOf(string id, ToolPermissionCheckpoint checkpoint) =>
+            events.Select(e => e.Event).OfType<ToolCallPermissionChecked>().SingleOrDefault(c => c.Call.CallId == id && c.Checkpoint == checkpoint)?.Decision;
+
+        foreach ((_, ToolCall call, _) in calls)
+        {
+            string id = call.CallId;
+            ToolPermissionDecision? dispatch = DecisionOf(id, ToolPermissionCheckpoint.Dispatch);
+            ToolPermissionDecision? result = DecisionOf(id, ToolPermissionCheckpoint.Result);
+            ToolPipelineEvent outcome = events.Select(e => e.Event).Single(e => e is ToolCallCompleted c ? c.Call.CallId == id : e is ToolCallFailed f && f.Call.CallId == id);
+            bool ran = counters.Bodies.Any(b => b.Id == id);
+            Assert.True(!ran || dispatch is { Allowed: true }, $"{id} ran without an allowed dispatch check.");
+            if (dispatch is { Allowed: false })
+            {
+                Assert.False(ran, $"{id} ran though refused at dispatch.");
+                Assert.Equal(ToolCallFailureKind.PermissionDenied, Assert.IsType<ToolCallFailed>(outcome).Kind);
+            }
+
+            if (outcome is ToolCallCompleted)
+            {
+                Assert.True(result is { Allowed: true }, $"{id} completed without an allowed result check.");
+            }
+
+            if (result is { Allowed: false })
+            {
+                Assert.Equal(ToolCallFailureKind.Quarantined, Assert.IsType<ToolCallFailed>(outcome).Kind);
+                Assert.Single(events, e => e.Event is ToolResultQuarantined q && q.Call.CallId == id);
+            }
+        }
+
+        return (
+            events.Count(e => e.Event is ToolCallPermissionChecked { Checkpoint: ToolPermissionCheckpoint.Dispatch, Decision.Allowed: false }),
+            events.Count(e => e.Event is ToolResultQuarantined));
     }
 
     private static async Task CancelAtAsync(ToolExecutionBlock block, ManualTimeProvider clock, string id, CancelKind kind, TimeSpan at)
@@ -245,6 +334,8 @@ public sealed class MeshPropertyTests(ITestOutputHelper output)
             }
         }
     }
+
+    private sealed record Revocation(string Tool, int At, int? AllowedAgainAt);
 
     private sealed record CallPlan(int Tool, string Mode, int Ms, int Dependency, CancelKind Cancel, int CancelAt);
 

@@ -48,4 +48,37 @@ public sealed class RunViewTests
             """.ReplaceLineEndings("\n"),
             output.ToString().ReplaceLineEndings("\n"));
     }
+
+    [Fact]
+    public void Apply_QuarantinedAndDeniedCalls_SayTheResultWasWithheldAndNeverShowIt()
+    {
+        var output = new StringWriter();
+        var view = new RunView(output, color: false, showReasoning: false);
+        ToolCall report = new("c1", "report", 0, 1, null, "{}");
+        ToolCall mail = new("c2", "send_mail", 1, 1, null, "{}");
+        var revoked = new ToolPermissionDecision(false, "ToolPermissions", "1", "the tool 'report' is not permitted (permissions revision 1)");
+
+        foreach (ToolPipelineEvent e in new ToolPipelineEvent[]
+        {
+            At(0, new ToolCallPermissionChecked(report, ToolPermissionCheckpoint.Dispatch, new ToolPermissionDecision(true, "ToolPermissions", "0"))),
+            At(0, new ToolCallStarted(report)),
+            At(1, new ToolCallPermissionChecked(mail, ToolPermissionCheckpoint.Dispatch, revoked with { Reason = "the tool 'send_mail' is not permitted" })),
+            At(1, new ToolCallFailed(mail, ToolCallFailureKind.PermissionDenied, "The call to 'send_mail' was not permitted by ToolPermissions: the tool 'send_mail' is not permitted.", "Error", null, null)),
+            At(50, new ToolCallPermissionChecked(report, ToolPermissionCheckpoint.Result, revoked)),
+            At(50, new ToolResultQuarantined(report, "the secret figures", revoked)),
+            At(50, new ToolCallFailed(report, ToolCallFailureKind.Quarantined, "The result of 'report' was quarantined: ToolPermissions revoked its permission while it ran.", "Error", null, TimeSpan.FromMilliseconds(50))),
+        })
+        {
+            view.Apply(e);
+        }
+
+        Assert.Equal(
+            """
+            [report #1] running
+            [send_mail #2] cancelled (PermissionDenied): The call to 'send_mail' was not permitted by ToolPermissions: the tool 'send_mail' is not permitted.
+            [report #1] quarantined after 50 ms: its result was withheld from the model: The result of 'report' was quarantined: ToolPermissions revoked its permission while it ran.
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString().ReplaceLineEndings("\n"));
+    }
 }
