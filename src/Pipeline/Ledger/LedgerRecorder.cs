@@ -34,6 +34,7 @@ internal sealed class LedgerRecorder : IToolCallHook
     private readonly TimeProvider _clock;
     private readonly TaskScheduler _scheduler;
     private readonly TimeSpan _window;
+    private readonly TimeSpan _flushTimeout;
 
     // Set when a flush or the end is asked for: the writer stops gathering and writes at once. Replaced by the writer
     // at each batch; read and replaced under _lock.
@@ -62,6 +63,7 @@ internal sealed class LedgerRecorder : IToolCallHook
         _clock = options.TimeProvider;
         _scheduler = options.TaskScheduler;
         _window = options.LedgerBatchWindow;
+        _flushTimeout = options.LedgerFlushTimeout;
         _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _resume = resume;
         _run = run;
@@ -162,13 +164,15 @@ internal sealed class LedgerRecorder : IToolCallHook
         lock (_lock)
         {
             CallDraft draft = Resolve(call);
+            bool rerun = _resume is not null && draft.DispatchedAt is not null;
             decision = Decide(call, tool, draft);
             if (decision.Replayed || decision.Failure is not null)
             {
                 return decision;
             }
 
-            draft.DispatchedAt = _clock.GetUtcNow();
+            // The instant of ToolCallStarted if the loop has seen it already; a call run again starts anew.
+            draft.DispatchedAt = rerun ? _clock.GetUtcNow() : draft.DispatchedAt ?? _clock.GetUtcNow();
             draft.IdempotencyKey = decision.IdempotencyKey ?? draft.IdempotencyKey;
             Touch(draft);
             if (tool.Effects == ToolEffects.SideEffecting && !tool.HonorsIdempotencyKeys)
@@ -180,7 +184,15 @@ internal sealed class LedgerRecorder : IToolCallHook
 
         if (flushed is not null)
         {
-            await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await flushed.Task.WaitAsync(_flushTimeout, _clock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The ledger is not answering: the run is not held hostage by it, but the caller is told.
+                Report?.Invoke("ledger-write-ahead-timeout", $"The ledger did not take the start of call {call.CallId} ('{call.Name}') within {_flushTimeout.TotalMilliseconds} ms; it runs unrecorded, and a resume after a crash could run it again.");
+            }
         }
 
         return decision;
@@ -227,10 +239,7 @@ internal sealed class LedgerRecorder : IToolCallHook
             {
                 Put(_run with { EndedAt = completed.Timestamp, Completion = completed.Reason.ToString() });
             }
-        }
 
-        lock (_lock)
-        {
             _urgent.TrySetResult();
         }
 
