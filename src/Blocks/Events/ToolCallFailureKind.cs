@@ -47,4 +47,10 @@ public enum ToolCallFailureKind
     /// whether it took effect is unknown, so it is not run again and the model is told so.
     /// </summary>
     OutcomeUnknown,
+
+    /// <summary>
+    /// A side-effecting call whose tool does not honour idempotency keys was not run: the ledger could not make its start
+    /// durable in time (write-ahead), and running it unrecorded could make a resume run it twice.
+    /// </summary>
+    LedgerUnavailable,
 }

@@ -163,7 +163,24 @@ internal sealed class CallInvoker
     {
         try
         {
-            object? result = await InvokeAsync(run).ConfigureAwait(false);
+            ToolCallHookDecision decision = default;
+            if (_options.CallHook is { } hook)
+            {
+                decision = await hook.BeforeBodyAsync(run.State.Call, run.Tool!, run.Cancellation!.Token).ConfigureAwait(false);
+                if (decision.Failure is { } failure)
+                {
+                    Gate.OnFaulted(run.State, failure);
+                    return;
+                }
+
+                if (!decision.Replayed)
+                {
+                    ToolIdempotency.Enter(decision.IdempotencyKey);
+                }
+            }
+
+            // A result replayed from the ledger is checked like a fresh one: permissions may have changed since.
+            object? result = decision.Replayed ? decision.Result : await InvokeAsync(run).ConfigureAwait(false);
             if (_options.PolicyFor(run.Tool!) is { } policy)
             {
                 // Checked once, on the call's final result; the call still runs (and holds its slot) meanwhile.
@@ -215,15 +232,38 @@ internal sealed class CallInvoker
         CallState[] calls = [.. runs.Select(r => r.State)];
         try
         {
+            if (_options.CallHook is { } hook)
+            {
+                // Each call of the batch gets its say; those it decides leave the batch.
+                calls = await DecideBatchAsync(hook, tool, calls).ConfigureAwait(false);
+                if (calls.Length == 0)
+                {
+                    return;
+                }
+            }
+
             IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
-            IReadOnlyList<object?> results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
+            ReportBatchAttempt(calls, started: true, error: null);
+            IReadOnlyList<object?> results;
+            try
+            {
+                results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                ReportBatchAttempt(calls, started: false, e);
+                throw;
+            }
+
+            ReportBatchAttempt(calls, started: false, error: null);
             PermissionAnswer[]? answers = null;
             if (_options.PolicyFor(tool) is { } policy && results.Count == calls.Length)
             {
                 answers = new PermissionAnswer[calls.Length];
                 for (int i = 0; i < calls.Length; i++)
                 {
-                    CancellationTokenSource cancellation = runs[i].Cancellation!;
+                    // The hook may have taken calls out of the batch: find each call's own run.
+                    CancellationTokenSource cancellation = runs.First(r => ReferenceEquals(r.State, calls[i])).Cancellation!;
                     answers[i] = await PermissionCheck.AskAsync(policy, calls[i].Call, ToolPermissionCheckpoint.Result, _options.PermissionCheckTimeout, _timeProvider, cancellation, cancellation.Token).ConfigureAwait(false);
                 }
             }
@@ -243,6 +283,50 @@ internal sealed class CallInvoker
 
             EndWork(runs[0].Work!);
         }
+    }
+
+    // A batch is one attempt of each of its calls.
+    private void ReportBatchAttempt(CallState[] calls, bool started, Exception? error)
+    {
+        if (_options.CallHook is not { } hook)
+        {
+            return;
+        }
+
+        foreach (CallState call in calls)
+        {
+            if (started)
+            {
+                hook.OnAttemptStarted(call.Call, 1);
+            }
+            else
+            {
+                hook.OnAttemptEnded(call.Call, 1, error);
+            }
+        }
+    }
+
+    private async ValueTask<CallState[]> DecideBatchAsync(IToolCallHook hook, ToolDescriptor tool, CallState[] calls)
+    {
+        List<CallState> left = new(calls.Length);
+        foreach (CallState call in calls)
+        {
+            ToolCallHookDecision decision = await hook.BeforeBodyAsync(call.Call, tool, _cancellationToken).ConfigureAwait(false);
+            if (decision.Failure is { } failure)
+            {
+                Gate.OnFaulted(call, failure);
+            }
+            else if (decision.Replayed)
+            {
+                Gate.OnResult(call, decision.Result);
+            }
+            else
+            {
+                left.Add(call);
+            }
+        }
+
+        return [.. left];
     }
 
     private async ValueTask<object?> InvokeAsync(CallRun run)
@@ -286,13 +370,22 @@ internal sealed class CallInvoker
             ToolProgress.Enter(Gate.GetReporter(run, attempt));
         }
 
+        IToolCallHook? hook = _options.CallHook;
+        hook?.OnAttemptStarted(run.State.Call, attempt);
+        Exception? error = null;
         try
         {
             return await AttemptCoreAsync(run, arguments, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e)
+        {
+            error = e;
+            throw;
+        }
         finally
         {
             run.EndAttempt();
+            hook?.OnAttemptEnded(run.State.Call, attempt, error);
         }
     }
 
@@ -350,6 +443,8 @@ internal sealed class CallInvoker
         {
             case OperationCanceledException when state.Run?.Cancellation?.IsCancellationRequested == true:
                 return (ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", null);
+            case ToolCallOutcomeException decided:
+                return (decided.Kind, decided.Message, decided.ResultForModel);
             case TimeoutRejectedException:
                 return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);
             case BrokenCircuitException:

@@ -144,5 +144,8 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// <summary>The policy that checks calls to <paramref name="tool"/>: its own, else the block's; none for the pipeline's own tools.</summary>
     internal IToolPermissionPolicy? PolicyFor(ToolDescriptor tool) => tool.PolicyExempt ? null : tool.PermissionPolicy ?? PermissionPolicy;
 
+    /// <summary>The pipeline's ledger hook (a resumed run's replays, write-ahead, attempts); <see langword="null"/> for none.</summary>
+    internal IToolCallHook? CallHook { get; set; }
+
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

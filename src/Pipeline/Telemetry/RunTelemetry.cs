@@ -448,6 +448,7 @@ internal sealed class RunTelemetry
         ToolCallFailureKind.PermissionDenied => "permission_denied",
         ToolCallFailureKind.Quarantined => "quarantined",
         ToolCallFailureKind.OutcomeUnknown => "outcome_unknown",
+        ToolCallFailureKind.LedgerUnavailable => "ledger_unavailable",
         _ => "_OTHER",
     };
 
