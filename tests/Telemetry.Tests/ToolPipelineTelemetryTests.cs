@@ -117,6 +117,8 @@ public sealed class ToolPipelineTelemetryTests
         Assert.Equal(default, run.ParentSpanId);
         Assert.Equal("invoke_agent", Tag(run, "gen_ai.operation.name"));
         Assert.Equal("await", Tag(run, ToolPipelineTelemetry.ModeAttribute));
+        Assert.NotEmpty(Assert.IsType<string>(Tag(run, ToolPipelineTelemetry.RunIdAttribute)));
+        Assert.Equal(Tag(run, ToolPipelineTelemetry.RunIdAttribute), Tag(run, "gen_ai.conversation.id"));
         Assert.Equal("final_answer", Tag(run, ToolPipelineTelemetry.CompletionReasonAttribute));
         Assert.All(spans, s => Assert.Equal(run.TraceId, s.TraceId));
         Assert.Equal(events[0].Timestamp.UtcDateTime, run.StartTimeUtc);

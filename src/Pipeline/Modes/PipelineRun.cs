@@ -58,6 +58,7 @@ internal abstract class PipelineRun
 
         // Built here, not in the constructor, so the mode's own fields are set before the mesh can call it.
         run.Context = context;
+        run._telemetry?.Identify(context.RunId, context.ConversationId);
         if (context.Recorder is { } recorder)
         {
             recorder.Report = run.ReportLedgerProblem;

@@ -60,6 +60,21 @@ internal sealed class RunTelemetry
         }
     }
 
+    /// <summary>Names the run on its span: its id, and its conversation when the chat options gave none.</summary>
+    public void Identify(string runId, string conversationId)
+    {
+        if (_run is null)
+        {
+            return;
+        }
+
+        _run.SetTag(ToolPipelineTelemetry.RunIdAttribute, runId);
+        if (_run.GetTagItem("gen_ai.conversation.id") is null)
+        {
+            _run.SetTag("gen_ai.conversation.id", conversationId);
+        }
+    }
+
     /// <summary>The turn span the model's request runs under, or <see langword="null"/>.</summary>
     public Activity? CurrentTurn => Volatile.Read(ref _currentTurn);
 

@@ -70,6 +70,9 @@ public static class ToolPipelineTelemetry
     /// <summary>Span attribute: the pipeline's mode (<c>await</c>, <c>futures</c>, <c>plan</c>).</summary>
     public const string ModeAttribute = "toolflow.mode";
 
+    /// <summary>Run span attribute: the run's id (<see cref="ToolPipelineRun.RunId"/>, the ledger's key for it).</summary>
+    public const string RunIdAttribute = "toolflow.run.id";
+
     /// <summary>Span attribute: why the run ended (<see cref="RunCompletionReason"/>, in snake case).</summary>
     public const string CompletionReasonAttribute = "toolflow.run.completion_reason";
 }
