@@ -1,4 +1,5 @@
 using System.Reactive.Linq;
+using System.Text.Json;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
@@ -57,11 +58,83 @@ public sealed class ToolPipeline
     /// <param name="messages">The conversation so far.</param>
     /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
     /// <returns>The running conversation; dispose it to cancel the run if it is still going.</returns>
-    public ToolPipelineRun Start(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
+    public ToolPipelineRun Start(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default) =>
+        Start(messages, new ToolPipelineRunOptions(), cancellationToken);
+
+    /// <summary>
+    /// Starts the conversation as a named run, and returns its handle. With a ledger
+    /// (<see cref="ToolPipelineBuilder.WithLedger"/>) the run is recorded under <see cref="ToolPipelineRunOptions.RunId"/>,
+    /// which <see cref="ResumeAsync"/> takes after an interruption.
+    /// </summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <param name="options">The run's id and conversation.</param>
+    /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
+    /// <returns>The running conversation; dispose it to cancel the run if it is still going.</returns>
+    public ToolPipelineRun Start(IEnumerable<ChatMessage> messages, ToolPipelineRunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(options);
+        ChatMessage[] history = [.. messages];
+        string runId = options.RunId ?? Guid.NewGuid().ToString("N");
+        string conversationId = options.ConversationId ?? runId;
+        LedgerRecorder? recorder = null;
+        if (_options.Ledger is { } ledger)
+        {
+            var record = new LedgerRunRecord(runId, conversationId, _options.Mode.ToString(), _options.TimeProvider.GetUtcNow(), JsonSerializer.Serialize(history, AIJsonUtilities.DefaultOptions));
+            recorder = new LedgerRecorder(ledger, _options, _tools, record, resume: null);
+        }
+
+        return Start(history, new RunContext(runId, conversationId, recorder, null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Resumes a run the ledger holds, after its process was interrupted (or its run cancelled): the run starts again
+    /// from the caller's messages; the turns recorded complete are replayed from the ledger without asking the model;
+    /// the first turn not recorded complete asks the model again.
+    /// </summary>
+    /// <param name="runId">The run's id, as <see cref="ToolPipelineRun.RunId"/> gave it.</param>
+    /// <param name="cancellationToken">Cancels the read and then the run.</param>
+    /// <returns>The resumed run, under the same id; its events are those of the whole run, replayed turns included.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline has no ledger, the ledger has no such run, or the run was recorded in another mode.</exception>
+    /// <exception cref="InvalidDataException">The run's recorded messages cannot be read.</exception>
+    /// <remarks>
+    /// <para>
+    /// Each call of the replayed and re-asked turns is matched to a recorded call: by call id, or else by turn, tool,
+    /// canonical arguments and occurrence (a provider asked again may mint new ids). A call recorded as ended is not run:
+    /// its recorded result (or failure) is used, and its entry is marked <see cref="ToolCallLedgerEntry.Replayed"/>. A
+    /// call under way at the interruption (dispatched, no outcome) runs again if its tool is read-only or idempotent, or
+    /// side-effecting and <see cref="ToolDescriptor.HonorsIdempotencyKeys"/> (with the same
+    /// <see cref="ToolIdempotency.CurrentKey"/> as before); any other fails as
+    /// <see cref="ToolCallFailureKind.OutcomeUnknown"/>, and the model is told the action may or may not have happened.
+    /// A call never dispatched runs as usual. <see cref="LedgerRunRecord.Resumes"/> counts the resumes.
+    /// </para>
+    /// <para>
+    /// What a resume cannot know: a call whose completion had not reached the ledger counts as under way, so a
+    /// read-only call may run twice; the write-ahead of side-effecting calls without keys keeps those from running
+    /// twice unseen.
+    /// </para>
+    /// </remarks>
+    public async ValueTask<ToolPipelineRun> ResumeAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        IToolCallLedger ledger = _options.Ledger ?? throw new InvalidOperationException("The pipeline has no ledger to resume from; build it WithLedger.");
+        LedgerRun recorded = await ledger.ReadRunAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The ledger has no run '{runId}'.");
+        if (recorded.Run.Mode != _options.Mode.ToString())
+        {
+            throw new InvalidOperationException($"Run '{runId}' was recorded in {recorded.Run.Mode} mode; this pipeline runs in {_options.Mode} mode.");
+        }
+
+        ResumePlan plan = ResumePlan.Load(recorded);
+        LedgerRunRecord record = recorded.Run with { EndedAt = null, Completion = null, Resumes = recorded.Run.Resumes + 1 };
+        var recorder = new LedgerRecorder(ledger, _options, _tools, record, plan);
+        return Start(plan.Messages, new RunContext(runId, record.ConversationId, recorder, plan), cancellationToken);
+    }
+
+    private ToolPipelineRun Start(IEnumerable<ChatMessage> history, RunContext context, CancellationToken cancellationToken)
+    {
         var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        return new ToolPipelineRun(PipelineRun.Start(this, [.. messages], runCancellation.Token), runCancellation);
+        return new ToolPipelineRun(PipelineRun.Start(this, [.. history], context, runCancellation.Token), runCancellation);
     }
 
     /// <summary>Runs the conversation, streaming every event as it happens.</summary>
@@ -69,7 +142,7 @@ public sealed class ToolPipeline
     /// <param name="cancellationToken">Cancels the run, its model requests and its tool calls.</param>
     /// <returns>The events, in the order they happened, ending with <see cref="RunCompleted"/>.</returns>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <remarks>The events of <see cref="Start"/>'s run; use that to control the run while it streams.</remarks>
+    /// <remarks>The events of <see cref="Start(IEnumerable{ChatMessage}, CancellationToken)"/>'s run; use that to control the run while it streams.</remarks>
     public async IAsyncEnumerable<ToolPipelineEvent> RunAsync(
         IEnumerable<ChatMessage> messages,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

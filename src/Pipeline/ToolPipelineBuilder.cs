@@ -139,6 +139,18 @@ public sealed class ToolPipelineBuilder
         });
     }
 
+    /// <summary>
+    /// Records every run in a ledger (its run, turns and calls, written in batches off the dispatch path) and lets
+    /// <see cref="ToolPipeline.ResumeAsync"/> resume an interrupted run from it. See <see cref="IToolCallLedger"/>.
+    /// </summary>
+    /// <param name="ledger">The ledger.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithLedger(IToolCallLedger ledger)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        return Configure(o => o.Ledger = ledger);
+    }
+
     /// <summary>Changes any option.</summary>
     /// <param name="configure">Sets options.</param>
     /// <returns>This builder.</returns>

@@ -92,8 +92,50 @@ public sealed class ToolPipelineOptions
     /// <summary>Chat options sent with every request; the pipeline's tools are added to <see cref="ChatOptions.Tools"/>.</summary>
     public ChatOptions? ChatOptions { get; set; }
 
+    /// <summary>
+    /// Where every run is recorded (its turns and calls, see <see cref="IToolCallLedger"/>) and from where
+    /// <see cref="ToolPipeline.ResumeAsync"/> resumes one; <see langword="null"/> (the default) records nothing.
+    /// </summary>
+    public IToolCallLedger? Ledger { get; set; }
+
+    /// <summary>
+    /// How long, on <see cref="TimeProvider"/>, a run's end waits for its last ledger writes before
+    /// <see cref="RunCompleted"/> goes out anyway (with a <see cref="DiagnosticReported"/> saying the ledger is behind).
+    /// Default 10 seconds; from <see cref="TimeSpan.Zero"/> to <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan LedgerFlushTimeout
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long, on <see cref="TimeProvider"/>, the ledger's writer gathers records after the first one arrives before it
+    /// writes them as one batch: several changes of one record in that time make one upsert. A call whose start must
+    /// be durable before its body runs, and a run's end, do not wait for it. Default 50 ms; <see cref="TimeSpan.Zero"/>
+    /// writes whatever is pending as soon as the writer runs; at most <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan LedgerBatchWindow
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
+            field = value;
+        }
+    } = TimeSpan.FromMilliseconds(50);
+
     internal ToolPipelineOptions Clone() => new()
     {
+        LedgerBatchWindow = LedgerBatchWindow,
+        Ledger = Ledger,
+        LedgerFlushTimeout = LedgerFlushTimeout,
         MaxTurns = MaxTurns,
         TimeProvider = TimeProvider,
         TaskScheduler = TaskScheduler,

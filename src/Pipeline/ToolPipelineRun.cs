@@ -4,7 +4,7 @@ using ToolFlow.Blocks;
 namespace ToolFlow.Pipeline;
 
 /// <summary>
-/// A running conversation, from <see cref="ToolPipeline.Start"/>: its events, and control of it while they stream.
+/// A running conversation, from <see cref="ToolPipeline.Start(IEnumerable{Microsoft.Extensions.AI.ChatMessage}, CancellationToken)"/>: its events, and control of it while they stream.
 /// Every control member may be called from any thread, at any time, during the run or after it, and answers with a
 /// <see cref="ToolControlResult"/>: <see cref="ToolControlResult.Applied"/> when it changed something, otherwise why
 /// not (an unknown call, a call already ended, a decision already taken, ...), never an exception for those.
@@ -32,7 +32,7 @@ namespace ToolFlow.Pipeline;
 /// </para>
 /// <para>
 /// Disposing the handle cancels the run if it is still going (its model request and its tools), like the token given
-/// to <see cref="ToolPipeline.Start"/>, and returns at once: it never waits for a tool body. A body that ignores its
+/// to <see cref="ToolPipeline.Start(IEnumerable{Microsoft.Extensions.AI.ChatMessage}, CancellationToken)"/>, and returns at once: it never waits for a tool body. A body that ignores its
 /// token keeps its executor slot until it returns (see <see cref="ToolExecutor.OverrunningBodies"/>).
 /// </para>
 /// </remarks>
@@ -58,6 +58,12 @@ public sealed class ToolPipelineRun : IAsyncDisposable
     /// <see cref="IObservable{T}"/>, System.Reactive's <c>ToObservable()</c> reads it.
     /// </summary>
     public IAsyncEnumerable<ToolPipelineEvent> Events { get; }
+
+    /// <summary>
+    /// The run's id: the one given in <see cref="ToolPipelineRunOptions.RunId"/>, or a new one. A pipeline with a ledger
+    /// records the run under it, and <see cref="ToolPipeline.ResumeAsync"/> takes it.
+    /// </summary>
+    public string RunId => _run.Context.RunId;
 
     /// <summary>Completes with the run's last event once the run has ended; cancelled or faulted as the run is.</summary>
     public Task<RunCompleted> Completion => _run.Completion;

@@ -163,6 +163,24 @@ internal sealed class CallInvoker
     {
         try
         {
+            if (_options.CallHook is { } hook)
+            {
+                ToolCallHookDecision decision = await hook.BeforeBodyAsync(run.State.Call, run.Tool!, run.Cancellation!.Token).ConfigureAwait(false);
+                if (decision.Failure is { } failure)
+                {
+                    Gate.OnFaulted(run.State, failure);
+                    return;
+                }
+
+                if (decision.Replayed)
+                {
+                    Gate.OnResult(run.State, decision.Result);
+                    return;
+                }
+
+                ToolIdempotency.Enter(decision.IdempotencyKey);
+            }
+
             object? result = await InvokeAsync(run).ConfigureAwait(false);
             Gate.OnResult(run.State, result);
         }
@@ -205,8 +223,30 @@ internal sealed class CallInvoker
         CallState[] calls = [.. runs.Select(r => r.State)];
         try
         {
+            if (_options.CallHook is { } hook)
+            {
+                // Each call of the batch gets its say; those it decides leave the batch.
+                calls = await DecideBatchAsync(hook, tool, calls).ConfigureAwait(false);
+                if (calls.Length == 0)
+                {
+                    return;
+                }
+            }
+
             IReadOnlyList<AIFunctionArguments> arguments = [.. calls.Select(c => new AIFunctionArguments(c.Call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(c.Call.Arguments)))];
-            IReadOnlyList<object?> results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
+            ReportBatchAttempt(calls, started: true, error: null);
+            IReadOnlyList<object?> results;
+            try
+            {
+                results = await tool.BatchInvoker!(arguments, _cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                ReportBatchAttempt(calls, started: false, e);
+                throw;
+            }
+
+            ReportBatchAttempt(calls, started: false, error: null);
             Gate.OnBatchResults(tool, calls, results);
         }
         catch (Exception e)
@@ -222,6 +262,50 @@ internal sealed class CallInvoker
 
             EndWork(runs[0].Work!);
         }
+    }
+
+    // A batch is one attempt of each of its calls.
+    private void ReportBatchAttempt(CallState[] calls, bool started, Exception? error)
+    {
+        if (_options.CallHook is not { } hook)
+        {
+            return;
+        }
+
+        foreach (CallState call in calls)
+        {
+            if (started)
+            {
+                hook.OnAttemptStarted(call.Call, 1);
+            }
+            else
+            {
+                hook.OnAttemptEnded(call.Call, 1, error);
+            }
+        }
+    }
+
+    private async ValueTask<CallState[]> DecideBatchAsync(IToolCallHook hook, ToolDescriptor tool, CallState[] calls)
+    {
+        List<CallState> left = new(calls.Length);
+        foreach (CallState call in calls)
+        {
+            ToolCallHookDecision decision = await hook.BeforeBodyAsync(call.Call, tool, _cancellationToken).ConfigureAwait(false);
+            if (decision.Failure is { } failure)
+            {
+                Gate.OnFaulted(call, failure);
+            }
+            else if (decision.Replayed)
+            {
+                Gate.OnResult(call, decision.Result);
+            }
+            else
+            {
+                left.Add(call);
+            }
+        }
+
+        return [.. left];
     }
 
     private async ValueTask<object?> InvokeAsync(CallRun run)
@@ -265,13 +349,22 @@ internal sealed class CallInvoker
             ToolProgress.Enter(Gate.GetReporter(run, attempt));
         }
 
+        IToolCallHook? hook = _options.CallHook;
+        hook?.OnAttemptStarted(run.State.Call, attempt);
+        Exception? error = null;
         try
         {
             return await AttemptCoreAsync(run, arguments, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e)
+        {
+            error = e;
+            throw;
+        }
         finally
         {
             run.EndAttempt();
+            hook?.OnAttemptEnded(run.State.Call, attempt, error);
         }
     }
 
@@ -329,6 +422,8 @@ internal sealed class CallInvoker
         {
             case OperationCanceledException when state.Run?.Cancellation?.IsCancellationRequested == true:
                 return (ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", null);
+            case ToolCallOutcomeException decided:
+                return (decided.Kind, decided.Message, decided.ResultForModel);
             case TimeoutRejectedException:
                 return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);
             case BrokenCircuitException:

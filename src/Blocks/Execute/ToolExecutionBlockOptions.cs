@@ -93,5 +93,8 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
         }
     } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The pipeline's ledger hook (a resumed run's replays, write-ahead, attempts); <see langword="null"/> for none.</summary>
+    internal IToolCallHook? CallHook { get; set; }
+
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

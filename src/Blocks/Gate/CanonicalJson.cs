@@ -42,6 +42,9 @@ internal static class CanonicalJson
     public static bool Equal(IReadOnlyDictionary<string, object?>? a, IReadOnlyDictionary<string, object?>? b) =>
         Write(a, 0).SequenceEqual(Write(b, 1));
 
+    /// <summary>The arguments' canonical form as text (for the ledger, which stores it).</summary>
+    public static string ToText(IReadOnlyDictionary<string, object?>? arguments) => System.Text.Encoding.UTF8.GetString(Write(arguments, 0));
+
     // The canonical form in this thread's buffer for the slot, valid until the slot is written again.
     private static ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, object?>? arguments, int slot)
     {

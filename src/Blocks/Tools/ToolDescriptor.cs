@@ -82,6 +82,15 @@ public sealed class ToolDescriptor
     public bool CompletesSynchronously { get; init; }
 
     /// <summary>
+    /// Whether the tool passes <see cref="ToolIdempotency.CurrentKey"/> on to what it acts on, so that running a call
+    /// twice with the same key has the effect of running it once. Matters only for side-effecting tools in a pipeline
+    /// with a ledger: a call under way when its run was interrupted is run again on resume, with the same key, only if
+    /// its tool honours keys; otherwise it fails as <see cref="ToolCallFailureKind.OutcomeUnknown"/>, and its start
+    /// is written to the ledger before its body runs. <see langword="false"/> by default.
+    /// </summary>
+    public bool HonorsIdempotencyKeys { get; init; }
+
+    /// <summary>
     /// Describes a tool by what its function carries, so annotated tools start early without a descriptor of their
     /// own. The first of these that says anything decides:
     /// <list type="number">

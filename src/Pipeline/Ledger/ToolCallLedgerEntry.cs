@@ -51,6 +51,12 @@ public sealed record ToolCallLedgerEntry(
     /// <summary>The result as JSON (the full result, before any trimming), or the failure as the model was told it.</summary>
     public string? ResultJson { get; init; }
 
+    /// <summary>
+    /// What the tool returned, as JSON, when a permission revoked while it ran quarantined the result
+    /// (<see cref="ToolResultQuarantined"/>): kept here, never merged; <see cref="ResultJson"/> holds what the model was told.
+    /// </summary>
+    public string? QuarantinedResultJson { get; init; }
+
     /// <summary>The permission decision at dispatch; <see langword="null"/> without a policy.</summary>
     public ToolPermissionDecision? PermissionAtDispatch { get; init; }
 

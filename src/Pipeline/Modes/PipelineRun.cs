@@ -29,6 +29,7 @@ internal abstract class PipelineRun
     private DateTimeOffset _endedAt;
     private bool _finishing;
     private bool _turnCancelled;
+    private readonly List<DiagnosticReported> _lateDiagnostics = [];
 
     protected PipelineRun(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
     {
@@ -42,7 +43,7 @@ internal abstract class PipelineRun
     }
 
     /// <summary>Makes the run for the pipeline's mode and starts its first turn.</summary>
-    public static PipelineRun Start(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
+    public static PipelineRun Start(ToolPipeline pipeline, List<ChatMessage> history, RunContext context, CancellationToken cancellationToken)
     {
         PipelineRun run = pipeline.Options.Mode switch
         {
@@ -52,10 +53,19 @@ internal abstract class PipelineRun
         };
 
         // Built here, not in the constructor, so the mode's own fields are set before the mesh can call it.
+        run.Context = context;
+        if (context.Recorder is { } recorder)
+        {
+            recorder.Report = run.ReportLedgerProblem;
+        }
+
         run.BuildMesh();
         run._source.Post(run.FirstRequest());
         return run;
     }
+
+    /// <summary>The run's id and its ledger, if any.</summary>
+    public RunContext Context { get; private set; } = null!;
 
     /// <summary>What the reader takes the run's events from.</summary>
     public CoalescingEventQueue Events { get; }
@@ -164,14 +174,17 @@ internal abstract class PipelineRun
     private void BuildMesh()
     {
         ToolPipelineOptions options = Options;
-        _source = new ChatModelSourceBlock(new TurnCancellingChatClient(Model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
+        IChatClient model = Context.Resume is { Replies.Count: > 0 } resume ? new ReplayingChatClient(Model, resume.Replies) : Model;
+        _source = new ChatModelSourceBlock(new TurnCancellingChatClient(model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
         _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
 
         var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
         ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(ForRun(options.Parsing.Clone())), linkOptions);
         tail = LinkAfterParse(tail, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
-        _execution = new ToolExecutionBlock(_pipeline.ToolArray, ForRun(options.Execution.Clone()));
+        ToolExecutionBlockOptions execution = ForRun(options.Execution.Clone());
+        execution.CallHook = Context.Recorder;
+        _execution = new ToolExecutionBlock(_pipeline.ToolArray, execution);
         tail = tail.LinkThrough(_execution, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
         tail = tail.LinkThrough(_merge, linkOptions);
@@ -235,7 +248,23 @@ internal abstract class PipelineRun
                 break;
         }
 
+        // Recorded before the caller sees it; the ledger's writes happen later, off this path.
+        Context.Recorder?.Observe(@event);
         Events.Write(@event);
+    }
+
+    // A ledger write failed or fell behind: the caller hears of it as a diagnostic, in the run's order of events if
+    // the mesh still runs, else just before RunCompleted.
+    private void ReportLedgerProblem(string code, string message)
+    {
+        var diagnostic = new DiagnosticReported(code, message) { Timestamp = Options.TimeProvider.GetUtcNow(), Turn = Turn };
+        if (!_merge.Post(diagnostic))
+        {
+            lock (_lateDiagnostics)
+            {
+                _lateDiagnostics.Add(diagnostic);
+            }
+        }
     }
 
     private async Task FinishAsync(Task loopCompletion)
@@ -246,6 +275,12 @@ internal abstract class PipelineRun
         }
         catch (Exception e)
         {
+            // Interrupted: what was recorded so far goes to the ledger, with no end, so the run can be resumed.
+            if (Context.Recorder is { } interrupted)
+            {
+                await interrupted.CompleteAsync(null, Options.LedgerFlushTimeout).ConfigureAwait(false);
+            }
+
             Events.Complete(e);
             if (e is OperationCanceledException canceled)
             {
@@ -273,6 +308,23 @@ internal abstract class PipelineRun
             Timestamp = _endedAt == default ? Options.TimeProvider.GetUtcNow() : _endedAt,
             Turn = Turn,
         };
+        if (Context.Recorder is { } recorder)
+        {
+            // The run's end waits for its last records, at most LedgerFlushTimeout; what could not be written is said
+            // before RunCompleted.
+            await recorder.CompleteAsync(completed, Options.LedgerFlushTimeout).ConfigureAwait(false);
+            long sequence = _merge.LastSequence;
+            lock (_lateDiagnostics)
+            {
+                foreach (DiagnosticReported diagnostic in _lateDiagnostics)
+                {
+                    Events.Write(diagnostic with { Sequence = ++sequence });
+                }
+            }
+
+            completed = completed with { Sequence = sequence + 1 };
+        }
+
         Events.Write(completed);
         Events.Complete();
         _completion.TrySetResult(completed);
