@@ -11,7 +11,7 @@ internal static class LedgerReader
 
     private const string CallColumns = """
         call_id, conversation_id, turn, call_index, tool, arguments_json, effects, idempotency_key,
-        detected_at, closed_at, dispatched_at, completed_at, merged_at, outcome, failure_kind, result_json,
+        detected_at, closed_at, dispatched_at, completed_at, merged_at, outcome, failure_kind, result_json, quarantined_json,
         dispatch_allowed, dispatch_policy, dispatch_revision, dispatch_reason,
         result_allowed, result_policy, result_revision, result_reason, consumed_by_turn, replayed
         """;
@@ -90,10 +90,11 @@ internal static class LedgerReader
                     Outcome = LedgerText.ParseEnum<ToolCallLedgerOutcome>(reader.GetString(13), "calls.outcome"),
                     FailureKind = reader.IsDBNull(14) ? null : LedgerText.ParseEnum<ToolCallFailureKind>(reader.GetString(14), "calls.failure_kind"),
                     ResultJson = Text(reader, 15),
-                    PermissionAtDispatch = Decision(reader, 16),
-                    PermissionAtResult = Decision(reader, 20),
-                    ConsumedByTurn = reader.IsDBNull(24) ? null : reader.GetInt32(24),
-                    Replayed = reader.GetBoolean(25),
+                    QuarantinedResultJson = Text(reader, 16),
+                    PermissionAtDispatch = Decision(reader, 17),
+                    PermissionAtResult = Decision(reader, 21),
+                    ConsumedByTurn = reader.IsDBNull(25) ? null : reader.GetInt32(25),
+                    Replayed = reader.GetBoolean(26),
                     Attempts = attempts.TryGetValue(callId, out List<ToolCallAttemptRecord>? list) ? list : [],
                 });
             }

@@ -58,6 +58,7 @@ internal static class LedgerSchema
             outcome               TEXT    NOT NULL,
             failure_kind          TEXT,
             result_json           TEXT,
+            quarantined_json      TEXT,
             dispatch_allowed      INTEGER,
             dispatch_policy       TEXT,
             dispatch_revision     TEXT,

@@ -20,12 +20,12 @@ internal static class LedgerWriter
     private const string UpsertCall = """
         INSERT OR REPLACE INTO calls (
             run_id, call_id, conversation_id, turn, call_index, tool, arguments_json, effects, idempotency_key,
-            detected_at, closed_at, dispatched_at, completed_at, merged_at, outcome, failure_kind, result_json,
+            detected_at, closed_at, dispatched_at, completed_at, merged_at, outcome, failure_kind, result_json, quarantined_json,
             dispatch_allowed, dispatch_policy, dispatch_revision, dispatch_reason,
             result_allowed, result_policy, result_revision, result_reason, consumed_by_turn, replayed)
         VALUES (
             $run_id, $call_id, $conversation_id, $turn, $call_index, $tool, $arguments_json, $effects, $idempotency_key,
-            $detected_at, $closed_at, $dispatched_at, $completed_at, $merged_at, $outcome, $failure_kind, $result_json,
+            $detected_at, $closed_at, $dispatched_at, $completed_at, $merged_at, $outcome, $failure_kind, $result_json, $quarantined_json,
             $dispatch_allowed, $dispatch_policy, $dispatch_revision, $dispatch_reason,
             $result_allowed, $result_policy, $result_revision, $result_reason, $consumed_by_turn, $replayed);
         """;
@@ -126,6 +126,7 @@ internal static class LedgerWriter
         Set(call, "$outcome", c.Outcome.ToString());
         Set(call, "$failure_kind", c.FailureKind?.ToString());
         Set(call, "$result_json", c.ResultJson);
+        Set(call, "$quarantined_json", c.QuarantinedResultJson);
         SetDecision(call, "$dispatch", c.PermissionAtDispatch);
         SetDecision(call, "$result", c.PermissionAtResult);
         Set(call, "$consumed_by_turn", c.ConsumedByTurn);
