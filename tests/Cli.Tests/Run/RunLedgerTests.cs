@@ -66,7 +66,6 @@ public sealed class RunLedgerTests : IDisposable
 
         (int exitCode, string output, string error) = await RunCommandTests.InvokeAsync(ArgsWithTools(server, "--ledger", LedgerPath, "--resume", "r1"), null, ct);
 
-        File.WriteAllText("/tmp/resume-out.txt", output + "\n---\n" + error + "\n---\n" + LedgerReportText());
         Assert.True(exitCode == 0, error);
         Assert.Contains("[ledger] resuming run r1 from " + LedgerPath, output.Split('\n'));
         Assert.Equal(3, server.Requests.Count);
@@ -156,8 +155,6 @@ public sealed class RunLedgerTests : IDisposable
             CancellationToken.None);
         return (exitCode, output.ToString(), error.ToString());
     }
-
-    private string LedgerReportText() => ToolFlow.Cli.Ledger.LedgerReport.ShowJson(ReadAsync("r1").GetAwaiter().GetResult());
 
     private async Task<LedgerRun> ReadAsync(string runId)
     {
