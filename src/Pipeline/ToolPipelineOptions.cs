@@ -103,16 +103,7 @@ public sealed class ToolPipelineOptions
     /// <see cref="RunCompleted"/> goes out anyway (with a <see cref="DiagnosticReported"/> saying the ledger is behind).
     /// Default 10 seconds; from <see cref="TimeSpan.Zero"/> to <see cref="int.MaxValue"/> milliseconds.
     /// </summary>
-    public TimeSpan LedgerFlushTimeout
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
-            field = value;
-        }
-    } = TimeSpan.FromSeconds(10);
+    public TimeSpan LedgerFlushTimeout { get; set => field = OptionsValidation.TimerSpan(value); } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long, on <see cref="TimeProvider"/>, the ledger's writer gathers records after the first one arrives before it
@@ -120,16 +111,7 @@ public sealed class ToolPipelineOptions
     /// be durable before its body runs, and a run's end, do not wait for it. Default 50 ms; <see cref="TimeSpan.Zero"/>
     /// writes whatever is pending as soon as the writer runs; at most <see cref="int.MaxValue"/> milliseconds.
     /// </summary>
-    public TimeSpan LedgerBatchWindow
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
-            field = value;
-        }
-    } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan LedgerBatchWindow { get; set => field = OptionsValidation.TimerSpan(value); } = TimeSpan.FromMilliseconds(50);
 
     internal ToolPipelineOptions Clone() => new()
     {

@@ -49,6 +49,27 @@ public class DispatchLatencyBenchmarks
     [Params("1k/s", "10k/s", "25k/s", "burst")]
     public string Arrivals { get; set; } = "burst";
 
+    /// <summary>
+    /// Whether each conversation is recorded: <c>none</c>, or <c>in-memory</c> (an <see cref="ToolFlow.Pipeline.InMemoryToolCallLedger"/>
+    /// shared by all, each conversation recorded as a pipeline run is), so the ledger's cost shows side by side. The
+    /// baseline records nothing either way.
+    /// </summary>
+    [Params("none", "in-memory")]
+    public string Ledger { get; set; } = "none";
+
+    /// <summary>The name a method's results are kept under: the method, and the ledger when there is one.</summary>
+    /// <param name="method">The benchmark method.</param>
+    /// <param name="ledger">The <see cref="Ledger"/> parameter.</param>
+    /// <returns>The name.</returns>
+    public static string ResultName(string method, string ledger) => ledger == "none" ? method : $"{method}+{ledger}";
+
+    private ToolFlow.Pipeline.IToolCallLedger? NewLedger() => Ledger switch
+    {
+        "none" => null,
+        "in-memory" => new ToolFlow.Pipeline.InMemoryToolCallLedger(),
+        _ => throw new InvalidOperationException($"Unknown ledger '{Ledger}'."),
+    };
+
     // The rate (0 for bursts), the calls per iteration and the calls per round (a round ends when all its tools started).
     private (int Rate, int Calls, int RoundSize) Shape => Arrivals switch
     {
@@ -65,7 +86,7 @@ public class DispatchLatencyBenchmarks
     {
         (_, int calls, int roundSize) = Shape;
         _probe = new ProbeTool(calls, roundSize);
-        _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64);
+        _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64, ledger: NewLedger());
     }
 
     /// <summary>Builds fresh conversations whose tool takes the synchronous fast path.</summary>
@@ -74,7 +95,7 @@ public class DispatchLatencyBenchmarks
     {
         (_, int calls, int roundSize) = Shape;
         _probe = new ProbeTool(calls, roundSize);
-        _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64, completesSynchronously: true);
+        _rig = new MeshRig(_probe, Conversations, calls / Conversations, globalCap: 64, completesSynchronously: true, ledger: NewLedger());
     }
 
     /// <summary>Builds the baseline's conversations for the iteration.</summary>
@@ -117,7 +138,7 @@ public class DispatchLatencyBenchmarks
     private void Record(string method)
     {
         _rig!.Finish();
-        DispatchLatencyResults.AddIteration(method, Arrivals, _probe!.Latencies, _gc);
+        DispatchLatencyResults.AddIteration(ResultName(method, Ledger), Arrivals, _probe!.Latencies, _gc);
         _rig = null;
         _probe = null;
     }

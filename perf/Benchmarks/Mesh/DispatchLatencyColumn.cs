@@ -47,7 +47,9 @@ public sealed class DispatchLatencyColumn(string name, double percent) : IColumn
 
     /// <inheritdoc/>
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
-        Applies(benchmarkCase) && DispatchLatencyResults.Get(benchmarkCase.Descriptor.WorkloadMethod.Name, (string)benchmarkCase.Parameters[nameof(DispatchLatencyBenchmarks.Arrivals)]) is { } latencies
+        Applies(benchmarkCase) && DispatchLatencyResults.Get(
+                DispatchLatencyBenchmarks.ResultName(benchmarkCase.Descriptor.WorkloadMethod.Name, (string)benchmarkCase.Parameters[nameof(DispatchLatencyBenchmarks.Ledger)]),
+                (string)benchmarkCase.Parameters[nameof(DispatchLatencyBenchmarks.Arrivals)]) is { } latencies
             ? latencies.Percentile(percent).ToString("N1", CultureInfo.InvariantCulture)
             : "-";
 

@@ -2,17 +2,21 @@ using System.Text.Json;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Pipeline;
 
 namespace ToolFlow.Benchmarks.Mesh;
 
 /// <summary>
 /// Many conversations on one shared <see cref="ToolExecutor"/>: a <see cref="ToolExecutionBlock"/> per conversation,
 /// each linked to a sink that counts its terminal events, and every call's <see cref="ToolCallClosed"/> built
-/// beforehand so a run only posts. Call <c>n</c> belongs to conversation <c>n % conversations</c>.
+/// beforehand so a run only posts. Call <c>n</c> belongs to conversation <c>n % conversations</c>. With a ledger, each
+/// conversation is recorded as a pipeline run is: its recorder hooks the block's dispatches and attempts and folds
+/// every event the sink takes, and its writer drains to the ledger in the background.
 /// </summary>
 internal sealed class MeshRig : IConversationRig
 {
     private readonly ActionBlock<ToolPipelineEvent>[] _sinks;
+    private readonly LedgerRecorder[] _recorders;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _remaining;
     private int _failed;
@@ -23,7 +27,8 @@ internal sealed class MeshRig : IConversationRig
     /// <param name="callsPerConversation">How many calls each conversation makes.</param>
     /// <param name="globalCap">The executor's global cap.</param>
     /// <param name="completesSynchronously">Whether the tool takes the synchronous fast path (<see cref="ToolDescriptor.CompletesSynchronously"/>).</param>
-    public MeshRig(AIFunction tool, int conversations, int callsPerConversation, int globalCap, bool completesSynchronously = false)
+    /// <param name="ledger">Where each conversation is recorded; <see langword="null"/> for no ledger.</param>
+    public MeshRig(AIFunction tool, int conversations, int callsPerConversation, int globalCap, bool completesSynchronously = false, IToolCallLedger? ledger = null)
     {
         Conversations = conversations;
         Total = conversations * callsPerConversation;
@@ -32,10 +37,27 @@ internal sealed class MeshRig : IConversationRig
         ToolDescriptor[] tools = [new ToolDescriptor(tool, ToolEffects.ReadOnly) { CompletesSynchronously = completesSynchronously }];
         Blocks = new ToolExecutionBlock[conversations];
         _sinks = new ActionBlock<ToolPipelineEvent>[conversations];
+        _recorders = ledger is null ? [] : new LedgerRecorder[conversations];
+        var pipelineOptions = new ToolPipelineOptions();
         for (int c = 0; c < conversations; c++)
         {
-            Blocks[c] = new ToolExecutionBlock(tools, new ToolExecutionBlockOptions { Executor = Executor });
-            _sinks[c] = new ActionBlock<ToolPipelineEvent>(OnEvent);
+            var options = new ToolExecutionBlockOptions { Executor = Executor };
+            if (ledger is not null)
+            {
+                LedgerRecorder recorder = _recorders[c] = new LedgerRecorder(ledger, pipelineOptions, tools, new LedgerRunRecord($"run_{c}", $"conversation_{c}", "Await", DateTimeOffset.UtcNow, "[]"), resume: null);
+                options.CallHook = recorder;
+                _sinks[c] = new ActionBlock<ToolPipelineEvent>(e =>
+                {
+                    recorder.Observe(e);
+                    OnEvent(e);
+                });
+            }
+            else
+            {
+                _sinks[c] = new ActionBlock<ToolPipelineEvent>(OnEvent);
+            }
+
+            Blocks[c] = new ToolExecutionBlock(tools, options);
             Blocks[c].LinkTo(_sinks[c], new DataflowLinkOptions { PropagateCompletion = true });
         }
 
@@ -86,6 +108,7 @@ internal sealed class MeshRig : IConversationRig
         }
 
         Task.WhenAll(_sinks.Select(s => s.Completion)).GetAwaiter().GetResult();
+        Task.WhenAll(_recorders.Select(r => r.CompleteAsync(null, TimeSpan.FromSeconds(30)))).GetAwaiter().GetResult();
         if (_remaining != 0 || _failed != 0)
         {
             throw new InvalidOperationException($"{_remaining} calls without a terminal event and {_failed} failed, of {Total}.");

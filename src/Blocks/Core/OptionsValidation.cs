@@ -20,6 +20,14 @@ internal static class OptionsValidation
         return value;
     }
 
+    /// <summary>A span a timer can wait: from zero to <see cref="int.MaxValue"/> milliseconds.</summary>
+    public static TimeSpan TimerSpan(TimeSpan value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, paramName);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue), paramName);
+        return value;
+    }
+
     /// <summary>A reference that must be set.</summary>
     public static T NotNull<T>(T value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
         where T : class

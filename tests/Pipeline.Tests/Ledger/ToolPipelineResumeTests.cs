@@ -18,6 +18,7 @@ public sealed class ToolPipelineResumeTests
     private readonly ManualTaskScheduler _scheduler = new();
     private readonly InMemoryToolCallLedger _ledger = new();
     private readonly ConcurrentQueue<(string Tool, string? Key)> _bodies = new();
+    private Action<string>? _onStart;
 
     private ScriptedModelOptions Speed => new() { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 };
 
@@ -36,7 +37,7 @@ public sealed class ToolPipelineResumeTests
 
     private ToolPipeline Pipeline(IChatClient model, IToolCallLedger? ledger = null)
     {
-        AIFunction Body(string name, int ms) => new RecordingTool(name, TimeSpan.FromMilliseconds(ms), _clock, _bodies);
+        AIFunction Body(string name, int ms) => new RecordingTool(name, TimeSpan.FromMilliseconds(ms), _clock, this);
 
         return ToolPipeline.CreateBuilder(model).WithTimeProvider(_clock).Configure(o => o.TaskScheduler = _scheduler).WithLedger(ledger ?? _ledger)
             .AddTool(Body("lookup", 100), ToolEffects.ReadOnly)
@@ -164,14 +165,103 @@ public sealed class ToolPipelineResumeTests
         Assert.All(Read("r3").Calls, c => Assert.True(c.Replayed));
     }
 
+    [Fact]
+    public void Start_SideEffectingWithoutKeys_ItsStartIsInTheLedgerBeforeItsBodyRuns()
+    {
+        var seen = new List<(string Tool, DateTimeOffset? Dispatched)>();
+        _onStart = name => seen.Add((name, _ledger.ReadRunAsync("r4", CancellationToken.None).AsTask().GetAwaiter().GetResult()?.Calls.SingleOrDefault(c => c.Tool == name)?.DispatchedAt));
+
+        var (events, _) = Run(() => Task.FromResult(Fresh(email: true).Start(s_ask, new ToolPipelineRunOptions { RunId = "r4" })));
+
+        // e-mail (no keys) waited for its start to be written; pay (keys) and the read-only calls did not wait.
+        DateTimeOffset started = events.OfType<ToolCallStarted>().Single(e => e.Call.Name == "email").Timestamp;
+        Assert.Equal(started, seen.Single(s => s.Tool == "email").Dispatched);
+        Assert.Null(seen.Single(s => s.Tool == "pay").Dispatched);
+        Assert.Null(seen.Single(s => s.Tool == "lookup").Dispatched);
+    }
+
+    [Fact]
+    public async Task ResumeAsync_ProviderMintsNewCallIds_MatchedByToolArgumentsAndOccurrence()
+    {
+        // A ledger as a crash left it: turn 1 asked, lookup done under the provider's old id, pay under way.
+        ChatMessage[] ask = [new(ChatRole.User, "go")];
+        string messages = JsonSerializer.Serialize(ask, AIJsonUtilities.DefaultOptions);
+        DateTimeOffset t0 = _clock.GetUtcNow();
+        var lookup = new ToolCallLedgerEntry("r5", "c5", "old_0", 1, 0, "lookup", """{"id":7}""", ToolEffects.ReadOnly)
+        {
+            DispatchedAt = t0,
+            Attempts = [new ToolCallAttemptRecord(1, t0, t0)],
+            CompletedAt = t0,
+            Outcome = ToolCallLedgerOutcome.Succeeded,
+            ResultJson = "\"from-the-ledger\"",
+        };
+        var pay = new ToolCallLedgerEntry("r5", "c5", "old_2", 1, 2, "pay", """{"amount":5}""", ToolEffects.SideEffecting)
+        {
+            DispatchedAt = t0,
+            IdempotencyKey = "key-from-before",
+            Attempts = [new ToolCallAttemptRecord(1, t0)],
+        };
+        await _ledger.WriteAsync(
+            new ToolCallLedgerBatch([new LedgerRunRecord("r5", "c5", "Await", t0, messages)], [new LedgerTurnRecord("r5", 1, t0)], [lookup, pay]),
+            CancellationToken.None);
+
+        var (resumed, _) = Run(async () => await Fresh(email: false).ResumeAsync("r5"));
+
+        RunCompleted end = Assert.IsType<RunCompleted>(resumed[^1]);
+        Assert.Equal("\"from-the-ledger\"", JsonSerializer.Serialize(end.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single(r => r.CallId == "call_t1_0").Result));
+        Assert.Empty(Bodies("lookup"));
+        Assert.Equal(["key-from-before"], Bodies("pay"));
+        Assert.Single(Bodies("search"));
+        LedgerRun after = Read("r5");
+        Assert.Equal((1, "FinalAnswer", "c5"), (after.Run.Resumes, after.Run.Completion, after.Run.ConversationId));
+        ToolCallLedgerEntry replayed = after.Calls.Single(c => c.CallId == "call_t1_0");
+        Assert.Equal((true, 1, t0), (replayed.Replayed, replayed.Attempts.Count, replayed.CompletedAt!.Value));
+        Assert.Equal(2, after.Calls.Single(c => c.CallId == "call_t1_2").Attempts.Count);
+    }
+
+    [Fact]
+    public void ResumeAsync_TwiceAfterTheEnd_ReplaysEverythingAndCountsResumes()
+    {
+        var (reference, _) = Run(() => Task.FromResult(Fresh(email: false).Start(s_ask, new ToolPipelineRunOptions { RunId = "r6" })));
+        int ran = _bodies.Count;
+        var model = new ScriptedChatClient(Script(email: false), Speed);
+
+        Run(async () => await Pipeline(model).ResumeAsync("r6"));
+        var (again, _) = Run(async () => await Pipeline(model).ResumeAsync("r6"));
+
+        Assert.Equal(ran, _bodies.Count);
+        Assert.Empty(model.Streams);
+        Assert.Equal(Json(((RunCompleted)reference[^1]).Messages), Json(((RunCompleted)again[^1]).Messages));
+        Assert.Equal((2, "FinalAnswer"), (Read("r6").Run.Resumes, Read("r6").Run.Completion));
+    }
+
+    [Fact]
+    public async Task ResumeAsync_NothingToResume_ClearErrors()
+    {
+        var model = new ScriptedChatClient(Script(email: false), Speed);
+        ToolPipeline withoutLedger = ToolPipeline.CreateBuilder(model).Build();
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await withoutLedger.ResumeAsync("r"));
+        InvalidOperationException unknown = await Assert.ThrowsAsync<InvalidOperationException>(async () => await Pipeline(model).ResumeAsync("missing"));
+        Assert.Contains("'missing'", unknown.Message, StringComparison.Ordinal);
+
+        DateTimeOffset t0 = _clock.GetUtcNow();
+        await _ledger.WriteAsync(new ToolCallLedgerBatch([new LedgerRunRecord("plan", "c", "Plan", t0, "[]"), new LedgerRunRecord("bad", "c", "Await", t0, "{not json")], [], []), CancellationToken.None);
+        InvalidOperationException mode = await Assert.ThrowsAsync<InvalidOperationException>(async () => await Pipeline(model).ResumeAsync("plan"));
+        Assert.Contains("Plan mode", mode.Message, StringComparison.Ordinal);
+        InvalidDataException bad = await Assert.ThrowsAsync<InvalidDataException>(async () => await Pipeline(model).ResumeAsync("bad"));
+        Assert.Contains("run 'bad'", bad.Message, StringComparison.Ordinal);
+        Assert.Null((await _ledger.ReadRunAsync("bad", CancellationToken.None))!.Run.EndedAt);
+    }
+
     /// <summary>A tool that notes its body's start and key, then takes its time on the clock.</summary>
-    private sealed class RecordingTool(string name, TimeSpan latency, TimeProvider clock, ConcurrentQueue<(string, string?)> bodies) : AIFunction
+    private sealed class RecordingTool(string name, TimeSpan latency, TimeProvider clock, ToolPipelineResumeTests test) : AIFunction
     {
         public override string Name => name;
 
         protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
         {
-            bodies.Enqueue((name, ToolIdempotency.CurrentKey));
+            test._bodies.Enqueue((name, ToolIdempotency.CurrentKey));
+            test._onStart?.Invoke(name);
             await Task.Delay(latency, clock, cancellationToken).ConfigureAwait(false);
             return $"{name}-done";
         }
