@@ -45,7 +45,7 @@ internal static class Program
 
         TextWriter progress = TextWriter.Synchronized(Console.Out);
         await using SqliteToolCallLedger ledger = await SqliteToolCallLedger.OpenAsync(ledgerPath).ConfigureAwait(false);
-        var model = new ScriptedChatClient(CrashScript.Turns(), new ScriptedModelOptions { TimeToFirstToken = TimeSpan.FromMilliseconds(1), TokensPerSecond = 10000 });
+        var model = new ScriptedChatClient(CrashScript.Turns(), new ScriptedModelOptions { TimeToFirstToken = TimeSpan.FromMilliseconds(1), TokensPerSecond = 10000, MaxTokenLength = 16 });
         ToolPipeline pipeline = ToolPipeline.CreateBuilder(model)
             .AddTools(CrashTools.Create(new World(worldPath, generation), progress))
             .WithLedger(ledger)

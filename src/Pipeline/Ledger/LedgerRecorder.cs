@@ -46,6 +46,9 @@ internal sealed class LedgerRecorder : IToolCallHook
 
     // Calls whose outcome a resume took from the ledger: their record no longer changes but for merge and consumption.
     private readonly HashSet<string> _replayed = new(StringComparer.Ordinal);
+
+    // Calls the ledger held as dispatched with no outcome: under way when the run was interrupted.
+    private readonly HashSet<string> _interrupted = new(StringComparer.Ordinal);
     // Calls whose entry has been made from a ToolCall (arguments known, a resume's record matched or not).
     private readonly HashSet<string> _resolved = new(StringComparer.Ordinal);
     private readonly Task _writer;
@@ -310,7 +313,9 @@ internal sealed class LedgerRecorder : IToolCallHook
     {
         bool sideEffecting = tool.Effects == ToolEffects.SideEffecting;
         string? key = sideEffecting ? entry.IdempotencyKey ?? IdempotencyKeys.Derive(_run.RunId, call) : null;
-        if (_resume?.Recorded is null || !_replayed.Contains(call.CallId) && entry.DispatchedAt is null)
+        // Whether it was under way comes from the record the resume read: this run's own ToolCallStarted may already
+        // have stamped the live entry's DispatchedAt.
+        if (_resume?.Recorded is null || !_replayed.Contains(call.CallId) && !_interrupted.Contains(call.CallId))
         {
             return ToolCallHookDecision.Run(key);
         }
@@ -348,12 +353,17 @@ internal sealed class LedgerRecorder : IToolCallHook
         if (_resume?.Claim(call, arguments) is { } recorded)
         {
             bool done = ResumePlan.IsDone(recorded, _turns);
+            // A call recorded before its arguments closed has none in its record: this run's close gives them.
             entry = done
                 ? recorded with { CallId = call.CallId, Replayed = true }
-                : recorded with { CallId = call.CallId, Outcome = ToolCallLedgerOutcome.Pending, FailureKind = null, CompletedAt = null, MergedAt = null, ConsumedByTurn = null, ResultJson = null };
+                : recorded with { CallId = call.CallId, ArgumentsJson = arguments, Outcome = ToolCallLedgerOutcome.Pending, FailureKind = null, CompletedAt = null, MergedAt = null, ConsumedByTurn = null, ResultJson = null };
             if (done)
             {
                 _replayed.Add(call.CallId);
+            }
+            else if (recorded.DispatchedAt is not null)
+            {
+                _interrupted.Add(call.CallId);
             }
 
             if (live?.DetectedAt is { } detected && !done)
