@@ -100,7 +100,9 @@ public sealed class ToolPipelineOptions
 
     /// <summary>
     /// How long, on <see cref="TimeProvider"/>, a run's end waits for its last ledger writes before
-    /// <see cref="RunCompleted"/> goes out anyway (with a <see cref="DiagnosticReported"/> saying the ledger is behind).
+    /// <see cref="RunCompleted"/> goes out anyway (with a <see cref="DiagnosticReported"/> saying the ledger is behind), and
+    /// how long a side-effecting call without idempotency keys waits for its start to be written before it runs anyway
+    /// (with a diagnostic too).
     /// Default 10 seconds; from <see cref="TimeSpan.Zero"/> to <see cref="int.MaxValue"/> milliseconds.
     /// </summary>
     public TimeSpan LedgerFlushTimeout { get; set => field = OptionsValidation.TimerSpan(value); } = TimeSpan.FromSeconds(10);

@@ -7,8 +7,9 @@ namespace ToolFlow.Pipeline;
 
 /// <summary>
 /// Records one run into its pipeline's <see cref="IToolCallLedger"/>: folds the run's events (and the executor's
-/// reports of attempts) into snapshots of the run, its turns and its calls, and hands each new snapshot to one
-/// background writer, which drains them in batches, several snapshots of one record making one upsert.
+/// reports of attempts) into the run's record, its turns' and a draft per call, and queues what changed for one
+/// background writer, which drains the queue in batches: a call changed several times before the writer takes it is
+/// queued once and written once.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -18,9 +19,9 @@ namespace ToolFlow.Pipeline;
 /// it, and a resume would run it again.
 /// </para>
 /// <para>
-/// Lock scheme: <see cref="_lock"/> guards the snapshots (run, turns, calls) and the resume plan's claims; events come
-/// from the run's loop, attempts and dispatches from the calls' own flows. The writer takes no lock: it owns what it
-/// has read from the channel.
+/// Lock scheme: <see cref="_lock"/> guards the records (run, turns, call drafts) and the resume plan's claims; events
+/// come from the run's loop, attempts and dispatches from the calls' own flows. The writer takes it only to make the
+/// drafts it drained into entries; it calls nothing under it.
 /// </para>
 /// </remarks>
 internal sealed class LedgerRecorder : IToolCallHook
@@ -33,6 +34,7 @@ internal sealed class LedgerRecorder : IToolCallHook
     private readonly TimeProvider _clock;
     private readonly TaskScheduler _scheduler;
     private readonly TimeSpan _window;
+    private readonly TimeSpan _flushTimeout;
 
     // Set when a flush or the end is asked for: the writer stops gathering and writes at once. Replaced by the writer
     // at each batch; read and replaced under _lock.
@@ -42,15 +44,14 @@ internal sealed class LedgerRecorder : IToolCallHook
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<int, LedgerTurnRecord> _turns = [];
     private readonly Dictionary<int, ChatMessage[]> _turnMessages = [];
-    private readonly Dictionary<string, ToolCallLedgerEntry> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallDraft> _calls = new(StringComparer.Ordinal);
 
-    // Calls whose outcome a resume took from the ledger: their record no longer changes but for merge and consumption.
-    private readonly HashSet<string> _replayed = new(StringComparer.Ordinal);
-
-    // Calls the ledger held as dispatched with no outcome: under way when the run was interrupted.
-    private readonly HashSet<string> _interrupted = new(StringComparer.Ordinal);
-    // Calls whose entry has been made from a ToolCall (arguments known, a resume's record matched or not).
+    // Calls whose draft has been made from a ToolCall (arguments known, a resume's record matched or not).
     private readonly HashSet<string> _resolved = new(StringComparer.Ordinal);
+
+    // Calls the ledger held as dispatched with no outcome: under way when the run was interrupted. Taken from the
+    // record the resume read, not the draft: this run's own ToolCallStarted may stamp a new call's DispatchedAt first.
+    private readonly HashSet<string> _interrupted = new(StringComparer.Ordinal);
     private readonly Task _writer;
     private LedgerRunRecord _run;
     private bool _failing;
@@ -66,6 +67,7 @@ internal sealed class LedgerRecorder : IToolCallHook
         _clock = options.TimeProvider;
         _scheduler = options.TaskScheduler;
         _window = options.LedgerBatchWindow;
+        _flushTimeout = options.LedgerFlushTimeout;
         _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _resume = resume;
         _run = run;
@@ -101,37 +103,57 @@ internal sealed class LedgerRecorder : IToolCallHook
                     OnTurnStarted(started);
                     break;
                 case ToolCallDetected detected:
-                    if (!_calls.ContainsKey(detected.CallId))
+                    if (!_calls.TryGetValue(detected.CallId, out CallDraft? known))
                     {
                         // The arguments come with the close; the name and place are known now.
-                        Put(new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, detected.CallId, detected.Turn, detected.Index, detected.Name, string.Empty, EffectsOf(detected.Name)) { DetectedAt = at });
+                        Touch(new CallDraft(new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, detected.CallId, detected.Turn, detected.Index, detected.Name, string.Empty, EffectsOf(detected.Name))) { DetectedAt = at });
+                    }
+                    else if (known is { Replayed: false, DetectedAt: null })
+                    {
+                        // The executor got to it first (events reach the recorder after the fact).
+                        known.DetectedAt = at;
+                        Touch(known);
                     }
 
                     break;
-                case ToolCallClosed closed:
-                    Update(closed.Call, e => e with { ClosedAt = e.ClosedAt ?? at });
+                case ToolCallClosed closed when Live(closed.Call) is { } call:
+                    call.ClosedAt ??= at;
+                    Touch(call);
                     break;
-                case ToolCallStarted started:
-                    Update(started.Call, e => e with { DispatchedAt = e.DispatchedAt ?? at });
+                case ToolCallStarted started when Live(started.Call) is { } call:
+                    call.DispatchedAt ??= at;
+                    Touch(call);
                     break;
-                case ToolCallPermissionChecked checkedEvent:
-                    Update(checkedEvent.Call, e => checkedEvent.Checkpoint == ToolPermissionCheckpoint.Dispatch
-                        ? e with { PermissionAtDispatch = checkedEvent.Decision }
-                        : e with { PermissionAtResult = checkedEvent.Decision });
+                case ToolCallPermissionChecked check when Live(check.Call) is { } call:
+                    if (check.Checkpoint == ToolPermissionCheckpoint.Dispatch)
+                    {
+                        call.PermissionAtDispatch = check.Decision;
+                    }
+                    else
+                    {
+                        call.PermissionAtResult = check.Decision;
+                    }
+
+                    Touch(call);
                     break;
-                case ToolCallCompleted completed:
-                    Update(completed.Call, e => e with { CompletedAt = at, Outcome = ToolCallLedgerOutcome.Succeeded, FailureKind = null, ResultJson = ToJson(completed.Result) });
+                case ToolCallCompleted completed when Live(completed.Call) is { } call:
+                    (call.CompletedAt, call.Outcome, call.FailureKind, call.ResultJson) = (at, ToolCallLedgerOutcome.Succeeded, null, ToJson(completed.Result));
+                    Touch(call);
                     break;
-                case ToolResultQuarantined quarantined:
-                    Update(quarantined.Call, e => e with { QuarantinedResultJson = ToJson(quarantined.Result), PermissionAtResult = quarantined.Decision });
+                case ToolResultQuarantined quarantined when Live(quarantined.Call) is { } call:
+                    (call.QuarantinedResultJson, call.PermissionAtResult) = (ToJson(quarantined.Result), quarantined.Decision);
+                    Touch(call);
                     break;
-                case ToolCallFailed failed:
-                    Update(failed.Call, e => e with { CompletedAt = at, Outcome = ToolCallLedgerOutcome.Failed, FailureKind = failed.Kind, ResultJson = JsonSerializer.Serialize(failed.ResultForModel, AIJsonUtilities.DefaultOptions) });
+                case ToolCallFailed failed when Live(failed.Call) is { } call:
+                    (call.CompletedAt, call.Outcome, call.FailureKind) = (at, ToolCallLedgerOutcome.Failed, failed.Kind);
+                    call.ResultJson = JsonSerializer.Serialize(failed.ResultForModel, AIJsonUtilities.DefaultOptions);
+                    Touch(call);
                     break;
                 case TurnCompleted completed:
                     OnTurnCompleted(completed);
                     break;
                 case FutureResolved resolved:
+                    Merged(resolved.Call, resolved.Timestamp);
                     OnFutureResolved(resolved);
                     break;
             }
@@ -145,15 +167,18 @@ internal sealed class LedgerRecorder : IToolCallHook
         TaskCompletionSource? flushed = null;
         lock (_lock)
         {
-            ToolCallLedgerEntry entry = Resolve(call);
-            decision = Decide(call, tool, entry);
+            CallDraft draft = Resolve(call);
+            bool rerun = _interrupted.Contains(call.CallId);
+            decision = Decide(call, tool, draft);
             if (decision.Replayed || decision.Failure is not null)
             {
                 return decision;
             }
 
-            DateTimeOffset now = _clock.GetUtcNow();
-            Put(entry with { DispatchedAt = now, IdempotencyKey = decision.IdempotencyKey ?? entry.IdempotencyKey });
+            // The instant of ToolCallStarted if the loop has seen it already; a call run again starts anew.
+            draft.DispatchedAt = rerun ? _clock.GetUtcNow() : draft.DispatchedAt ?? _clock.GetUtcNow();
+            draft.IdempotencyKey = decision.IdempotencyKey ?? draft.IdempotencyKey;
+            Touch(draft);
             if (tool.Effects == ToolEffects.SideEffecting && !tool.HonorsIdempotencyKeys)
             {
                 // Write-ahead: this start must be durable before the body runs (see the remarks).
@@ -163,7 +188,15 @@ internal sealed class LedgerRecorder : IToolCallHook
 
         if (flushed is not null)
         {
-            await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await flushed.Task.WaitAsync(_flushTimeout, _clock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The ledger is not answering: the run is not held hostage by it, but the caller is told.
+                Report?.Invoke("ledger-write-ahead-timeout", $"The ledger did not take the start of call {call.CallId} ('{call.Name}') within {_flushTimeout.TotalMilliseconds} ms; it runs unrecorded, and a resume after a crash could run it again.");
+            }
         }
 
         return decision;
@@ -175,7 +208,11 @@ internal sealed class LedgerRecorder : IToolCallHook
         DateTimeOffset now = _clock.GetUtcNow();
         lock (_lock)
         {
-            Update(call, e => e with { Attempts = [.. e.Attempts, new ToolCallAttemptRecord(e.Attempts.Count + 1, now)] });
+            if (Live(call) is { } draft)
+            {
+                draft.Attempts.Add(new ToolCallAttemptRecord(draft.Attempts.Count + 1, now));
+                Touch(draft);
+            }
         }
     }
 
@@ -185,10 +222,11 @@ internal sealed class LedgerRecorder : IToolCallHook
         DateTimeOffset now = _clock.GetUtcNow();
         lock (_lock)
         {
-            Update(call, e => e.Attempts.Count == 0 ? e : e with
+            if (Live(call) is { Attempts.Count: > 0 } draft)
             {
-                Attempts = [.. e.Attempts.Take(e.Attempts.Count - 1), e.Attempts[^1] with { EndedAt = now, Error = error?.Message }],
-            });
+                draft.Attempts[^1] = draft.Attempts[^1] with { EndedAt = now, Error = error?.Message };
+                Touch(draft);
+            }
         }
     }
 
@@ -205,10 +243,7 @@ internal sealed class LedgerRecorder : IToolCallHook
             {
                 Put(_run with { EndedAt = completed.Timestamp, Completion = completed.Reason.ToString() });
             }
-        }
 
-        lock (_lock)
-        {
             _urgent.TrySetResult();
         }
 
@@ -243,11 +278,12 @@ internal sealed class LedgerRecorder : IToolCallHook
             foreach (AIContent content in message.Contents)
             {
                 if (content is FunctionResultContent result
-                    && _calls.TryGetValue(result.CallId, out ToolCallLedgerEntry? entry)
-                    && entry.ConsumedByTurn is null
-                    && !IsPlaceholder(entry, result))
+                    && _calls.TryGetValue(result.CallId, out CallDraft? call)
+                    && call.ConsumedByTurn is null
+                    && !IsPlaceholder(call.Entry, result))
                 {
-                    Put(entry with { ConsumedByTurn = started.Turn });
+                    call.ConsumedByTurn = started.Turn;
+                    Touch(call);
                 }
             }
         }
@@ -259,20 +295,13 @@ internal sealed class LedgerRecorder : IToolCallHook
         {
             if (!completed.PendingFutures.Contains(call.CallId))
             {
-                Update(call, e => e with { MergedAt = e.MergedAt ?? completed.Timestamp });
+                Merged(call, completed.Timestamp);
             }
         }
 
         if (_turns.TryGetValue(completed.Turn, out LedgerTurnRecord? turn) && turn.MessagesJson is not null)
         {
             // Replayed from the ledger: its record stands.
-            return;
-        }
-
-        if (completed.Response.Error is not null)
-        {
-            // A response the model's stream broke off is not a turn to replay: a resume asks the model again.
-            PutTurn((turn ?? new LedgerTurnRecord(_run.RunId, completed.Turn, completed.Timestamp)) with { EndedAt = completed.Timestamp });
             return;
         }
 
@@ -288,7 +317,6 @@ internal sealed class LedgerRecorder : IToolCallHook
     private void OnFutureResolved(FutureResolved resolved)
     {
         ToolCall call = resolved.Call;
-        Update(call, e => e with { MergedAt = e.MergedAt ?? resolved.Timestamp });
 
         // The turn's record gets the value in place of its placeholder, as the conversation does.
         if (_turnMessages.TryGetValue(call.Turn, out ChatMessage[]? messages) && _turns.TryGetValue(call.Turn, out LedgerTurnRecord? turn))
@@ -309,20 +337,18 @@ internal sealed class LedgerRecorder : IToolCallHook
         result.Result is string text && text == ToolFuture.Placeholder(new ToolCall(entry.CallId, entry.Tool, entry.Index, entry.Turn, null, string.Empty));
 
     // What the executor does with a started call: a resume's decision, or run it, with its key.
-    private ToolCallHookDecision Decide(ToolCall call, ToolDescriptor tool, ToolCallLedgerEntry entry)
+    private ToolCallHookDecision Decide(ToolCall call, ToolDescriptor tool, CallDraft draft)
     {
         bool sideEffecting = tool.Effects == ToolEffects.SideEffecting;
-        string? key = sideEffecting ? entry.IdempotencyKey ?? IdempotencyKeys.Derive(_run.RunId, call) : null;
-        // Whether it was under way comes from the record the resume read: this run's own ToolCallStarted may already
-        // have stamped the live entry's DispatchedAt.
-        if (_resume?.Recorded is null || !_replayed.Contains(call.CallId) && !_interrupted.Contains(call.CallId))
+        string? key = sideEffecting ? draft.IdempotencyKey ?? IdempotencyKeys.Derive(_run.RunId, call) : null;
+        if (draft.Replayed)
         {
-            return ToolCallHookDecision.Run(key);
+            return ResumePlan.Replay(draft.Entry);
         }
 
-        if (_replayed.Contains(call.CallId))
+        if (!_interrupted.Contains(call.CallId))
         {
-            return ResumePlan.Replay(entry);
+            return ToolCallHookDecision.Run(key);
         }
 
         // Under way when the run was interrupted.
@@ -337,72 +363,78 @@ internal sealed class LedgerRecorder : IToolCallHook
             $"Error: the call to '{call.Name}' was under way when the conversation was interrupted, and it may or may not have taken effect. Check before calling it again."));
     }
 
-    // The call's entry: known, matched to what a resumed run recorded, or new.
-    private ToolCallLedgerEntry Resolve(ToolCall call)
+    // The call's draft: known, matched to what a resumed run recorded, or new.
+    private CallDraft Resolve(ToolCall call)
     {
-        _calls.TryGetValue(call.CallId, out ToolCallLedgerEntry? live);
+        _calls.TryGetValue(call.CallId, out CallDraft? live);
         if (live is not null && !_resolved.Add(call.CallId))
         {
             return live;
         }
 
         _resolved.Add(call.CallId);
-
         string arguments = call.Arguments is null ? call.ArgumentsJson : CanonicalJson.ToText(call.Arguments);
-        ToolCallLedgerEntry entry;
+        CallDraft draft;
         if (_resume?.Claim(call, arguments) is { } recorded)
         {
-            bool done = ResumePlan.IsDone(recorded, _turns);
             // A call recorded before its arguments closed has none in its record: this run's close gives them.
-            entry = done
-                ? recorded with { CallId = call.CallId, Replayed = true }
-                : recorded with { CallId = call.CallId, ArgumentsJson = arguments, Outcome = ToolCallLedgerOutcome.Pending, FailureKind = null, CompletedAt = null, MergedAt = null, ConsumedByTurn = null, ResultJson = null };
-            if (done)
+            draft = CallDraft.From(recorded with { CallId = call.CallId, ArgumentsJson = arguments });
+            if (ResumePlan.IsDone(recorded, _turns))
             {
-                _replayed.Add(call.CallId);
+                // What happened the first time stands.
+                draft.Replayed = true;
             }
-            else if (recorded.DispatchedAt is not null)
+            else
             {
-                _interrupted.Add(call.CallId);
-            }
+                // Under way at the interruption if it was dispatched: it starts over, keeping its key and its attempts.
+                if (recorded.DispatchedAt is not null)
+                {
+                    _interrupted.Add(call.CallId);
+                }
 
-            if (live?.DetectedAt is { } detected && !done)
-            {
-                entry = entry with { DetectedAt = detected };
+                (draft.Outcome, draft.FailureKind, draft.CompletedAt, draft.MergedAt, draft.ConsumedByTurn, draft.ResultJson) = (ToolCallLedgerOutcome.Pending, null, null, null, null, null);
+                draft.DetectedAt = live?.DetectedAt ?? draft.DetectedAt;
             }
         }
         else
         {
-            entry = (live ?? new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, call.CallId, call.Turn, call.Index, call.Name, arguments, EffectsOf(call.Name)))
-                with { ArgumentsJson = arguments, Index = call.Index, Turn = call.Turn };
+            draft = live ?? new CallDraft(new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, call.CallId, call.Turn, call.Index, call.Name, arguments, EffectsOf(call.Name)));
+            draft.Entry = draft.Entry with { ArgumentsJson = arguments, Index = call.Index, Turn = call.Turn };
         }
 
-        Put(entry);
-        return entry;
+        // A draft replaced here may still be queued: it is written as it stood, and this one after it.
+        _calls[call.CallId] = draft;
+        Touch(draft);
+        return draft;
     }
 
-    private void Update(ToolCall call, Func<ToolCallLedgerEntry, ToolCallLedgerEntry> change)
+    // The draft of a call whose record may still change: not one a resume replayed.
+    private CallDraft? Live(ToolCall call)
     {
-        ToolCallLedgerEntry entry = Resolve(call);
-        if (_replayed.Contains(call.CallId))
+        CallDraft draft = Resolve(call);
+        return draft.Replayed ? null : draft;
+    }
+
+    // Its result entered the conversation (also for a replayed call, if the interruption came before).
+    private void Merged(ToolCall call, DateTimeOffset at)
+    {
+        CallDraft draft = Resolve(call);
+        if (draft.MergedAt is null)
         {
-            // A replayed call's record is what happened the first time; only its merge and consumption may be new.
-            ToolCallLedgerEntry changed = change(entry);
-            if (changed.MergedAt != entry.MergedAt && entry.MergedAt is null)
-            {
-                Put(entry with { MergedAt = changed.MergedAt });
-            }
-
-            return;
+            draft.MergedAt = at;
+            Touch(draft);
         }
-
-        Put(change(entry));
     }
 
-    private void Put(ToolCallLedgerEntry entry)
+    // Queues a changed draft for the writer, once until the writer takes it.
+    private void Touch(CallDraft draft)
     {
-        _calls[entry.CallId] = entry;
-        _queue.Writer.TryWrite(entry);
+        _calls[draft.CallId] = draft;
+        if (!draft.Dirty)
+        {
+            draft.Dirty = true;
+            _queue.Writer.TryWrite(draft);
+        }
     }
 
     private void PutTurn(LedgerTurnRecord turn)
@@ -484,6 +516,7 @@ internal sealed class LedgerRecorder : IToolCallHook
         var runs = new Dictionary<string, LedgerRunRecord>(StringComparer.Ordinal);
         var turns = new Dictionary<int, LedgerTurnRecord>();
         var calls = new Dictionary<string, ToolCallLedgerEntry>(StringComparer.Ordinal);
+        var drafts = new List<CallDraft>();
         var flushes = new List<TaskCompletionSource>();
 
         // ConfigureAwait(true) on purpose: the loop stays on the pipeline's scheduler, so a manual scheduler decides
@@ -497,8 +530,8 @@ internal sealed class LedgerRecorder : IToolCallHook
                 taken++;
                 switch (item)
                 {
-                    case ToolCallLedgerEntry call:
-                        calls[call.CallId] = call;
+                    case CallDraft call:
+                        drafts.Add(call);
                         break;
                     case LedgerTurnRecord turn:
                         turns[turn.Turn] = turn;
@@ -510,6 +543,21 @@ internal sealed class LedgerRecorder : IToolCallHook
                         flushes.Add(flush);
                         break;
                 }
+            }
+
+            if (drafts.Count > 0)
+            {
+                // Each as it stands now, which includes every change queued before a flush marker read above.
+                lock (_lock)
+                {
+                    foreach (CallDraft draft in drafts)
+                    {
+                        draft.Dirty = false;
+                        calls[draft.CallId] = draft.ToEntry();
+                    }
+                }
+
+                drafts.Clear();
             }
 
             if (runs.Count + turns.Count + calls.Count > 0)

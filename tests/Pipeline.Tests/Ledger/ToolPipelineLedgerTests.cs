@@ -157,6 +157,23 @@ public sealed class ToolPipelineLedgerTests
     }
 
     [Fact]
+    public void Start_LedgerNeverAnswersAWriteAhead_TheCallRunsAfterTheTimeoutWithADiagnostic()
+    {
+        var model = new ScriptedChatClient([new ScriptedResponse().Call("send", "{}"), new ScriptedResponse().Text("Sent.")], Speed);
+        var stuck = new CountingLedger(_ledger) { Hang = true };
+        var tools = new TestTools(_clock);
+        ToolPipeline pipeline = Builder(model).WithLedger(stuck).Configure(o => o.LedgerFlushTimeout = TimeSpan.FromSeconds(2))
+            .AddTool(tools.Delayed("send", TimeSpan.FromMilliseconds(10), "sent"), ToolEffects.SideEffecting).Build();
+
+        List<ToolPipelineEvent> events = Run(pipeline, "r8");
+
+        Assert.Equal(["ledger-write-ahead-timeout", "ledger-flush-timeout"], events.OfType<DiagnosticReported>().Select(d => d.Code));
+        DateTimeOffset started = events.OfType<ToolCallStarted>().Single().Timestamp;
+        Assert.Equal(TimeSpan.FromSeconds(2), tools.Invocations.Single().At - (started - _clock.Epoch));
+        Assert.Equal(RunCompletionReason.FinalAnswer, Assert.IsType<RunCompleted>(events[^1]).Reason);
+    }
+
+    [Fact]
     public void Start_PermissionChecks_MappedToTheEntry()
     {
         var model = new ScriptedChatClient([new ScriptedResponse().Call("fast", """{"q": 1}"""), new ScriptedResponse().Text("Done.")], Speed);
