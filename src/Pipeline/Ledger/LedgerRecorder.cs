@@ -305,6 +305,13 @@ internal sealed class LedgerRecorder : IToolCallHook
             return;
         }
 
+        if (completed.Response.Error is not null)
+        {
+            // A response the model's stream broke off is not a turn to replay: a resume asks the model again.
+            PutTurn((turn ?? new LedgerTurnRecord(_run.RunId, completed.Turn, completed.Timestamp)) with { EndedAt = completed.Timestamp });
+            return;
+        }
+
         ChatMessage[] messages = [.. completed.Messages];
         _turnMessages[completed.Turn] = messages;
         PutTurn((turn ?? new LedgerTurnRecord(_run.RunId, completed.Turn, completed.Timestamp)) with
