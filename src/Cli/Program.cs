@@ -86,6 +86,7 @@ internal static class Program
         root.Subcommands.Add(Parse.ParseCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());
+        root.Subcommands.Add(Ledger.LedgerCommand.Create());
         return root;
     }
 }

@@ -6,9 +6,9 @@ using ToolFlow.Profiling;
 namespace ToolFlow.Cli.Bench;
 
 /// <summary>
-/// A self-contained HTML Gantt chart (inline SVG and CSS, no scripts or external assets): per scenario, one lane per
-/// strategy; in each lane, each conversation's turns (waiting for the first token, then decoding) and each call
-/// (closed, waiting, running, completed), on one time axis.
+/// A self-contained HTML Gantt chart (inline SVG and CSS, no scripts or external assets): per section (a bench scenario,
+/// a recorded run), one lane per strategy or run; in each lane, each conversation's turns (waiting for the first token,
+/// then decoding) and each call (closed, waiting, running, completed), on one time axis.
 /// </summary>
 internal static class TimelineHtml
 {
@@ -16,12 +16,22 @@ internal static class TimelineHtml
     private const double Left = 190;
     private const double Row = 16;
 
-    public static string Render(IReadOnlyList<BenchScenarioResult> results)
+    public static string Render(IReadOnlyList<BenchScenarioResult> results) =>
+        Render("ToolFlow bench timeline", [.. results.Select(static r => new TimelineSection(
+            r.Name,
+            r.Description,
+            r.LowerBoundMs,
+            [.. r.FirstRuns.Select(static run => new TimelineLane(
+                $"{run.Strategy.ToName()} — {run.EndToEndMs.ToString("F0", CultureInfo.InvariantCulture)} ms" + (run.Strategy.RealLibrary() is { } l ? $" (real library: {l})" : string.Empty),
+                run.EndToEndMs,
+                [.. run.Conversations.Select(static t => new TimelineConversation(t.Name, t.Turns, t.Calls))]))]))]);
+
+    public static string Render(string title, IReadOnlyList<TimelineSection> sections)
     {
         var html = new StringBuilder();
+        html.Append("""<!DOCTYPE html>""").Append('\n')
+            .Append("""<html lang="en"><head><meta charset="utf-8"><title>""").Append(Escape(title)).Append("""</title>""").Append('\n');
         html.Append("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>ToolFlow bench timeline</title>
             <style>
             body { font: 13px system-ui, sans-serif; margin: 16px; color: #222; }
             h2 { margin: 18px 0 2px; font-size: 16px; } p.d { margin: 0 0 6px; color: #555; }
@@ -30,31 +40,32 @@ internal static class TimelineHtml
             .closed { stroke: #222; stroke-width: 1.5; } .axis { stroke: #bbb; stroke-width: 0.5; } .bound { stroke: #c9453b; stroke-dasharray: 4 3; }
             .legend span { display: inline-block; width: 12px; height: 10px; margin: 0 4px 0 12px; vertical-align: middle; }
             </style></head><body>
-            <h1>ToolFlow bench timeline</h1>
+            <h1>
+            """).Append(Escape(title)).Append("""
+            </h1>
             <div class="legend"><span style="background:#dde3ea"></span>waiting for first token<span style="background:#7c93b3"></span>decode stream<span style="background:#f3d9a4"></span>call closed, waiting<span style="background:#3d9a5b"></span>call running<span style="background:#c9453b"></span>failed / lower bound (dashed)</div>
             """);
-        foreach (BenchScenarioResult result in results)
+        foreach (TimelineSection section in sections)
         {
-            RenderScenario(html, result);
+            RenderSection(html, section);
         }
 
         html.Append("</body></html>\n");
         return html.ToString();
     }
 
-    private static void RenderScenario(StringBuilder html, BenchScenarioResult result)
+    private static void RenderSection(StringBuilder html, TimelineSection result)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
-        double maxMs = Math.Max(result.LowerBoundMs, result.FirstRuns.Select(r => r.EndToEndMs).DefaultIfEmpty(1).Max()) * 1.02;
+        double maxMs = Math.Max(result.LowerBoundMs ?? 0, result.Lanes.Select(r => r.EndMs).DefaultIfEmpty(1).Max()) * 1.02;
         double scale = (Width - Left - 10) / maxMs;
         var body = new StringBuilder();
         double y = 20;
-        foreach (ScenarioRun run in result.FirstRuns)
+        foreach (TimelineLane run in result.Lanes)
         {
-            string library = run.Strategy.RealLibrary() is { } l ? $" (real library: {Escape(l)})" : string.Empty;
-            body.Append(c, $"<text class=\"lane\" x=\"4\" y=\"{y + 11}\">{run.Strategy.ToName()} — {run.EndToEndMs:F0} ms{library}</text>");
+            body.Append(c, $"<text class=\"lane\" x=\"4\" y=\"{y + 11}\">{Escape(run.Label)}</text>");
             y += Row;
-            foreach (RunTimeline conversation in run.Conversations)
+            foreach (TimelineConversation conversation in run.Conversations)
             {
                 body.Append(c, $"<text x=\"14\" y=\"{y + 11}\">{Escape(conversation.Name)} turns</text>");
                 foreach (TurnTiming turn in conversation.Turns)
@@ -93,9 +104,12 @@ internal static class TimelineHtml
             svg.Append(c, $"<line class=\"axis\" x1=\"{x:F1}\" x2=\"{x:F1}\" y1=\"14\" y2=\"{height - 18:F0}\"/><text x=\"{x + 2:F1}\" y=\"11\">{t:F0} ms</text>");
         }
 
-        double bx = X(result.LowerBoundMs, scale);
-        svg.Append(c, $"<line class=\"bound\" x1=\"{bx:F1}\" x2=\"{bx:F1}\" y1=\"14\" y2=\"{height - 18:F0}\"><title>lower bound {result.LowerBoundMs:F0} ms</title></line>");
-        svg.Append(c, $"<text x=\"{bx + 3:F1}\" y=\"{height - 6:F0}\" fill=\"#c9453b\">lower bound {result.LowerBoundMs:F0} ms</text>");
+        if (result.LowerBoundMs is { } bound)
+        {
+            double bx = X(bound, scale);
+            svg.Append(c, $"<line class=\"bound\" x1=\"{bx:F1}\" x2=\"{bx:F1}\" y1=\"14\" y2=\"{height - 18:F0}\"><title>lower bound {bound:F0} ms</title></line>");
+            svg.Append(c, $"<text x=\"{bx + 3:F1}\" y=\"{height - 6:F0}\" fill=\"#c9453b\">lower bound {bound:F0} ms</text>");
+        }
         svg.Append(body).Append("</svg>");
         html.Append(c, $"<h2>{Escape(result.Name)}</h2><p class=\"d\">{Escape(result.Description)}</p>").Append(svg).Append('\n');
     }

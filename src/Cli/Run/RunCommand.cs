@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Microsoft.Extensions.AI;
+using System.Runtime.CompilerServices;
 using ToolFlow.Blocks;
+using ToolFlow.Ledger.Sqlite;
 using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
 using ToolFlow.Providers.Mcp;
@@ -11,7 +13,8 @@ using ToolFlow.Tools;
 namespace ToolFlow.Cli.Run;
 
 /// <summary>
-/// <c>toolflow run --endpoint URL --model NAME [--api-key KEY] [--mcp "COMMAND ARGS"]... PROMPT</c>: a conversation with
+/// <c>toolflow run --endpoint URL --model NAME [--api-key KEY] [--mcp "COMMAND ARGS"]... [--ledger FILE [--run-id ID]] PROMPT</c>
+/// or <c>... --ledger FILE --resume RUN</c>: a conversation with
 /// a real OpenAI-compatible server (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp's server), with built-in local tools
 /// and the tools of any MCP servers named, streamed to the terminal as it happens.
 /// </summary>
@@ -80,10 +83,13 @@ internal static class RunCommand
         var noTools = new Option<bool>("--no-builtin-tools") { Description = "Offer only the MCP servers' tools." };
         var hideReasoning = new Option<bool>("--hide-reasoning") { Description = "Do not print the model's reasoning." };
         var record = new Option<string?>("--record") { Description = "Write the run as a scenario file that toolflow bench --scenario FILE replays: measured first-token time, decode speed, calls and tool latencies." };
-        var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces.", Arity = ArgumentArity.OneOrMore };
+        var ledger = new Option<string?>("--ledger") { Description = "Record the run in this ledger file (SQLite; created if missing): every turn and call, for toolflow ledger list|show and --resume." };
+        var runId = new Option<string?>("--run-id") { Description = $"The id to record the run under (with --ledger; at most {ToolPipelineRunOptions.MaxIdLength} characters). Default: a new random id, printed at the start." };
+        var resume = new Option<string?>("--resume") { Description = "Resume the run of this id from --ledger instead of starting one (no PROMPT): recorded turns are replayed, completed calls are not run again." };
+        var prompt = new Argument<string[]>("prompt") { Description = "What to ask; several words are joined with spaces. Not with --resume.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Talk to a real OpenAI-compatible model with built-in tools and MCP servers; tools start the moment their call is complete.")
         {
-            endpoint, model, apiKey, mcp, mcpTimeout, toolHint, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, OtlpExport.CreateOption(), prompt,
+            endpoint, model, apiKey, mcp, mcpTimeout, toolHint, system, maxTurns, temperature, maxTokens, maxRetries, timeout, root, allowHidden, noTools, hideReasoning, record, ledger, runId, resume, OtlpExport.CreateOption(), prompt,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -117,12 +123,19 @@ internal static class RunCommand
                 return Task.FromResult(UsageError);
             }
 
+            string[] words = parse.GetValue(prompt) ?? [];
+            if (LedgerProblem(parse.GetValue(ledger), parse.GetValue(runId), parse.GetValue(resume), words.Length > 0, parse.GetValue(system) is not null) is { } ledgerProblem)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"toolflow run: {ledgerProblem}");
+                return Task.FromResult(UsageError);
+            }
+
             string address = parse.GetValue(endpoint)!;
             var settings = new RunSettings
             {
                 Endpoint = address,
                 Model = parse.GetValue(model)!,
-                Prompt = string.Join(' ', parse.GetValue(prompt) ?? []),
+                Prompt = string.Join(' ', words),
                 ApiKey = parse.GetValue(apiKey) ?? OpenAIEndpoint.DefaultApiKey(address),
                 Mcp = parse.GetValue(mcp) ?? [],
                 SystemPrompt = parse.GetValue(system),
@@ -136,6 +149,9 @@ internal static class RunCommand
                 Root = parse.GetValue(root),
                 AllowHidden = parse.GetValue(allowHidden),
                 RecordPath = parse.GetValue(record),
+                LedgerPath = parse.GetValue(ledger),
+                RunId = parse.GetValue(runId),
+                ResumeRunId = parse.GetValue(resume),
                 BuiltInTools = !parse.GetValue(noTools),
                 ShowReasoning = !parse.GetValue(hideReasoning),
                 Color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null,
@@ -143,6 +159,44 @@ internal static class RunCommand
             return RunAsync(settings, output, parse.InvocationConfiguration.Error, TimeProvider.System, null, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>
+    /// What is wrong with the ledger options and the prompt together, or <see langword="null"/>: a new run needs a
+    /// prompt; <c>--resume</c> needs <c>--ledger</c> and takes the run's messages from it, so no prompt, system prompt
+    /// or <c>--run-id</c>; <c>--run-id</c> needs <c>--ledger</c> and a valid id.
+    /// </summary>
+    internal static string? LedgerProblem(string? ledgerPath, string? runId, string? resumeRunId, bool hasPrompt, bool hasSystemPrompt)
+    {
+        if (resumeRunId is not null)
+        {
+            return ledgerPath is null ? "--resume needs --ledger FILE, the ledger the run was recorded in."
+                : runId is not null ? "--resume RUN keeps the run's id; drop --run-id."
+                : hasPrompt || hasSystemPrompt ? "--resume continues the recorded conversation; drop the PROMPT and --system."
+                : IdProblem("--resume", resumeRunId);
+        }
+
+        if (!hasPrompt)
+        {
+            return "give a PROMPT (or --resume RUN with --ledger FILE).";
+        }
+
+        return runId is null ? null
+            : ledgerPath is null ? "--run-id names the run in a ledger; give --ledger FILE too."
+            : IdProblem("--run-id", runId);
+
+        static string? IdProblem(string option, string id)
+        {
+            try
+            {
+                _ = new ToolPipelineRunOptions { RunId = id };
+                return null;
+            }
+            catch (ArgumentException)
+            {
+                return $"{option} takes an id of 1 to {ToolPipelineRunOptions.MaxIdLength} characters, not blank (got {id.Length} characters).";
+            }
+        }
     }
 
     /// <summary>
@@ -235,6 +289,13 @@ internal static class RunCommand
             return UsageError;
         }
 
+        (SqliteToolCallLedger? ledger, string? ledgerProblem) = await OpenLedgerAsync(settings, cancellationToken).ConfigureAwait(false);
+        if (ledgerProblem is not null)
+        {
+            await error.WriteLineAsync($"toolflow run: {ledgerProblem}").ConfigureAwait(false);
+            return UsageError;
+        }
+
         IReadOnlyList<McpToolSource> servers = [];
         if (settings.Mcp.Count > 0)
         {
@@ -253,11 +314,13 @@ internal static class RunCommand
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 await error.WriteLineAsync($"toolflow run: could not start the MCP server{(settings.Mcp.Count == 1 ? string.Empty : "s")}: {TerminalText.OneLine(e.Message)}").ConfigureAwait(false);
+                await CloseAsync(ledger).ConfigureAwait(false);
                 return McpFailed;
             }
             catch (OperationCanceledException)
             {
                 await error.WriteLineAsync("toolflow run: cancelled.").ConfigureAwait(false);
+                await CloseAsync(ledger).ConfigureAwait(false);
                 return Cancelled;
             }
         }
@@ -270,6 +333,7 @@ internal static class RunCommand
                 await server.DisposeAsync().ConfigureAwait(false);
             }
 
+            await CloseAsync(ledger).ConfigureAwait(false);
             return UsageError;
         }
 
@@ -293,7 +357,7 @@ internal static class RunCommand
                 NetworkTimeout = settings.Timeout,
                 MaxRetries = settings.MaxRetries,
             });
-            ToolPipeline pipeline = Build(client, settings, servers, timeProvider, output);
+            ToolPipeline pipeline = Build(client, settings, servers, ledger, timeProvider, output);
 
             var view = new RunView(output, settings.Color, settings.ShowReasoning);
             List<ChatMessage> messages = [];
@@ -303,8 +367,31 @@ internal static class RunCommand
             }
 
             messages.Add(new ChatMessage(ChatRole.User, settings.Prompt));
+            ToolPipelineRun run;
+            try
+            {
+                run = settings.ResumeRunId is { } resumeId
+                    ? await pipeline.ResumeAsync(resumeId, cancellationToken).ConfigureAwait(false)
+                    : pipeline.Start(messages, new ToolPipelineRunOptions { RunId = settings.RunId }, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidOperationException or InvalidDataException)
+            {
+                // The run was checked when the ledger opened; this is a run recorded by another mode or a damaged record.
+                await error.WriteLineAsync($"toolflow run: cannot resume: {TerminalText.OneLine(e.Message)}").ConfigureAwait(false);
+                return UsageError;
+            }
+
+            await using ConfiguredAsyncDisposable disposeRun = run.ConfigureAwait(false);
+            if (ledger is not null)
+            {
+                string id = Safe(run.RunId);
+                await output.WriteLineAsync(settings.ResumeRunId is null
+                    ? $"[ledger] recording run {id} in {Safe(ledger.Source)}; resume it with --resume {id} --ledger {Safe(ledger.Source)}"
+                    : $"[ledger] resuming run {id} from {Safe(ledger.Source)}").ConfigureAwait(false);
+            }
+
             RunCompleted? completed = null;
-            await foreach (ToolPipelineEvent e in pipeline.RunAsync(messages, cancellationToken).ConfigureAwait(false))
+            await foreach (ToolPipelineEvent e in run.Events.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 view.Apply(e);
                 recorder?.Record(e);
@@ -339,6 +426,67 @@ internal static class RunCommand
             {
                 await server.DisposeAsync().ConfigureAwait(false);
             }
+
+            await CloseAsync(ledger).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Opens <c>--ledger</c> and checks the run ids against it, before anything runs: a folder, a file that is not a
+    /// ledger, a run to resume that it lacks, or a new run id it already has, is a usage error.
+    /// </summary>
+    private static async Task<(SqliteToolCallLedger? Ledger, string? Problem)> OpenLedgerAsync(RunSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.LedgerPath is not { } path)
+        {
+            return (null, null);
+        }
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (Directory.Exists(path) || folder is null || !Directory.Exists(folder))
+        {
+            return (null, Directory.Exists(path) ? $"--ledger '{path}' is a folder, not a ledger file." : $"cannot create --ledger '{path}': the folder '{folder}' does not exist.");
+        }
+
+        if (settings.ResumeRunId is not null && !File.Exists(path))
+        {
+            return (null, $"no ledger file '{path}' to resume from.");
+        }
+
+        SqliteToolCallLedger ledger;
+        try
+        {
+            ledger = await SqliteToolCallLedger.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return (null, $"cannot use --ledger: {TerminalText.OneLine(e.Message)}");
+        }
+
+        string? problem = null;
+        if (settings.ResumeRunId is { } resume && await ledger.ReadRunAsync(resume, cancellationToken).ConfigureAwait(false) is null)
+        {
+            problem = $"the ledger '{path}' has no run '{TerminalText.OneLine(resume)}'; toolflow ledger list --ledger {path} lists them.";
+        }
+        else if (settings.RunId is { } id && await ledger.ReadRunAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            problem = $"the ledger '{path}' already has a run '{TerminalText.OneLine(id)}'; resume it with --resume, or choose another --run-id.";
+        }
+
+        if (problem is not null)
+        {
+            await ledger.DisposeAsync().ConfigureAwait(false);
+            return (null, problem);
+        }
+
+        return (ledger, null);
+    }
+
+    private static async Task CloseAsync(SqliteToolCallLedger? ledger)
+    {
+        if (ledger is not null)
+        {
+            await ledger.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -351,7 +499,7 @@ internal static class RunCommand
         }
     }
 
-    private static ToolPipeline Build(OpenAIChatClient client, RunSettings settings, IReadOnlyList<McpToolSource> servers, TimeProvider timeProvider, TextWriter output)
+    private static ToolPipeline Build(OpenAIChatClient client, RunSettings settings, IReadOnlyList<McpToolSource> servers, SqliteToolCallLedger? ledger, TimeProvider timeProvider, TextWriter output)
     {
         output.WriteLine($"[model] {settings.Model} at {client.Endpoint}");
         // Each model request a "chat" span under its turn when something listens (--otlp); nothing otherwise.
@@ -364,6 +512,11 @@ internal static class RunCommand
                 o.Execution.IncludeDetailedErrors = true;
                 o.ChatOptions = new ChatOptions { Temperature = settings.Temperature, MaxOutputTokens = settings.MaxTokens };
             });
+
+        if (ledger is not null)
+        {
+            builder.WithLedger(ledger);
+        }
 
         // An MCP server the user named wins a name clash with a built-in tool; a later server's clashing tool is left out.
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -51,6 +51,15 @@ internal sealed record RunSettings
     /// <summary>Where to write the run as a scenario file for <c>toolflow bench</c>, or <see langword="null"/>.</summary>
     public string? RecordPath { get; init; }
 
+    /// <summary>The ledger file the run is recorded in (SQLite), or <see langword="null"/> to record nothing.</summary>
+    public string? LedgerPath { get; init; }
+
+    /// <summary>The id to record a new run under, or <see langword="null"/> for a new random one.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The id of a recorded run to resume instead of starting one, or <see langword="null"/>.</summary>
+    public string? ResumeRunId { get; init; }
+
     /// <summary>Whether the built-in tools are offered.</summary>
     public bool BuiltInTools { get; init; } = true;
 

@@ -48,6 +48,10 @@ internal sealed class LedgerRecorder : IToolCallHook
 
     // Calls whose draft has been made from a ToolCall (arguments known, a resume's record matched or not).
     private readonly HashSet<string> _resolved = new(StringComparer.Ordinal);
+
+    // Calls the ledger held as dispatched with no outcome: under way when the run was interrupted. Taken from the
+    // record the resume read, not the draft: this run's own ToolCallStarted may stamp a new call's DispatchedAt first.
+    private readonly HashSet<string> _interrupted = new(StringComparer.Ordinal);
     private readonly Task _writer;
     private LedgerRunRecord _run;
     private bool _failing;
@@ -164,7 +168,7 @@ internal sealed class LedgerRecorder : IToolCallHook
         lock (_lock)
         {
             CallDraft draft = Resolve(call);
-            bool rerun = _resume is not null && draft.DispatchedAt is not null;
+            bool rerun = _interrupted.Contains(call.CallId);
             decision = Decide(call, tool, draft);
             if (decision.Replayed || decision.Failure is not null)
             {
@@ -306,6 +310,13 @@ internal sealed class LedgerRecorder : IToolCallHook
             return;
         }
 
+        if (completed.Response.Error is not null)
+        {
+            // A response the model's stream broke off is not a turn to replay: a resume asks the model again.
+            PutTurn((turn ?? new LedgerTurnRecord(_run.RunId, completed.Turn, completed.Timestamp)) with { EndedAt = completed.Timestamp });
+            return;
+        }
+
         ChatMessage[] messages = [.. completed.Messages];
         _turnMessages[completed.Turn] = messages;
         PutTurn((turn ?? new LedgerTurnRecord(_run.RunId, completed.Turn, completed.Timestamp)) with
@@ -347,7 +358,7 @@ internal sealed class LedgerRecorder : IToolCallHook
             return ResumePlan.Replay(draft.Entry);
         }
 
-        if (_resume is null || draft.DispatchedAt is null)
+        if (!_interrupted.Contains(call.CallId))
         {
             return ToolCallHookDecision.Run(key);
         }
@@ -378,7 +389,8 @@ internal sealed class LedgerRecorder : IToolCallHook
         CallDraft draft;
         if (_resume?.Claim(call, arguments) is { } recorded)
         {
-            draft = CallDraft.From(recorded with { CallId = call.CallId });
+            // A call recorded before its arguments closed has none in its record: this run's close gives them.
+            draft = CallDraft.From(recorded with { CallId = call.CallId, ArgumentsJson = arguments });
             if (ResumePlan.IsDone(recorded, _turns))
             {
                 // What happened the first time stands.
@@ -386,7 +398,12 @@ internal sealed class LedgerRecorder : IToolCallHook
             }
             else
             {
-                // Under way at the interruption: it starts over, keeping its key and its attempts.
+                // Under way at the interruption if it was dispatched: it starts over, keeping its key and its attempts.
+                if (recorded.DispatchedAt is not null)
+                {
+                    _interrupted.Add(call.CallId);
+                }
+
                 (draft.Outcome, draft.FailureKind, draft.CompletedAt, draft.MergedAt, draft.ConsumedByTurn, draft.ResultJson) = (ToolCallLedgerOutcome.Pending, null, null, null, null, null);
                 draft.DetectedAt = live?.DetectedAt ?? draft.DetectedAt;
             }
