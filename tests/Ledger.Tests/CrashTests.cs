@@ -126,7 +126,9 @@ public sealed class CrashTests : IDisposable
                         Assert.True(effects.Length <= 1, $"{where}: {tag} took effect {effects.Length} times");
                         if (unkeyedInFlight.Contains(tag) && !endedBy.ContainsKey(tag))
                         {
-                            Assert.Equal((ToolCallLedgerOutcome.Failed, ToolCallFailureKind.OutcomeUnknown), (call.Outcome, call.FailureKind));
+                            Assert.True(
+                                (call.Outcome, call.FailureKind) == (ToolCallLedgerOutcome.Failed, ToolCallFailureKind.OutcomeUnknown),
+                                $"{where}: {tag} was under way at a crash and ended {call.Outcome} {call.FailureKind}; {string.Join(" | ", seen)}; world: {string.Join(", ", world.Effects.Select(e => $"{e.Tag}@{e.Generation}"))}");
                         }
 
                         if (call.FailureKind == ToolCallFailureKind.OutcomeUnknown)

@@ -26,7 +26,7 @@ public sealed class ToolPipelinePermissionTests
             || m.Contents.OfType<FunctionCallContent>().Any(c => JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions).Contains(text, StringComparison.Ordinal)));
 
     // Runs the pipeline with the report revoked at 1,000 ms, while it runs (it closes near 200 ms and takes 2,000 ms).
-    private (List<ToolPipelineEvent> Events, List<IReadOnlyList<ChatMessage>> Requests) Run(ToolPipelineMode mode, Func<IReadOnlyList<ChatMessage>, ScriptedResponse> script, ToolPermissions? permissions = null)
+    private (List<ToolPipelineEvent> Events, List<IReadOnlyList<ChatMessage>> Requests) Run(ToolPipelineMode mode, Func<IReadOnlyList<ChatMessage>, ScriptedResponse> script, ToolPermissions? permissions = null, IToolCallLedger? ledger = null)
     {
         var requests = new List<IReadOnlyList<ChatMessage>>();
         var model = new ScriptedChatClient(
@@ -37,15 +37,15 @@ public sealed class ToolPipelinePermissionTests
             },
             new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(200), TokensPerSecond = 50 });
         var tools = new TestTools(_clock);
-        ToolPipeline pipeline = ToolPipeline.CreateBuilder(model)
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model)
             .WithTimeProvider(_clock)
             .Configure(o => o.TaskScheduler = _scheduler)
             .WithMode(mode)
             .WithPermissionPolicy(permissions ?? _permissions)
             .AddTool(tools.Computing("report", TimeSpan.FromMilliseconds(2000), a => $"REPORT-{a["topic"]}"), ToolEffects.ReadOnly)
             .AddTool(tools.Computing("lookup", TimeSpan.FromMilliseconds(100), a => $"item {a["id"]}"), ToolEffects.ReadOnly)
-            .AddTool(tools.Computing("summarize", TimeSpan.FromMilliseconds(100), a => $"summary of {a["report"]}"), ToolEffects.ReadOnly)
-            .Build();
+            .AddTool(tools.Computing("summarize", TimeSpan.FromMilliseconds(100), a => $"summary of {a["report"]}"), ToolEffects.ReadOnly);
+        ToolPipeline pipeline = (ledger is null ? builder : builder.WithLedger(ledger)).Build();
         var events = new List<ToolPipelineEvent>();
         using ITimer revoke = _clock.CreateTimer(_ => _permissions.Revoke("report"), null, TimeSpan.FromMilliseconds(1000), Timeout.InfiniteTimeSpan);
         VirtualTime.Run(_clock, _scheduler, async () =>
@@ -91,6 +91,33 @@ public sealed class ToolPipelinePermissionTests
         Assert.Equal("item 7", ResultOf(requests[1], "call_t1_1"));
         RunCompleted run = Assert.IsType<RunCompleted>(events[^1]);
         Assert.False(Mentions(run.Messages, Secret));
+    }
+
+    [Fact]
+    public async Task RunAsync_RevokedWhileTheCallRunsWithALedger_TheEntryKeepsTheResultQuarantinedAndBothDecisions()
+    {
+        static ScriptedResponse Script(IReadOnlyList<ChatMessage> messages) => ScriptedChatClient.TurnOf(messages) switch
+        {
+            1 => new ScriptedResponse().Text("Starting.").Call("report", """{"topic": "q3"}"""),
+            _ => new ScriptedResponse().Text("Done."),
+        };
+        var ledger = new InMemoryToolCallLedger();
+
+        (List<ToolPipelineEvent> events, _) = Run(ToolPipelineMode.Await, Script, ledger: ledger);
+
+        AssertQuarantined(events, "call_t1_0");
+        LedgerRunRecord record = Assert.Single(await ledger.ListRunsAsync(CancellationToken.None));
+        LedgerRun? run = await ledger.ReadRunAsync(record.RunId, CancellationToken.None);
+        ToolCallLedgerEntry entry = Assert.Single(run!.Calls);
+        Assert.Equal((ToolCallLedgerOutcome.Failed, ToolCallFailureKind.Quarantined), (entry.Outcome, entry.FailureKind));
+        Assert.Equal(new ToolPermissionDecision(true, "ToolPermissions", "0"), entry.PermissionAtDispatch);
+        Assert.Equal((false, "1"), (entry.PermissionAtResult!.Allowed, entry.PermissionAtResult.Revision));
+
+        // The withheld result is kept for audit, apart from what the model was told, which never holds it.
+        Assert.Contains(Secret, entry.QuarantinedResultJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, entry.ResultJson ?? "", StringComparison.Ordinal);
+        Assert.Equal(2, entry.ConsumedByTurn);
+        Assert.DoesNotContain(Secret, run.Turns[^1].MessagesJson ?? "", StringComparison.Ordinal);
     }
 
     [Fact]

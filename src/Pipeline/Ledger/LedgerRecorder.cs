@@ -106,7 +106,17 @@ internal sealed class LedgerRecorder : IToolCallHook
                     if (!_calls.TryGetValue(detected.CallId, out CallDraft? known))
                     {
                         // The arguments come with the close; the name and place are known now.
-                        Touch(new CallDraft(new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, detected.CallId, detected.Turn, detected.Index, detected.Name, string.Empty, EffectsOf(detected.Name))) { DetectedAt = at });
+                        var draft = new CallDraft(new ToolCallLedgerEntry(_run.RunId, _run.ConversationId, detected.CallId, detected.Turn, detected.Index, detected.Name, string.Empty, EffectsOf(detected.Name))) { DetectedAt = at };
+                        if (_resume?.Holds(detected.CallId) == true)
+                        {
+                            // A resumed call's record must not be overwritten by a blank one before the close claims it:
+                            // a crash in between would lose that it ran. Only the claimed draft is written.
+                            _calls[draft.CallId] = draft;
+                        }
+                        else
+                        {
+                            Touch(draft);
+                        }
                     }
                     else if (known is { Replayed: false, DetectedAt: null })
                     {

@@ -87,6 +87,9 @@ internal sealed class ResumePlan
         return ToolCallHookDecision.Fail(new ToolCallOutcomeException(kind, $"The call to '{entry.Tool}' failed before the run was interrupted ({kind}); its recorded outcome stands.", forModel));
     }
 
+    /// <summary>Whether a recorded call of this id is still to be claimed.</summary>
+    public bool Holds(string callId) => _unclaimed.Exists(e => e.CallId == callId);
+
     /// <summary>The recorded call a call of the resumed run is, if any; each recorded call is claimed once.</summary>
     public ToolCallLedgerEntry? Claim(ToolCall call, string canonicalArguments)
     {

@@ -236,6 +236,53 @@ public sealed class ToolPipelineResumeTests
     }
 
     [Fact]
+    public void ResumeAsync_EveryBatchTheResumeWrites_NeverLosesWhatTheLedgerHeldOfACall()
+    {
+        // Interrupted with the e-mail under way and lookup done: a crash after any batch of the resume must still show
+        // them as the ledger had them (a blank record written at detection would make a later resume run them again).
+        ToolPipeline pipeline = Fresh(email: true);
+        var (_, interrupted) = Run(() => Task.FromResult(pipeline.Start(s_ask, new ToolPipelineRunOptions { RunId = "r9" })), e => e is ToolCallStarted { Call.Name: "email" });
+        Assert.True(interrupted);
+        Dictionary<string, ToolCallLedgerEntry> before = Read("r9").Calls.ToDictionary(c => c.CallId);
+        Assert.NotNull(before.Values.Single(c => c.Tool == "email").DispatchedAt);
+        Assert.Equal(ToolCallLedgerOutcome.Succeeded, before.Values.Single(c => c.Tool == "lookup").Outcome);
+
+        var batches = new BatchLog(_ledger);
+        var model = new ScriptedChatClient(Script(email: true), Speed);
+        Run(async () => await Pipeline(model, batches).ResumeAsync("r9"));
+
+        Assert.NotEmpty(batches.Calls);
+        foreach (ToolCallLedgerEntry written in batches.Calls.Where(c => before.ContainsKey(c.CallId)))
+        {
+            ToolCallLedgerEntry held = before[written.CallId];
+            Assert.True(written.DispatchedAt is not null || held.DispatchedAt is null, $"{written.CallId} written without its dispatch");
+            Assert.True(written.Outcome != ToolCallLedgerOutcome.Pending || held.Outcome == ToolCallLedgerOutcome.Pending, $"{written.CallId} written pending after it had ended");
+        }
+
+        Assert.Equal(ToolCallFailureKind.OutcomeUnknown, Read("r9").Calls.Single(c => c.Tool == "email").FailureKind);
+    }
+
+    /// <summary>Every call entry written, batch by batch, in order.</summary>
+    private sealed class BatchLog(IToolCallLedger inner) : IToolCallLedger
+    {
+        public List<ToolCallLedgerEntry> Calls { get; } = [];
+
+        public ValueTask WriteAsync(ToolCallLedgerBatch batch, CancellationToken cancellationToken)
+        {
+            lock (Calls)
+            {
+                Calls.AddRange(batch.Calls);
+            }
+
+            return inner.WriteAsync(batch, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<LedgerRunRecord>> ListRunsAsync(CancellationToken cancellationToken) => inner.ListRunsAsync(cancellationToken);
+
+        public ValueTask<LedgerRun?> ReadRunAsync(string runId, CancellationToken cancellationToken) => inner.ReadRunAsync(runId, cancellationToken);
+    }
+
+    [Fact]
     public async Task ResumeAsync_NothingToResume_ClearErrors()
     {
         var model = new ScriptedChatClient(Script(email: false), Speed);
