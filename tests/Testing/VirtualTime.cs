@@ -79,14 +79,25 @@ public static class VirtualTime
     }
 
     // Waits until the thread pool has taken up every work item queued before this call, twice over, so that short work
-    // queued there (and work it queued in turn) has run.
+    // queued there (and work it queued in turn) has run; and again while other pool work completed meanwhile (a
+    // continuation still running on another thread when the markers ran), a bounded number of times: tests running in
+    // parallel keep the pool busy too.
     private static void SettleThreadPool()
     {
-        for (int pass = 0; pass < 2; pass++)
+        for (int round = 0; round < 16; round++)
         {
-            using var reached = new ManualResetEventSlim();
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Set(), reached, preferLocal: false);
-            reached.Wait();
+            long before = ThreadPool.CompletedWorkItemCount;
+            for (int pass = 0; pass < 2; pass++)
+            {
+                using var reached = new ManualResetEventSlim();
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Set(), reached, preferLocal: false);
+                reached.Wait();
+            }
+
+            if (ThreadPool.CompletedWorkItemCount - before <= 2 && ThreadPool.PendingWorkItemCount == 0)
+            {
+                return;
+            }
         }
     }
 }
