@@ -74,7 +74,59 @@ public sealed class ToolPipeline
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(options);
-        ChatMessage[] history = [.. messages];
+        return Start([.. messages], options, agent: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// This pipeline as a tool of another (a sub-agent): each call runs a child conversation of this pipeline (its own
+    /// history, tools, caps and limits) from a user message with the call's <c>task</c> (and <c>context</c>, if given),
+    /// and returns the child's final answer as text.
+    /// </summary>
+    /// <param name="name">The tool's name, as the parent model calls it.</param>
+    /// <param name="description">What the sub-agent does, for the parent model.</param>
+    /// <param name="options">Event forwarding, effects, cap, timeout and result summary; <see langword="null"/> for the defaults.</param>
+    /// <returns>The tool. Its metadata declares its effects (see <see cref="AgentToolOptions.Effects"/>), so <see cref="ToolPipelineBuilder.AddTool(AIFunction)"/> schedules it right.</returns>
+    /// <remarks>
+    /// <para>
+    /// Run by a ToolFlow pipeline, the child's events surface in the parent's run as <see cref="SubAgentEvent"/>s of the
+    /// parent's call (<see cref="AgentToolOptions.Events"/>); the child's calls share the parent's executor unless this
+    /// pipeline names its own (<see cref="ToolExecutionBlockOptions.Executor"/>), and the parent's call gives back its
+    /// global and conversation slots while its child runs, so a parent waiting for its children never starves them.
+    /// Cancelling the parent's call (or its timeout, or the parent's run) cancels the child run at once. Nesting is
+    /// limited by <see cref="ToolPipelineOptions.MaxAgentDepth"/>.
+    /// </para>
+    /// <para>
+    /// A child that ends without an answer (its turn limit, its model failing, its turn cancelled) fails the parent's
+    /// call with a message, which the parent model reads, saying why. Run elsewhere (by
+    /// <see cref="FunctionInvokingChatClient"/>, or called directly), the child is a top-level run of this pipeline.
+    /// </para>
+    /// </remarks>
+    public AIFunction AsTool(string name, string description, AgentToolOptions? options = null) => CreateAgent(name, description, options);
+
+    /// <summary>
+    /// This pipeline as a tool of another, described for the parent's scheduler: <see cref="AsTool"/>'s function with
+    /// its effects, <see cref="AgentToolOptions.MaxConcurrency"/> and <see cref="AgentToolOptions.Timeout"/>.
+    /// </summary>
+    /// <param name="name">The tool's name, as the parent model calls it.</param>
+    /// <param name="description">What the sub-agent does, for the parent model.</param>
+    /// <param name="options">Event forwarding, effects, cap, timeout and result summary; <see langword="null"/> for the defaults.</param>
+    /// <returns>The descriptor, for <see cref="ToolPipelineBuilder.AddTool(ToolDescriptor)"/>.</returns>
+    public ToolDescriptor AsToolDescriptor(string name, string description, AgentToolOptions? options = null) =>
+        CreateAgent(name, description, options).CreateDescriptor();
+
+    private AgentFunction CreateAgent(string name, string description, AgentToolOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(description);
+        return new AgentFunction(this, name, description, options?.Clone() ?? new AgentToolOptions());
+    }
+
+    /// <summary>Starts a sub-agent's run under a parent's call.</summary>
+    internal ToolPipelineRun StartChild(ChatMessage[] history, AgentScope scope, CancellationToken cancellationToken) =>
+        Start(history, new ToolPipelineRunOptions(), scope, cancellationToken);
+
+    private ToolPipelineRun Start(ChatMessage[] history, ToolPipelineRunOptions options, AgentScope? agent, CancellationToken cancellationToken)
+    {
         string runId = options.RunId ?? Guid.NewGuid().ToString("N");
         string conversationId = options.ConversationId ?? runId;
         LedgerRecorder? recorder = null;
@@ -84,7 +136,7 @@ public sealed class ToolPipeline
             recorder = new LedgerRecorder(ledger, _options, _tools, record, resume: null);
         }
 
-        return Start(history, new RunContext(runId, conversationId, recorder, null), cancellationToken);
+        return Start(history, new RunContext(runId, conversationId, recorder, null) { Agent = agent }, cancellationToken);
     }
 
     /// <summary>

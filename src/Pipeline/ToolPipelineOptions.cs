@@ -115,6 +115,26 @@ public sealed class ToolPipelineOptions
     /// </summary>
     public TimeSpan LedgerBatchWindow { get; set => field = OptionsValidation.TimerSpan(value); } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The default of <see cref="MaxAgentDepth"/>.</summary>
+    public const int DefaultMaxAgentDepth = 4;
+
+    /// <summary>
+    /// How deep sub-agents (pipelines called as tools, <see cref="ToolPipeline.AsTool"/>) may nest under a run of this
+    /// pipeline: a child of a top-level run is at depth 1, its own child at 2. A call that would start a sub-agent
+    /// deeper fails, saying the limit, and its child never runs. The lowest limit on the way down holds: a sub-agent's
+    /// own pipeline may lower it, never raise it. Default <see cref="DefaultMaxAgentDepth"/>; 0 lets this pipeline's
+    /// runs start no sub-agent.
+    /// </summary>
+    public int MaxAgentDepth
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = DefaultMaxAgentDepth;
+
     internal ToolPipelineOptions Clone() => new()
     {
         LedgerBatchWindow = LedgerBatchWindow,
@@ -130,5 +150,6 @@ public sealed class ToolPipelineOptions
         Planner = Planner,
         MaxReplans = MaxReplans,
         ChatOptions = ChatOptions?.Clone(),
+        MaxAgentDepth = MaxAgentDepth,
     };
 }

@@ -52,6 +52,13 @@ internal sealed class CallInvoker
     /// <summary>The executor whose slots the calls take.</summary>
     public ToolExecutor Executor => _executor;
 
+    /// <summary>What built the block, for the calls' tools (see <see cref="RunningCall.Owner"/>).</summary>
+    public object? Owner => _options.Owner;
+
+    /// <summary>A running call gives back its global and conversation slots while it waits for calls of the same executor.</summary>
+    /// <returns>Whether it gave them back now.</returns>
+    public bool LendSlots(CallRun run) => _executor.Lend(_conversation, run.Work!);
+
     /// <summary>
     /// Under the gate's lock: a queued call gets its token and goes to the executor, or, for a batchable tool, to the
     /// batch the end of this gate step sends.

@@ -19,6 +19,12 @@ internal abstract class ExecutorWork
     public ExecutorWork? NextToStart { get; set; }
 
     /// <summary>
+    /// Guarded by the executor's lock: the work has given back its global and conversation slots while it waits for
+    /// calls of the same executor (a sub-agent waiting for its child's calls); it still holds its tool's slot.
+    /// </summary>
+    public bool Lent { get; set; }
+
+    /// <summary>
     /// Guarded by the gate's lock: set when the work's calls have all ended while its body still holds the slot.
     /// Written only while a call of the work runs, so once the work has reported its outcome it no longer changes.
     /// </summary>

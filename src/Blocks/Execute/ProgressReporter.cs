@@ -7,6 +7,9 @@ namespace ToolFlow.Blocks;
 /// </summary>
 internal sealed class ProgressReporter(CallRun run, int attempt) : IProgress<ToolProgressUpdate>
 {
+    /// <summary>The call it reports for.</summary>
+    public CallRun Run => run;
+
     /// <summary>The attempt it belongs to (1 for the first).</summary>
     public int Attempt { get; } = attempt;
 

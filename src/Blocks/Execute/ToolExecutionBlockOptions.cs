@@ -147,5 +147,8 @@ public sealed class ToolExecutionBlockOptions : ToolBlockOptions
     /// <summary>The pipeline's ledger hook (a resumed run's replays, write-ahead, attempts); <see langword="null"/> for none.</summary>
     internal IToolCallHook? CallHook { get; set; }
 
+    /// <summary>What built the block (a pipeline's run), which a running call's tool finds through <see cref="RunningCall.Owner"/>; <see langword="null"/> for none.</summary>
+    internal object? Owner { get; set; }
+
     internal ToolExecutionBlockOptions Clone() => Snapshot<ToolExecutionBlockOptions>();
 }

@@ -22,6 +22,13 @@ namespace ToolFlow.Blocks;
 /// block's <see cref="ToolExecutionBlockOptions.OverrunGracePeriod"/> counts in <see cref="OverrunningBodies"/>.
 /// </para>
 /// <para>
+/// A call that waits for other calls of the same executor (a sub-agent: a pipeline called as a tool, whose child run
+/// shares its parent's executor) gives back its global and per-conversation slots while it waits, so a parent waiting
+/// for its children never starves them of slots: it does no work itself. Its tool's own cap
+/// (<see cref="ToolDescriptor.MaxConcurrency"/>) still counts it until it returns, which bounds how many children run.
+/// The caps then hold at every instant for the bodies that do work.
+/// </para>
+/// <para>
 /// A call is dispatched synchronously, in the thread that makes it ready or that frees a slot: there is no polling
 /// and no queue hop between a call becoming ready and its start.
 /// </para>
@@ -156,8 +163,13 @@ public sealed class ToolExecutor
         ExecutorWork? start;
         lock (_lock)
         {
-            _running--;
-            conversation.Running--;
+            if (!work.Lent)
+            {
+                _running--;
+                conversation.Running--;
+            }
+
+            work.Lent = false;
             if (--_runningPerTool[work.Tool!] == 0)
             {
                 _runningPerTool.Remove(work.Tool!);
@@ -167,6 +179,32 @@ public sealed class ToolExecutor
         }
 
         Start(start);
+    }
+
+    /// <summary>
+    /// A running work gives back its global and conversation slots, keeping its tool's, and starts what they allow:
+    /// it is about to wait for other calls of this executor (a sub-agent's call waiting for its child run), which
+    /// would otherwise wait for its slot. Its <see cref="Release"/> then frees only its tool's slot.
+    /// </summary>
+    /// <returns>Whether it gave them back now; <see langword="false"/> if it had already.</returns>
+    internal bool Lend(ExecutorConversation conversation, ExecutorWork work)
+    {
+        ExecutorWork? start;
+        lock (_lock)
+        {
+            if (work.Lent)
+            {
+                return false;
+            }
+
+            work.Lent = true;
+            _running--;
+            conversation.Running--;
+            start = TakeStartable();
+        }
+
+        Start(start);
+        return true;
     }
 
     // Called under the lock. Round robin: each conversation in the ring offers its first startable call, then

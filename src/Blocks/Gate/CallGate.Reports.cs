@@ -248,6 +248,26 @@ internal sealed partial class CallGate
     }
 
     /// <summary>
+    /// A running call's tool has an event of a nested run to surface (a sub-agent's, wrapped in a
+    /// <see cref="SubAgentEvent"/>): emitted now, unthrottled, if the attempt and the call still run; else dropped, so
+    /// nothing follows the call's outcome.
+    /// </summary>
+    /// <returns>Whether it was emitted.</returns>
+    public bool OnNestedEvent(CallRun run, int attempt, ToolPipelineEvent @event)
+    {
+        lock (_lock)
+        {
+            if (run.Attempt != attempt || run.State.Status != CallStatus.Running)
+            {
+                return false;
+            }
+
+            _block.Emit(@event);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// A tool task ended, after its call may have (a cancelled call ends at once; its late result is still
     /// reported, as stale, so the block waits for the task too, up to the grace period).
     /// </summary>

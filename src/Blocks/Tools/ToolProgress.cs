@@ -71,6 +71,14 @@ public static class ToolProgress
     /// <inheritdoc cref="Enter(CallRun)"/>
     internal static void Enter(IProgress<ToolProgressUpdate> reporter) => s_current.Value = reporter;
 
+    /// <summary>The running call and attempt whose flow this is, or <see langword="null"/> outside a call (see <see cref="RunningCall"/>).</summary>
+    internal static (CallRun Run, int Attempt)? CurrentAttempt => s_current.Value switch
+    {
+        CallRun call => (call, 1),
+        ProgressReporter reporter => (reporter.Run, reporter.Attempt),
+        _ => null,
+    };
+
     /// <summary>Throws if a report's numbers cannot be shown.</summary>
     internal static void Validate(ToolProgressUpdate update)
     {

@@ -73,6 +73,12 @@ internal abstract class PipelineRun
     /// <summary>The run's id and its ledger, if any.</summary>
     public RunContext Context { get; private set; } = null!;
 
+    /// <summary>How deep the run is nested as a sub-agent: 0 for a top-level run.</summary>
+    public int AgentDepth => Context.Agent?.Depth ?? 0;
+
+    /// <summary>The deepest a sub-agent under this run may be nested (see <see cref="ToolPipelineOptions.MaxAgentDepth"/>).</summary>
+    public int AgentDepthLimit => Context.Agent?.DepthLimit ?? Options.MaxAgentDepth;
+
     /// <summary>What the reader takes the run's events from.</summary>
     public CoalescingEventQueue Events { get; }
 
@@ -196,6 +202,11 @@ internal abstract class PipelineRun
         tail = LinkInserted(tail, ToolPipelineStage.Parse, linkOptions);
         ToolExecutionBlockOptions execution = ForRun(options.Execution.Clone());
         execution.CallHook = Context.Recorder;
+
+        // A sub-agent's tools find their run through their call (see Agents/); its calls share the parent's executor
+        // unless its pipeline names its own.
+        execution.Owner = this;
+        execution.Executor ??= Context.Agent?.Executor;
         _execution = new ToolExecutionBlock(_pipeline.ToolArray, execution);
         tail = tail.LinkThrough(_execution, linkOptions);
         tail = LinkInserted(tail, ToolPipelineStage.Execute, linkOptions);
