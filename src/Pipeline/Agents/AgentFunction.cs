@@ -127,7 +127,7 @@ internal sealed class AgentFunction : AIFunction
         string why = completed.Reason switch
         {
             RunCompletionReason.FinalAnswer => string.Empty,
-            RunCompletionReason.TurnLimitReached => $"it was still calling tools when it reached its limit of {completed.Turns} turns",
+            RunCompletionReason.TurnLimitReached => $"it was still calling tools at its turn limit (MaxTurns = {completed.Turns})",
             RunCompletionReason.ModelFailed => $"its model's response failed ({modelError?.Message ?? "no detail"})",
             RunCompletionReason.TurnCancelled => "its turn was cancelled",
             _ => completed.Reason.ToString(),
