@@ -33,10 +33,18 @@ internal static class ChatEventMapper
             TurnCompleted t => new TurnCompletedEvent(t.Response.Message.Text),
             DiagnosticReported d => new DiagnosticReportedEvent(d.Code, d.Message),
             RunCompleted r => new RunCompletedEvent(Camel(r.Reason.ToString()), r.FinalText),
+            SubAgentEvent s => MapSubAgent(s, resultPreviewLength),
             _ => null,
         };
         return wire is null ? null : wire with { Turn = turnOffset + Math.Max(1, e.Turn), Timestamp = e.Timestamp };
     }
+
+    // A sub-agent's event goes flat: the chain of parent calls, and the innermost event as its own wire event (its
+    // turn the child's own); one that maps to nothing is not sent.
+    private static SubAgentActivityEvent? MapSubAgent(SubAgentEvent sub, int resultPreviewLength) =>
+        Map(sub.Innermost, 0, resultPreviewLength) is { } inner
+            ? new SubAgentActivityEvent(sub.ParentCall.CallId, sub.Agent, [.. sub.CallChain.Select(c => c.CallId)], inner)
+            : null;
 
     /// <summary>Cuts <paramref name="text"/> to at most <paramref name="length"/> characters without splitting a surrogate pair.</summary>
     public static string Truncate(string text, int length)

@@ -27,6 +27,7 @@ namespace ToolFlow.AspNetCore;
 [JsonDerivedType(typeof(DiagnosticReportedEvent), "diagnosticReported")]
 [JsonDerivedType(typeof(RunCompletedEvent), "runCompleted")]
 [JsonDerivedType(typeof(LaggedEvent), "lagged")]
+[JsonDerivedType(typeof(SubAgentActivityEvent), "subAgentEvent")]
 internal abstract record ChatEvent
 {
     public long Id { get; init; }
@@ -78,3 +79,6 @@ internal sealed record DiagnosticReportedEvent(string Code, string Message) : Ch
 internal sealed record RunCompletedEvent(string Reason, string FinalText) : ChatEvent;
 
 internal sealed record LaggedEvent(long Skipped) : ChatEvent;
+
+// A sub-agent's event under a parent call: CallChain holds the parent call ids, outermost first (CallId is the first).
+internal sealed record SubAgentActivityEvent(string CallId, string Agent, IReadOnlyList<string> CallChain, ChatEvent Event) : ChatEvent;

@@ -309,6 +309,7 @@ internal sealed class ConversationHub
         DiagnosticReportedEvent => "diagnosticReported",
         RunCompletedEvent => "runCompleted",
         LaggedEvent => "lagged",
+        SubAgentActivityEvent => "subAgentEvent",
         _ => throw new SwitchExpressionException(e),
     };
 

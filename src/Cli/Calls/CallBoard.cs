@@ -104,6 +104,10 @@ internal sealed class CallBoard
             case ToolCallProgressed progressed:
                 change = CallChange.Progress;
                 return ReportProgress(progressed.Call.CallId, new CallProgress(FractionOf(progressed.Progress, progressed.Total), progressed.Message));
+            case SubAgentEvent sub when SubAgentActivity(sub) is { } activity:
+                // A sub-agent's progress shows as its parent call's progress, in words.
+                change = CallChange.Progress;
+                return ReportProgress(sub.ParentCall.CallId, new CallProgress(null, activity));
             case ToolResultDiscarded discarded:
                 row = RowOf(discarded.Call);
                 row.DiscardedResult = TextOf(discarded.Result) ?? string.Empty;
@@ -127,6 +131,34 @@ internal sealed class CallBoard
 
         row.Progress = progress;
         return row;
+    }
+
+    /// <summary>What a sub-agent is doing, as its parent call's progress message: the agents down to the event, then the event.</summary>
+    /// <param name="sub">The sub-agent's event.</param>
+    /// <returns>For example <c>researcher › search running</c>; <see langword="null"/> for an event that says nothing worth showing.</returns>
+    internal static string? SubAgentActivity(SubAgentEvent sub)
+    {
+        string? what = sub.Innermost switch
+        {
+            TurnStarted t => $"turn {t.Turn}",
+            ToolCallStarted s => $"{s.Call.Name} running",
+            ToolCallProgressed p => p.Message is null ? $"{p.Call.Name} running" : $"{p.Call.Name}: {p.Message}",
+            ToolCallCompleted c => $"{c.Call.Name} done",
+            ToolCallFailed f => $"{f.Call.Name} {(f.Kind == ToolCallFailureKind.Cancelled ? "cancelled" : "failed")}",
+            _ => null,
+        };
+        if (what is null)
+        {
+            return null;
+        }
+
+        var agents = new List<string>();
+        for (ToolPipelineEvent e = sub.Event; e is SubAgentEvent inner; e = inner.Event)
+        {
+            agents.Add(inner.Agent);
+        }
+
+        return agents.Count == 0 ? what : $"{string.Join(" › ", agents)} › {what}";
     }
 
     // A fraction only where the tool gives a positive total; progress without one is shown by its message alone.

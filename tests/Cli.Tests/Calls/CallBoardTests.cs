@@ -249,6 +249,25 @@ public sealed class CallBoardTests
         Assert.Equal(CallState.Done, board.Rows[0].State);
     }
 
+    [Fact]
+    public void Apply_SubAgentEvents_ShowAsTheParentCallsProgressInWords_DeltasChangeNothing()
+    {
+        ToolCall parent = Call("p1", "researcher");
+        ToolCall inner = Call("c1", "search");
+        var board = new CallBoard();
+        board.Apply(At(0, new ToolCallClosed(parent)), out _);
+        board.Apply(At(1, new ToolCallStarted(parent)), out _);
+
+        CallProgress? started = board.Apply(At(2, new SubAgentEvent(parent, "researcher", new ToolCallStarted(inner))), out CallChange change)?.Progress;
+        CallRow? delta = board.Apply(At(3, new SubAgentEvent(parent, "researcher", new TextDelta("..."))), out _);
+        CallProgress? nested = board.Apply(At(4, new SubAgentEvent(parent, "researcher", new SubAgentEvent(Call("c2", "fetcher"), "fetcher", new ToolCallCompleted(Call("g1", "get"), "ok", TimeSpan.Zero)))), out _)?.Progress;
+
+        Assert.Equal(CallChange.Progress, change);
+        Assert.Equal(new CallProgress(null, "search running"), started);
+        Assert.Null(delta);
+        Assert.Equal(new CallProgress(null, "fetcher › get done"), nested);
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData("text", "text")]
