@@ -72,6 +72,20 @@ public sealed class ChatEventMapperTests
     }
 
     [Fact]
+    public void Map_SubAgentEvent_FlatWithTheCallChainAndTheInnermostEvent_DeltasOfNothingNotSent()
+    {
+        ToolCall agent = new("p1", "researcher", 0, 1, null, "{\"task\":\"t\"}");
+        var nested = new SubAgentEvent(agent, "researcher", new SubAgentEvent(s_call, "search", new ToolCallStarted(new ToolCall("g1", "get", 0, 2, null, "{}")) { Turn = 2 }));
+
+        JsonElement data = Wire(nested);
+
+        Assert.Equal("type=subAgentEvent, callId=p1, agent=researcher, callChain=[\"p1\",\"c1\"]", Fields(data, "type", "callId", "agent", "callChain"));
+        JsonElement inner = data.GetProperty("event");
+        Assert.Equal("type=toolCallStarted, callId=g1, name=get, turn=2", Fields(inner, "type", "callId", "name", "turn"));
+        Assert.Null(ChatEventMapper.Map(new SubAgentEvent(agent, "researcher", new ToolCallsBatched("search", ["c1"])), 0, 10));
+    }
+
+    [Fact]
     public void Map_InternalEvents_NotSent()
     {
         Assert.Null(ChatEventMapper.Map(new ToolCallsBatched("search", ["c1"]), 0, 10));
