@@ -109,7 +109,29 @@ public sealed class ToolExecutorTests : ManualClockTests
     }
 
     /// <summary>A tool that counts how many of its calls run at once.</summary>
-    private sealed class RunningProbe(ManualTimeProvider clock, string name, TimeSpan latency) : AIFunction
+    [Fact]
+    public void Executor_CallLendsItsSlotsWhileItWaits_OthersRunInThemAndItsToolCapStillHolds()
+    {
+        // A waiter stands for a sub-agent's call: it gives back its global and conversation slots, then waits.
+        var waiter = new RunningProbe(Clock, "waiter", TimeSpan.FromMilliseconds(300), lendSlots: true);
+        var work = new RunningProbe(Clock, "work", TimeSpan.FromMilliseconds(100));
+        var executor = new ToolExecutor(new ToolExecutorOptions { MaxConcurrency = 1, TimeProvider = Clock, TaskScheduler = Scheduler });
+        ToolDescriptor[] tools = [new ToolDescriptor(waiter, ToolEffects.ReadOnly) { MaxConcurrency = 1 }, new ToolDescriptor(work, ToolEffects.ReadOnly)];
+
+        List<(string Conversation, ToolPipelineEvent Event)> events = Run(executor, tools, ("A", 1, Calls("A", 2, "waiter")), ("B", -1, Calls("B", 2)));
+
+        // Without lending, B's work would wait for the waiters until 600 ms; the second waiter still waits for the first.
+        Assert.Equal(
+            ["0: A0 B0", "100: B1", "300: A1"],
+            events.Where(e => e.Event is ToolCallStarted)
+                .GroupBy(e => e.Event.Ms(Clock))
+                .Select(g => $"{g.Key}: {string.Join(' ', g.Select(e => ((ToolCallStarted)e.Event).Call.CallId).Order(StringComparer.Ordinal))}"));
+        Assert.Equal((1, 1), (work.MaxRunning, waiter.MaxRunning));
+        Assert.Equal(4, events.Count(e => e.Event is ToolCallCompleted));
+        Assert.Equal((0, 0), (executor.Running, executor.Queued));
+    }
+
+    private sealed class RunningProbe(ManualTimeProvider clock, string name, TimeSpan latency, bool lendSlots = false) : AIFunction
     {
         private int _running;
 
@@ -120,6 +142,11 @@ public sealed class ToolExecutorTests : ManualClockTests
         protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
         {
             MaxRunning = Math.Max(MaxRunning, Interlocked.Increment(ref _running));
+            if (lendSlots)
+            {
+                Assert.True(RunningCall.Current?.LendSlots());
+            }
+
             try
             {
                 await Task.Delay(latency, clock, cancellationToken).ConfigureAwait(false);
