@@ -169,6 +169,53 @@ public sealed class AgentFunctionTests
     }
 
     [Fact]
+    public void AsToolDescriptor_ParentCallTimesOut_ChildRunCancelledAtThatInstant()
+    {
+        double? childCancelledAt = null;
+        AIFunction wait = AIFunctionFactory.Create(
+            async (CancellationToken ct) =>
+            {
+                using CancellationTokenRegistration registration = ct.Register(() => childCancelledAt = _clock.GetElapsedTime(0).TotalMilliseconds);
+                await Task.Delay(TimeSpan.FromSeconds(10), _clock, ct).ConfigureAwait(false);
+                return "waited";
+            },
+            "wait");
+        ToolPipeline child = Builder(new ScriptedChatClient([new ScriptedResponse().Call("wait", "{}"), new ScriptedResponse().Text("never")], Speed))
+            .AddTool(wait, ToolEffects.ReadOnly)
+            .Build();
+        var parentModel = new ScriptedChatClient(
+            messages => HasResults(messages) ? new ScriptedResponse().Text("Gave up.") : new ScriptedResponse().Call("agent", """{"task": "wait"}"""),
+            Speed);
+        ToolDescriptor agent = child.AsToolDescriptor("agent", "Waits.", new AgentToolOptions { Timeout = TimeSpan.FromSeconds(1) });
+
+        List<ToolPipelineEvent> events = Run(Builder(parentModel).AddTool(agent).Build());
+
+        ToolCallFailed failed = Assert.Single(events.OfType<ToolCallFailed>());
+        ToolCallStarted started = events.OfType<ToolCallStarted>().Single(s => s.Call.Name == "agent");
+        Assert.Equal((ToolCallFailureKind.TimedOut, Ms(started) + 1000), (failed.Kind, Ms(failed)));
+        Assert.Equal(Ms(failed), childCancelledAt);
+        Assert.Equal("Gave up.", Assert.IsType<RunCompleted>(events[^1]).FinalText);
+    }
+
+    [Fact]
+    public void AsTool_FuturesModeParent_AnswersOnceTheSubAgentsFutureResolves()
+    {
+        var work = new CountingTool(_clock, WorkLatency);
+        var parentModel = new ScriptedChatClient(
+            messages => ResultText(messages) is { } r && r.StartsWith("answer", StringComparison.Ordinal) ? new ScriptedResponse().Text($"Final: {r}")
+                : HasResults(messages) ? new ScriptedResponse().Text("Still waiting.")
+                : new ScriptedResponse().Call("agent", """{"task": "research"}"""),
+            Speed);
+        ToolPipeline pipeline = Builder(parentModel).WithMode(ToolPipelineMode.Futures).AddTool(Child("x", work).AsTool("agent", "Researches.")).Build();
+
+        List<ToolPipelineEvent> events = Run(pipeline);
+
+        Assert.Equal("answer from x", Assert.Single(events.OfType<FutureResolved>()).Result.Result?.ToString());
+        Assert.Equal((RunCompletionReason.FinalAnswer, "Final: answer from x"), (Assert.IsType<RunCompleted>(events[^1]).Reason, Assert.IsType<RunCompleted>(events[^1]).FinalText));
+        Assert.Equal(2, work.Calls);
+    }
+
+    [Fact]
     public void AsTool_NestedPastMaxAgentDepth_FailsSayingTheLimitAndTheDeeperChildNeverRuns()
     {
         // Every level's model asks the next level down, then passes on what it heard.
