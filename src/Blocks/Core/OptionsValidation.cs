@@ -28,6 +28,17 @@ internal static class OptionsValidation
         return value;
     }
 
+    /// <summary>A time limit: longer than zero, or <see langword="null"/> for none.</summary>
+    public static TimeSpan? PositiveOrNone(TimeSpan? value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    {
+        if (value is { } span)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(span, TimeSpan.Zero, paramName);
+        }
+
+        return value;
+    }
+
     /// <summary>A reference that must be set.</summary>
     public static T NotNull<T>(T value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
         where T : class

@@ -42,19 +42,7 @@ public sealed class ToolDescriptor
     /// ignores the cancellation keeps the call's slot until it returns; a retry waits for it, within its own timeout,
     /// rather than run a second body beside it.
     /// </summary>
-    public TimeSpan? Timeout
-    {
-        get;
-        init
-        {
-            if (value is { } t)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(t, TimeSpan.Zero);
-            }
-
-            field = value;
-        }
-    }
+    public TimeSpan? Timeout { get; init => field = OptionsValidation.PositiveOrNone(value); }
 
     /// <summary>Retries for failed attempts; used only when <see cref="IsSafeToRepeat"/>.</summary>
     public ToolRetryPolicy? Retry { get; init; }

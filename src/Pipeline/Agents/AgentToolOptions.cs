@@ -31,19 +31,7 @@ public sealed class AgentToolOptions
     /// With <see cref="ToolPipeline.AsToolDescriptor"/>: how long the child run may take before the parent's call times
     /// out, which cancels the child run; <see langword="null"/> (the default) for no limit.
     /// </summary>
-    public TimeSpan? Timeout
-    {
-        get;
-        set
-        {
-            if (value is { } t)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(t, TimeSpan.Zero);
-            }
-
-            field = value;
-        }
-    }
+    public TimeSpan? Timeout { get; set => field = OptionsValidation.PositiveOrNone(value); }
 
     /// <summary>
     /// Whether the result adds a line after the answer saying how many turns the child took and how its calls ended,

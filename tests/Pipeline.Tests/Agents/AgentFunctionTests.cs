@@ -15,6 +15,7 @@ public sealed class AgentFunctionTests
     private static readonly TimeSpan WorkLatency = TimeSpan.FromMilliseconds(200);
     private readonly ManualTimeProvider _clock = new();
     private readonly ManualTaskScheduler _scheduler = new();
+    private double? _childCancelledAt;
 
     private ScriptedModelOptions Speed => new() { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokensPerSecond = 50 };
 
@@ -56,6 +57,27 @@ public sealed class AgentFunctionTests
         .AddTool(work, ToolEffects.ReadOnly)
         .Configure(o => configure?.Invoke(o))
         .Build();
+
+    // A parent that calls "agent" once, then says what it is given.
+    private ScriptedChatClient AskOnce(string answer) => new(
+        messages => HasResults(messages) ? new ScriptedResponse().Text(answer) : new ScriptedResponse().Call("agent", """{"task": "wait"}"""),
+        Speed);
+
+    // A child whose one tool waits 10 s, noting when its token fires.
+    private ToolPipeline WaitingChild()
+    {
+        AIFunction wait = AIFunctionFactory.Create(
+            async (CancellationToken ct) =>
+            {
+                using CancellationTokenRegistration registration = ct.Register(() => _childCancelledAt = _clock.GetElapsedTime(0).TotalMilliseconds);
+                await Task.Delay(TimeSpan.FromSeconds(10), _clock, ct).ConfigureAwait(false);
+                return "waited";
+            },
+            "wait");
+        return Builder(new ScriptedChatClient([new ScriptedResponse().Call("wait", "{}"), new ScriptedResponse().Text("never")], Speed))
+            .AddTool(wait, ToolEffects.ReadOnly)
+            .Build();
+    }
 
     [Fact]
     public void AsTool_ParentFansOutToThreeChildrenOnOneExecutorWithGlobalCapTwo_AllFinishCapsHoldAndEventsCarryTheParentCall()
@@ -130,22 +152,7 @@ public sealed class AgentFunctionTests
     [Fact]
     public void AsTool_CancelParentCallWhileChildToolRuns_ChildToolSeesItsTokenAndParentCallFailsCancelled()
     {
-        double? childCancelledAt = null;
-        AIFunction wait = AIFunctionFactory.Create(
-            async (CancellationToken ct) =>
-            {
-                using CancellationTokenRegistration registration = ct.Register(() => childCancelledAt = _clock.GetElapsedTime(0).TotalMilliseconds);
-                await Task.Delay(TimeSpan.FromSeconds(10), _clock, ct).ConfigureAwait(false);
-                return "waited";
-            },
-            "wait");
-        ToolPipeline child = Builder(new ScriptedChatClient([new ScriptedResponse().Call("wait", "{}"), new ScriptedResponse().Text("never")], Speed))
-            .AddTool(wait, ToolEffects.ReadOnly)
-            .Build();
-        var parentModel = new ScriptedChatClient(
-            messages => HasResults(messages) ? new ScriptedResponse().Text("Stopped it.") : new ScriptedResponse().Call("agent", """{"task": "wait"}"""),
-            Speed);
-        ToolPipeline pipeline = Builder(parentModel).AddTool(child.AsTool("agent", "Waits.")).Build();
+        ToolPipeline pipeline = Builder(AskOnce("Stopped it.")).AddTool(WaitingChild().AsTool("agent", "Waits.")).Build();
         double cancelledAt = 0;
         ToolControlResult? result = null;
 
@@ -163,7 +170,7 @@ public sealed class AgentFunctionTests
         Assert.Equal(ToolControlResult.Applied, result);
         ToolCallFailed failed = Assert.Single(events.OfType<ToolCallFailed>());
         Assert.Equal(("agent", ToolCallFailureKind.Cancelled, cancelledAt), (failed.Call.Name, failed.Kind, Ms(failed)));
-        Assert.Equal(cancelledAt, childCancelledAt);
+        Assert.Equal(cancelledAt, _childCancelledAt);
         Assert.True(events.FindLastIndex(e => e is SubAgentEvent) < events.IndexOf(failed), "no child event after the parent call's outcome");
         Assert.Equal("Stopped it.", Assert.IsType<RunCompleted>(events[^1]).FinalText);
     }
@@ -171,21 +178,8 @@ public sealed class AgentFunctionTests
     [Fact]
     public void AsToolDescriptor_ParentCallTimesOut_ChildRunCancelledAtThatInstant()
     {
-        double? childCancelledAt = null;
-        AIFunction wait = AIFunctionFactory.Create(
-            async (CancellationToken ct) =>
-            {
-                using CancellationTokenRegistration registration = ct.Register(() => childCancelledAt = _clock.GetElapsedTime(0).TotalMilliseconds);
-                await Task.Delay(TimeSpan.FromSeconds(10), _clock, ct).ConfigureAwait(false);
-                return "waited";
-            },
-            "wait");
-        ToolPipeline child = Builder(new ScriptedChatClient([new ScriptedResponse().Call("wait", "{}"), new ScriptedResponse().Text("never")], Speed))
-            .AddTool(wait, ToolEffects.ReadOnly)
-            .Build();
-        var parentModel = new ScriptedChatClient(
-            messages => HasResults(messages) ? new ScriptedResponse().Text("Gave up.") : new ScriptedResponse().Call("agent", """{"task": "wait"}"""),
-            Speed);
+        ScriptedChatClient parentModel = AskOnce("Gave up.");
+        ToolPipeline child = WaitingChild();
         ToolDescriptor agent = child.AsToolDescriptor("agent", "Waits.", new AgentToolOptions { Timeout = TimeSpan.FromSeconds(1) });
 
         List<ToolPipelineEvent> events = Run(Builder(parentModel).AddTool(agent).Build());
@@ -193,7 +187,7 @@ public sealed class AgentFunctionTests
         ToolCallFailed failed = Assert.Single(events.OfType<ToolCallFailed>());
         ToolCallStarted started = events.OfType<ToolCallStarted>().Single(s => s.Call.Name == "agent");
         Assert.Equal((ToolCallFailureKind.TimedOut, Ms(started) + 1000), (failed.Kind, Ms(failed)));
-        Assert.Equal(Ms(failed), childCancelledAt);
+        Assert.Equal(Ms(failed), _childCancelledAt);
         Assert.Equal("Gave up.", Assert.IsType<RunCompleted>(events[^1]).FinalText);
     }
 
@@ -319,6 +313,9 @@ public sealed class AgentFunctionTests
         Assert.Equal((3, TimeSpan.FromSeconds(5)), (capped.MaxConcurrency, capped.Timeout));
         Assert.Throws<ArgumentException>(() => readOnly.AsTool(" ", "d"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ToolPipelineOptions().MaxAgentDepth = -1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AgentToolOptions().Timeout = TimeSpan.Zero);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AgentToolOptions().MaxConcurrency = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AgentToolOptions().Events = (SubAgentEventForwarding)7);
     }
 
     /// <summary>A tool that counts its bodies running at once, each taking its latency on the clock.</summary>
