@@ -176,6 +176,28 @@ public sealed class AgentFunctionTests
     }
 
     [Fact]
+    public void AsTool_ParentTurnCancelledWhileChildToolRuns_ChildToolSeesItsTokenAndTheRunEndsCleanly()
+    {
+        ToolPipeline pipeline = Builder(AskOnce("never asked")).AddTool(WaitingChild().AsTool("agent", "Waits.")).Build();
+        double cancelledAt = 0;
+
+        List<ToolPipelineEvent> events = Run(pipeline, (run, e) =>
+        {
+            if (e is SubAgentEvent { Event: ToolCallStarted { Call.Name: "wait" } })
+            {
+                cancelledAt = Ms(e);
+                Assert.Equal(ToolControlResult.Applied, run.CancelTurn());
+            }
+
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(ToolCallFailureKind.Cancelled, Assert.Single(events.OfType<ToolCallFailed>()).Kind);
+        Assert.Equal(cancelledAt, _childCancelledAt);
+        Assert.Equal(RunCompletionReason.TurnCancelled, Assert.IsType<RunCompleted>(events[^1]).Reason);
+    }
+
+    [Fact]
     public void AsToolDescriptor_ParentCallTimesOut_ChildRunCancelledAtThatInstant()
     {
         ScriptedChatClient parentModel = AskOnce("Gave up.");
