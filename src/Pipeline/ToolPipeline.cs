@@ -122,7 +122,7 @@ public sealed class ToolPipeline
     }
 
     /// <summary>Starts a sub-agent's run under a parent's call.</summary>
-    internal ToolPipelineRun StartChild(ChatMessage[] history, AgentScope scope, CancellationToken cancellationToken) =>
+    internal ToolPipelineRun StartChild(ChatMessage[] history, AgentScope? scope, CancellationToken cancellationToken) =>
         Start(history, new ToolPipelineRunOptions(), scope, cancellationToken);
 
     private ToolPipelineRun Start(ChatMessage[] history, ToolPipelineRunOptions options, AgentScope? agent, CancellationToken cancellationToken)

@@ -119,11 +119,11 @@ public sealed class ToolPipelineOptions
     public const int DefaultMaxAgentDepth = 4;
 
     /// <summary>
-    /// How deep sub-agents (pipelines called as tools, <see cref="ToolPipeline.AsTool"/>) may nest under a run of this
-    /// pipeline: a child of a top-level run is at depth 1, its own child at 2. A call that would start a sub-agent
-    /// deeper fails, saying the limit, and its child never runs. The lowest limit on the way down holds: a sub-agent's
-    /// own pipeline may lower it, never raise it. Default <see cref="DefaultMaxAgentDepth"/>; 0 lets this pipeline's
-    /// runs start no sub-agent.
+    /// How deep sub-agents (pipelines called as tools, <see cref="ToolPipeline.AsTool"/>) may nest in the tree of runs
+    /// this pipeline's runs are part of: a child of a top-level run is at depth 1, its own child at 2. A call that
+    /// would start a sub-agent deeper fails, saying the limit, and its child never runs. The lowest limit on the way
+    /// down holds: a sub-agent's own pipeline may lower it for what runs under it, never raise it. Default
+    /// <see cref="DefaultMaxAgentDepth"/>; 0 lets this pipeline's runs start no sub-agent.
     /// </summary>
     public int MaxAgentDepth
     {

@@ -70,10 +70,11 @@ internal sealed class AgentFunction : AIFunction
     {
         string task = ReadText(arguments, "task", required: true)!;
         string? context = ReadText(arguments, "context", required: false);
+        // Called outside any ToolFlow call, the child is a top-level run; under a pipeline's run, one level deeper.
         RunningCall? parent = RunningCall.Current;
         var parentRun = parent?.Owner as PipelineRun;
         int depth = (parentRun?.AgentDepth ?? 0) + 1;
-        int limit = Math.Min(parentRun?.AgentDepthLimit ?? int.MaxValue, _pipeline.Options.MaxAgentDepth);
+        int limit = parentRun?.AgentDepthLimit ?? int.MaxValue;
         if (depth > limit)
         {
             throw Failure($"The sub-agent '{Name}' was not started: it would run at nesting depth {depth}, past the limit of {limit} (ToolPipelineOptions.MaxAgentDepth).");
@@ -87,7 +88,7 @@ internal sealed class AgentFunction : AIFunction
         }
 
         ChatMessage[] messages = [new(ChatRole.User, context is null ? task : $"{task}\n\nContext:\n{context}")];
-        var scope = new AgentScope(depth, limit, executor);
+        AgentScope? scope = parent is null ? null : new AgentScope(depth, limit, executor);
         ToolPipelineRun child = _pipeline.StartChild(messages, scope, cancellationToken);
         await using ConfiguredAsyncDisposable disposeChild = child.ConfigureAwait(false);
         RunCompleted? completed = null;

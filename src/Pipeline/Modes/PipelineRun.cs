@@ -76,8 +76,8 @@ internal abstract class PipelineRun
     /// <summary>How deep the run is nested as a sub-agent: 0 for a top-level run.</summary>
     public int AgentDepth => Context.Agent?.Depth ?? 0;
 
-    /// <summary>The deepest a sub-agent under this run may be nested (see <see cref="ToolPipelineOptions.MaxAgentDepth"/>).</summary>
-    public int AgentDepthLimit => Context.Agent?.DepthLimit ?? Options.MaxAgentDepth;
+    /// <summary>The deepest a sub-agent under this run may be nested: the lowest <see cref="ToolPipelineOptions.MaxAgentDepth"/> of this run and those above it.</summary>
+    public int AgentDepthLimit => Math.Min(Context.Agent?.DepthLimit ?? int.MaxValue, Options.MaxAgentDepth);
 
     /// <summary>What the reader takes the run's events from.</summary>
     public CoalescingEventQueue Events { get; }

@@ -260,6 +260,26 @@ public sealed class AgentFunctionTests
     }
 
     [Fact]
+    public void AsTool_SubAgentWhosePipelineAllowsNoNesting_RunsButCannotStartItsOwn()
+    {
+        var grandchildModel = new ScriptedChatClient([new ScriptedResponse().Text("never")], Speed);
+        ToolPipeline grandchild = Builder(grandchildModel).Build();
+        ToolPipeline child = Builder(new ScriptedChatClient(
+                messages => HasResults(messages) ? new ScriptedResponse().Text($"heard: {ResultText(messages)}") : new ScriptedResponse().Call("deeper", """{"task": "go"}"""),
+                Speed))
+            .AddTool(grandchild.AsTool("deeper", "Goes deeper."))
+            .Configure(o => o.MaxAgentDepth = 0)
+            .Build();
+
+        List<ToolPipelineEvent> events = Run(Builder(AskOnce("done")).AddTool(child.AsTool("agent", "Delegates.")).Build());
+
+        const string Limit = "The sub-agent 'deeper' was not started: it would run at nesting depth 2, past the limit of 0 (ToolPipelineOptions.MaxAgentDepth).";
+        Assert.Equal(Limit, Assert.IsType<ToolCallFailed>(Assert.Single(events.OfType<SubAgentEvent>(), e => e.Innermost is ToolCallFailed).Innermost).Message);
+        Assert.Equal($"heard: Error: {Limit}", events.OfType<ToolCallCompleted>().Single(c => c.Call.Name == "agent").Result?.ToString());
+        Assert.Empty(grandchildModel.Streams);
+    }
+
+    [Fact]
     public void AsTool_ChildReachesItsTurnLimit_ParentCallFailsAndItsModelReadsWhy()
     {
         var work = new CountingTool(_clock, WorkLatency);
