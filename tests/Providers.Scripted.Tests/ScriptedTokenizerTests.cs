@@ -25,12 +25,7 @@ public sealed class ScriptedTokenizerTests
         Tokenizer = tokenizer,
     };
 
-    private static string TextOf(ScriptedToken token) => token.Content switch
-    {
-        TextContent text => text.Text,
-        ToolCallUpdateContent delta => delta.ArgumentsDelta ?? string.Empty,
-        _ => throw new InvalidOperationException($"Unexpected content {token.Content.GetType().Name}."),
-    };
+    private static string TextOf(ScriptedToken token) => ScriptedStreamTests.TextOf(token);
 
     private static IEnumerable<string> Cut(string text, IReadOnlyList<int> lengths)
     {

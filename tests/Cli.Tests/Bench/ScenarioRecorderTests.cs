@@ -17,19 +17,7 @@ public sealed class ScenarioRecorderTests
         var clock = new ManualTimeProvider();
         var scheduler = new ManualTaskScheduler();
         var recorder = new ScenarioRecorder("recorded-demo");
-        ToolPipeline pipeline = ToolPipeline.CreateBuilder(DemoScenario.CreateModel(clock))
-            .AddTools(DemoScenario.CreateTools(clock), ToolEffects.ReadOnly)
-            .WithTimeProvider(clock)
-            .Configure(o => o.TaskScheduler = scheduler)
-            .Build();
-
-        VirtualTime.Run(clock, scheduler, async () =>
-        {
-            await foreach (ToolPipelineEvent e in pipeline.RunAsync(DemoScenario.Conversation))
-            {
-                recorder.Record(e);
-            }
-        });
+        RecordDemo(DemoScenario.CreateModel(clock), recorder, clock, scheduler);
 
         JsonObject json = recorder.ToJson();
         Scenario scenario = ScenarioLoader.Parse(json.ToJsonString(), "recorded-demo.json");
@@ -58,20 +46,8 @@ public sealed class ScenarioRecorderTests
         var clock = new ManualTimeProvider();
         var scheduler = new ManualTaskScheduler();
         var recorder = new ScenarioRecorder("no-usage");
-        ToolPipeline pipeline = ToolPipeline.CreateBuilder(new WithoutUsage(DemoScenario.CreateModel(clock)))
-            .AddTools(DemoScenario.CreateTools(clock), ToolEffects.ReadOnly)
-            .WithTimeProvider(clock)
-            .Configure(o => o.TaskScheduler = scheduler)
-            .Build();
-
-        VirtualTime.Run(clock, scheduler, async () =>
-        {
-            await foreach (ToolPipelineEvent e in pipeline.RunAsync(DemoScenario.Conversation))
-            {
-                Assert.False(e is ResponseCompleted { Usage: not null }, "the model reports no usage");
-                recorder.Record(e);
-            }
-        });
+        List<ToolPipelineEvent> events = RecordDemo(new WithoutUsage(DemoScenario.CreateModel(clock)), recorder, clock, scheduler);
+        Assert.DoesNotContain(events, e => e is ResponseCompleted { Usage: not null });
 
         // The demo streams 60 o200k_base tokens a second: counting its text and calls in o200k_base finds that rate
         // again (to the millisecond rounding of the stream's offsets), where four characters a token did not.
@@ -89,6 +65,26 @@ public sealed class ScenarioRecorderTests
 
         Assert.Contains("'my-model' is none of o200k_base, cl100k_base", e.Message, StringComparison.Ordinal);
         Assert.Equal("cl100k_base", new ScenarioRecorder("x", TiktokenCounter.Cl100kBase).ToJson()["model"]!["tokenizer"]!.GetValue<string>());
+    }
+
+    /// <summary>Runs the demo conversation on <paramref name="model"/> in virtual time, recording every event.</summary>
+    private static List<ToolPipelineEvent> RecordDemo(IChatClient model, ScenarioRecorder recorder, ManualTimeProvider clock, ManualTaskScheduler scheduler)
+    {
+        ToolPipeline pipeline = ToolPipeline.CreateBuilder(model)
+            .AddTools(DemoScenario.CreateTools(clock), ToolEffects.ReadOnly)
+            .WithTimeProvider(clock)
+            .Configure(o => o.TaskScheduler = scheduler)
+            .Build();
+        var events = new List<ToolPipelineEvent>();
+        VirtualTime.Run(clock, scheduler, async () =>
+        {
+            await foreach (ToolPipelineEvent e in pipeline.RunAsync(DemoScenario.Conversation))
+            {
+                events.Add(e);
+                recorder.Record(e);
+            }
+        });
+        return events;
     }
 
     /// <summary>A model that reports no token usage, as some servers do.</summary>
