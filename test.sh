@@ -33,7 +33,7 @@ dotnet test Dataflow.sln --no-build "$@" || status=$?
 
 report=tests/StreamParsers.Tests/bin/Debug/net10.0/conformance-report.txt
 if [ -f "$report" ]; then
-  echo "Parser conformance (cases passed per format, whole, at every split and in recorded chunks):"
+  echo "Parser conformance (cases passed per format, whole, at every split, in recorded chunks and at real token boundaries, o200k_base and cl100k_base):"
   cat "$report"
 fi
 exit $status

@@ -21,8 +21,9 @@ public sealed class PeerRunnerTests
         return run;
     }
 
-    // hotpotqa-fanout, seed 1: the first turn's two searches close at 900 and 1,300 ms, its decode ends at 1,517 ms,
-    // and the draw gives them 453 and 616 ms; the answer turn decodes for 533 ms (300 to the first token).
+    // hotpotqa-fanout, seed 1, in o200k_base tokens at 60 a second: the first turn's two searches close on its tokens 19
+    // and 32 (617 and 833 ms), its 42nd and last token is at 983 ms, and the draw gives them 453 and 616 ms; the answer
+    // turn's 12 tokens take 483 ms (300 to the first token).
     [Theory]
     [InlineData(ExecutionStrategy.Ficc)]
     [InlineData(ExecutionStrategy.Agent)]
@@ -30,14 +31,14 @@ public sealed class PeerRunnerTests
     {
         RunTimeline timeline = Assert.Single(Run(ShippedScenarios.Load("hotpotqa-fanout"), strategy, 1).Conversations);
 
-        Assert.Equal([new TurnTiming(1, 0, 300, 1517), new TurnTiming(2, 2586, 2886, 3119)], timeline.Turns);
+        Assert.Equal([new TurnTiming(1, 0, 300, 983), new TurnTiming(2, 2052, 2352, 2535)], timeline.Turns);
         Assert.Equal(
             [
-                new CallTiming("call_t1_0", "search", 1, 900, 1517, 1970, false),
-                new CallTiming("call_t1_1", "search", 1, 1300, 1970, 2586, false),
+                new CallTiming("call_t1_0", "search", 1, 617, 983, 1436, false),
+                new CallTiming("call_t1_1", "search", 1, 833, 1436, 2052, false),
             ],
             timeline.Calls);
-        Assert.Equal(3119, timeline.EndToEndMs);
+        Assert.Equal(2535, timeline.EndToEndMs);
         Assert.Null(timeline.Completed);
     }
 
@@ -48,14 +49,14 @@ public sealed class PeerRunnerTests
     {
         RunTimeline timeline = Assert.Single(Run(ShippedScenarios.Load("hotpotqa-fanout"), strategy, 1).Conversations);
 
-        Assert.Equal([new TurnTiming(1, 0, 300, 1517), new TurnTiming(2, 2133, 2433, 2666)], timeline.Turns);
+        Assert.Equal([new TurnTiming(1, 0, 300, 983), new TurnTiming(2, 1599, 1899, 2082)], timeline.Turns);
         Assert.Equal(
             [
-                new CallTiming("call_t1_0", "search", 1, 900, 1517, 1970, false),
-                new CallTiming("call_t1_1", "search", 1, 1300, 1517, 2133, false),
+                new CallTiming("call_t1_0", "search", 1, 617, 983, 1436, false),
+                new CallTiming("call_t1_1", "search", 1, 833, 983, 1599, false),
             ],
             timeline.Calls);
-        Assert.Equal(2666, timeline.EndToEndMs);
+        Assert.Equal(2082, timeline.EndToEndMs);
     }
 
     [Fact]
@@ -64,14 +65,14 @@ public sealed class PeerRunnerTests
         ScenarioRun run = Run(ShippedScenarios.Load("hotpotqa-fanout"), ExecutionStrategy.Await, 1);
 
         RunTimeline timeline = Assert.Single(run.Conversations);
-        Assert.Equal([new TurnTiming(1, 0, 300, 1517), new TurnTiming(2, 1916, 2216, 2449)], timeline.Turns);
+        Assert.Equal([new TurnTiming(1, 0, 300, 983), new TurnTiming(2, 1449, 1749, 1932)], timeline.Turns);
         Assert.Equal(
             [
-                new CallTiming("call_t1_0", "search", 1, 900, 900, 1353, false),
-                new CallTiming("call_t1_1", "search", 1, 1300, 1300, 1916, false),
+                new CallTiming("call_t1_0", "search", 1, 617, 617, 1070, false),
+                new CallTiming("call_t1_1", "search", 1, 833, 833, 1449, false),
             ],
             timeline.Calls);
-        Assert.Equal(2449, run.EndToEndMs);
+        Assert.Equal(1932, run.EndToEndMs);
         Assert.Equal(run.LowerBoundMs, run.EndToEndMs);
     }
 
@@ -167,6 +168,6 @@ public sealed class PeerRunnerTests
             }
         });
 
-        Assert.Equal([2449, 3119, 3119, 2666], ends);
+        Assert.Equal([1932, 2535, 2535, 2082], ends);
     }
 }

@@ -2,7 +2,7 @@ using ToolFlow.Profiling;
 
 namespace ToolFlow.Profiling.Tests;
 
-public sealed class ScenarioLoaderTests
+public sealed partial class ScenarioLoaderTests
 {
     private const string File = "my-agent.json";
 

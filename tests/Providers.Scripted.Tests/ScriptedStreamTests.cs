@@ -13,7 +13,7 @@ public sealed class ScriptedStreamTests
         CallShape = shape,
     };
 
-    private static string TextOf(ScriptedToken token) => token.Content switch
+    internal static string TextOf(ScriptedToken token) => token.Content switch
     {
         TextContent text => text.Text,
         ToolCallUpdateContent delta => delta.ArgumentsDelta ?? string.Empty,

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ToolFlow.Providers.Scripted;
+using ToolFlow.Tokenizers;
 
 namespace ToolFlow.Profiling;
 
@@ -26,7 +27,7 @@ public static class DemoScenario
         ["convert_currency"] = TimeSpan.FromMilliseconds(150),
     };
 
-    /// <summary>The scripted model's speed: 300 ms to the first token, then 60 tokens a second.</summary>
+    /// <summary>The scripted model's speed: 300 ms to the first token, then 60 o200k_base tokens a second.</summary>
     /// <param name="timeProvider">The clock it streams on.</param>
     /// <param name="shape">How it streams tool calls.</param>
     /// <returns>The options.</returns>
@@ -35,6 +36,7 @@ public static class DemoScenario
         TimeProvider = timeProvider,
         TimeToFirstToken = TimeSpan.FromMilliseconds(300),
         TokensPerSecond = 60,
+        Tokenizer = TiktokenCounter.O200kBase,
         CallShape = shape,
     };
 

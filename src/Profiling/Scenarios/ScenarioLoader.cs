@@ -3,14 +3,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ToolFlow.Blocks;
+using ToolFlow.Tokenizers;
 
 namespace ToolFlow.Profiling;
 
 /// <summary>
 /// Reads scenario files (schema in <c>perf/scenarios/README.md</c>). Every error is a <see cref="ScenarioException"/>
 /// naming the file and the JSON path of the field: unknown tools, cyclic or forward dependencies, numbers outside their
-/// range (the limits are the constants below; a time is from 0 to one day), text that is not UTF-8,
-/// missing or mistyped fields.
+/// range (the limits are the constants below; a time is from 0 to one day), text that is not UTF-8, an unknown
+/// tokenizer, missing or mistyped fields.
 /// </summary>
 public static partial class ScenarioLoader
 {
@@ -28,6 +30,9 @@ public static partial class ScenarioLoader
 
     /// <summary>The most calls in one conversation, and the most conversations in one scenario.</summary>
     public const int MaxItems = 10_000;
+
+    /// <summary>The tokenizer a scenario's model streams in when its <c>model.tokenizer</c> names none: <c>o200k_base</c>.</summary>
+    public const string DefaultTokenizer = "o200k_base";
 
     /// <summary>Loads a scenario file.</summary>
     /// <param name="path">The file.</param>
@@ -135,7 +140,21 @@ public static partial class ScenarioLoader
                 ValidatePlan(conversations);
             }
 
-            return new Scenario(name, description, source, new ScenarioModel(TimeSpan.FromMilliseconds(ttft), tps), tools, conversations, plan);
+            return new Scenario(name, description, source, new ScenarioModel(TimeSpan.FromMilliseconds(ttft), tps, Tokenizer(model, "$.model")), tools, conversations, plan);
+        }
+
+        // The model's tokenizer (issue 15): its real tokens set the stream's pieces and, at tokensPerSecond, its decode time.
+        private ITokenCounter Tokenizer(JsonObject model, string path)
+        {
+            string name = OptionalString(model, "tokenizer", path) ?? DefaultTokenizer;
+            try
+            {
+                return TiktokenCounter.FromName(name);
+            }
+            catch (ArgumentException)
+            {
+                throw Error($"{path}.tokenizer", $"unknown tokenizer '{name}'; the tokenizers are: {string.Join(", ", TiktokenCounter.KnownNames)}");
+            }
         }
 
         private void ValidatePlan(List<ScenarioConversation> conversations)

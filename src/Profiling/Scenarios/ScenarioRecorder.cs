@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolFlow.Blocks;
+using ToolFlow.Tokenizers;
 
 namespace ToolFlow.Profiling;
 
@@ -9,22 +10,43 @@ namespace ToolFlow.Profiling;
 /// Turns a run's events into a scenario file that replays it: the measured time to first token and decode speed,
 /// each turn's text and calls in the order they streamed, and each call's measured latency (as its
 /// <c>latencyMs</c>; each tool's distribution is fixed at its median). Feed it every event of a run
-/// (<see cref="Record"/>), then <see cref="Save"/>; <c>toolflow bench --scenario FILE</c> replays the file.
+/// (<see cref="Record"/>), then <see cref="Save"/>; <c>toolflow bench --scenario FILE</c> replays the file. A turn's
+/// tokens are the model's reported output count, or else its text and calls counted by the recorder's tokenizer (the
+/// scenario names it, so the replay streams the same tokens).
 /// </summary>
 public sealed class ScenarioRecorder
 {
     private readonly string _name;
+    private readonly ITokenCounter _tokenizer;
     private readonly List<RecordedTurn> _turns = [];
     private readonly Dictionary<string, (string Tool, JsonObject Segment)> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<double>> _latencies = new(StringComparer.Ordinal);
     private string? _prompt;
 
-    /// <summary>Starts a recording.</summary>
+    /// <summary>Starts a recording that counts tokens in o200k_base.</summary>
     /// <param name="name">The scenario's name.</param>
     public ScenarioRecorder(string name)
+        : this(name, TiktokenCounter.O200kBase)
+    {
+    }
+
+    /// <summary>Starts a recording that counts tokens with <paramref name="tokenizer"/>.</summary>
+    /// <param name="name">The scenario's name.</param>
+    /// <param name="tokenizer">
+    /// Counts a turn's tokens where the model reports none; one of <see cref="TiktokenCounter.KnownNames"/>, so the
+    /// scenario can name it.
+    /// </param>
+    public ScenarioRecorder(string name, ITokenCounter tokenizer)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (!TiktokenCounter.KnownNames.Contains(tokenizer.Name, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"A scenario names its tokenizer, and '{tokenizer.Name}' is none of {string.Join(", ", TiktokenCounter.KnownNames)}.", nameof(tokenizer));
+        }
+
         _name = name;
+        _tokenizer = tokenizer;
     }
 
     /// <summary>Records one event of the run, in the order the run produced them.</summary>
@@ -42,17 +64,18 @@ public sealed class ScenarioRecorder
             case TextDelta text when turn is not null:
                 turn.FirstToken ??= text.Timestamp;
                 turn.Text.Append(text.Text);
-                turn.TextChars += text.Text.Length;
                 break;
             case ToolCallDetected or ToolArgumentsDelta or ReasoningDelta when turn is not null:
                 turn.FirstToken ??= @event.Timestamp;
                 break;
             case ToolCallClosed closed when turn is not null:
                 turn.FirstToken ??= closed.Timestamp;
-                turn.FlushText();
+                turn.FlushText(_tokenizer);
                 var segment = new JsonObject { ["call"] = closed.Call.Name, ["id"] = closed.Call.CallId, ["arguments"] = Arguments(closed.Call.ArgumentsJson) };
                 turn.Segments.Add(segment);
-                turn.ArgumentChars += closed.Call.ArgumentsJson.Length;
+
+                // The call's header (its id and name) is one token, as the scripted model sends it; then its arguments.
+                turn.CountedTokens += 1 + _tokenizer.CountTokens(closed.Call.ArgumentsJson);
                 _calls[closed.Call.CallId] = (closed.Call.Name, segment);
                 break;
             case ToolCallStarted started when _calls.ContainsKey(started.Call.CallId):
@@ -65,7 +88,7 @@ public sealed class ScenarioRecorder
                 Latency(failed.Call.CallId, failed.Timestamp);
                 break;
             case ResponseCompleted response when turn is not null:
-                turn.FlushText();
+                turn.FlushText(_tokenizer);
                 turn.DecodeEnd = response.Timestamp;
                 turn.Tokens = response.Usage?.OutputTokenCount;
                 break;
@@ -82,7 +105,7 @@ public sealed class ScenarioRecorder
         foreach (RecordedTurn turn in _turns.Where(t => t.FirstToken is not null && t.DecodeEnd is not null))
         {
             ttfts.Add((turn.FirstToken!.Value - turn.Started).TotalMilliseconds);
-            double count = turn.Tokens ?? Math.Max(1, (turn.TextChars + turn.ArgumentChars) / 4.0);
+            double count = turn.Tokens ?? Math.Max(1, turn.CountedTokens);
             double span = (turn.DecodeEnd!.Value - turn.FirstToken!.Value).TotalMilliseconds;
             if (count > 1 && span > 0)
             {
@@ -105,7 +128,7 @@ public sealed class ScenarioRecorder
         var turns = new JsonArray();
         foreach (RecordedTurn turn in _turns)
         {
-            turn.FlushText();
+            turn.FlushText(_tokenizer);
             var segments = new JsonArray();
             foreach (JsonObject segment in turn.Segments)
             {
@@ -132,6 +155,7 @@ public sealed class ScenarioRecorder
             {
                 ["timeToFirstTokenMs"] = Math.Round(ttfts.Count > 0 ? Median(ttfts) : 0),
                 ["tokensPerSecond"] = Math.Round(decodeMs > 0 ? tokens * 1000.0 / decodeMs : 50, 2),
+                ["tokenizer"] = _tokenizer.Name,
             },
             ["tools"] = tools,
             ["prompt"] = _prompt ?? "Go.",
@@ -198,19 +222,20 @@ public sealed class ScenarioRecorder
 
         public long? Tokens { get; set; }
 
-        public int TextChars { get; set; }
-
-        public int ArgumentChars { get; set; }
+        // The turn's tokens by the recorder's tokenizer: each text run between calls, each call's header and arguments.
+        public int CountedTokens { get; set; }
 
         public System.Text.StringBuilder Text { get; } = new();
 
         public List<JsonObject> Segments { get; } = [];
 
-        public void FlushText()
+        public void FlushText(ITokenCounter tokenizer)
         {
             if (Text.Length > 0)
             {
-                Segments.Add(new JsonObject { ["text"] = Text.ToString() });
+                string text = Text.ToString();
+                CountedTokens += tokenizer.CountTokens(text);
+                Segments.Add(new JsonObject { ["text"] = text });
                 Text.Clear();
             }
         }

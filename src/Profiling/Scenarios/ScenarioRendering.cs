@@ -20,7 +20,7 @@ internal static partial class ScenarioRendering
     /// <summary>The argument that carries explicit dependencies as futures.</summary>
     public const string AfterArgument = "_after";
 
-    /// <summary>The scripted model's speed for a scenario, and its call shape: fragments, then whole calls at the end.</summary>
+    /// <summary>The scripted model's speed and tokenizer for a scenario, and its call shape: fragments, then whole calls at the end.</summary>
     /// <param name="scenario">The scenario.</param>
     /// <param name="timeProvider">The clock it streams on.</param>
     /// <returns>The options.</returns>
@@ -31,6 +31,7 @@ internal static partial class ScenarioRendering
         {
             TimeToFirstToken = scenario.Model.TimeToFirstToken,
             TokensPerSecond = scenario.Model.TokensPerSecond,
+            Tokenizer = scenario.Model.Tokenizer,
             CallShape = ScriptedToolCallShape.OpenAIDeltasThenWholeCalls,
             TimeProvider = timeProvider,
         };

@@ -70,7 +70,7 @@ public sealed class ScriptedChatClient : IChatClient
         {
             ResponseId = responseId,
             FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
-            Usage = new UsageDetails { OutputTokenCount = stream.Tokens.Count, TotalTokenCount = stream.Tokens.Count },
+            Usage = new UsageDetails { OutputTokenCount = stream.TokenCount, TotalTokenCount = stream.TokenCount },
         };
     }
 
@@ -159,7 +159,7 @@ public sealed class ScriptedChatClient : IChatClient
     private static void Finish(ChatResponseUpdate update, ScriptedStream stream)
     {
         update.FinishReason = stream.CallNames.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop;
-        update.Contents.Add(new UsageContent(new UsageDetails { OutputTokenCount = stream.Tokens.Count, TotalTokenCount = stream.Tokens.Count }));
+        update.Contents.Add(new UsageContent(new UsageDetails { OutputTokenCount = stream.TokenCount, TotalTokenCount = stream.TokenCount }));
     }
 
     private (ScriptedResponse Response, ScriptedStream Stream, string ResponseId) Prepare(IEnumerable<ChatMessage> messages)

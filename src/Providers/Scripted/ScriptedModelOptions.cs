@@ -1,3 +1,5 @@
+using ToolFlow.Blocks;
+
 namespace ToolFlow.Providers.Scripted;
 
 /// <summary>How fast and in what shape the scripted model streams.</summary>
@@ -25,7 +27,18 @@ public sealed class ScriptedModelOptions
         }
     } = 60;
 
-    /// <summary>The longest run of letters or digits in one token. Default 4, about what a BPE vocabulary gives.</summary>
+    /// <summary>
+    /// The tokenizer whose boundaries cut the text and arguments, so each streamed update is one real token and decode
+    /// takes tokens / <see cref="TokensPerSecond"/>; for instance <c>TiktokenCounter.O200kBase</c> from
+    /// <c>ToolFlow.Tokenizers</c>. Default <see langword="null"/>: the characters-based cut of
+    /// <see cref="MaxTokenLength"/>, which existing timelines in virtual time are written against.
+    /// </summary>
+    public ITokenCounter? Tokenizer { get; set; }
+
+    /// <summary>
+    /// Without a <see cref="Tokenizer"/>, the longest run of letters or digits in one token. Default 4, about what a BPE
+    /// vocabulary gives. Ignored when a tokenizer is set.
+    /// </summary>
     public int MaxTokenLength
     {
         get;
@@ -55,6 +68,7 @@ public sealed class ScriptedModelOptions
         TimeToFirstToken = TimeToFirstToken,
         TokensPerSecond = TokensPerSecond,
         MaxTokenLength = MaxTokenLength,
+        Tokenizer = Tokenizer,
         CallShape = CallShape,
         TimeProvider = TimeProvider,
     };

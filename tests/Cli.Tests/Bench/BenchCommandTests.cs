@@ -84,8 +84,8 @@ public sealed class BenchCommandTests
         string[] rows = [.. output.ToString().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal))];
         Assert.Contains("first tool ms", rows[0], StringComparison.Ordinal);
         Assert.Contains("runner", rows[0], StringComparison.Ordinal);
-        Assert.Matches(@"^\| after-decode +\| +1517\.0 \| +2666\.0 \|.*\| ToolFlow pipeline simulating FICC's concurrent policy +\|$", rows[1].TrimEnd('\r'));
-        Assert.Matches(@"^\| ficc-concurrent +\| +1517\.0 \| +2666\.0 \|.*\| real library: Microsoft\.Extensions\.AI 11\.0\.0 FunctionInvokingChatClient, AllowConcurrentInvocation \|$", rows[2].TrimEnd('\r'));
-        Assert.Matches(@"^\| await +\| +900\.0 \| +2449\.0 \|.*\| ToolFlow pipeline +\|$", rows[3].TrimEnd('\r'));
+        Assert.Matches(@"^\| after-decode +\| +983\.0 \| +2082\.0 \|.*\| ToolFlow pipeline simulating FICC's concurrent policy +\|$", rows[1].TrimEnd('\r'));
+        Assert.Matches(@"^\| ficc-concurrent +\| +983\.0 \| +2082\.0 \|.*\| real library: Microsoft\.Extensions\.AI 11\.0\.0 FunctionInvokingChatClient, AllowConcurrentInvocation \|$", rows[2].TrimEnd('\r'));
+        Assert.Matches(@"^\| await +\| +617\.0 \| +1932\.0 \|.*\| ToolFlow pipeline +\|$", rows[3].TrimEnd('\r'));
     }
 }

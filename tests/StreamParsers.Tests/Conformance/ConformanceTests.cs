@@ -5,7 +5,8 @@ namespace ToolFlow.StreamParsers.Tests;
 
 /// <summary>
 /// Holds every registered format to the shared corpus (vLLM, SGLang, llama.cpp, LLMCompiler test suites): each case
-/// whole, at every split point, and in the case's own chunks, must give the expected calls and content.
+/// whole, at every split point, in the case's own chunks and at real token boundaries (<see cref="TokenBoundaries"/>),
+/// must give the expected calls and content.
 /// </summary>
 public sealed class ConformanceTests(ITestOutputHelper output)
 {
@@ -112,6 +113,15 @@ public sealed class ConformanceTests(ITestOutputHelper output)
             if (!expected.SequenceEqual(actual))
             {
                 return $"split [{string.Join(", ", chunks.Select(x => x.Length))}] differs from whole:\n  whole: {string.Join(" | ", expected)}\n  split: {string.Join(" | ", actual)}";
+            }
+        }
+
+        foreach ((string tokenizer, string[] chunks) in TokenBoundaries.Splits(c.Text))
+        {
+            IReadOnlyList<string> actual = TextParserHarness.Run(create, chunks).Normalized();
+            if (!expected.SequenceEqual(actual))
+            {
+                return $"{tokenizer} tokens [{string.Join(" | ", chunks)}] differ from whole:\n  whole: {string.Join(" | ", expected)}\n  split: {string.Join(" | ", actual)}";
             }
         }
 

@@ -109,7 +109,7 @@ public sealed class MalformedConformanceTests(ITestOutputHelper output)
         return null;
     }
 
-    // Whole, one character at a time, and at every single split point.
+    // Whole, one character at a time, at every single split point, and at real token boundaries.
     private static IEnumerable<string[]> Splits(string text)
     {
         yield return [text];
@@ -117,6 +117,11 @@ public sealed class MalformedConformanceTests(ITestOutputHelper output)
         for (int a = 1; a < text.Length; a++)
         {
             yield return [text[..a], text[a..]];
+        }
+
+        foreach ((string _, string[] chunks) in TokenBoundaries.Splits(text))
+        {
+            yield return chunks;
         }
     }
 

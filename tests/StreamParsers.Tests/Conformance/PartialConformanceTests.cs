@@ -97,7 +97,7 @@ public sealed class PartialConformanceTests(ITestOutputHelper output)
         return null;
     }
 
-    // Whole, one character at a time, and at every single split point.
+    // Whole, one character at a time, at every single split point, and at real token boundaries.
     private static IEnumerable<string[]> Splits(string text)
     {
         yield return [text];
@@ -105,6 +105,11 @@ public sealed class PartialConformanceTests(ITestOutputHelper output)
         for (int a = 1; a < text.Length; a++)
         {
             yield return [text[..a], text[a..]];
+        }
+
+        foreach ((string _, string[] chunks) in TokenBoundaries.Splits(text))
+        {
+            yield return chunks;
         }
     }
 
