@@ -18,6 +18,9 @@ internal abstract class ExecutorWork
 
     public ExecutorWork? NextToStart { get; set; }
 
+    /// <summary>Guarded by the executor's lock: for a tool with an adaptive limit, the admission number of its slot.</summary>
+    public long Admission { get; set; }
+
     /// <summary>
     /// Guarded by the gate's lock: set when the work's calls have all ended while its body still holds the slot.
     /// Written only while a call of the work runs, so once the work has reported its outcome it no longer changes.
