@@ -22,10 +22,18 @@ public sealed class WidthHarnessTests
     [Fact]
     public void Debug_Widths()
     {
-        Scenario scenario = ShippedScenarios.Load("overloaded-search");
-        foreach (ConcurrencyWidth width in WidthHarness.DefaultWidths)
+        string text = File.ReadAllText(Path.Combine(ShippedScenarios.Directory, "overloaded-search.json"));
+        foreach (int capacity in new[] { 4, 8, 32 })
         {
-            _output.WriteLine(Run(scenario, width).ToString());
+            Scenario scenario = ScenarioLoader.Parse(text.Replace("\"capacity\": 8", $"\"capacity\": {capacity}", StringComparison.Ordinal), "x");
+            foreach (ConcurrencyWidth width in WidthHarness.DefaultWidths.Skip(1))
+            {
+                for (int seed = 1; seed <= 2; seed++)
+                {
+                    WidthRun r = Run(scenario, width, seed);
+                    _output.WriteLine($"cap {capacity} {width} seed {seed}: {r.EndToEndMs} rej {r.Rejections} mean {r.MeanWidth:F2}");
+                }
+            }
         }
     }
 }

@@ -6,9 +6,14 @@ namespace ToolFlow.Blocks;
 /// <remarks>Every member is guarded by the executor's lock; it reads no clock, it is given each attempt's latency.</remarks>
 internal sealed class AdaptiveLimiter(AdaptiveConcurrencyLimit options, int ceiling)
 {
+    // Near the width of the last drop, growth is this many times slower: the service said no there, so it is probed
+    // again less often (as CUBIC's plateau), and each probe costs the pause a rate limit brings.
+    internal const int NearDropSlowdown = 4;
+
     private readonly int _max = Math.Min(options.MaxLimit, ceiling);
     private double _limit = Math.Min(options.InitialLimit, Math.Min(options.MaxLimit, ceiling));
     private bool _slowStart = true;
+    private double _dropLimit;
     private double _meanMs;
     private long _samples;
 
@@ -48,12 +53,14 @@ internal sealed class AdaptiveLimiter(AdaptiveConcurrencyLimit options, int ceil
         {
             if (inUse * 2 >= before)
             {
-                _limit = Math.Min(_max, _limit + (_slowStart ? 1 : 1 / _limit));
+                double step = _slowStart ? 1 : _limit + 1 >= _dropLimit ? 1 / (_limit * NearDropSlowdown) : 1 / _limit;
+                _limit = Math.Min(_max, _limit + step);
             }
         }
         else if (admission > _decreasedAt)
         {
             _slowStart = false;
+            _dropLimit = _limit;
             _decreasedAt = _admissions;
             _limit = Math.Max(options.MinLimit, _limit * options.BackoffRatio);
         }
