@@ -37,7 +37,17 @@ public sealed class AcceleratedTimeProvider : TimeProvider
 
     /// <inheritdoc/>
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        _inner.CreateTimer(callback, state, Scale(dueTime), Scale(period));
+        new ScaledTimer(_inner.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
 
     private TimeSpan Scale(TimeSpan span) => span == Timeout.InfiniteTimeSpan ? span : span / Factor;
+
+    // A timer re-armed with Change runs on this clock's time too, not the inner one's.
+    private sealed class ScaledTimer(ITimer inner, AcceleratedTimeProvider clock) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 }

@@ -53,4 +53,11 @@ public enum ToolCallFailureKind
     /// durable in time (write-ahead), and running it unrecorded could make a resume run it twice.
     /// </summary>
     LedgerUnavailable,
+
+    /// <summary>
+    /// The tool's service rate limited the call (<see cref="ToolRateLimitedException"/>, HTTP 429 or 503), and it was not
+    /// run again: its tool is not safe to repeat, its <see cref="ToolDescriptor.MaxRateLimitRetries"/> were spent, or the
+    /// wait named was above <see cref="ToolRateLimitedException.MaxRetryAfter"/>.
+    /// </summary>
+    RateLimited,
 }

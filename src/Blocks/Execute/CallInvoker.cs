@@ -226,7 +226,11 @@ internal sealed class CallInvoker
     private void EndWork(ExecutorWork work)
     {
         bool overran = work.Watch is { } watch && Gate.OnBodyReturned(watch);
-        _executor.Release(_conversation, work);
+        if (work is not CallRun { HoldsNoSlot: true })
+        {
+            _executor.Release(_conversation, work);
+        }
+
         if (!overran)
         {
             Gate.OnTaskEnded();
@@ -336,11 +340,58 @@ internal sealed class CallInvoker
         return [.. left];
     }
 
+    // Runs the call's attempts; a rate limit gives the slot back, waits out the tool's pause in the executor's queue,
+    // and runs the call again (a repeatable tool, within its MaxRateLimitRetries), else the call fails with it.
     private async ValueTask<object?> InvokeAsync(CallRun run)
     {
         ToolCall call = run.State.Call;
         var arguments = new AIFunctionArguments(call.Arguments is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(call.Arguments));
         CancellationToken token = run.Cancellation!.Token;
+        ToolDescriptor tool = run.Tool!;
+        for (int limited = 0; ; limited++)
+        {
+            try
+            {
+                return await InvokeOnceAsync(run, arguments, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ToolRateLimitedException.IsRateLimit(e, out TimeSpan? retryAfter)
+                && tool.IsSafeToRepeat && limited < tool.MaxRateLimitRetries
+                && (retryAfter ?? ToolRateLimitedException.DefaultRetryAfter) <= ToolRateLimitedException.MaxRetryAfter)
+            {
+                run.OnRetry(Math.Abs(run.Attempt), retryAfter ?? ToolRateLimitedException.DefaultRetryAfter, e);
+                await TakeSlotAgainAsync(run, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Gives the call's slot back and queues for one again; the tool's pause holds it in the queue until it ends.
+    private async Task TakeSlotAgainAsync(CallRun run, CancellationToken cancellationToken)
+    {
+        var wait = new SlotWait(run.Tool!);
+        _executor.Release(_conversation, run);
+        _executor.Enqueue(_conversation, wait);
+        try
+        {
+            await wait.Taken.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            if (_executor.TryDequeue(_conversation, wait))
+            {
+                run.HoldsNoSlot = true;
+                throw;
+            }
+
+            // The executor is starting it right now: the slot is the call's, and RunAsync gives it back.
+            await wait.Taken.ConfigureAwait(false);
+            throw;
+        }
+
+        run.Admission = wait.Admission;
+    }
+
+    private async ValueTask<object?> InvokeOnceAsync(CallRun run, AIFunctionArguments arguments, CancellationToken token)
+    {
         ResiliencePipeline? pipeline = _executor.GetResiliencePipeline(run.Tool!);
         if (pipeline is null)
         {
@@ -380,6 +431,7 @@ internal sealed class CallInvoker
         IToolCallHook? hook = _options.CallHook;
         hook?.OnAttemptStarted(run.State.Call, attempt);
         Exception? error = null;
+        long started = _timeProvider.GetTimestamp();
         try
         {
             return await AttemptCoreAsync(run, arguments, cancellationToken).ConfigureAwait(false);
@@ -393,6 +445,27 @@ internal sealed class CallInvoker
         {
             run.EndAttempt();
             hook?.OnAttemptEnded(run.State.Call, attempt, error);
+            OnAttemptEnded(run, _timeProvider.GetElapsedTime(started), error);
+        }
+    }
+
+    // Before the slot goes back: the tool's adaptive limit learns from the attempt, and a rate limit pauses the tool.
+    private void OnAttemptEnded(CallRun run, TimeSpan latency, Exception? error)
+    {
+        ToolDescriptor tool = run.Tool!;
+        if (_executor.OnAttemptEnded(tool, run.Admission, latency, error) is { } change)
+        {
+            Gate.OnLimitChanged(run.State, change.Old, change.New, change.Reason);
+        }
+
+        if (error is not null && ToolRateLimitedException.IsRateLimit(error, out TimeSpan? retryAfter))
+        {
+            TimeSpan wait = retryAfter ?? ToolRateLimitedException.DefaultRetryAfter;
+            wait = wait > ToolRateLimitedException.MaxRetryAfter ? ToolRateLimitedException.MaxRetryAfter : wait;
+            if (wait > TimeSpan.Zero)
+            {
+                Gate.OnPaused(run.State, _executor.Pause(tool, wait), wait);
+            }
         }
     }
 
@@ -454,6 +527,12 @@ internal sealed class CallInvoker
                 return (decided.Kind, decided.Message, decided.ResultForModel);
             case TimeoutRejectedException:
                 return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);
+            case Exception when ToolRateLimitedException.IsRateLimit(exception, out TimeSpan? retryAfter):
+                string why = !state.Tool!.IsSafeToRepeat ? "its tool is not safe to repeat"
+                    : (retryAfter ?? TimeSpan.Zero) > ToolRateLimitedException.MaxRetryAfter ? $"the wait it named is above {ToolRateLimitedException.MaxRetryAfter.TotalSeconds} s"
+                    : $"it stayed limited after {state.Tool.MaxRateLimitRetries} retries";
+                string limited = $"The tool '{name}' is rate limited{(retryAfter is { } after ? $" (retry after {after.TotalMilliseconds} ms)" : string.Empty)}; the call was not run again: {why}.";
+                return (ToolCallFailureKind.RateLimited, limited, $"Error: {limited}");
             case BrokenCircuitException:
                 return (ToolCallFailureKind.CircuitOpen, $"The tool '{name}' is failing too often; its circuit is open.", null);
             default:

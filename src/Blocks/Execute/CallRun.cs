@@ -21,6 +21,12 @@ internal sealed class CallRun(CallInvoker invoker, CallState state) : ExecutorWo
     public bool InBatch { get; set; }
 
     /// <summary>
+    /// Whether the call gave its slot back while rate limited and never took one again (cancelled while queued): its
+    /// task must not give back a slot it does not hold. Written only by the call's own flow.
+    /// </summary>
+    public bool HoldsNoSlot { get; set; }
+
+    /// <summary>
     /// The body of an attempt that timed out and has not returned yet (a task that never faults), which still holds
     /// the call's slot. Read and written only by the call's own flow (attempts run one after another), and by the gate
     /// under its lock once that flow has reported the timeout.

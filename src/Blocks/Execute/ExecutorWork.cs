@@ -18,6 +18,9 @@ internal abstract class ExecutorWork
 
     public ExecutorWork? NextToStart { get; set; }
 
+    /// <summary>Guarded by the executor's lock: for a tool with an adaptive limit, the admission number of its slot.</summary>
+    public long Admission { get; set; }
+
     /// <summary>
     /// Guarded by the executor's lock: the work has given back its global and conversation slots while it waits for
     /// calls of the same executor (a sub-agent waiting for its child's calls); it still holds its tool's slot.

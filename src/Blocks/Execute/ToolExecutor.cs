@@ -5,6 +5,7 @@ using System.Threading.Tasks.Dataflow;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace ToolFlow.Blocks;
 
@@ -44,6 +45,8 @@ public sealed class ToolExecutor
     private readonly int _maxConcurrency;
     private readonly ConditionalWeakTable<ToolDescriptor, ResiliencePipeline> _pipelines = [];
     private readonly ConditionalWeakTable<ToolDescriptor, CircuitObserver> _circuits = [];
+    private readonly ConditionalWeakTable<ToolDescriptor, ToolThrottle> _throttles = [];
+    private int _pausedTools;
     private int _running;
     private int _queued;
     private int _overrunning;
@@ -231,6 +234,10 @@ public sealed class ToolExecutor
                     conversation.Running++;
                     ref int perTool = ref CollectionsMarshal.GetValueRefOrAddDefault(_runningPerTool, work.Tool!, out _);
                     perTool++;
+                    if (work.Tool!.AdaptiveConcurrency is not null)
+                    {
+                        work.Admission = ThrottleOf(work.Tool)!.Limiter!.Admit();
+                    }
                     if (last is null)
                     {
                         start = work;
@@ -259,13 +266,183 @@ public sealed class ToolExecutor
         for (ExecutorWork? work = conversation.First; work is not null; work = work.Next)
         {
             ToolDescriptor tool = work.Tool!;
-            if (tool.MaxConcurrency == DataflowBlockOptions.Unbounded || _runningPerTool.GetValueOrDefault(tool) < tool.MaxConcurrency)
+            if (tool.AdaptiveConcurrency is null && _pausedTools == 0)
+            {
+                if (tool.MaxConcurrency == DataflowBlockOptions.Unbounded || _runningPerTool.GetValueOrDefault(tool) < tool.MaxConcurrency)
+                {
+                    return work;
+                }
+
+                continue;
+            }
+
+            ToolThrottle? throttle = ThrottleOf(tool);
+            if (throttle?.PausedUntil is not null)
+            {
+                continue;
+            }
+
+            int cap = throttle?.Limiter?.Limit ?? (tool.MaxConcurrency == DataflowBlockOptions.Unbounded ? int.MaxValue : tool.MaxConcurrency);
+            if (_runningPerTool.GetValueOrDefault(tool) < cap)
             {
                 return work;
             }
         }
 
         return null;
+    }
+
+    /// <summary>A tool's adaptive limit now, or <see langword="null"/> when it has none.</summary>
+    /// <param name="tool">The tool.</param>
+    /// <returns>The whole limit in force on this executor.</returns>
+    public int? GetConcurrencyLimit(ToolDescriptor tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        lock (_lock)
+        {
+            return tool.AdaptiveConcurrency is null ? null : ThrottleOf(tool)!.Limiter!.Limit;
+        }
+    }
+
+    /// <summary>Until when a rate limit keeps the tool's calls from starting, or <see langword="null"/> when it is not paused.</summary>
+    /// <param name="tool">The tool.</param>
+    /// <returns>The instant, on <see cref="TimeProvider"/>.</returns>
+    public DateTimeOffset? GetPausedUntil(ToolDescriptor tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        lock (_lock)
+        {
+            return _throttles.TryGetValue(tool, out ToolThrottle? throttle) ? throttle.PausedUntil : null;
+        }
+    }
+
+    // Under the lock: the tool's throttle, made on first use for a tool with an adaptive limit; null for another tool never paused.
+    private ToolThrottle? ThrottleOf(ToolDescriptor tool)
+    {
+        if (_throttles.TryGetValue(tool, out ToolThrottle? throttle) || tool.AdaptiveConcurrency is null)
+        {
+            return throttle;
+        }
+
+        throttle = NewThrottle(tool);
+        _throttles.Add(tool, throttle);
+        return throttle;
+    }
+
+    private static ToolThrottle NewThrottle(ToolDescriptor tool) =>
+        new(tool.AdaptiveConcurrency is { } adaptive
+            ? new AdaptiveLimiter(adaptive, tool.MaxConcurrency == DataflowBlockOptions.Unbounded ? int.MaxValue : tool.MaxConcurrency)
+            : null);
+
+    /// <summary>
+    /// An attempt of a call holding a slot ended: an adaptive limit learns from its latency and outcome, and queued
+    /// calls start at once if it rose. Called outside the lock, before the slot is given back.
+    /// </summary>
+    /// <returns>The change of the whole limit, or <see langword="null"/>.</returns>
+    internal (int Old, int New, ToolConcurrencyLimitReason Reason)? OnAttemptEnded(ToolDescriptor tool, long admission, TimeSpan latency, Exception? error)
+    {
+        ToolConcurrencyLimitReason? signal = error switch
+        {
+            null => ToolConcurrencyLimitReason.Succeeded,
+            TimeoutRejectedException => ToolConcurrencyLimitReason.TimedOut,
+            _ when ToolRateLimitedException.IsRateLimit(error, out _) => ToolConcurrencyLimitReason.RateLimited,
+            _ => null,
+        };
+        if (tool.AdaptiveConcurrency is null || signal is not { } observed)
+        {
+            return null;
+        }
+
+        ExecutorWork? start = null;
+        (int, int, ToolConcurrencyLimitReason)? change = null;
+        lock (_lock)
+        {
+            AdaptiveLimiter limiter = ThrottleOf(tool)!.Limiter!;
+            int old = limiter.Limit;
+            if (limiter.OnSample(admission, latency, observed, _runningPerTool.GetValueOrDefault(tool)) is { } reason)
+            {
+                change = (old, limiter.Limit, reason);
+                if (limiter.Limit > old)
+                {
+                    start = TakeStartable();
+                }
+            }
+        }
+
+        Start(start);
+        return change;
+    }
+
+    /// <summary>
+    /// A rate limit: no call of the tool starts on this executor before <paramref name="wait"/> has passed (a longer
+    /// pause already set stays); a timer on <see cref="TimeProvider"/> lifts it and starts what it held back.
+    /// </summary>
+    /// <returns>When the pause ends.</returns>
+    internal DateTimeOffset Pause(ToolDescriptor tool, TimeSpan wait)
+    {
+        lock (_lock)
+        {
+            DateTimeOffset until = TimeProvider.GetUtcNow() + wait;
+            ToolThrottle throttle = ThrottleOf(tool) ?? AddThrottle(tool);
+            if (throttle.PausedUntil is { } current && current >= until)
+            {
+                return current;
+            }
+
+            if (wait <= TimeSpan.Zero)
+            {
+                return until;
+            }
+
+            if (throttle.PausedUntil is null)
+            {
+                _pausedTools++;
+            }
+
+            throttle.PausedUntil = until;
+
+            // Timers here never call back inline, so arming one under the lock is safe.
+            throttle.Resume ??= TimeProvider.CreateTimer(static s =>
+            {
+                (ToolExecutor executor, ToolThrottle paused) = ((ToolExecutor, ToolThrottle))s!;
+                executor.OnPauseEnded(paused);
+            }, (this, throttle), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            throttle.Resume.Change(wait, Timeout.InfiniteTimeSpan);
+            return until;
+        }
+    }
+
+    private ToolThrottle AddThrottle(ToolDescriptor tool)
+    {
+        ToolThrottle throttle = NewThrottle(tool);
+        _throttles.Add(tool, throttle);
+        return throttle;
+    }
+
+    private void OnPauseEnded(ToolThrottle throttle)
+    {
+        ExecutorWork? start;
+        lock (_lock)
+        {
+            if (throttle.PausedUntil is not { } until)
+            {
+                return;
+            }
+
+            TimeSpan left = until - TimeProvider.GetUtcNow();
+            if (left > TimeSpan.Zero)
+            {
+                // Extended after this timer was armed.
+                throttle.Resume!.Change(left, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            throttle.PausedUntil = null;
+            _pausedTools--;
+            start = TakeStartable();
+        }
+
+        Start(start);
     }
 
     /// <summary>
@@ -290,7 +467,8 @@ public sealed class ToolExecutor
     {
         // Outermost first: retry wraps the breaker, which wraps the timeout of one attempt.
         var builder = new ResiliencePipelineBuilder { TimeProvider = TimeProvider, Name = tool.Name };
-        PredicateBuilder<object> failures = new PredicateBuilder().Handle<Exception>(static e => e is not OperationCanceledException);
+        // A rate limit is not a failure to retry with backoff or to break the circuit on: the invoker waits it out.
+        PredicateBuilder<object> failures = new PredicateBuilder().Handle<Exception>(static e => e is not OperationCanceledException && !ToolRateLimitedException.IsRateLimit(e, out _));
         if (retries)
         {
             builder.AddRetry(new RetryStrategyOptions

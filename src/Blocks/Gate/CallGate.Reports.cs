@@ -151,6 +151,24 @@ internal sealed partial class CallGate
         }
     }
 
+    /// <summary>A call's attempt moved its tool's adaptive limit.</summary>
+    public void OnLimitChanged(CallState state, int oldLimit, int newLimit, ToolConcurrencyLimitReason reason)
+    {
+        lock (_lock)
+        {
+            _block.Emit(new ToolConcurrencyLimitChanged(state.Call.Name, oldLimit, newLimit, reason) { Turn = state.Call.Turn });
+        }
+    }
+
+    /// <summary>A call was rate limited: its tool starts no call before <paramref name="until"/>.</summary>
+    public void OnPaused(CallState state, DateTimeOffset until, TimeSpan retryAfter)
+    {
+        lock (_lock)
+        {
+            _block.Emit(new ToolPaused(state.Call.Name, until, retryAfter) { Turn = state.Call.Turn });
+        }
+    }
+
     /// <summary>
     /// The reporter of a call's attempt, made the first time its tool asks (under the lock, so the attempt gets one);
     /// one that drops everything once that attempt has ended.

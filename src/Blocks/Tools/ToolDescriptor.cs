@@ -38,6 +38,40 @@ public sealed class ToolDescriptor
     public int MaxConcurrency { get; init => field = OptionsValidation.CapOrUnbounded(value); } = DataflowBlockOptions.Unbounded;
 
     /// <summary>
+    /// A limit on this tool's running bodies that adapts to the calls' latency and rate limits, in place of a fixed
+    /// width; <see langword="null"/> (the default) for none. When <see cref="MaxConcurrency"/> is set too, it caps the
+    /// adaptive limit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Its bounds are out of order.</exception>
+    public AdaptiveConcurrencyLimit? AdaptiveConcurrency
+    {
+        get;
+        init
+        {
+            value?.Validate();
+            field = value;
+        }
+    }
+
+    /// <summary>The default of <see cref="MaxRateLimitRetries"/>: 5.</summary>
+    public const int DefaultMaxRateLimitRetries = 5;
+
+    /// <summary>
+    /// How many times a call rate limited by its service (<see cref="ToolRateLimitedException"/>) runs again after the
+    /// wait the service named, when the tool is safe to repeat (<see cref="IsSafeToRepeat"/>); 0 for never. Counted apart
+    /// from <see cref="Retry"/>, whose backoff does not apply to rate limits. Default <see cref="DefaultMaxRateLimitRetries"/>.
+    /// </summary>
+    public int MaxRateLimitRetries
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = DefaultMaxRateLimitRetries;
+
+    /// <summary>
     /// How long one attempt may run before it is cancelled and fails; <see langword="null"/> for no limit. A body that
     /// ignores the cancellation keeps the call's slot until it returns; a retry waits for it, within its own timeout,
     /// rather than run a second body beside it.

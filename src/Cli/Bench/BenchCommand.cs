@@ -4,7 +4,8 @@ using ToolFlow.Profiling;
 namespace ToolFlow.Cli.Bench;
 
 /// <summary>
-/// <c>toolflow bench [--scenario NAME|FILE] [--strategy NAME|all] [--runs N] [--json] [--timeline FILE.html] [--seed N] [--time-scale X]</c>.
+/// <c>toolflow bench [--scenario NAME|FILE] [--strategy NAME|all] [--runs N] [--json] [--timeline FILE.html] [--seed N] [--time-scale X]</c>,
+/// or <c>toolflow bench --caps 1,4,16,64,adaptive [--scenario NAME|FILE] [--runs N] [--json] [--seed N] [--time-scale X]</c> (see <see cref="WidthBench"/>).
 /// </summary>
 internal static class BenchCommand
 {
@@ -25,9 +26,15 @@ internal static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "The first run's seed.", DefaultValueFactory = _ => 1 };
         var timeScale = new Option<double>("--time-scale") { Description = "Run the clock this many times faster (a preview; real numbers come from 1, the default).", DefaultValueFactory = _ => 1 };
         var scenariosDir = new Option<string?>("--scenarios-dir") { Description = "Where shipped scenarios are; default perf/scenarios found from the current directory up, else the ones installed with toolflow." };
+        var caps = new Option<string?>("--caps")
+        {
+            Description = "Instead of the strategies: run scenarios with an overloadable tool (default: the shipped ones) in await mode at each width, "
+                + "comma-separated static caps and 'adaptive' (the adaptive limit, not told the capacity), for example 1,4,16,64,adaptive. "
+                + "Without --caps, the default scenarios leave those out.",
+        };
         var command = new Command("bench", "Run latency scenarios through each strategy side by side (ToolFlow's and the real FunctionInvokingChatClient and ChatClientAgent), against the analytic lower bound.")
         {
-            scenario, strategy, runs, json, timeline, seed, timeScale, scenariosDir,
+            scenario, strategy, runs, json, timeline, seed, timeScale, scenariosDir, caps,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,8 +44,15 @@ internal static class BenchCommand
                 IReadOnlyList<ExecutionStrategy> strategies = ParseStrategies(parse.GetValue(strategy) ?? "all");
                 double scale = parse.GetValue(timeScale);
                 Check(parse.GetValue(runs), scale, parse.GetValue(timeline));
-                IReadOnlyList<Scenario> scenarios = Resolve(parse.GetValue(scenario) ?? [], parse.GetValue(scenariosDir));
+                string[] names = parse.GetValue(scenario) ?? [];
+                IReadOnlyList<ConcurrencyWidth>? widths = parse.GetValue(caps) is { } capsValue ? WidthBench.ParseWidths(capsValue) : null;
+                IReadOnlyList<Scenario> scenarios = ForWidths(Resolve(names, parse.GetValue(scenariosDir)), names.Length == 0, widths is not null);
                 TimeProvider clock = scale > 1 ? new AcceleratedTimeProvider(TimeProvider.System, scale) : TimeProvider.System;
+                if (widths is not null)
+                {
+                    return await WidthBench.RunAsync(scenarios, widths, parse.GetValue(runs), parse.GetValue(seed), parse.GetValue(json), clock, null, parse.InvocationConfiguration.Output, cancellationToken);
+                }
+
                 return await RunAsync(scenarios, strategies, parse.GetValue(runs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(timeline), clock, null, parse.InvocationConfiguration.Output, warmUp: true, cancellationToken);
             }
             catch (Exception e) when (e is ScenarioException or ArgumentException)
@@ -156,6 +170,11 @@ internal static class BenchCommand
                 : throw new ArgumentException($"No scenario '{n}': not a file, and not in {dir ?? "perf/scenarios (not found)"}.");
         })];
     }
+
+    // The shipped set splits in two: scenarios with an overloadable tool are run over widths (--caps), the others
+    // over strategies. Scenarios named explicitly are taken as named.
+    internal static IReadOnlyList<Scenario> ForWidths(IReadOnlyList<Scenario> scenarios, bool shippedSet, bool widths) =>
+        shippedSet ? [.. scenarios.Where(s => s.HasOverload == widths)] : scenarios;
 
     internal static string? FindScenariosDirectory()
     {

@@ -22,7 +22,7 @@ internal static class PeerRunner
         ScenarioConversation conversation = scenario.Conversations[index];
         var recorder = new PeerRecorder(timeline, clock);
         var calls = new PeerCalls(conversation);
-        AITool[] tools = [.. scenario.Tools.Values.Select(t => new PeerToolFunction(new ScenarioFunction(t.Name, index, realization, clock), t, calls, recorder, clock))];
+        AITool[] tools = [.. scenario.Tools.Values.Select(t => new PeerToolFunction(new ScenarioFunction(t.Name, index, realization, clock, t.Overload), t, calls, recorder, clock))];
         using var model = new RecordingChatClient(ScenarioPipeline.Model(scenario, conversation, clock), recorder);
         ChatMessage[] prompt = [new ChatMessage(ChatRole.User, conversation.Prompt)];
         switch (strategy)

@@ -38,6 +38,9 @@ public sealed class Scenario
     /// <summary>Whether the first turn of its single conversation is an LLMCompiler plan, which <see cref="ExecutionStrategy.Plan"/> runs.</summary>
     public bool IsPlan { get; }
 
+    /// <summary>Whether a tool of the scenario has a hidden capacity (<c>overload</c>): the harness runs it over widths (<c>toolflow bench --caps</c>).</summary>
+    public bool HasOverload => Tools.Values.Any(t => t.Overload is not null);
+
     /// <summary>The model's speed.</summary>
     internal ScenarioModel Model { get; }
 

@@ -182,7 +182,30 @@ public static partial class ScenarioLoader
                 baseDelay = Milliseconds(retry, "baseDelayMs", $"{path}.retry", 100);
             }
 
-            return new ScenarioTool(name, latency, probability, retries, TimeSpan.FromMilliseconds(baseDelay));
+            return new ScenarioTool(name, latency, probability, retries, TimeSpan.FromMilliseconds(baseDelay)) { Overload = Overload(tool, path) };
+        }
+
+        // "overload": {"capacity": N (required, 1 to MaxCount), "growth": 0 to MaxFactor (default 0), "retryAfterMs": a time (default 200)}.
+        private ScenarioOverload? Overload(JsonObject tool, string path)
+        {
+            switch (tool["overload"])
+            {
+                case null:
+                    return null;
+                case JsonObject overload:
+                    path += ".overload";
+                    int capacity = overload["capacity"] is null ? throw Error($"{path}.capacity", "is required") : Count(overload, "capacity", path, 0);
+                    if (capacity < 1)
+                    {
+                        throw Error($"{path}.capacity", "a capacity is at least 1 (0)");
+                    }
+
+                    double growth = Ranged(overload, "growth", path, 0, MaxFactor, "a growth per extra call", 0);
+                    double retryAfter = Milliseconds(overload, "retryAfterMs", path, 200);
+                    return new ScenarioOverload(capacity, growth, TimeSpan.FromMilliseconds(retryAfter));
+                default:
+                    throw Error($"{path}.overload", "an overload is a JSON object");
+            }
         }
 
         private LatencyDistribution Latency(JsonObject latency, string path)

@@ -57,8 +57,11 @@ public sealed class ScenarioPipeline
         return Create(scenario, conversationIndex, strategy, ScenarioRealization.Sample(scenario, seed), timeProvider);
     }
 
-    /// <summary>Configures a pipeline on a draw already made, so every conversation of a run shares it.</summary>
-    internal static ScenarioPipeline Create(Scenario scenario, int conversationIndex, ExecutionStrategy strategy, ScenarioRealization realization, TimeProvider timeProvider)
+    /// <summary>
+    /// Configures a pipeline on a draw already made, so every conversation of a run shares it; <paramref name="width"/>
+    /// sets how wide each overloadable tool runs (else as the strategy runs every tool).
+    /// </summary>
+    internal static ScenarioPipeline Create(Scenario scenario, int conversationIndex, ExecutionStrategy strategy, ScenarioRealization realization, TimeProvider timeProvider, ConcurrencyWidth? width = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -110,14 +113,23 @@ public sealed class ScenarioPipeline
 
         foreach (ScenarioTool tool in scenario.Tools.Values)
         {
-            builder.AddTool(new ToolDescriptor(new ScenarioFunction(tool.Name, conversationIndex, realization, timeProvider), ToolEffects.ReadOnly)
-            {
-                Retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null,
-            });
+            var function = new ScenarioFunction(tool.Name, conversationIndex, realization, timeProvider, tool.Overload);
+            ToolRetryPolicy? retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null;
+            builder.AddTool(tool.Overload is null ? new ToolDescriptor(function, ToolEffects.ReadOnly) { Retry = retry } : Overloadable(function, retry, width));
         }
 
         return new ScenarioPipeline(builder, conversation.Prompt, conversation.Name);
     }
+
+    // An overloadable tool is retried after every rejection (up to the loader's largest count), so widths compare on the
+    // same calls; the width decides how many run at once.
+    private static ToolDescriptor Overloadable(ScenarioFunction function, ToolRetryPolicy? retry, ConcurrencyWidth? width) => new(function, ToolEffects.ReadOnly)
+    {
+        Retry = retry,
+        MaxRateLimitRetries = ScenarioLoader.MaxCount,
+        MaxConcurrency = width?.Cap ?? DataflowBlockOptions.Unbounded,
+        AdaptiveConcurrency = width is { Cap: null } ? new AdaptiveConcurrencyLimit() : null,
+    };
 
     /// <summary>
     /// The scripted model of a conversation, the same for every strategy: turn N speaks the conversation's turn N (past

@@ -7,6 +7,7 @@ namespace ToolFlow.Profiling;
 internal sealed class ScenarioRealization
 {
     private readonly Dictionary<(int Conversation, string CallId), CallDraw> _draws;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ScenarioLoad> _loads = new(StringComparer.Ordinal);
 
     private ScenarioRealization(int seed, Dictionary<(int, string), CallDraw> draws)
     {
@@ -42,6 +43,18 @@ internal sealed class ScenarioRealization
     /// <param name="callId">The call's scenario id.</param>
     /// <returns>The draw.</returns>
     public CallDraw Of(int conversation, string callId) => _draws[(conversation, callId)];
+
+    /// <summary>The shared load on an overloadable tool in this run (one service for every conversation), made on first use.</summary>
+    /// <param name="tool">The tool's name.</param>
+    /// <param name="overload">Its hidden capacity.</param>
+    /// <param name="clock">The run's clock.</param>
+    /// <returns>The load.</returns>
+    public ScenarioLoad LoadOf(string tool, ScenarioOverload overload, TimeProvider clock) => _loads.GetOrAdd(tool, _ => new ScenarioLoad(overload, clock));
+
+    /// <summary>The load on an overloadable tool in this run, if it was called.</summary>
+    /// <param name="tool">The tool's name.</param>
+    /// <returns>The load, or <see langword="null"/>.</returns>
+    public ScenarioLoad? LoadOf(string tool) => _loads.GetValueOrDefault(tool);
 
     private static CallDraw Draw(ScenarioTool tool, ScenarioCall call, Random random)
     {

@@ -37,7 +37,20 @@ public static class ScenarioRunner
             throw new ArgumentException($"The scenario '{scenario.Name}' is not a plan; plan mode does not apply.", nameof(strategy));
         }
 
-        ScenarioRealization realization = ScenarioRealization.Sample(scenario, seed);
+        return await RunAsync(scenario, strategy, ScenarioRealization.Sample(scenario, seed), null, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the scenario once on a draw already made, with its overloadable tools at <paramref name="width"/> if given.</summary>
+    internal static async Task<ScenarioRun> RunAsync(
+        Scenario scenario,
+        ExecutionStrategy strategy,
+        ScenarioRealization realization,
+        ConcurrencyWidth? width,
+        TimeProvider timeProvider,
+        TaskScheduler? scheduler,
+        CancellationToken cancellationToken)
+    {
+        int seed = realization.Seed;
         DateTimeOffset origin = timeProvider.GetUtcNow();
         long start = timeProvider.GetTimestamp();
         var timelines = new RunTimeline[scenario.Conversations.Count];
@@ -47,12 +60,12 @@ public static class ScenarioRunner
             timelines[c] = new RunTimeline(origin, scenario.Conversations[c].Name);
             int index = c;
             runs[c] = scheduler is null
-                ? RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken)
+                ? RunConversationAsync(scenario, index, strategy, realization, width, timeProvider, scheduler, timelines[index], start, cancellationToken)
 
                 // The real libraries take no scheduler and resume on the one current when they start (their awaits
                 // capture it): start every run on the one given, so virtual time drives them.
                 : Task.Factory.StartNew(
-                    () => RunConversationAsync(scenario, index, strategy, realization, timeProvider, scheduler, timelines[index], start, cancellationToken),
+                    () => RunConversationAsync(scenario, index, strategy, realization, width, timeProvider, scheduler, timelines[index], start, cancellationToken),
                     cancellationToken,
                     TaskCreationOptions.None,
                     scheduler).Unwrap();
@@ -68,6 +81,7 @@ public static class ScenarioRunner
         int index,
         ExecutionStrategy strategy,
         ScenarioRealization realization,
+        ConcurrencyWidth? width,
         TimeProvider clock,
         TaskScheduler? scheduler,
         RunTimeline timeline,
@@ -87,7 +101,7 @@ public static class ScenarioRunner
             return;
         }
 
-        ScenarioPipeline scenarioPipeline = ScenarioPipeline.Create(scenario, index, strategy, realization, clock);
+        ScenarioPipeline scenarioPipeline = ScenarioPipeline.Create(scenario, index, strategy, realization, clock, width);
         if (scheduler is not null)
         {
             scenarioPipeline.Builder.Configure(o => o.TaskScheduler = scheduler);
