@@ -27,6 +27,9 @@ namespace ToolFlow.AspNetCore;
 [JsonDerivedType(typeof(DiagnosticReportedEvent), "diagnosticReported")]
 [JsonDerivedType(typeof(RunCompletedEvent), "runCompleted")]
 [JsonDerivedType(typeof(LaggedEvent), "lagged")]
+[JsonDerivedType(typeof(ToolResultTrimmedEvent), "toolResultTrimmed")]
+[JsonDerivedType(typeof(ContextWindowFillingEvent), "contextWindowFilling")]
+[JsonDerivedType(typeof(ContextWindowExceededEvent), "contextWindowExceeded")]
 internal abstract record ChatEvent
 {
     public long Id { get; init; }
@@ -78,3 +81,9 @@ internal sealed record DiagnosticReportedEvent(string Code, string Message) : Ch
 internal sealed record RunCompletedEvent(string Reason, string FinalText) : ChatEvent;
 
 internal sealed record LaggedEvent(long Skipped) : ChatEvent;
+
+internal sealed record ToolResultTrimmedEvent(string CallId, string Name, int TokensBefore, int TokensAfter, int BudgetTokens, string Strategy, string Scope) : ChatEvent;
+
+internal sealed record ContextWindowFillingEvent(int Tokens, int ContextWindowTokens) : ChatEvent;
+
+internal sealed record ContextWindowExceededEvent(int Tokens, int ContextWindowTokens) : ChatEvent;

@@ -309,6 +309,9 @@ internal sealed class ConversationHub
         DiagnosticReportedEvent => "diagnosticReported",
         RunCompletedEvent => "runCompleted",
         LaggedEvent => "lagged",
+        ToolResultTrimmedEvent => "toolResultTrimmed",
+        ContextWindowFillingEvent => "contextWindowFilling",
+        ContextWindowExceededEvent => "contextWindowExceeded",
         _ => throw new SwitchExpressionException(e),
     };
 
