@@ -28,9 +28,9 @@ internal sealed class HeadAndTailTrimmer : ToolResultTrimmer
     /// </summary>
     public static string Cut(string text, int budget, ITokenCounter counter, Func<int, int, int, string> note, string? trailer)
     {
-        IReadOnlyList<int> pieces = counter.SplitTokens(text);
+        (IReadOnlyList<int> headPieces, IReadOnlyList<int> tailPieces) = Pieces(text, budget, counter);
         int fixedTokens = counter.CountTokens(note(text.Length, text.Length, text.Length)) + (trailer is null ? 0 : counter.CountTokens(trailer) + 1) + 2;
-        int content = Math.Min(budget - fixedTokens, pieces.Count);
+        int content = Math.Min(budget - fixedTokens, headPieces == tailPieces ? headPieces.Count : int.MaxValue);
         for (int attempt = 0; attempt < MaxFitAttempts; attempt++)
         {
             int headTokens = Math.Max(0, (content + 1) / 2);
@@ -38,13 +38,13 @@ internal sealed class HeadAndTailTrimmer : ToolResultTrimmer
             int headChars = 0;
             for (int i = 0; i < headTokens; i++)
             {
-                headChars += pieces[i];
+                headChars += headPieces[i];
             }
 
             int tailChars = 0;
             for (int i = 0; i < tailTokens; i++)
             {
-                tailChars += pieces[pieces.Count - 1 - i];
+                tailChars += tailPieces[tailPieces.Count - 1 - i];
             }
 
             string composed = string.Concat(
@@ -64,6 +64,37 @@ internal sealed class HeadAndTailTrimmer : ToolResultTrimmer
         // Unreachable in practice (each attempt gives up at least the overshoot); the note alone is the safe answer.
         return note(0, text.Length, 0) + (trailer is null ? string.Empty : "\n" + trailer);
     }
+
+    /// <summary>
+    /// The token pieces of the text's start and end. A long text is split only in a window at each end, wide enough for
+    /// the budget (a boundary near a window's inner edge may differ from the whole text's, but no cut reaches it, and the
+    /// fit check counts the result anyway); a short one, or one whose windows hold too few tokens, is split whole.
+    /// </summary>
+    private static (IReadOnlyList<int> Head, IReadOnlyList<int> Tail) Pieces(string text, int budget, ITokenCounter counter)
+    {
+        long window = ((long)budget * WindowCharsPerToken) + 1024;
+        if (text.Length > 2 * window)
+        {
+            int tailStart = text.Length - (int)window;
+            if (char.IsLowSurrogate(text[tailStart]))
+            {
+                tailStart++;
+            }
+
+            IReadOnlyList<int> head = counter.SplitTokens(text[..(int)window]);
+            IReadOnlyList<int> tail = counter.SplitTokens(text[tailStart..]);
+            if (head.Count > budget && tail.Count > budget)
+            {
+                return (head, tail);
+            }
+        }
+
+        IReadOnlyList<int> whole = counter.SplitTokens(text);
+        return (whole, whole);
+    }
+
+    /// <summary>The characters per token a window at each end allows for: far more than text averages (about 4).</summary>
+    private const int WindowCharsPerToken = 16;
 
     /// <summary>How many times a cut is recounted before only the note is kept.</summary>
     private const int MaxFitAttempts = 16;

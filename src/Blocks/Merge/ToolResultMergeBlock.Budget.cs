@@ -1,4 +1,7 @@
 using System.Reactive.Subjects;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.AI;
 
@@ -13,6 +16,16 @@ public sealed partial class ToolResultMergeBlock
 
     private ToolResultTrimmer TrimmerFor(ToolCall call) =>
         _tools.TryGetValue(call.Name, out ToolDescriptor? tool) && tool.ResultTrimmer is { } own ? own : _budgets!.ResultTrimmer;
+
+    // A token is at least one byte of UTF-8 (byte-level BPE), so a result of no more bytes than the budget fits without
+    // counting: small results stay on this path and cost only the byte count.
+    // A JSON result's raw UTF-8 (quotes and escapes included) is no shorter than the text the model reads.
+    private static bool SurelyWithin(object? result, int budget) => result switch
+    {
+        string text => text.Length <= budget / 3 || (text.Length <= budget && Encoding.UTF8.GetByteCount(text) <= budget),
+        JsonElement { ValueKind: not JsonValueKind.Undefined } json => JsonMarshal.GetRawUtf8Value(json).Length <= budget,
+        _ => false,
+    };
 
     private void StartTrim(ToolCallCompleted completed, int budget)
     {

@@ -98,7 +98,7 @@ public sealed partial class ToolResultMergeBlock : ToolEventBlock<ToolPipelineEv
             return TakeTurnWork();
         }
 
-        if (message is ToolCallCompleted budgeted && _trimming is not null && BudgetFor(budgeted.Call) is { } budget)
+        if (message is ToolCallCompleted budgeted && _trimming is not null && BudgetFor(budgeted.Call) is { } budget && !SurelyWithin(budgeted.Result, budget))
         {
             StartTrim(budgeted, budget);
             return Task.CompletedTask;

@@ -71,6 +71,25 @@ public sealed class ToolResultMergeBlockBudgetTests
     }
 
     [Fact]
+    public void Post_ResultOfFewerBytesThanItsBudget_PassesAtOnceUncounted()
+    {
+        var counter = new SpyCounter(BudgetTexts.Counter);
+        (_, BlockStepper<ToolPipelineEvent> merge) = Merge(Options(o => (o.TokenCounter, o.MaxResultTokens) = (counter, 4_000)));
+        string small = BudgetTexts.Log[..3_900];
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(small));
+
+        Assert.Null(Assert.IsType<ToolCallCompleted>(Assert.Single(merge.Send(Completed(Call(0, "read_log", "{}"), small)))).ResultForModel);
+        Assert.Null(Assert.IsType<ToolCallCompleted>(Assert.Single(merge.Send(Completed(Call(1, "read_log", "{}"), json.RootElement)))).ResultForModel);
+        Assert.Equal(0, counter.Counts);
+
+        // More bytes than the budget but fewer tokens: counted once, off the handler, and left whole.
+        string medium = BudgetTexts.Log[..12_000];
+        IReadOnlyList<ToolPipelineEvent> done = merge.Send(Completed(Call(2, "read_log", "{}"), medium));
+        Assert.Null(Assert.IsType<ToolCallCompleted>(Assert.Single(done)).ResultForModel);
+        Assert.Equal(1, counter.Counts);
+    }
+
+    [Fact]
     public void Post_ToolsOwnBudgetAndTrimmer_OnlyThatToolIsCounted()
     {
         var counter = new SpyCounter(BudgetTexts.Counter);
