@@ -1,46 +1,14 @@
-using System.Globalization;
-using System.Text;
+using ToolFlow.Testing;
 using ToolFlow.Tokenizers;
 
 namespace ToolFlow.Blocks.Tests;
 
-/// <summary>Large, deterministic tool results for budget tests, and the real counter they are measured with.</summary>
+/// <summary>The large results budget tests cut, and the real counter they are measured with.</summary>
 internal static class BudgetTexts
 {
     public static ITokenCounter Counter => TiktokenCounter.O200kBase;
 
-    /// <summary>A log of about 200,000 o200k tokens (checked by the tests that use it).</summary>
-    public static string Log { get; } = MakeLog(12_000);
+    public static string Log => LargeResults.Log;
 
-    /// <summary>A JSON document of about 200,000 o200k tokens, most of it one big array.</summary>
-    public static string Json { get; } = MakeJson(6_200);
-
-    private static string MakeLog(int lines)
-    {
-        var text = new StringBuilder();
-        for (int i = 0; i < lines; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"Line {i:D6}: sensor {i % 97} read {(i * 7919) % 10007} units, status {(i % 13 == 0 ? "warning" : "nominal")}.\n");
-        }
-
-        return text.ToString();
-    }
-
-    private static string MakeJson(int items)
-    {
-        var text = new StringBuilder("{\"query\":\"sensors in hall 7\",\"total\":");
-        text.Append(items).Append(",\"items\":[");
-        for (int i = 0; i < items; i++)
-        {
-            if (i > 0)
-            {
-                text.Append(',');
-            }
-
-            text.Append(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"sensor-{i:D5}\",\"reading\":{(i * 7919) % 10007},\"status\":\"{(i % 13 == 0 ? "warning" : "nominal")}\",\"history\":[{i % 10},{i % 7},{i % 5},{i % 3}]}}");
-        }
-
-        text.Append("],\"source\":\"hall-7 gateway\"}");
-        return text.ToString();
-    }
+    public static string Json => LargeResults.Json;
 }

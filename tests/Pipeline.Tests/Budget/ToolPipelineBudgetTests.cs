@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
@@ -12,7 +11,7 @@ namespace ToolFlow.Pipeline.Tests;
 /// <summary>Result budgets and the context window through a whole pipeline, on the manual clock.</summary>
 public sealed class ToolPipelineBudgetTests
 {
-    private static readonly string s_log = MakeLog(12_000);
+    private static readonly string s_log = LargeResults.Log;
 
     private readonly ManualTimeProvider _clock = new();
     private readonly ManualTaskScheduler _scheduler = new();
@@ -20,17 +19,6 @@ public sealed class ToolPipelineBudgetTests
     private readonly List<IReadOnlyList<ChatMessage>> _requests = [];
 
     private static ITokenCounter Counter => TiktokenCounter.O200kBase;
-
-    private static string MakeLog(int lines)
-    {
-        var text = new StringBuilder();
-        for (int i = 0; i < lines; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"Line {i:D6}: sensor {i % 97} read {(i * 7919) % 10007} units, status {(i % 13 == 0 ? "warning" : "nominal")}.\n");
-        }
-
-        return text.ToString();
-    }
 
     private ScriptedChatClient Model(Func<IReadOnlyList<ChatMessage>, ScriptedResponse> script) => new(
         messages =>
