@@ -34,6 +34,10 @@ internal static class ChatEventMapper
             DiagnosticReported d => new DiagnosticReportedEvent(d.Code, d.Message),
             RunCompleted r => new RunCompletedEvent(Camel(r.Reason.ToString()), r.FinalText),
             SubAgentEvent s => MapSubAgent(s, resultPreviewLength),
+
+            ToolResultTrimmed t => new ToolResultTrimmedEvent(t.Call.CallId, t.Call.Name, t.TokensBefore, t.TokensAfter, t.BudgetTokens, t.Strategy, Camel(t.Scope.ToString())),
+            ContextWindowFilling f => new ContextWindowFillingEvent(f.Tokens, f.ContextWindowTokens),
+            ContextWindowExceeded x => new ContextWindowExceededEvent(x.Tokens, x.ContextWindowTokens),
             _ => null,
         };
         return wire is null ? null : wire with { Turn = turnOffset + Math.Max(1, e.Turn), Timestamp = e.Timestamp };

@@ -28,6 +28,10 @@ namespace ToolFlow.AspNetCore;
 [JsonDerivedType(typeof(RunCompletedEvent), "runCompleted")]
 [JsonDerivedType(typeof(LaggedEvent), "lagged")]
 [JsonDerivedType(typeof(SubAgentActivityEvent), "subAgentEvent")]
+
+[JsonDerivedType(typeof(ToolResultTrimmedEvent), "toolResultTrimmed")]
+[JsonDerivedType(typeof(ContextWindowFillingEvent), "contextWindowFilling")]
+[JsonDerivedType(typeof(ContextWindowExceededEvent), "contextWindowExceeded")]
 internal abstract record ChatEvent
 {
     public long Id { get; init; }
@@ -82,3 +86,9 @@ internal sealed record LaggedEvent(long Skipped) : ChatEvent;
 
 // A sub-agent's event under a parent call: CallChain holds the parent call ids, outermost first (CallId is the first).
 internal sealed record SubAgentActivityEvent(string CallId, string Agent, IReadOnlyList<string> CallChain, ChatEvent Event) : ChatEvent;
+
+internal sealed record ToolResultTrimmedEvent(string CallId, string Name, int TokensBefore, int TokensAfter, int BudgetTokens, string Strategy, string Scope) : ChatEvent;
+
+internal sealed record ContextWindowFillingEvent(int Tokens, int ContextWindowTokens) : ChatEvent;
+
+internal sealed record ContextWindowExceededEvent(int Tokens, int ContextWindowTokens) : ChatEvent;

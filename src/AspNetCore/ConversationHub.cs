@@ -310,6 +310,10 @@ internal sealed class ConversationHub
         RunCompletedEvent => "runCompleted",
         LaggedEvent => "lagged",
         SubAgentActivityEvent => "subAgentEvent",
+
+        ToolResultTrimmedEvent => "toolResultTrimmed",
+        ContextWindowFillingEvent => "contextWindowFilling",
+        ContextWindowExceededEvent => "contextWindowExceeded",
         _ => throw new SwitchExpressionException(e),
     };
 

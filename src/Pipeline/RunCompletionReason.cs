@@ -17,4 +17,10 @@ public enum RunCompletionReason
     /// as far as it streamed and every call's outcome, cancelled ones included.
     /// </summary>
     TurnCancelled,
+
+    /// <summary>
+    /// The next request would not have fit <see cref="ToolPipelineOptions.ContextWindowTokens"/>, so it was not sent
+    /// (see <see cref="ContextWindowExceeded"/>); the conversation holds every turn up to it.
+    /// </summary>
+    ContextWindowExceeded,
 }

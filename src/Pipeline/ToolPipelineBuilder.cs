@@ -195,6 +195,39 @@ public sealed class ToolPipelineBuilder
         return this;
     }
 
+    /// <summary>
+    /// Limits what one tool result may add to the conversation, in tokens of <see cref="ToolPipelineOptions.TokenCounter"/>:
+    /// a longer result is cut (by <paramref name="trimmer"/>, default head and tail) and the model sees the cut with a
+    /// note; the full result stays on <see cref="ToolCallCompleted.Result"/>. A tool's own
+    /// <see cref="ToolDescriptor.MaxResultTokens"/> wins over this.
+    /// </summary>
+    /// <param name="maxResultTokens">The budget per result; at least <see cref="ToolResultMergeBlockOptions.MinimumResultTokens"/>.</param>
+    /// <param name="trimmer">How results are cut; <see langword="null"/> keeps the current (head and tail by default).</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithResultBudget(int maxResultTokens, ToolResultTrimmer? trimmer = null) => Configure(o =>
+    {
+        o.Results.MaxResultTokens = maxResultTokens;
+        if (trimmer is not null)
+        {
+            o.Results.ResultTrimmer = trimmer;
+        }
+    });
+
+    /// <summary>Limits what all of a turn's results may add together, in tokens; see <see cref="ToolResultMergeBlockOptions.MaxTurnResultTokens"/>.</summary>
+    /// <param name="maxTurnResultTokens">The budget per turn; at least <see cref="ToolResultMergeBlockOptions.MinimumResultTokens"/>.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithTurnResultBudget(int maxTurnResultTokens) => Configure(o => o.Results.MaxTurnResultTokens = maxTurnResultTokens);
+
+    /// <summary>Tracks the conversation against the model's context window; see <see cref="ToolPipelineOptions.ContextWindowTokens"/>.</summary>
+    /// <param name="contextWindowTokens">The model's context window in tokens; at least 1.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithContextWindow(int contextWindowTokens) => Configure(o => o.ContextWindowTokens = contextWindowTokens);
+
+    /// <summary>Counts budgets and the context window with your model's tokenizer instead of o200k_base.</summary>
+    /// <param name="counter">The tokenizer.</param>
+    /// <returns>This builder.</returns>
+    public ToolPipelineBuilder WithTokenCounter(ITokenCounter counter) => Configure(o => o.TokenCounter = counter);
+
     /// <summary>Builds an immutable, thread-safe pipeline that can serve many runs at once.</summary>
     /// <returns>The pipeline.</returns>
     public ToolPipeline Build()

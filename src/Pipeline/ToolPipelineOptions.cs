@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Tokenizers;
 
 namespace ToolFlow.Pipeline;
 
@@ -135,6 +136,75 @@ public sealed class ToolPipelineOptions
         }
     } = DefaultMaxAgentDepth;
 
+    /// <summary>
+    /// The merge's settings: token budgets for tool results (per result, per turn, the default trimmer and its time
+    /// limit). Its clock, scheduler, cancellation and futures mode are not read: each run gives the block the
+    /// pipeline's, and its <see cref="TokenCounter"/> when it has none of its own.
+    /// </summary>
+    public ToolResultMergeBlockOptions Results { get; private init; } = new();
+
+    /// <summary>
+    /// The tokenizer budgets and the context window are counted with. Default Tiktoken's o200k_base
+    /// (<c>TiktokenCounter.O200kBase</c>), loaded only when a run first counts.
+    /// </summary>
+    public ITokenCounter TokenCounter { get => _tokenCounter ?? TiktokenCounter.O200kBase; set => _tokenCounter = OptionsValidation.NotNull(value); }
+
+    // Null until set, so a pipeline that counts nothing never loads a vocabulary.
+    private ITokenCounter? _tokenCounter;
+
+    /// <summary>
+    /// The model's context window in tokens, or <see langword="null"/> (the default) not to track it. When set, the run
+    /// counts the conversation before each request (see <see cref="ContextWindowMessageOverheadTokens"/>), raises
+    /// <see cref="ContextWindowFilling"/> once it passes <see cref="ContextWindowWarningRatio"/>, and ends with
+    /// <see cref="RunCompletionReason.ContextWindowExceeded"/> (after a <see cref="ContextWindowExceeded"/>) rather than
+    /// send a request that would not fit. At least 1.
+    /// </summary>
+    public int? ContextWindowTokens
+    {
+        get;
+        set
+        {
+            if (value is { } tokens)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1, nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// The share of <see cref="ContextWindowTokens"/> past which each request raises <see cref="ContextWindowFilling"/>.
+    /// Default 0.9; more than 0 and at most 1.
+    /// </summary>
+    public double ContextWindowWarningRatio
+    {
+        get;
+        set
+        {
+            if (!(value > 0 && value <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The ratio must be more than 0 and at most 1.");
+            }
+
+            field = value;
+        }
+    } = 0.9;
+
+    /// <summary>
+    /// Tokens counted per message on top of its content, for the role and the markers chat formats wrap it in (OpenAI's
+    /// chat format costs about 4). Default 4; from 0.
+    /// </summary>
+    public int ContextWindowMessageOverheadTokens
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 4;
+
     internal ToolPipelineOptions Clone() => new()
     {
         LedgerBatchWindow = LedgerBatchWindow,
@@ -151,5 +221,10 @@ public sealed class ToolPipelineOptions
         MaxReplans = MaxReplans,
         ChatOptions = ChatOptions?.Clone(),
         MaxAgentDepth = MaxAgentDepth,
+        Results = Results.Clone(),
+        _tokenCounter = _tokenCounter,
+        ContextWindowTokens = ContextWindowTokens,
+        ContextWindowWarningRatio = ContextWindowWarningRatio,
+        ContextWindowMessageOverheadTokens = ContextWindowMessageOverheadTokens,
     };
 }

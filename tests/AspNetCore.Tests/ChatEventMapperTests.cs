@@ -86,6 +86,20 @@ public sealed class ChatEventMapperTests
     }
 
     [Fact]
+    public void Map_BudgetEvents_SentWithTheirCounts()
+    {
+        Assert.Equal(
+            "type=toolResultTrimmed, callId=c1, name=search, tokensBefore=202801, tokensAfter=3998, budgetTokens=4000, strategy=head-and-tail, scope=tool",
+            Fields(Wire(new ToolResultTrimmed(s_call, 202_801, 3_998, 4_000, "head-and-tail", ToolResultTrimScope.Tool)), "type", "callId", "name", "tokensBefore", "tokensAfter", "budgetTokens", "strategy", "scope"));
+        Assert.Equal(
+            "type=contextWindowFilling, tokens=115000, contextWindowTokens=128000",
+            Fields(Wire(new ContextWindowFilling(115_000, 128_000, 0.9)), "type", "tokens", "contextWindowTokens"));
+        Assert.Equal(
+            "type=contextWindowExceeded, tokens=130000, contextWindowTokens=128000",
+            Fields(Wire(new ContextWindowExceeded(130_000, 128_000)), "type", "tokens", "contextWindowTokens"));
+    }
+
+    [Fact]
     public void Map_InternalEvents_NotSent()
     {
         Assert.Null(ChatEventMapper.Map(new ToolCallsBatched("search", ["c1"]), 0, 10));

@@ -38,6 +38,8 @@ internal static class Events
         ToolResultQuarantined q => $"quarantined {q.Call.CallId} {JsonSerializer.Serialize(q.Result, AIJsonUtilities.DefaultOptions)}",
         ResponseCompleted r => $"response {r.FinishReason?.Value ?? "-"} calls {string.Join(",", r.Calls.Select(c => c.CallId))}",
         TurnCompleted t => $"turn completed {t.Turn}",
+        ToolResultTrimmed t => $"trimmed {t.Call.CallId} {t.TokensBefore}->{t.TokensAfter}/{t.BudgetTokens} {t.Strategy} {t.Scope}",
+        FutureResolved f => $"future resolved {f.Call.CallId}",
         _ => e.GetType().Name,
     };
 

@@ -122,6 +122,17 @@ public sealed class ToolDescriptor
     public bool HonorsIdempotencyKeys { get; init; }
 
     /// <summary>
+    /// The most tokens this tool's result may add to the conversation; a longer result is cut by
+    /// <see cref="ResultTrimmer"/> and the model sees the cut with a note (see <see cref="ToolResultTrimmed"/>).
+    /// <see langword="null"/> (the default) takes the merge block's <see cref="ToolResultMergeBlockOptions.MaxResultTokens"/>;
+    /// otherwise at least <see cref="ToolResultMergeBlockOptions.MinimumResultTokens"/>.
+    /// </summary>
+    public int? MaxResultTokens { get; init => field = ToolResultMergeBlockOptions.ValidBudget(value); }
+
+    /// <summary>How this tool's results are cut to a budget; <see langword="null"/> (the default) takes the merge block's <see cref="ToolResultMergeBlockOptions.ResultTrimmer"/>.</summary>
+    public ToolResultTrimmer? ResultTrimmer { get; init; }
+
+    /// <summary>
     /// Describes a tool by what its function carries, so annotated tools start early without a descriptor of their
     /// own. The first of these that says anything decides:
     /// <list type="number">

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Cli.Calls;
@@ -55,6 +56,12 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
             case DiagnosticReported diagnostic:
                 Line($"[note] {TerminalText.OneLine(diagnostic.Message)}");
                 break;
+            case ToolResultTrimmed trimmed:
+                Line(string.Create(CultureInfo.InvariantCulture, $"[note] {TerminalText.OneLine(trimmed.Call.Name)} result cut from {trimmed.TokensBefore:N0} to {trimmed.TokensAfter:N0} tokens ({TerminalText.OneLine(trimmed.Strategy)}, {(trimmed.Scope == ToolResultTrimScope.Turn ? "turn" : "result")} budget {trimmed.BudgetTokens:N0})"));
+                break;
+            case ContextWindowFilling filling:
+                Line(string.Create(CultureInfo.InvariantCulture, $"[note] the conversation fills {filling.Tokens:N0} of the context window's {filling.ContextWindowTokens:N0} tokens"));
+                break;
             case ResponseCompleted response:
                 ModelError = response.Error ?? ModelError;
                 if (response.FinishReason == ChatFinishReason.Length)
@@ -98,6 +105,7 @@ internal sealed class RunView(TextWriter output, bool color, bool showReasoning)
         RunCompletionReason.FinalAnswer => "answered",
         RunCompletionReason.TurnLimitReached => "stopped at the turn limit (--max-turns)",
         RunCompletionReason.ModelFailed => "the model's response failed",
+        RunCompletionReason.ContextWindowExceeded => "stopped before the context window would overflow",
         _ => reason.ToString(),
     };
 

@@ -107,7 +107,7 @@ public sealed class ToolPipelineChatClient : DelegatingChatClient
                 TextDelta text => new ChatResponseUpdate(ChatRole.Assistant, text.Text) { MessageId = messageId },
                 ReasoningDelta reasoning => new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent(reasoning.Text)]) { MessageId = messageId },
                 ToolCallClosed closed => new ChatResponseUpdate(ChatRole.Assistant, [ToContent(closed.Call)]) { MessageId = messageId },
-                ToolCallCompleted done => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(done.Call.CallId, done.Result)]) { MessageId = $"{messageId}-tool" },
+                ToolCallCompleted done => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(done.Call.CallId, done.ResultForModel ?? done.Result)]) { MessageId = $"{messageId}-tool" },
                 ToolCallFailed failed => new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent(failed.Call.CallId, failed.ResultForModel) { Exception = failed.Exception }]) { MessageId = $"{messageId}-tool" },
                 ResponseCompleted { Calls.Count: 0, Error: null } response => new ChatResponseUpdate { Role = ChatRole.Assistant, MessageId = messageId, FinishReason = response.FinishReason },
 

@@ -34,6 +34,10 @@ internal abstract class PipelineRun
     private bool _turnCancelled;
     private readonly List<DiagnosticReported> _lateDiagnostics = [];
 
+    // The conversation's tokens, when a context window is set; read by the loop only.
+    private readonly ConversationTokens? _window;
+    private bool _windowWarned;
+
     protected PipelineRun(ToolPipeline pipeline, List<ChatMessage> history, CancellationToken cancellationToken)
     {
         _pipeline = pipeline;
@@ -44,6 +48,10 @@ internal abstract class PipelineRun
         ChatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
         ChatOptions.Tools = [.. ChatOptions.Tools ?? [], .. pipeline.ToolArray.Select(t => t.Function)];
         _telemetry = RunTelemetry.Create(options, pipeline.ChatClient);
+        if (options.ContextWindowTokens is not null)
+        {
+            _window = new ConversationTokens(options.TokenCounter, options.ContextWindowMessageOverheadTokens);
+        }
     }
 
     /// <summary>Makes the run for the pipeline's mode and starts its first turn.</summary>
@@ -65,8 +73,13 @@ internal abstract class PipelineRun
         }
 
         run.BuildMesh();
-        run._telemetry?.TurnRequested(run.Turn);
-        run._source.Post(run.FirstRequest());
+        ModelRequest first = run.FirstRequest();
+        if (run.FitsContextWindow(first))
+        {
+            run._telemetry?.TurnRequested(run.Turn);
+            run._source.Post(first);
+        }
+
         return run;
     }
 
@@ -164,8 +177,14 @@ internal abstract class PipelineRun
         }
 
         Turn++;
+        ModelRequest request = NextRequest();
+        if (!FitsContextWindow(request))
+        {
+            return;
+        }
+
         _telemetry?.TurnRequested(Turn);
-        _source.Post(NextRequest());
+        _source.Post(request);
     }
 
     /// <summary>Ends the run: no more requests; the mesh drains and <see cref="RunCompleted"/> follows.</summary>
@@ -181,6 +200,41 @@ internal abstract class PipelineRun
         _source.Complete();
     }
 
+    /// <summary>
+    /// Counts the request against the context window, when one is set (with the answer's room, the request's
+    /// <see cref="ChatOptions.MaxOutputTokens"/>): warns once past the warning share, and ends the run instead of
+    /// sending a request that would not fit.
+    /// </summary>
+    private bool FitsContextWindow(ModelRequest request)
+    {
+        if (_window is null)
+        {
+            return true;
+        }
+
+        int window = Options.ContextWindowTokens!.Value;
+        long tokens = (long)_window.Count(request.Messages) + (request.Options?.MaxOutputTokens ?? 0);
+        int counted = (int)Math.Min(tokens, int.MaxValue);
+        if (tokens > window)
+        {
+            PostEvent(new ContextWindowExceeded(counted, window));
+            Finish(RunCompletionReason.ContextWindowExceeded);
+            return false;
+        }
+
+        if (!_windowWarned && tokens >= window * Options.ContextWindowWarningRatio)
+        {
+            _windowWarned = true;
+            PostEvent(new ContextWindowFilling(counted, window, Options.ContextWindowWarningRatio));
+        }
+
+        return true;
+    }
+
+    // An event of the run's own goes through the merge block, which numbers it in order with the mesh's.
+    private void PostEvent(ToolPipelineEvent @event) =>
+        _merge.Post(@event with { Timestamp = Options.TimeProvider.GetUtcNow(), Turn = Turn });
+
     /// <summary>Marks the time the run's last turn or future ended.</summary>
     protected void MarkEnded(DateTimeOffset timestamp) => _endedAt = timestamp;
 
@@ -194,7 +248,15 @@ internal abstract class PipelineRun
         }
 
         _source = new ChatModelSourceBlock(new TurnCancellingChatClient(model, _turnCancellation.Token), ForRun(new ToolBlockOptions()));
-        _merge = new ToolResultMergeBlock(ForRun(new ToolResultMergeBlockOptions { UseFutures = options.Mode == ToolPipelineMode.Futures }));
+        ToolResultMergeBlockOptions results = ForRun(options.Results.Clone());
+        results.UseFutures = options.Mode == ToolPipelineMode.Futures;
+        results.ResultsReferable = results.ResultsReferable && (options.Execution.ReferenceSyntax & ToolReferenceSyntax.Futures) != 0;
+        if (results.TokenCounter is null && (results.HasBudget || _pipeline.ToolArray.Any(t => t.MaxResultTokens is not null)))
+        {
+            results.TokenCounter = options.TokenCounter;
+        }
+
+        _merge = new ToolResultMergeBlock(_pipeline.ToolArray, results);
 
         var linkOptions = new DataflowLinkOptions { PropagateCompletion = true };
         ISourceBlock<ToolPipelineEvent> tail = _source.LinkThrough(new ToolCallParserBlock(ForRun(options.Parsing.Clone())), linkOptions);

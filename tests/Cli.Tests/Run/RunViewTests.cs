@@ -81,4 +81,23 @@ public sealed class RunViewTests
             """.ReplaceLineEndings("\n"),
             output.ToString().ReplaceLineEndings("\n"));
     }
+
+    [Fact]
+    public void Apply_BudgetEvents_WritesANoteForEach()
+    {
+        var output = new StringWriter();
+        var view = new RunView(output, color: false, showReasoning: false);
+        ToolCall log = new("c1", "read_log", 0, 1, null, "{}");
+
+        view.Apply(At(0, new ToolResultTrimmed(log, 202_801, 3_998, 4_000, "head-and-tail", ToolResultTrimScope.Tool)));
+        view.Apply(At(1, new ContextWindowFilling(115_000, 128_000, 0.9)));
+
+        Assert.Equal(
+            """
+            [note] read_log result cut from 202,801 to 3,998 tokens (head-and-tail, result budget 4,000)
+            [note] the conversation fills 115,000 of the context window's 128,000 tokens
+
+            """.ReplaceLineEndings("\n"),
+            output.ToString().ReplaceLineEndings("\n"));
+    }
 }
