@@ -129,13 +129,15 @@ internal sealed class AgentFunction : AIFunction
         {
             RunCompletionReason.FinalAnswer => string.Empty,
             RunCompletionReason.TurnLimitReached => $"it was still calling tools at its turn limit (MaxTurns = {completed.Turns})",
-            RunCompletionReason.ModelFailed => $"its model's response failed ({modelError?.Message ?? "no detail"})",
+            RunCompletionReason.ModelFailed => "its model's response failed",
             RunCompletionReason.TurnCancelled => "its turn was cancelled",
             _ => completed.Reason.ToString(),
         };
         if (why.Length > 0)
         {
-            throw Failure($"The sub-agent '{Name}' ended without an answer: {why}.");
+            // The model's own error goes to the event only: the parent model is told as much as of any tool's failure.
+            string message = $"The sub-agent '{Name}' ended without an answer: {why}.";
+            throw modelError is null ? Failure(message) : new ToolCallOutcomeException(ToolCallFailureKind.ToolException, $"{message} {modelError.Message}", $"Error: {message}");
         }
 
         return _options.IncludeCallSummary
