@@ -444,6 +444,7 @@ internal sealed class RunTelemetry
         RunCompletionReason.TurnLimitReached => "turn_limit_reached",
         RunCompletionReason.ModelFailed => "model_failed",
         RunCompletionReason.TurnCancelled => "turn_cancelled",
+        RunCompletionReason.ContextWindowExceeded => "context_window_exceeded",
         _ => "_OTHER",
     };
 

@@ -99,6 +99,34 @@ public sealed class ToolPipelineBudgetTests
     }
 
     [Fact]
+    public void RunAsync_SummaryFromASecondModel_TheModelSeesTheSummaryAndTheNote()
+    {
+        var summarizer = new ScriptedChatClient(
+            [new ScriptedResponse().Text("12,000 sensor lines; 924 warnings; all readings within range.")],
+            new ScriptedModelOptions { TimeProvider = _clock, TimeToFirstToken = TimeSpan.FromMilliseconds(300), TokensPerSecond = 50 });
+        ToolResultTrimmer summary = ToolResultTrimmer.FromDelegate("summary", async (request, ct) =>
+            (await summarizer.GetResponseAsync([new ChatMessage(ChatRole.User, $"Summarize in {request.BudgetTokens} tokens:\n{request.Text[..2_000]}")], cancellationToken: ct).ConfigureAwait(false)).Text);
+        ToolPipeline pipeline = Builder(Model(m => ScriptedChatClient.TurnOf(m) == 1 ? new ScriptedResponse().Call("read_log", "{}") : new ScriptedResponse().Text("Done.")))
+            .AddTool(AIFunctionFactory.Create(() => s_log, "read_log"), ToolEffects.ReadOnly)
+            .WithResultBudget(4_000, summary)
+            .Build();
+
+        List<ToolPipelineEvent> events = Run(pipeline);
+
+        ToolResultTrimmed trimmed = Assert.Single(events.OfType<ToolResultTrimmed>());
+        Assert.Equal("summary", trimmed.Strategy);
+        Assert.Equal(
+            "12,000 sensor lines; 924 warnings; all readings within range.\n[ToolFlow replaced this result of 202,801 tokens with the text above, by 'summary', to fit its budget of 4,000 tokens. The full result is kept: pass {\"$future\": \"call_t1_0\"} as an argument to another tool to give it the whole result.]",
+            ResultIn(_requests[1], "call_t1_0").Result);
+
+        // The summary took the second model's time on the manual clock: the cut came at least its first token later
+        // than the tool's result (the completion keeps the tool's own time; it is numbered after the cut).
+        ToolCallCompleted read = Assert.Single(events.OfType<ToolCallCompleted>());
+        Assert.True(trimmed.Timestamp - read.Timestamp >= TimeSpan.FromMilliseconds(300));
+        Assert.True(events.IndexOf(trimmed) < events.IndexOf(read));
+    }
+
+    [Fact]
     public void RunAsync_NoBudget_ResultGoesInWholeAndNothingIsTrimmed()
     {
         ToolPipeline pipeline = Builder(Model(m => ScriptedChatClient.TurnOf(m) == 1 ? new ScriptedResponse().Call("read_log", "{}") : new ScriptedResponse().Text("Done.")))
