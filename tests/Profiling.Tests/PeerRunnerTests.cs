@@ -76,8 +76,9 @@ public sealed class PeerRunnerTests
         Assert.Equal(run.LowerBoundMs, run.EndToEndMs);
     }
 
+    // An overloadable tool's latency depends on the width it runs at, which the analytic costs do not model.
     public static TheoryData<string> Scenarios() =>
-        [.. System.IO.Directory.GetFiles(ShippedScenarios.Directory, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
+        [.. System.IO.Directory.GetFiles(ShippedScenarios.Directory, "*.json").Where(f => !ScenarioLoader.Load(f).HasOverload).Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(Scenarios))]
