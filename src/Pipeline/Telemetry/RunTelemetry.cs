@@ -465,6 +465,7 @@ internal sealed class RunTelemetry
         ToolCallFailureKind.Quarantined => "quarantined",
         ToolCallFailureKind.OutcomeUnknown => "outcome_unknown",
         ToolCallFailureKind.LedgerUnavailable => "ledger_unavailable",
+        ToolCallFailureKind.RateLimited => "rate_limited",
         _ => "_OTHER",
     };
 
