@@ -10,7 +10,8 @@ namespace ToolFlow.Blocks;
 /// </summary>
 internal static class ToolResultText
 {
-    private static readonly JsonSerializerOptions s_compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+    /// <summary>Compact JSON with Microsoft.Extensions.AI's defaults: how results and call arguments are written for counting.</summary>
+    public static JsonSerializerOptions Compact { get; } = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     public static string Of(object? result) => result switch
     {
@@ -19,6 +20,6 @@ internal static class ToolResultText
         JsonElement { ValueKind: JsonValueKind.String } s => s.GetString() ?? string.Empty,
         JsonElement json => json.GetRawText(),
         TextContent text => text.Text,
-        object value => JsonSerializer.Serialize(value, s_compact.GetTypeInfo(typeof(object))),
+        object value => JsonSerializer.Serialize(value, Compact.GetTypeInfo(typeof(object))),
     };
 }

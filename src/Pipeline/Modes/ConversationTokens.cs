@@ -14,8 +14,6 @@ namespace ToolFlow.Pipeline;
 /// <remarks>Used by the run's loop only, one request at a time.</remarks>
 internal sealed class ConversationTokens(ITokenCounter counter, int overheadPerMessage)
 {
-    private static readonly JsonSerializerOptions s_compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
-
     private readonly ConditionalWeakTable<ChatMessage, StrongBox<int>> _counts = new();
 
     /// <summary>How many messages were tokenised (not taken from the cache), for tests.</summary>
@@ -49,7 +47,7 @@ internal sealed class ConversationTokens(ITokenCounter counter, int overheadPerM
                 TextContent text => counter.CountTokens(text.Text),
                 TextReasoningContent reasoning => counter.CountTokens(reasoning.Text),
                 FunctionCallContent call => counter.CountTokens(call.Name)
-                    + counter.CountTokens(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), s_compact.GetTypeInfo(typeof(IDictionary<string, object?>)))),
+                    + counter.CountTokens(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ToolResultText.Compact.GetTypeInfo(typeof(IDictionary<string, object?>)))),
                 FunctionResultContent result => counter.CountTokens(result.Result is null && result.Exception is { } e ? e.Message : ToolResultText.Of(result.Result)),
                 _ => 0,
             };
