@@ -8,8 +8,15 @@ namespace ToolFlow.Blocks;
 /// the gate's lock. What only a call under way needs (its work item, token, execution context, progress, attempt) is
 /// its <see cref="Run"/>, let go of when the call ends, so what lives on is small and the rest dies young.
 /// </summary>
+/// <remarks>
+/// What most calls never have (references, the calls tied to them, a wait reported, a failure message, a result read
+/// as JSON) lives in <see cref="CallLinks"/>, made the first time one is set: the entry every call keeps for the
+/// conversation's life is one reference instead of eight, which each collection copies less.
+/// </remarks>
 internal sealed class CallState(ToolCall call)
 {
+    private CallLinks? _links;
+
     public ToolCall Call { get; set; } = call;
 
     /// <summary>The tool it names; set once the call is admitted.</summary>
@@ -27,37 +34,65 @@ internal sealed class CallState(ToolCall call)
     /// <summary>Whether <see cref="ArgumentsHash"/> (its arguments' and tool's) is its key in the gate's dedup table.</summary>
     public bool Hashed { get; set; }
 
-    public ToolCallWaitReason? ReportedWait { get; set; }
-
-    public IReadOnlyList<ToolReference> References { get; set; } = [];
-
-    /// <summary>The calls it still waits for; <see langword="null"/> until it waits for one.</summary>
-    public HashSet<CallState>? WaitingOn { get; set; }
-
-    /// <summary>The call each reference is bound to: (is a future, target).</summary>
-    public Dictionary<(bool Future, string Target), CallState>? Targets { get; set; }
-
-    public List<CallState>? Dependents { get; set; }
+    /// <summary>Why it failed; meaningful once <see cref="Status"/> is <see cref="CallStatus.Failed"/>.</summary>
+    public ToolCallFailureKind FailureKind { get; set; }
 
     /// <summary>Its in-flight state, from close to end; <see langword="null"/> once it has ended (a task still running keeps its own).</summary>
     public CallRun? Run { get; set; }
 
     public long StartedAt { get; set; }
 
-    /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
-    public JsonElement? ResultJson => Status == CallStatus.Completed ? (JsonElement)(_resultJson ??= ToolCallReferences.ToJson(Result)) : null;
-
-    // Boxed, as few calls are ever referred to: a JsonElement? field would cost every call 24 bytes.
-    private object? _resultJson;
-
     public object? Result { get; set; }
 
     public ulong ArgumentsHash { get; set; }
 
-    public List<CallState>? Followers { get; set; }
+    public ToolCallWaitReason? ReportedWait
+    {
+        get => _links?.ReportedWait;
+        set { if (value is not null || _links is not null) { Links.ReportedWait = value; } }
+    }
 
-    /// <summary>Why it failed; meaningful once <see cref="Status"/> is <see cref="CallStatus.Failed"/>.</summary>
-    public ToolCallFailureKind FailureKind { get; set; }
+    public IReadOnlyList<ToolReference> References
+    {
+        get => _links?.References ?? [];
+        set { if (value.Count > 0 || _links is not null) { Links.References = value; } }
+    }
 
-    public string? FailureMessage { get; set; }
+    /// <summary>The calls it still waits for; <see langword="null"/> until it waits for one.</summary>
+    public HashSet<CallState>? WaitingOn
+    {
+        get => _links?.WaitingOn;
+        set { if (value is not null || _links is not null) { Links.WaitingOn = value; } }
+    }
+
+    /// <summary>The call each reference is bound to: (is a future, target).</summary>
+    public Dictionary<(bool Future, string Target), CallState>? Targets
+    {
+        get => _links?.Targets;
+        set { if (value is not null || _links is not null) { Links.Targets = value; } }
+    }
+
+    public List<CallState>? Dependents
+    {
+        get => _links?.Dependents;
+        set { if (value is not null || _links is not null) { Links.Dependents = value; } }
+    }
+
+    public List<CallState>? Followers
+    {
+        get => _links?.Followers;
+        set { if (value is not null || _links is not null) { Links.Followers = value; } }
+    }
+
+    public string? FailureMessage
+    {
+        get => _links?.FailureMessage;
+        set { if (value is not null || _links is not null) { Links.FailureMessage = value; } }
+    }
+
+    /// <summary>The result as references read it, converted the first time a reference reads it.</summary>
+    public JsonElement? ResultJson => Status == CallStatus.Completed ? (Links.ResultJson ??= ToolCallReferences.ToJson(Result)) : null;
+
+    // Made on the first write of something; a write of nothing to a call without links makes none.
+    private CallLinks Links => _links ??= new CallLinks();
 }
