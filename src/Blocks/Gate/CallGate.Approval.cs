@@ -14,7 +14,7 @@ internal sealed partial class CallGate
         CancellationTokenSource? pending;
         lock (_lock)
         {
-            if (!_calls.TryGetValue(callId, out CallState? state))
+            if (!_callsById.TryGetValue(callId, out CallState? state))
             {
                 return ToolControlResult.UnknownCall;
             }

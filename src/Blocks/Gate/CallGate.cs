@@ -40,12 +40,16 @@ internal sealed partial class CallGate
     private readonly ToolExecutionBlockOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationToken _cancellationToken;
-    private readonly Dictionary<string, CallState> _calls = new(StringComparer.Ordinal);
+    // Sets of entries looked up by id and by hash (see CallIdComparer, ArgumentsHashComparer): a third smaller per
+    // call than dictionaries to the same entries.
+    private readonly HashSet<CallState> _calls = new(CallIdComparer.Instance);
+    private readonly HashSet<CallState>.AlternateLookup<string> _callsById;
     private readonly Dictionary<string, CallState> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ResponseCompleted> _responses = [];
     // By the canonical arguments' hash mixed with the tool's name: a 64-bit key keeps each entry small, and a match
     // is confirmed by tool and canonical bytes.
-    private readonly Dictionary<ulong, CallState> _byArguments = [];
+    private readonly HashSet<CallState> _byArguments = new(ArgumentsHashComparer.Instance);
+    private readonly HashSet<CallState>.AlternateLookup<ulong> _byArgumentsHash;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<CancellationTokenSource>? _toCancel;
     private List<BodyWatch>? _toWatch;
@@ -62,6 +66,8 @@ internal sealed partial class CallGate
         _timeProvider = options.TimeProvider;
         _cancellationToken = options.CancellationToken;
         Invoker = new CallInvoker(this, options);
+        _callsById = _calls.GetAlternateLookup<string>();
+        _byArgumentsHash = _byArguments.GetAlternateLookup<ulong>();
     }
 
     /// <summary>The block's options, as it snapshotted them.</summary>
@@ -80,7 +86,9 @@ internal sealed partial class CallGate
         {
             var state = new CallState(call);
             state.Run = new CallRun(Invoker, state) { Context = ExecutionContext.Capture() };
-            _calls[call.CallId] = state;
+            // A reused id names the new call from now on.
+            _callsById.Remove(call.CallId);
+            _calls.Add(state);
             _active++;
             try
             {
@@ -116,7 +124,7 @@ internal sealed partial class CallGate
         lock (_lock)
         {
             _responses[response.Turn] = response;
-            foreach (CallState state in _calls.Values.ToArray())
+            foreach (CallState state in _calls.ToArray())
             {
                 if (state.Status == CallStatus.Waiting && state.Call.Turn == response.Turn)
                 {
@@ -137,7 +145,7 @@ internal sealed partial class CallGate
         lock (_lock)
         {
             _inputCompleted = true;
-            foreach (CallState state in _calls.Values.ToArray())
+            foreach (CallState state in _calls.ToArray())
             {
                 if (state.Status == CallStatus.Waiting && state.WaitsForResponse && !_responses.ContainsKey(state.Call.Turn))
                 {
@@ -160,7 +168,7 @@ internal sealed partial class CallGate
         List<BodyWatch>? toWatch;
         lock (_lock)
         {
-            cancelled = !_calls.TryGetValue(callId, out CallState? state) ? ToolControlResult.UnknownCall
+            cancelled = !_callsById.TryGetValue(callId, out CallState? state) ? ToolControlResult.UnknownCall
                 : Cancel(state, "It was cancelled.") ? ToolControlResult.Applied
                 : ToolControlResult.CallEnded;
 
@@ -183,7 +191,7 @@ internal sealed partial class CallGate
         List<BodyWatch>? toWatch;
         lock (_lock)
         {
-            if (!_calls.TryGetValue(callId, out CallState? root))
+            if (!_callsById.TryGetValue(callId, out CallState? root))
             {
                 return -1;
             }
@@ -232,7 +240,7 @@ internal sealed partial class CallGate
         lock (_lock)
         {
             _cancelledAll ??= reason;
-            foreach (CallState state in _calls.Values.ToArray())
+            foreach (CallState state in _calls.ToArray())
             {
                 // A dependent cancelled with its dependency earlier in this loop has ended by the time it comes up.
                 if (state.Status is not (CallStatus.Completed or CallStatus.Failed) && Cancel(state, reason))
@@ -341,7 +349,7 @@ internal sealed partial class CallGate
 
     private CallState? Lookup(ToolReference reference) =>
         reference.Syntax == ToolReferenceSyntax.Futures
-            ? _calls.GetValueOrDefault(reference.Target)
+            ? (_callsById.TryGetValue(reference.Target, out CallState? call) ? call : null)
             : _labels.GetValueOrDefault(reference.Target);
 
     // Moves a waiting call as far as it can go now. Called whenever something it may wait for happens.
@@ -440,7 +448,7 @@ internal sealed partial class CallGate
         if (tool.IsSafeToRepeat && _options.DeduplicateCalls)
         {
             ulong key = CanonicalJson.Hash(state.Call.Arguments) ^ ((ulong)(uint)StringComparer.Ordinal.GetHashCode(tool.Name) * 0x9E3779B97F4A7C15UL);
-            bool known = _byArguments.TryGetValue(key, out CallState? original);
+            bool known = _byArgumentsHash.TryGetValue(key, out CallState? original);
             if (known && original!.Status != CallStatus.Failed && original.Tool == tool && CanonicalJson.Equal(original.Call.Arguments, state.Call.Arguments))
             {
                 _block.Emit(new ToolCallDeduplicated(state.Call, original.Call.CallId) { Turn = state.Call.Turn });
@@ -461,8 +469,10 @@ internal sealed partial class CallGate
             // A hash shared by other arguments keeps its first call; this one runs without others joining it.
             if (!known || original!.Status == CallStatus.Failed)
             {
-                _byArguments[key] = state;
+                // Out before the hash is set: the table finds entries by it.
+                _byArgumentsHash.Remove(key);
                 state.ArgumentsHash = key;
+                _byArguments.Add(state);
                 state.Hashed = true;
             }
         }
@@ -519,7 +529,7 @@ internal sealed partial class CallGate
         switch (state.Status)
         {
             case CallStatus.Following:
-                foreach (CallState call in _byArguments.Values)
+                foreach (CallState call in _byArguments)
                 {
                     call.Followers?.Remove(state);
                 }
@@ -583,9 +593,9 @@ internal sealed partial class CallGate
         state.FailureKind = kind;
         state.FailureMessage = message;
         _block.Emit(new ToolCallFailed(state.Call, kind, message, forModel ?? $"Error: {message}", exception, duration) { Turn = state.Call.Turn });
-        if (state.Hashed && _byArguments.GetValueOrDefault(state.ArgumentsHash) == state)
+        if (state.Hashed && _byArgumentsHash.TryGetValue(state.ArgumentsHash, out CallState? entry) && entry == state)
         {
-            _byArguments.Remove(state.ArgumentsHash);
+            _byArgumentsHash.Remove(state.ArgumentsHash);
         }
 
         foreach (CallState follower in state.Followers ?? s_noCalls)
