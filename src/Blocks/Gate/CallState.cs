@@ -46,6 +46,9 @@ internal sealed class CallState(ToolCall call)
 
     public ulong ArgumentsHash { get; set; }
 
+    /// <summary>Whether its side object has been made (for tests: a plain call never makes one).</summary>
+    public bool HasLinks => _links is not null;
+
     public ToolCallWaitReason? ReportedWait
     {
         get => _links?.ReportedWait;
