@@ -20,6 +20,9 @@ internal sealed class CallRun(CallInvoker invoker, CallState state) : ExecutorWo
 
     public bool InBatch { get; set; }
 
+    /// <summary>When the call started running or following; the gate reads it, under its lock, before the call ends.</summary>
+    public long StartedAt { get; set; }
+
     /// <summary>
     /// Whether the call gave its slot back while rate limited and never took one again (cancelled while queued): its
     /// task must not give back a slot it does not hold. Written only by the call's own flow.

@@ -497,13 +497,15 @@ internal sealed partial class CallGate
 
     private void Complete(CallState state, object? result)
     {
+        // Read before the run goes, which keeps the instant the call started.
+        TimeSpan duration = _timeProvider.GetElapsedTime(state.StartedAt);
         state.Status = CallStatus.Completed;
         state.Result = result;
 
         // As in Fail: the in-flight state goes; a task still running holds its own.
         state.Run = null;
 
-        _block.Emit(new ToolCallCompleted(state.Call, result, _timeProvider.GetElapsedTime(state.StartedAt)) { Turn = state.Call.Turn });
+        _block.Emit(new ToolCallCompleted(state.Call, result, duration) { Turn = state.Call.Turn });
         foreach (CallState follower in state.Followers ?? s_noCalls)
         {
             if (follower.Status == CallStatus.Following)

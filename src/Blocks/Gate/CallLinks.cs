@@ -20,6 +20,8 @@ internal sealed class CallLinks
 
     public List<CallState>? Followers { get; set; }
 
+    public ToolCallFailureKind FailureKind { get; set; }
+
     public string? FailureMessage { get; set; }
 
     /// <summary>The result as references read it (boxed: a reference reads few calls' results).</summary>

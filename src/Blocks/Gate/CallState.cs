@@ -9,9 +9,10 @@ namespace ToolFlow.Blocks;
 /// its <see cref="Run"/>, let go of when the call ends, so what lives on is small and the rest dies young.
 /// </summary>
 /// <remarks>
-/// What most calls never have (references, the calls tied to them, a wait reported, a failure message, a result read
-/// as JSON) lives in <see cref="CallLinks"/>, made the first time one is set: the entry every call keeps for the
-/// conversation's life is one reference instead of eight, which each collection copies less.
+/// What most calls never have (references, the calls tied to them, a wait reported, a failure, a result read as JSON)
+/// lives in <see cref="CallLinks"/>, made the first time one is set: the entry every call keeps for the
+/// conversation's life is one reference instead of nine fields, which each collection copies less. The instant it
+/// started is its run's, read before the call ends.
 /// </remarks>
 internal sealed class CallState(ToolCall call)
 {
@@ -34,13 +35,15 @@ internal sealed class CallState(ToolCall call)
     /// <summary>Whether <see cref="ArgumentsHash"/> (its arguments' and tool's) is its key in the gate's dedup table.</summary>
     public bool Hashed { get; set; }
 
-    /// <summary>Why it failed; meaningful once <see cref="Status"/> is <see cref="CallStatus.Failed"/>.</summary>
-    public ToolCallFailureKind FailureKind { get; set; }
-
     /// <summary>Its in-flight state, from close to end; <see langword="null"/> once it has ended (a task still running keeps its own).</summary>
     public CallRun? Run { get; set; }
 
-    public long StartedAt { get; set; }
+    /// <summary>When it started running or following (the <see cref="TimeProvider"/>'s timestamp): kept by its run, read before the call ends.</summary>
+    public long StartedAt
+    {
+        get => Run!.StartedAt;
+        set => Run!.StartedAt = value;
+    }
 
     public object? Result { get; set; }
 
@@ -85,6 +88,13 @@ internal sealed class CallState(ToolCall call)
     {
         get => _links?.Followers;
         set { if (value is not null || _links is not null) { Links.Followers = value; } }
+    }
+
+    /// <summary>Why it failed; meaningful once <see cref="Status"/> is <see cref="CallStatus.Failed"/>.</summary>
+    public ToolCallFailureKind FailureKind
+    {
+        get => _links?.FailureKind ?? default;
+        set { if (value != default || _links is not null) { Links.FailureKind = value; } }
     }
 
     public string? FailureMessage

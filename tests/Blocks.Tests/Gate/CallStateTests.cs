@@ -26,6 +26,7 @@ public sealed class CallStateTests
         Assert.Null(state.Dependents);
         Assert.Null(state.ReportedWait);
         Assert.Null(state.ResultJson);
+        Assert.Equal(default, state.FailureKind);
     }
 
     [Fact]
@@ -37,11 +38,13 @@ public sealed class CallStateTests
         state.Followers = [other];
         state.ReportedWait = ToolCallWaitReason.ResponseEnd;
         state.FailureMessage = "failed";
+        state.FailureKind = ToolCallFailureKind.TimedOut;
 
         Assert.True(state.HasLinks);
         Assert.Same(other, Assert.Single(state.Followers));
         Assert.Equal(ToolCallWaitReason.ResponseEnd, state.ReportedWait);
         Assert.Equal("failed", state.FailureMessage);
+        Assert.Equal(ToolCallFailureKind.TimedOut, state.FailureKind);
         state.Followers = null;
         Assert.Null(state.Followers);
     }
