@@ -75,6 +75,9 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
     private int _blockLimit;
     private bool _isStreamingArguments;
     private string? _name;
+
+    // The tool names read so far: a response calls few tools, many times.
+    private NameTable _names;
     private bool _isStarted;
     private bool _isCallDone;
     private int _callIndex;
@@ -562,7 +565,8 @@ internal sealed class HermesToolCallParser : ToolCallTextParser
 
     private bool ReadName()
     {
-        _name = JsonMemberKeys.DecodeString(_block.Span[(_envelope.NameStart + 1)..^1]);
+        ReadOnlySpan<char> raw = _block.Span[(_envelope.NameStart + 1)..^1];
+        _name = raw.Contains('\\') ? JsonMemberKeys.DecodeString(raw) : _names.Get(raw);
         return _name.Length > 0;
     }
 

@@ -26,6 +26,9 @@ internal sealed class GlmCallReader : XmlParameterCallReader
     private PooledCharBuffer _tag;
     private bool _escape;
     private JsonElement? _toolSchema;
+    private string _toolName = string.Empty;
+    private ParameterTypeCache _typeCache;
+    private NameTable _names;
 
     /// <summary>Initializes a reader.</summary>
     /// <param name="options">Limits and tool schemas.</param>
@@ -129,8 +132,8 @@ internal sealed class GlmCallReader : XmlParameterCallReader
                 _state = State.BeforeValue;
                 break;
             case State.BeforeValue:
-                string name = new(_tag.Span);
-                _state = BeginParameter(name, TypesOf(PropertySchema(_toolSchema, name)), stripNewlines: false, end) ? State.Value : State.Skip;
+                string name = _names.Get(_tag.Span);
+                _state = BeginParameter(name, _typeCache.Of(_toolName, _toolSchema, name), stripNewlines: false, end) ? State.Value : State.Skip;
                 break;
             case State.Value:
                 _state = EndParameter(end) ? State.Arguments : State.Skip;
@@ -236,7 +239,7 @@ internal sealed class GlmCallReader : XmlParameterCallReader
             return false;
         }
 
-        string tool = new(name);
+        string tool = _names.Get(name);
         _tag.Clear();
         if (!TryStartCall(tool, end))
         {
@@ -245,6 +248,7 @@ internal sealed class GlmCallReader : XmlParameterCallReader
         }
 
         _toolSchema = ToolSchema(Options, tool);
+        _toolName = tool;
         _state = State.Arguments;
         return true;
     }

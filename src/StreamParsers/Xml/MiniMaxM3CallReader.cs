@@ -31,6 +31,7 @@ internal sealed class MiniMaxM3CallReader : XmlParameterCallReader
     private PooledCharBuffer _tag;
     private PooledCharBuffer _scratch;
     private JsonElement? _toolSchema;
+    private NameTable _names;
     private JsonElement? _parameterSchema;
 
     /// <summary>Initializes a reader.</summary>
@@ -354,7 +355,7 @@ internal sealed class MiniMaxM3CallReader : XmlParameterCallReader
 
     private void StartInvoke(long end)
     {
-        string name = XmlFunctionCallReader.ReadName(_tag.Span, namedAttributes: false, out _);
+        string name = XmlFunctionCallReader.ReadName(_tag.Span, namedAttributes: false, ref _names, out _);
         if (name.Length == 0)
         {
             FallBack(ParserDiagnosticCodes.CallMissingName, "A tool call has no name; the text is kept as text.", end);

@@ -40,6 +40,9 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
     private bool _hasParameters;
     private PooledCharBuffer _tag;
     private JsonElement? _toolSchema;
+    private string _toolName = string.Empty;
+    private ParameterTypeCache _typeCache;
+    private NameTable _names;
     private JsonBoundaryScanner _scanner;
 
     /// <summary>Initializes a reader.</summary>
@@ -82,14 +85,15 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
     /// <summary>Reads a name written alone (<c>NAME</c>, <c>"NAME"</c>) or as the <c>name</c> attribute.</summary>
     /// <param name="tag">The tag text after its marker.</param>
     /// <param name="namedAttributes">Whether the tag holds named attributes.</param>
+    /// <param name="names">The names read before, to return one of them when it is the same.</param>
     /// <param name="isString">The <c>string</c> attribute, when there is one.</param>
     /// <returns>The name, empty when there is none.</returns>
-    internal static string ReadName(ReadOnlySpan<char> tag, bool namedAttributes, out bool? isString)
+    internal static string ReadName(ReadOnlySpan<char> tag, bool namedAttributes, ref NameTable names, out bool? isString)
     {
         isString = null;
         if (!namedAttributes)
         {
-            return new string(Unquote(tag.Trim()));
+            return names.Get(Unquote(tag.Trim()));
         }
 
         string name = string.Empty;
@@ -121,7 +125,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
 
             if (attribute.SequenceEqual("name"))
             {
-                name = new string(value.Trim());
+                name = names.Get(value.Trim());
             }
             else if (attribute.SequenceEqual("string"))
             {
@@ -295,7 +299,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
 
     private void EndInvokeTag(bool selfClosing, long end)
     {
-        string name = ReadName(_tag.Span, _dialect.NamedAttributes, out _);
+        string name = ReadName(_tag.Span, _dialect.NamedAttributes, ref _names, out _);
         if (name.Length == 0)
         {
             FallBack(ParserDiagnosticCodes.CallMissingName, "A tool call has no name; the text is kept as text.", end);
@@ -310,6 +314,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
         }
 
         _toolSchema = ToolSchema(Options, name);
+        _toolName = name;
         _hasParameters = false;
         if (selfClosing)
         {
@@ -345,7 +350,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
 
     private void BeginValue(long end)
     {
-        string key = ReadName(_tag.Span, _dialect.NamedAttributes, out bool? isString);
+        string key = ReadName(_tag.Span, _dialect.NamedAttributes, ref _names, out bool? isString);
         if (key.Length == 0)
         {
             FallBack(CallMalformed, $"A parameter of the call to '{CallName}' has no name; the text is kept as text.", end);
@@ -353,7 +358,7 @@ internal sealed class XmlFunctionCallReader : XmlParameterCallReader
         }
 
         _hasParameters = true;
-        SchemaTypes types = TypesOf(PropertySchema(_toolSchema, key));
+        SchemaTypes types = _typeCache.Of(_toolName, _toolSchema, key);
         types = isString switch
         {
             true => SchemaTypes.String,

@@ -179,6 +179,18 @@ internal abstract partial class XmlParameterCallReader
                 Position += chunk.Length;
                 return;
             }
+
+            // Inside a call, a character that cannot begin a marker is content: what Lex does with it, without its
+            // loop. A character the grammar leaves unread (its state changed) goes to the lexer, as in Lex.
+            if (_region == Region.Call && chunk.Length == 1 && CallMarkers.IndexOfCandidate(chunk) < 0)
+            {
+                _observer = observer;
+                if (OnCallContent(chunk, Position) == 1)
+                {
+                    Position++;
+                    return;
+                }
+            }
         }
         else if (chunk.Length == 1 && ContinuesHeld(chunk[0]))
         {

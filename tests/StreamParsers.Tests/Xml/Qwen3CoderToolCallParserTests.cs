@@ -101,6 +101,26 @@ public sealed class Qwen3CoderToolCallParserTests
     }
 
     [Fact]
+    public void Append_ToolsCalledAgainWithAParameterOfTheSameName_EachTypedByItsOwnTool()
+    {
+        // The parser reads each tool's parameter types once: "days" is an integer for one tool, a string for the
+        // other, and each call of either keeps its own.
+        var options = XmlParameterCallReaderTests.WithSchemas(
+            ("get_weather", WeatherSchema),
+            ("plan_trip", """{"type": "object", "properties": {"days": {"type": "string"}}}"""));
+        static string Call(string tool, string days) =>
+            $"<tool_call>\n<function={tool}>\n<parameter=days>\n{days}\n</parameter>\n</function>\n</tool_call>\n";
+        string input = Call("get_weather", "3") + Call("plan_trip", "3") + Call("get_weather", "4") + Call("plan_trip", "4");
+
+        RecordingObserver observer = TextParserHarness.AssertSplitInvariant(() => new Qwen3CoderToolCallParser(options), input);
+
+        Assert.Equal(
+            ["""{"days":3}""", """{"days":"3"}""", """{"days":4}""", """{"days":"4"}"""],
+            observer.Calls.Select(c => c.ArgumentsJson));
+        Assert.Empty(observer.Diagnostics);
+    }
+
+    [Fact]
     public void Append_FunctionEndTag_CompletesTheCallJustPastIt()
     {
         const string Call = "<tool_call>\n<function=now>\n<parameter=tz>\nUTC\n</parameter>\n</function>";
