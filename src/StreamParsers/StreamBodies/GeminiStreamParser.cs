@@ -25,6 +25,7 @@ namespace ToolFlow.StreamParsers;
 internal sealed class GeminiStreamParser : StreamBodyParser
 {
     private readonly StreamBodyWholeCalls _calls;
+    private readonly GeminiTextEventReader _textReader = new();
     private StreamingCall? _streaming;
     private bool _isFinished;
     private bool _candidateIgnoredReported;
@@ -55,6 +56,35 @@ internal sealed class GeminiStreamParser : StreamBodyParser
         {
             ReadResponse(data, observer);
         }
+    }
+
+    /// <inheritdoc/>
+    protected override bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer)
+    {
+        if (!_textReader.TryRead(json))
+        {
+            return false;
+        }
+
+        for (int part = 0; part < _textReader.PartCount; part++)
+        {
+            ReadOnlySpan<char> text = _textReader.Text(part);
+            if (text.IsEmpty)
+            {
+                continue;
+            }
+
+            if (_textReader.IsThought(part))
+            {
+                observer.OnReasoning(text);
+            }
+            else
+            {
+                observer.OnText(text);
+            }
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

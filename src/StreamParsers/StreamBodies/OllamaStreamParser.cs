@@ -21,6 +21,7 @@ namespace ToolFlow.StreamParsers;
 internal sealed class OllamaStreamParser : StreamBodyParser
 {
     private readonly StreamBodyWholeCalls _calls;
+    private readonly OllamaTextEventReader _textReader = new();
     private bool _isDone;
 
     /// <summary>Initializes a parser for one response.</summary>
@@ -88,6 +89,28 @@ internal sealed class OllamaStreamParser : StreamBodyParser
                 ReportDiagnostic(observer, ProviderStreamDiagnosticCodes.ResponseStopped, $"The provider stopped the response early (done_reason '{reason}').");
             }
         }
+    }
+
+    /// <inheritdoc/>
+    protected override bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer)
+    {
+        if (!_textReader.TryRead(json))
+        {
+            return false;
+        }
+
+        // The same order as OnEvent.
+        if (_textReader.Thinking is { IsEmpty: false } thinking)
+        {
+            observer.OnReasoning(thinking);
+        }
+
+        if (_textReader.Content is { IsEmpty: false } content)
+        {
+            observer.OnText(content);
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

@@ -18,8 +18,27 @@ internal sealed class OpenAIChatEventReader
     // Fragments one chunk may carry before the event goes the document's way.
     private const int MaxFragments = 8;
 
+    // The depth limit of the full read (Utf8JsonReader's default), which the read of a delta alone keeps.
+    private const int MaxDepth = 64;
+
     private readonly ToolCallDelta[] _fragments = new ToolCallDelta[MaxFragments];
     private readonly EventTextBuffer _text = new();
+
+    // The last event read in full, split around its delta object: chunks of one response repeat their envelope
+    // (id, model, created, ...) byte for byte, so an event with the same bytes before and after its delta is read
+    // by reading the delta alone. The prefix fixes every reading state up to the delta, the suffix everything after.
+    private byte[] _prefix = [];
+    private byte[] _suffix = [];
+    private int _prefixLength = -1;
+    private int _suffixLength;
+    private int _lastDeltaDepth;
+    private string? _lastFinishReason;
+
+    // Where the delta object of the event being read in full lies (start -1 when it has none).
+    private int _deltaStart;
+    private int _deltaEnd;
+    private int _deltaDepth;
+    private string? _lastName;
 
     // Where each text member's characters sit in the text buffer (start, length; length -1 when absent).
     private (int Start, int Length) _reasoningContent;
@@ -70,25 +89,97 @@ internal sealed class OpenAIChatEventReader
     /// <returns>Whether the event had the usual shape and was read; when not, read it with a document.</returns>
     public bool TryRead(ReadOnlySpan<byte> json)
     {
-        FragmentCount = 0;
-        FinishReason = null;
-        _text.Clear();
-        _reasoningContent = _reasoning = _content = _refusal = EventTextBuffer.None;
+        if (TryReadLikeLast(json))
+        {
+            return true;
+        }
+
+        Reset();
+        _deltaStart = -1;
         try
         {
             var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadTop(ref reader))
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadTop(ref reader) || reader.Read())
             {
+                // Trailing text is an error the document reports.
                 return false;
             }
-
-            // Trailing text is an error the document reports.
-            return !reader.Read();
         }
         catch (JsonException)
         {
             return false;
         }
+
+        Remember(json);
+        return true;
+    }
+
+    private void Reset()
+    {
+        FragmentCount = 0;
+        FinishReason = null;
+        _text.Clear();
+        _reasoningContent = _reasoning = _content = _refusal = EventTextBuffer.None;
+    }
+
+    // The event has the last full read's bytes around its delta: only the delta is read. Whatever goes wrong here
+    // leaves the event to the full read.
+    private bool TryReadLikeLast(ReadOnlySpan<byte> json)
+    {
+        int prefixLength = _prefixLength;
+        int suffixLength = _suffixLength;
+        if (prefixLength < 0 || json.Length - prefixLength - suffixLength < 2 ||
+            !json[..prefixLength].SequenceEqual(_prefix.AsSpan(0, prefixLength)) ||
+            !json[^suffixLength..].SequenceEqual(_suffix.AsSpan(0, suffixLength)))
+        {
+            return false;
+        }
+
+        Reset();
+        ReadOnlySpan<byte> delta = json[prefixLength..^suffixLength];
+        try
+        {
+            var reader = new Utf8JsonReader(delta, new JsonReaderOptions { MaxDepth = MaxDepth - _lastDeltaDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadDelta(ref reader) || reader.BytesConsumed != delta.Length)
+            {
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        FinishReason = _lastFinishReason;
+        return true;
+    }
+
+    private void Remember(ReadOnlySpan<byte> json)
+    {
+        if (_deltaStart < 0)
+        {
+            _prefixLength = -1;
+            return;
+        }
+
+        ReadOnlySpan<byte> prefix = json[.._deltaStart];
+        ReadOnlySpan<byte> suffix = json[_deltaEnd..];
+        if (_prefix.Length < prefix.Length)
+        {
+            _prefix = new byte[Math.Max(prefix.Length, 256)];
+        }
+
+        if (_suffix.Length < suffix.Length)
+        {
+            _suffix = new byte[Math.Max(suffix.Length, 64)];
+        }
+
+        prefix.CopyTo(_prefix);
+        suffix.CopyTo(_suffix);
+        _prefixLength = prefix.Length;
+        _suffixLength = suffix.Length;
+        _lastDeltaDepth = _deltaDepth;
+        _lastFinishReason = FinishReason;
     }
 
     private static bool Mark(ref Seen seen, Seen member)
@@ -184,10 +275,14 @@ internal sealed class OpenAIChatEventReader
 
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
+                    int start = (int)reader.TokenStartIndex;
+                    int depth = reader.CurrentDepth;
                     if (!ReadDelta(ref reader))
                     {
                         return false;
                     }
+
+                    (_deltaStart, _deltaEnd, _deltaDepth) = (start, (int)reader.BytesConsumed, depth);
                 }
                 else
                 {
@@ -382,7 +477,7 @@ internal sealed class OpenAIChatEventReader
         return true;
     }
 
-    private static bool ReadFunction(ref Utf8JsonReader reader, out string? name, out string? arguments)
+    private bool ReadFunction(ref Utf8JsonReader reader, out string? name, out string? arguments)
     {
         Seen seen = Seen.None;
         name = null;
@@ -396,7 +491,9 @@ internal sealed class OpenAIChatEventReader
                     return false;
                 }
 
-                name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                name = reader.TokenType != JsonTokenType.String ? null
+                    : _lastName is not null && reader.ValueTextEquals(_lastName) ? _lastName
+                    : _lastName = reader.GetString();
                 reader.Skip();
             }
             else if (reader.ValueTextEquals("arguments"u8))

@@ -27,6 +27,11 @@ internal sealed class OpenAIResponsesStreamParser : StreamBodyParser
 
     // Output index by item id, for argument events that name only the item.
     private readonly Dictionary<string, int> _indexByItem = new(StringComparer.Ordinal);
+    private readonly OpenAIResponsesDeltaEventReader _deltaReader = new();
+
+    // The last entry written to _indexByItem: an event that repeats it needs no write.
+    private string? _lastItemId;
+    private int _lastItemIndex;
 
     /// <summary>Initializes a parser for one response.</summary>
     /// <param name="options">Limits, or <see langword="null"/> for <see cref="ToolCallParserOptions.Default"/>.</param>
@@ -131,6 +136,39 @@ internal sealed class OpenAIResponsesStreamParser : StreamBodyParser
     }
 
     /// <inheritdoc/>
+    protected override bool TryReadEvent(string? eventType, ReadOnlySpan<byte> json, IToolCallParserObserver observer)
+    {
+        if (!_deltaReader.TryRead(json))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> delta = _deltaReader.Delta;
+        switch (_deltaReader.Kind)
+        {
+            case ResponsesDeltaKind.Text when !delta.IsEmpty:
+                observer.OnText(delta);
+                break;
+            case ResponsesDeltaKind.Reasoning when !delta.IsEmpty:
+                observer.OnReasoning(delta);
+                break;
+            case ResponsesDeltaKind.Arguments:
+                int index = _deltaReader.OutputIndex;
+                if (_deltaReader.ItemId is { } itemId)
+                {
+                    Record(itemId, index);
+                }
+
+                _calls.Append(new ToolCallDelta(index, null, null, delta.ToString()), EventOffset, observer);
+                break;
+            default:
+                break;
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
     protected override void OnEnd(IToolCallParserObserver observer)
     {
         if (!_calls.IsFinished)
@@ -164,13 +202,22 @@ internal sealed class OpenAIResponsesStreamParser : StreamBodyParser
         {
             if (itemId is not null)
             {
-                _indexByItem[itemId] = index;
+                Record(itemId, index);
             }
 
             return index;
         }
 
         return itemId is not null && _indexByItem.TryGetValue(itemId, out int known) ? known : -1;
+    }
+
+    private void Record(string itemId, int index)
+    {
+        if (!ReferenceEquals(itemId, _lastItemId) || index != _lastItemIndex)
+        {
+            _indexByItem[itemId] = index;
+            (_lastItemId, _lastItemIndex) = (itemId, index);
+        }
     }
 
     private void StopAbnormally(string code, string message, string why, IToolCallParserObserver observer)

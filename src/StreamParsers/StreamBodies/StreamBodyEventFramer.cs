@@ -3,7 +3,7 @@ using System.Diagnostics;
 
 namespace ToolFlow.StreamParsers;
 
-/// <summary>What <see cref="StreamBodyEventFramer.Advance"/> stopped for.</summary>
+/// <summary>What <c>StreamBodyEventFramer.Advance</c> stopped for.</summary>
 internal enum StreamBodyFrameSignal : byte
 {
     /// <summary>The chunk is used up; nothing to report.</summary>
@@ -152,6 +152,38 @@ internal sealed class StreamBodyEventFramer
     /// <returns>How many characters were consumed.</returns>
     public int Advance(ReadOnlySpan<char> chunk, out StreamBodyFrameSignal signal)
     {
+        int used = Frame(chunk, out signal, out int inChunkStart, out int inChunkLength);
+        if (inChunkStart >= 0)
+        {
+            // The event was read in place: keep it, so that Data has it.
+            _data.Append(chunk.Slice(inChunkStart, inChunkLength));
+        }
+
+        return used;
+    }
+
+    /// <summary>
+    /// Reads characters until an event completes or the chunk is used up, as <see cref="Advance(ReadOnlySpan{char}, out StreamBodyFrameSignal)"/>
+    /// does, and gives a complete event's data: a slice of the chunk when the event lies whole in it (nothing is
+    /// copied), else <see cref="Data"/>. The data is valid until the next call.
+    /// </summary>
+    /// <param name="chunk">The unread rest of the chunk.</param>
+    /// <param name="signal">Why reading stopped.</param>
+    /// <param name="data">The complete event's data, when <paramref name="signal"/> is <see cref="StreamBodyFrameSignal.Event"/>.</param>
+    /// <returns>How many characters were consumed.</returns>
+    public int Advance(ReadOnlySpan<char> chunk, out StreamBodyFrameSignal signal, out ReadOnlySpan<char> data)
+    {
+        int used = Frame(chunk, out signal, out int inChunkStart, out int inChunkLength);
+        data = signal != StreamBodyFrameSignal.Event ? default
+            : inChunkStart >= 0 ? chunk.Slice(inChunkStart, inChunkLength)
+            : _data.Span;
+        return used;
+    }
+
+    private int Frame(ReadOnlySpan<char> chunk, out StreamBodyFrameSignal signal, out int inChunkStart, out int inChunkLength)
+    {
+        inChunkStart = -1;
+        inChunkLength = 0;
         int i = 0;
         while (i < chunk.Length)
         {
@@ -203,6 +235,14 @@ internal sealed class StreamBodyEventFramer
                     {
                         _state = State.Ignore;
                         i++;
+                    }
+                    else if (c is 'd' or 'e' && TryReadKnownField(chunk, ref i, out inChunkStart, out inChunkLength))
+                    {
+                        if (inChunkStart >= 0)
+                        {
+                            signal = StreamBodyFrameSignal.Event;
+                            return i;
+                        }
                     }
                     else if (c == '{')
                     {
@@ -392,6 +432,59 @@ internal sealed class StreamBodyEventFramer
     {
         _data.Release();
         _eventType.Release();
+    }
+
+    // The usual lines, without matching their field name a character at a time: "event:" and "data:" whole in the
+    // chunk. A data line that is the event's only one and is followed by its blank line in the chunk is the whole
+    // event: it is given in place (its start and length in the chunk) and consumed up to that blank line's end.
+    private bool TryReadKnownField(ReadOnlySpan<char> chunk, ref int i, out int dataStart, out int dataLength)
+    {
+        dataStart = -1;
+        dataLength = 0;
+        ReadOnlySpan<char> rest = chunk[i..];
+        if (rest.StartsWith("data:"))
+        {
+            if (!HasPendingData && !_isTooLong)
+            {
+                int start = rest.Length > 5 && rest[5] == ' ' ? 6 : 5;
+                int end = rest[start..].IndexOfAny(s_lineEnds);
+                if (end >= 0 && end <= _maxEventLength)
+                {
+                    end += start;
+                    if (rest[end] == '\n' && end + 1 < rest.Length && rest[end + 1] == '\n')
+                    {
+                        dataStart = i + start;
+                        dataLength = end - start;
+                        _hasData = true;
+                        i += end + 2;
+                        return true;
+                    }
+                }
+            }
+
+            _fieldKind = FieldKind.Data;
+            if (_hasData)
+            {
+                AppendData("\n");
+            }
+
+            _hasData = true;
+            _state = State.ValueStart;
+            i += 5;
+            return true;
+        }
+
+        if (rest.StartsWith("event:"))
+        {
+            _fieldKind = FieldKind.Event;
+            _eventType.Clear();
+            _isEventTypeTooLong = false;
+            _state = State.ValueStart;
+            i += 6;
+            return true;
+        }
+
+        return false;
     }
 
     private int EndLine(int i, char c)

@@ -73,13 +73,13 @@ internal abstract class StreamBodyParser : ToolCallTextParser
         ThrowIfCompleted();
         while (!chunk.IsEmpty)
         {
-            int used = _framer.Advance(chunk, out StreamBodyFrameSignal signal);
+            int used = _framer.Advance(chunk, out StreamBodyFrameSignal signal, out ReadOnlySpan<char> data);
             Position += used;
             chunk = chunk[used..];
             if (signal == StreamBodyFrameSignal.Event)
             {
                 EventOffset = Position;
-                DispatchFramed(observer);
+                DispatchFramed(data, observer);
             }
             else if (signal == StreamBodyFrameSignal.UnexpectedText && !_isUnexpectedTextReported)
             {
@@ -147,7 +147,7 @@ internal abstract class StreamBodyParser : ToolCallTextParser
         if (_framer.Flush())
         {
             EventOffset = Position;
-            DispatchFramed(observer);
+            DispatchFramed(_framer.Data, observer);
         }
 
         EventOffset = Position;
@@ -207,7 +207,7 @@ internal abstract class StreamBodyParser : ToolCallTextParser
         }
     }
 
-    private void DispatchFramed(IToolCallParserObserver observer)
+    private void DispatchFramed(ReadOnlySpan<char> data, IToolCallParserObserver observer)
     {
         if (_framer.IsTooLong)
         {
@@ -215,7 +215,7 @@ internal abstract class StreamBodyParser : ToolCallTextParser
         }
         else
         {
-            ReadOnlySpan<char> data = _framer.Data.Trim(" \t\r\n");
+            data = data.Trim(" \t\r\n");
             if (data.SequenceEqual("[DONE]"))
             {
                 OnDone(observer);

@@ -97,6 +97,68 @@ public sealed class OpenAIChatEventReaderTests
         Assert.False(Read(reader, json));
     }
 
+    private const string Head = """{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":""";
+    private const string Tail = ""","logprobs":null,"finish_reason":null}]}""";
+
+    [Fact]
+    public void TryRead_SameEnvelopeAsTheLastEvent_ReadsEachDelta()
+    {
+        var reader = new OpenAIChatEventReader();
+        Assert.True(Read(reader, Head + """{"role":"assistant","content":""}""" + Tail));
+
+        Assert.True(Read(reader, Head + """{"content":"Hi \"you\""}""" + Tail));
+        Assert.Equal("Hi \"you\"", reader.Content.ToString());
+        Assert.Null(reader.FinishReason);
+
+        Assert.True(Read(reader, Head + """{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}""" + Tail));
+        Assert.True(reader.Content.IsEmpty);
+        Assert.Equal([new ToolCallDelta(0, "call_1", "f", "")], reader.Fragments.ToArray());
+
+        Assert.True(Read(reader, Head + """{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}""" + Tail));
+        Assert.Equal([new ToolCallDelta(0, null, null, "{}")], reader.Fragments.ToArray());
+
+        Assert.True(Read(reader, Head + "{}" + ""","logprobs":null,"finish_reason":"tool_calls"}]}"""));
+        Assert.True(reader.Fragments.IsEmpty);
+        Assert.Equal("tool_calls", reader.FinishReason);
+
+        // The envelope of that event, with its finish reason, is now the one remembered.
+        Assert.True(Read(reader, Head + """{"content":"x"}""" + ""","logprobs":null,"finish_reason":"tool_calls"}]}"""));
+        Assert.Equal(("x", "tool_calls"), (reader.Content.ToString(), reader.FinishReason));
+    }
+
+    [Theory]
+    [InlineData("""{"content":[{"type":"text","text":"a"}]}""" + Tail)]
+    [InlineData("""{"function_call":{"name":"f"}}""" + Tail)]
+    [InlineData("""{"content":"a","content":"b"}""" + Tail)]
+    [InlineData("""{"content":"a"}""" + ""","delta":{}}]}""")]
+    [InlineData("""{"content":"a"}""" + Tail + " x")]
+    [InlineData("""{"content":"a" """ + Tail)]
+    [InlineData("""{"content":"a"}}""" + Tail)]
+    public void TryRead_SameEnvelopeUnusualDelta_LeavesTheEventToTheDocument(string rest)
+    {
+        var reader = new OpenAIChatEventReader();
+        Assert.True(Read(reader, Head + """{"content":"warm"}""" + Tail));
+
+        Assert.False(Read(reader, Head + rest));
+        Assert.False(Read(new OpenAIChatEventReader(), Head + rest));
+    }
+
+    [Fact]
+    public void TryRead_DeepDeltaAfterTheSameEnvelope_SameAnswerAsAFirstRead()
+    {
+        // The delta read alone keeps the depth limit of the whole event.
+        for (int depth = 55; depth <= 65; depth++)
+        {
+            string json = Head + """{"content":"a","x":""" + new string('[', depth) + new string(']', depth) + "}" + Tail;
+            var warm = new OpenAIChatEventReader();
+            Assert.True(Read(warm, Head + """{"content":"warm"}""" + Tail));
+
+            bool first = Read(new OpenAIChatEventReader(), json);
+            Assert.Equal(first, Read(warm, json));
+            Assert.Equal(depth <= 60, first);
+        }
+    }
+
     [Fact]
     public void Append_EventsTheReaderLeaves_AreReadAsBefore()
     {

@@ -15,7 +15,7 @@ public sealed class StreamBodyEventFramerTests
 
         foreach (int size in new[] { body.Length, 1, 3, 50, 100 })
         {
-            List<(string? Type, string Data)> events = Frame(body, size);
+            List<(string? Type, string Data, int At)> events = Frame(body, size);
             Assert.Equal(2, events.Count);
             Assert.Equal(expected == "full" ? type : null, events[0].Type);
             Assert.Equal("{\"a\":1}", events[0].Data);
@@ -23,20 +23,38 @@ public sealed class StreamBodyEventFramerTests
         }
     }
 
-    private static List<(string? Type, string Data)> Frame(string body, int chunkSize)
+    [Fact]
+    public void Advance_EventWholeInTheChunk_GivenInPlaceAsWhenBuffered()
+    {
+        string body = "data: {\"a\":1}\n\nevent: t\ndata:{\"b\":2}\n\ndata: one\ndata: two\n\ndata: x\r\n\r\n:c\ndata:\n\ndata: {}\n";
+
+        for (int size = 1; size <= body.Length; size++)
+        {
+            Assert.Equal(Frame(body, size), FrameInPlace(body, size));
+        }
+
+        Assert.Equal(
+            [(null, "{\"a\":1}", 15), ("t", "{\"b\":2}", 38), (null, "one\ntwo", 59), (null, "x", 69), (null, "", 80), (null, "{}", 89)],
+            FrameInPlace(body, body.Length));
+    }
+
+    // Events with the offset just past the character that completed them, from the overload that gives data in place.
+    private static List<(string? Type, string Data, int At)> FrameInPlace(string body, int chunkSize)
     {
         var framer = new StreamBodyEventFramer(1024);
-        var events = new List<(string?, string)>();
+        var events = new List<(string?, string, int)>();
+        int position = 0;
         for (int at = 0; at < body.Length; at += chunkSize)
         {
             ReadOnlySpan<char> chunk = body.AsSpan(at, Math.Min(chunkSize, body.Length - at));
             while (!chunk.IsEmpty)
             {
-                int used = framer.Advance(chunk, out StreamBodyFrameSignal signal);
+                int used = framer.Advance(chunk, out StreamBodyFrameSignal signal, out ReadOnlySpan<char> data);
                 chunk = chunk[used..];
+                position += used;
                 if (signal == StreamBodyFrameSignal.Event)
                 {
-                    events.Add((framer.EventType, new string(framer.Data)));
+                    events.Add((framer.EventType, new string(data), position));
                     framer.ClearEvent();
                 }
             }
@@ -44,7 +62,37 @@ public sealed class StreamBodyEventFramerTests
 
         if (framer.Flush())
         {
-            events.Add((framer.EventType, new string(framer.Data)));
+            events.Add((framer.EventType, new string(framer.Data), position));
+        }
+
+        framer.Release();
+        return events;
+    }
+
+    private static List<(string? Type, string Data, int At)> Frame(string body, int chunkSize)
+    {
+        var framer = new StreamBodyEventFramer(1024);
+        var events = new List<(string?, string, int)>();
+        int position = 0;
+        for (int at = 0; at < body.Length; at += chunkSize)
+        {
+            ReadOnlySpan<char> chunk = body.AsSpan(at, Math.Min(chunkSize, body.Length - at));
+            while (!chunk.IsEmpty)
+            {
+                int used = framer.Advance(chunk, out StreamBodyFrameSignal signal);
+                chunk = chunk[used..];
+                position += used;
+                if (signal == StreamBodyFrameSignal.Event)
+                {
+                    events.Add((framer.EventType, new string(framer.Data), position));
+                    framer.ClearEvent();
+                }
+            }
+        }
+
+        if (framer.Flush())
+        {
+            events.Add((framer.EventType, new string(framer.Data), position));
         }
 
         framer.Release();
