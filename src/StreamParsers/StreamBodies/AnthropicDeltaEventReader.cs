@@ -73,13 +73,6 @@ internal sealed class AnthropicDeltaEventReader
         }
     }
 
-    private static bool Mark(ref Seen seen, Seen member)
-    {
-        bool first = (seen & member) == 0;
-        seen |= member;
-        return first;
-    }
-
     private bool ReadEvent(ref Utf8JsonReader reader, string? eventType)
     {
         Seen seen = Seen.None;
@@ -89,7 +82,7 @@ internal sealed class AnthropicDeltaEventReader
         {
             if (reader.ValueTextEquals("type"u8))
             {
-                if (!Mark(ref seen, Seen.Type) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Type) || !reader.Read())
                 {
                     return false;
                 }
@@ -100,7 +93,7 @@ internal sealed class AnthropicDeltaEventReader
             }
             else if (reader.ValueTextEquals("index"u8))
             {
-                if (!Mark(ref seen, Seen.Index) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Index) || !reader.Read())
                 {
                     return false;
                 }
@@ -110,7 +103,7 @@ internal sealed class AnthropicDeltaEventReader
             }
             else if (reader.ValueTextEquals("delta"u8))
             {
-                if (!Mark(ref seen, Seen.Delta) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadDelta(ref reader))
+                if (!SeenMembers.First(ref seen, Seen.Delta) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadDelta(ref reader))
                 {
                     return false;
                 }
@@ -138,7 +131,7 @@ internal sealed class AnthropicDeltaEventReader
         {
             if (reader.ValueTextEquals("type"u8))
             {
-                if (!Mark(ref seen, Seen.Type) || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                if (!SeenMembers.First(ref seen, Seen.Type) || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -157,7 +150,7 @@ internal sealed class AnthropicDeltaEventReader
                 // One of the three per delta: a delta with two is for the document.
                 bool isText = reader.ValueTextEquals("text"u8);
                 bool isThinking = !isText && reader.ValueTextEquals("thinking"u8);
-                if (!Mark(ref seen, Seen.Value) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Value) || !reader.Read())
                 {
                     return false;
                 }

@@ -43,4 +43,32 @@ internal sealed class EventTextBuffer
         _used += length;
         return range;
     }
+
+    /// <summary>
+    /// Reads a text member's value: a string's characters go into the buffer, any other value is skipped and counts as
+    /// no text, as the document's reading has it.
+    /// </summary>
+    /// <param name="reader">A reader on the member's name.</param>
+    /// <param name="range">Where the text was put, or <see cref="None"/>.</param>
+    /// <param name="arrayIsUnusual">Whether an array (content parts) leaves the event to the document.</param>
+    /// <returns>Whether the value was read; <see langword="false"/> when the JSON ends there or the array is unusual.</returns>
+    public bool TryReadMember(ref Utf8JsonReader reader, out (int Start, int Length) range, bool arrayIsUnusual = false)
+    {
+        range = None;
+        if (!reader.Read() || (arrayIsUnusual && reader.TokenType == JsonTokenType.StartArray))
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            range = Read(ref reader);
+        }
+        else
+        {
+            reader.Skip();
+        }
+
+        return true;
+    }
 }

@@ -63,13 +63,6 @@ internal sealed class GeminiTextEventReader
         }
     }
 
-    private static bool Mark(ref Seen seen, Seen member)
-    {
-        bool first = (seen & member) == 0;
-        seen |= member;
-        return first;
-    }
-
     private bool ReadResponse(ref Utf8JsonReader reader)
     {
         Seen seen = Seen.None;
@@ -77,7 +70,7 @@ internal sealed class GeminiTextEventReader
         {
             if (reader.ValueTextEquals("candidates"u8))
             {
-                if (!Mark(ref seen, Seen.Candidates) || !reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                if (!SeenMembers.First(ref seen, Seen.Candidates) || !reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                 {
                     return false;
                 }
@@ -112,14 +105,14 @@ internal sealed class GeminiTextEventReader
         {
             if (reader.ValueTextEquals("content"u8))
             {
-                if (!Mark(ref seen, Seen.Content) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadContent(ref reader))
+                if (!SeenMembers.First(ref seen, Seen.Content) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadContent(ref reader))
                 {
                     return false;
                 }
             }
             else if (reader.ValueTextEquals("index"u8))
             {
-                if (!Mark(ref seen, Seen.Index) || !reader.Read() || reader.TokenType != JsonTokenType.Number ||
+                if (!SeenMembers.First(ref seen, Seen.Index) || !reader.Read() || reader.TokenType != JsonTokenType.Number ||
                     !reader.TryGetInt32(out int index) || index != 0)
                 {
                     return false;
@@ -150,7 +143,7 @@ internal sealed class GeminiTextEventReader
         {
             if (reader.ValueTextEquals("parts"u8))
             {
-                if (!Mark(ref seen, Seen.Parts) || !reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                if (!SeenMembers.First(ref seen, Seen.Parts) || !reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                 {
                     return false;
                 }
@@ -182,7 +175,7 @@ internal sealed class GeminiTextEventReader
         {
             if (reader.ValueTextEquals("text"u8))
             {
-                if (!Mark(ref seen, Seen.Text) || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                if (!SeenMembers.First(ref seen, Seen.Text) || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -191,7 +184,7 @@ internal sealed class GeminiTextEventReader
             }
             else if (reader.ValueTextEquals("thought"u8))
             {
-                if (!Mark(ref seen, Seen.Thought) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Thought) || !reader.Read())
                 {
                     return false;
                 }

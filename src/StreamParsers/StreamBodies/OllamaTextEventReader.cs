@@ -53,13 +53,6 @@ internal sealed class OllamaTextEventReader
         }
     }
 
-    private static bool Mark(ref Seen seen, Seen member)
-    {
-        bool first = (seen & member) == 0;
-        seen |= member;
-        return first;
-    }
-
     private bool ReadLine(ref Utf8JsonReader reader)
     {
         Seen seen = Seen.None;
@@ -67,7 +60,7 @@ internal sealed class OllamaTextEventReader
         {
             if (reader.ValueTextEquals("message"u8))
             {
-                if (!Mark(ref seen, Seen.Message) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadMessage(ref reader))
+                if (!SeenMembers.First(ref seen, Seen.Message) || !reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadMessage(ref reader))
                 {
                     return false;
                 }
@@ -75,7 +68,7 @@ internal sealed class OllamaTextEventReader
             else if (reader.ValueTextEquals("done"u8))
             {
                 // Only a line that is not the last: the end is the document's to read.
-                if (!Mark(ref seen, Seen.Done) || !reader.Read() || reader.TokenType == JsonTokenType.True)
+                if (!SeenMembers.First(ref seen, Seen.Done) || !reader.Read() || reader.TokenType == JsonTokenType.True)
                 {
                     return false;
                 }
@@ -84,7 +77,7 @@ internal sealed class OllamaTextEventReader
             }
             else if (reader.ValueTextEquals("error"u8))
             {
-                if (!Mark(ref seen, Seen.Error) || !reader.Read() || reader.TokenType != JsonTokenType.Null)
+                if (!SeenMembers.First(ref seen, Seen.Error) || !reader.Read() || reader.TokenType != JsonTokenType.Null)
                 {
                     return false;
                 }
@@ -106,14 +99,14 @@ internal sealed class OllamaTextEventReader
         {
             if (reader.ValueTextEquals("content"u8))
             {
-                if (!Mark(ref seen, Seen.Content) || !ReadText(ref reader, out _content))
+                if (!SeenMembers.First(ref seen, Seen.Content) || !_text.TryReadMember(ref reader, out _content))
                 {
                     return false;
                 }
             }
             else if (reader.ValueTextEquals("thinking"u8))
             {
-                if (!Mark(ref seen, Seen.Thinking) || !ReadText(ref reader, out _thinking))
+                if (!SeenMembers.First(ref seen, Seen.Thinking) || !_text.TryReadMember(ref reader, out _thinking))
                 {
                     return false;
                 }
@@ -130,26 +123,5 @@ internal sealed class OllamaTextEventReader
         }
 
         return reader.TokenType == JsonTokenType.EndObject;
-    }
-
-    // A string member's characters into the text buffer; any other value is no text, as the document's reading has it.
-    private bool ReadText(ref Utf8JsonReader reader, out (int Start, int Length) range)
-    {
-        range = EventTextBuffer.None;
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            range = _text.Read(ref reader);
-        }
-        else
-        {
-            reader.Skip();
-        }
-
-        return true;
     }
 }

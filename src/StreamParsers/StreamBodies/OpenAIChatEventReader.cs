@@ -182,18 +182,6 @@ internal sealed class OpenAIChatEventReader
         _lastFinishReason = FinishReason;
     }
 
-    private static bool Mark(ref Seen seen, Seen member)
-    {
-        if ((seen & member) != 0)
-        {
-            // A repeated member: leave the choice to the document.
-            return false;
-        }
-
-        seen |= member;
-        return true;
-    }
-
     private bool ReadTop(ref Utf8JsonReader reader)
     {
         Seen seen = Seen.None;
@@ -201,7 +189,7 @@ internal sealed class OpenAIChatEventReader
         {
             if (reader.ValueTextEquals("choices"u8))
             {
-                if (!Mark(ref seen, Seen.Choices) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Choices) || !reader.Read())
                 {
                     return false;
                 }
@@ -254,7 +242,7 @@ internal sealed class OpenAIChatEventReader
         {
             if (reader.ValueTextEquals("index"u8))
             {
-                if (!Mark(ref seen, Seen.Index) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Index) || !reader.Read())
                 {
                     return false;
                 }
@@ -268,7 +256,7 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("delta"u8))
             {
-                if (!Mark(ref seen, Seen.Delta) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Delta) || !reader.Read())
                 {
                     return false;
                 }
@@ -291,7 +279,7 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
-                if (!Mark(ref seen, Seen.FinishReason) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.FinishReason) || !reader.Read())
                 {
                     return false;
                 }
@@ -320,14 +308,14 @@ internal sealed class OpenAIChatEventReader
         {
             if (reader.ValueTextEquals("content"u8))
             {
-                if (!Mark(ref seen, Seen.Content) || !ReadText(ref reader, out _content))
+                if (!SeenMembers.First(ref seen, Seen.Content) || !_text.TryReadMember(ref reader, out _content, arrayIsUnusual: true))
                 {
                     return false;
                 }
             }
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
-                if (!Mark(ref seen, Seen.ToolCalls) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.ToolCalls) || !reader.Read())
                 {
                     return false;
                 }
@@ -346,21 +334,21 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("reasoning_content"u8))
             {
-                if (!Mark(ref seen, Seen.ReasoningContent) || !ReadText(ref reader, out _reasoningContent))
+                if (!SeenMembers.First(ref seen, Seen.ReasoningContent) || !_text.TryReadMember(ref reader, out _reasoningContent, arrayIsUnusual: true))
                 {
                     return false;
                 }
             }
             else if (reader.ValueTextEquals("reasoning"u8))
             {
-                if (!Mark(ref seen, Seen.Reasoning) || !ReadText(ref reader, out _reasoning))
+                if (!SeenMembers.First(ref seen, Seen.Reasoning) || !_text.TryReadMember(ref reader, out _reasoning, arrayIsUnusual: true))
                 {
                     return false;
                 }
             }
             else if (reader.ValueTextEquals("refusal"u8))
             {
-                if (!Mark(ref seen, Seen.Refusal) || !ReadText(ref reader, out _refusal))
+                if (!SeenMembers.First(ref seen, Seen.Refusal) || !_text.TryReadMember(ref reader, out _refusal, arrayIsUnusual: true))
                 {
                     return false;
                 }
@@ -378,28 +366,6 @@ internal sealed class OpenAIChatEventReader
 
         return reader.TokenType == JsonTokenType.EndObject;
     }
-
-    // A string member's characters into the text buffer; any other value is no text. Arrays (content parts) are for the document.
-    private bool ReadText(ref Utf8JsonReader reader, out (int Start, int Length) range)
-    {
-        range = EventTextBuffer.None;
-        if (!reader.Read() || reader.TokenType == JsonTokenType.StartArray)
-        {
-            return false;
-        }
-
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            range = _text.Read(ref reader);
-        }
-        else
-        {
-            reader.Skip();
-        }
-
-        return true;
-    }
-
     private bool ReadToolCalls(ref Utf8JsonReader reader)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -424,7 +390,7 @@ internal sealed class OpenAIChatEventReader
         {
             if (reader.ValueTextEquals("index"u8))
             {
-                if (!Mark(ref seen, Seen.Index) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Index) || !reader.Read())
                 {
                     return false;
                 }
@@ -434,7 +400,7 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("id"u8))
             {
-                if (!Mark(ref seen, Seen.Id) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Id) || !reader.Read())
                 {
                     return false;
                 }
@@ -444,7 +410,7 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("function"u8))
             {
-                if (!Mark(ref seen, Seen.Function) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Function) || !reader.Read())
                 {
                     return false;
                 }
@@ -486,7 +452,7 @@ internal sealed class OpenAIChatEventReader
         {
             if (reader.ValueTextEquals("name"u8))
             {
-                if (!Mark(ref seen, Seen.Name) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Name) || !reader.Read())
                 {
                     return false;
                 }
@@ -498,7 +464,7 @@ internal sealed class OpenAIChatEventReader
             }
             else if (reader.ValueTextEquals("arguments"u8))
             {
-                if (!Mark(ref seen, Seen.Arguments) || !reader.Read())
+                if (!SeenMembers.First(ref seen, Seen.Arguments) || !reader.Read())
                 {
                     return false;
                 }

@@ -73,13 +73,6 @@ internal sealed class OpenAIResponsesDeltaEventReader
         }
     }
 
-    private static bool Mark(ref Seen seen, Seen member)
-    {
-        bool first = (seen & member) == 0;
-        seen |= member;
-        return first;
-    }
-
     private bool ReadEvent(ref Utf8JsonReader reader, string? lastItemId)
     {
         Seen seen = Seen.None;
@@ -87,7 +80,7 @@ internal sealed class OpenAIResponsesDeltaEventReader
         {
             if (reader.ValueTextEquals("type"u8))
             {
-                if (!Mark(ref seen, Seen.Type) || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                if (!SeenMembers.First(ref seen, Seen.Type) || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -111,7 +104,7 @@ internal sealed class OpenAIResponsesDeltaEventReader
             }
             else if (reader.ValueTextEquals("delta"u8))
             {
-                if (!Mark(ref seen, Seen.Delta) || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                if (!SeenMembers.First(ref seen, Seen.Delta) || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -120,7 +113,7 @@ internal sealed class OpenAIResponsesDeltaEventReader
             }
             else if (reader.ValueTextEquals("item_id"u8))
             {
-                if (!Mark(ref seen, Seen.ItemId) || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                if (!SeenMembers.First(ref seen, Seen.ItemId) || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -129,7 +122,7 @@ internal sealed class OpenAIResponsesDeltaEventReader
             }
             else if (reader.ValueTextEquals("output_index"u8))
             {
-                if (!Mark(ref seen, Seen.OutputIndex) || !reader.Read() || reader.TokenType != JsonTokenType.Number ||
+                if (!SeenMembers.First(ref seen, Seen.OutputIndex) || !reader.Read() || reader.TokenType != JsonTokenType.Number ||
                     !reader.TryGetInt32(out int index))
                 {
                     return false;

@@ -30,16 +30,16 @@ public sealed class StreamBodyEventFramerTests
 
         for (int size = 1; size <= body.Length; size++)
         {
-            Assert.Equal(Frame(body, size), FrameInPlace(body, size));
+            Assert.Equal(Frame(body, size), Frame(body, size, inPlace: true));
         }
 
         Assert.Equal(
             [(null, "{\"a\":1}", 15), ("t", "{\"b\":2}", 38), (null, "one\ntwo", 59), (null, "x", 69), (null, "", 80), (null, "{}", 89)],
-            FrameInPlace(body, body.Length));
+            Frame(body, body.Length, inPlace: true));
     }
 
-    // Events with the offset just past the character that completed them, from the overload that gives data in place.
-    private static List<(string? Type, string Data, int At)> FrameInPlace(string body, int chunkSize)
+    // Events with the offset just past the character that completed them; inPlace takes the overload that gives data in place.
+    private static List<(string? Type, string Data, int At)> Frame(string body, int chunkSize, bool inPlace = false)
     {
         var framer = new StreamBodyEventFramer(1024);
         var events = new List<(string?, string, int)>();
@@ -49,42 +49,14 @@ public sealed class StreamBodyEventFramerTests
             ReadOnlySpan<char> chunk = body.AsSpan(at, Math.Min(chunkSize, body.Length - at));
             while (!chunk.IsEmpty)
             {
-                int used = framer.Advance(chunk, out StreamBodyFrameSignal signal, out ReadOnlySpan<char> data);
+                ReadOnlySpan<char> data = default;
+                StreamBodyFrameSignal signal;
+                int used = inPlace ? framer.Advance(chunk, out signal, out data) : framer.Advance(chunk, out signal);
                 chunk = chunk[used..];
                 position += used;
                 if (signal == StreamBodyFrameSignal.Event)
                 {
-                    events.Add((framer.EventType, new string(data), position));
-                    framer.ClearEvent();
-                }
-            }
-        }
-
-        if (framer.Flush())
-        {
-            events.Add((framer.EventType, new string(framer.Data), position));
-        }
-
-        framer.Release();
-        return events;
-    }
-
-    private static List<(string? Type, string Data, int At)> Frame(string body, int chunkSize)
-    {
-        var framer = new StreamBodyEventFramer(1024);
-        var events = new List<(string?, string, int)>();
-        int position = 0;
-        for (int at = 0; at < body.Length; at += chunkSize)
-        {
-            ReadOnlySpan<char> chunk = body.AsSpan(at, Math.Min(chunkSize, body.Length - at));
-            while (!chunk.IsEmpty)
-            {
-                int used = framer.Advance(chunk, out StreamBodyFrameSignal signal);
-                chunk = chunk[used..];
-                position += used;
-                if (signal == StreamBodyFrameSignal.Event)
-                {
-                    events.Add((framer.EventType, new string(framer.Data), position));
+                    events.Add((framer.EventType, new string(inPlace ? data : framer.Data), position));
                     framer.ClearEvent();
                 }
             }
