@@ -15,24 +15,22 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task KillSilo_CallsInFlightThere_FailWithinTheMembershipTimeAndOthersComplete()
     {
-        string dir = Directory.CreateTempSubdirectory("toolflow-cluster-").FullName;
-        int redisPort = FreePort();
-        using Process redis = Start("redis-server", $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no --dir {dir}");
-        string redisEndpoint = $"127.0.0.1:{redisPort}";
+        await using RedisServer redis = await RedisServer.StartAsync(CancellationToken.None);
+        string redisEndpoint = redis.Endpoint;
+        string clusterId = $"t{RedisServer.FreePort()}";
         string hostDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Orleans.Host", "bin", "Debug", "net10.0", "ToolFlow.Orleans.Host.dll");
         var silos = new List<Process>();
         try
         {
-            await WaitForRedisAsync(redisEndpoint);
             for (int n = 0; n < 3; n++)
             {
-                silos.Add(Start("dotnet", $"exec {hostDll} --redis {redisEndpoint} --silo-port {FreePort()} --gateway-port {FreePort()} --cluster-id t{redisPort}"));
+                silos.Add(Start("dotnet", $"exec {hostDll} --redis {redisEndpoint} --silo-port {RedisServer.FreePort()} --gateway-port {RedisServer.FreePort()} --cluster-id {clusterId}"));
             }
 
             HostApplicationBuilder clientBuilder = Host.CreateApplicationBuilder();
             clientBuilder.UseOrleansClient(c =>
             {
-                c.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ($"t{redisPort}", "toolflow"));
+                c.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, "toolflow"));
                 c.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redisEndpoint));
             });
             using IHost client = clientBuilder.Build();
@@ -87,34 +85,9 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
 
                 silo.Dispose();
             }
-
-            redis.Kill();
         }
     }
 
     private static Process Start(string file, string arguments) =>
         Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForRedisAsync(string endpoint)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(endpoint);
-                return;
-            }
-            catch (RedisConnectionException) when (attempt < 50)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
 }
