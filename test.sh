@@ -26,6 +26,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# The cluster tests (tests/Orleans.Tests) start Debian's redis-server on 127.0.0.1 for clustering and grain storage.
+if ! command -v redis-server >/dev/null 2>&1; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  if ! { "${as_root[@]}" apt-get update && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }; then
+    echo "warning: could not install redis-server; the cluster tests will fail" >&2
+  fi
+fi
+
 dotnet restore Dataflow.sln
 dotnet build Dataflow.sln --no-restore
 status=0

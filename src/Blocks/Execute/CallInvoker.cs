@@ -525,6 +525,9 @@ internal sealed class CallInvoker
                 return (ToolCallFailureKind.Cancelled, $"The call to '{name}' was cancelled.", null);
             case ToolCallOutcomeException decided:
                 return (decided.Kind, decided.Message, decided.ResultForModel);
+            case ToolOutcomeUnknownException unknown:
+                string lost = $"The call to '{name}' may or may not have taken effect: {unknown.Message}";
+                return (ToolCallFailureKind.OutcomeUnknown, lost, $"Error: {lost} Check before calling it again.");
             case TimeoutRejectedException:
                 return (ToolCallFailureKind.TimedOut, $"The call to '{name}' timed out after {state.Tool!.Timeout?.TotalMilliseconds} ms.", null);
             case Exception when ToolRateLimitedException.IsRateLimit(exception, out TimeSpan? retryAfter):

@@ -468,7 +468,9 @@ public sealed class ToolExecutor
         // Outermost first: retry wraps the breaker, which wraps the timeout of one attempt.
         var builder = new ResiliencePipelineBuilder { TimeProvider = TimeProvider, Name = tool.Name };
         // A rate limit is not a failure to retry with backoff or to break the circuit on: the invoker waits it out.
-        PredicateBuilder<object> failures = new PredicateBuilder().Handle<Exception>(static e => e is not OperationCanceledException && !ToolRateLimitedException.IsRateLimit(e, out _));
+        // An unknown outcome is never retried: the lost attempt may have taken effect.
+        PredicateBuilder<object> failures = new PredicateBuilder().Handle<Exception>(static e =>
+            e is not (OperationCanceledException or ToolOutcomeUnknownException) && !ToolRateLimitedException.IsRateLimit(e, out _));
         if (retries)
         {
             builder.AddRetry(new RetryStrategyOptions
