@@ -33,7 +33,7 @@ public static class WidthHarness
         }
 
         ScenarioRealization realization = ScenarioRealization.Sample(scenario, seed);
-        ScenarioRun run = await ScenarioRunner.RunAsync(scenario, ExecutionStrategy.Await, realization, width, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
+        ScenarioRun run = await ScenarioRunner.RunAsync(scenario, ExecutionStrategy.Await, realization, width, null, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
         ScenarioLoad[] loads = [.. scenario.Tools.Values.Where(t => t.Overload is not null).Select(t => realization.LoadOf(t.Name)).OfType<ScenarioLoad>()];
         return new WidthRun(
             width,

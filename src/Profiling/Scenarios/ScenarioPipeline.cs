@@ -61,7 +61,7 @@ public sealed class ScenarioPipeline
     /// Configures a pipeline on a draw already made, so every conversation of a run shares it; <paramref name="width"/>
     /// sets how wide each overloadable tool runs (else as the strategy runs every tool).
     /// </summary>
-    internal static ScenarioPipeline Create(Scenario scenario, int conversationIndex, ExecutionStrategy strategy, ScenarioRealization realization, TimeProvider timeProvider, ConcurrencyWidth? width = null)
+    internal static ScenarioPipeline Create(Scenario scenario, int conversationIndex, ExecutionStrategy strategy, ScenarioRealization realization, TimeProvider timeProvider, ConcurrencyWidth? width = null, ScenarioToolRoute? route = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -113,7 +113,8 @@ public sealed class ScenarioPipeline
 
         foreach (ScenarioTool tool in scenario.Tools.Values)
         {
-            var function = new ScenarioFunction(tool.Name, conversationIndex, realization, timeProvider, tool.Overload);
+            AIFunction function = new ScenarioFunction(tool.Name, conversationIndex, realization, timeProvider, tool.Overload);
+            function = route is null ? function : Routed(route(function, conversationIndex), tool.Name);
             ToolRetryPolicy? retry = tool.MaxRetries > 0 ? new ToolRetryPolicy { MaxRetryAttempts = tool.MaxRetries, BaseDelay = tool.RetryBaseDelay, UseJitter = false } : null;
             builder.AddTool(tool.Overload is null ? new ToolDescriptor(function, ToolEffects.ReadOnly) { Retry = retry } : Overloadable(function, retry, width));
         }
@@ -123,7 +124,11 @@ public sealed class ScenarioPipeline
 
     // An overloadable tool is retried after every rejection (up to the loader's largest count), so widths compare on the
     // same calls; the width decides how many run at once.
-    private static ToolDescriptor Overloadable(ScenarioFunction function, ToolRetryPolicy? retry, ConcurrencyWidth? width) => new(function, ToolEffects.ReadOnly)
+    // The model calls the tool by its name: a route that renamed it would leave every call unknown.
+    private static AIFunction Routed(AIFunction function, string name) =>
+        function?.Name == name ? function : throw new InvalidOperationException($"The tool route gave '{function?.Name}' for the scenario tool '{name}': it must keep the tool's name.");
+
+    private static ToolDescriptor Overloadable(AIFunction function, ToolRetryPolicy? retry, ConcurrencyWidth? width) => new(function, ToolEffects.ReadOnly)
     {
         Retry = retry,
         MaxRateLimitRetries = ScenarioLoader.MaxCount,

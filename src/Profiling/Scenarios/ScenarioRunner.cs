@@ -37,15 +37,55 @@ public static class ScenarioRunner
             throw new ArgumentException($"The scenario '{scenario.Name}' is not a plan; plan mode does not apply.", nameof(strategy));
         }
 
-        return await RunAsync(scenario, strategy, ScenarioRealization.Sample(scenario, seed), null, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(scenario, strategy, ScenarioRealization.Sample(scenario, seed), null, null, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the scenario once on a draw already made, with its overloadable tools at <paramref name="width"/> if given.</summary>
+    /// <summary>
+    /// Runs the scenario once with each tool's body where <paramref name="route"/> puts it (on another node, for
+    /// instance): the same draw as <see cref="RunAsync(Scenario, ExecutionStrategy, int, TimeProvider, TaskScheduler?, CancellationToken)"/>
+    /// with the same seed, so the two runs compare.
+    /// </summary>
+    /// <param name="scenario">The scenario.</param>
+    /// <param name="strategy">A strategy ToolFlow's pipeline runs (not a real library's: those call their own tools).</param>
+    /// <param name="seed">The draw's seed.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="route">Gives the function the pipeline calls for each scenario tool of each conversation.</param>
+    /// <param name="scheduler">The scheduler the meshes run on, or <see langword="null"/> for the default.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The run.</returns>
+    /// <exception cref="ArgumentException">The strategy runs a real library, or is plan for a scenario that is not a plan.</exception>
+    public static async Task<ScenarioRun> RunRoutedAsync(
+        Scenario scenario,
+        ExecutionStrategy strategy,
+        int seed,
+        TimeProvider timeProvider,
+        ScenarioToolRoute route,
+        TaskScheduler? scheduler = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(route);
+        if (strategy.RealLibrary() is { } library)
+        {
+            throw new ArgumentException($"The strategy '{strategy.ToName()}' runs {library} with its own tools; only ToolFlow's strategies take a tool route.", nameof(strategy));
+        }
+
+        // A plan strategy on a scenario that is no plan is refused where each conversation's pipeline is built.
+
+        return await RunAsync(scenario, strategy, ScenarioRealization.Sample(scenario, seed), null, route, timeProvider, scheduler, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the scenario once on a draw already made, with its overloadable tools at <paramref name="width"/> and its
+    /// tools' bodies where <paramref name="route"/> puts them, if given.
+    /// </summary>
     internal static async Task<ScenarioRun> RunAsync(
         Scenario scenario,
         ExecutionStrategy strategy,
         ScenarioRealization realization,
         ConcurrencyWidth? width,
+        ScenarioToolRoute? route,
         TimeProvider timeProvider,
         TaskScheduler? scheduler,
         CancellationToken cancellationToken)
@@ -60,12 +100,12 @@ public static class ScenarioRunner
             timelines[c] = new RunTimeline(origin, scenario.Conversations[c].Name);
             int index = c;
             runs[c] = scheduler is null
-                ? RunConversationAsync(scenario, index, strategy, realization, width, timeProvider, scheduler, timelines[index], start, cancellationToken)
+                ? RunConversationAsync(scenario, index, strategy, realization, width, route, timeProvider, scheduler, timelines[index], start, cancellationToken)
 
                 // The real libraries take no scheduler and resume on the one current when they start (their awaits
                 // capture it): start every run on the one given, so virtual time drives them.
                 : Task.Factory.StartNew(
-                    () => RunConversationAsync(scenario, index, strategy, realization, width, timeProvider, scheduler, timelines[index], start, cancellationToken),
+                    () => RunConversationAsync(scenario, index, strategy, realization, width, route, timeProvider, scheduler, timelines[index], start, cancellationToken),
                     cancellationToken,
                     TaskCreationOptions.None,
                     scheduler).Unwrap();
@@ -82,6 +122,7 @@ public static class ScenarioRunner
         ExecutionStrategy strategy,
         ScenarioRealization realization,
         ConcurrencyWidth? width,
+        ScenarioToolRoute? route,
         TimeProvider clock,
         TaskScheduler? scheduler,
         RunTimeline timeline,
@@ -101,7 +142,7 @@ public static class ScenarioRunner
             return;
         }
 
-        ScenarioPipeline scenarioPipeline = ScenarioPipeline.Create(scenario, index, strategy, realization, clock, width);
+        ScenarioPipeline scenarioPipeline = ScenarioPipeline.Create(scenario, index, strategy, realization, clock, width, route);
         if (scheduler is not null)
         {
             scenarioPipeline.Builder.Configure(o => o.TaskScheduler = scheduler);
