@@ -41,6 +41,9 @@ public sealed class Scenario
     /// <summary>Whether a tool of the scenario has a hidden capacity (<c>overload</c>): the harness runs it over widths (<c>toolflow bench --caps</c>).</summary>
     public bool HasOverload => Tools.Values.Any(t => t.Overload is not null);
 
+    /// <summary>The names of the scenario's tools: what a node that runs its tools' bodies must host.</summary>
+    public IEnumerable<string> ToolNames => Tools.Keys;
+
     /// <summary>The model's speed.</summary>
     internal ScenarioModel Model { get; }
 

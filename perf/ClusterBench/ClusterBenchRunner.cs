@@ -1,0 +1,85 @@
+using Microsoft.Extensions.AI;
+using ToolFlow.Orleans;
+using ToolFlow.Profiling;
+
+namespace ToolFlow.ClusterBench;
+
+/// <summary>
+/// Starts one in-process cluster per silo count, then runs the scenarios and the hop measurement, each executor back to
+/// back with local execution so their ratios are measured under the same load.
+/// </summary>
+public static class ClusterBenchRunner
+{
+    /// <summary>No-op calls that warm each executor up (JIT, connections, activations) before it is measured.</summary>
+    public const int WarmUpCalls = 500;
+
+    /// <summary>Runs what the options ask for.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="scenarios">The scenarios (none when only the hop runs).</param>
+    /// <param name="progress">Where a line per step goes.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The scenario rows and the hop results.</returns>
+    public static async Task<(IReadOnlyList<ScenarioComparisonRow> Scenarios, IReadOnlyList<HopResult> Hops)> RunAsync(
+        ClusterBenchOptions options,
+        IReadOnlyList<Scenario> scenarios,
+        TextWriter progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scenarios);
+        ArgumentNullException.ThrowIfNull(progress);
+        var tools = new RemoteScenarioTools();
+        AIFunction[] worker = [.. tools.WorkerTools(scenarios.SelectMany(s => s.ToolNames)), new NoOpFunction()];
+        var rigs = new List<ClusterRig>();
+        try
+        {
+            foreach (int silos in options.Silos)
+            {
+                progress.WriteLine($"starting {ScenarioComparison.Label(silos)}");
+                rigs.Add(await ClusterRig.StartAsync(silos, worker, cancellationToken).ConfigureAwait(false));
+            }
+
+            (string Label, AIFunction Tool)[] executors =
+                [("local", new NoOpFunction()), .. rigs.Select(r => (ScenarioComparison.Label(r.Silos), (AIFunction)new RemoteToolFunction(new NoOpFunction(), r.Grains, $"warm-{r.Silos}")))];
+            foreach ((string label, AIFunction tool) in executors)
+            {
+                await HopBench.MeasureAsync(label, tool, 16, Math.Min(WarmUpCalls, options.Calls), cancellationToken).ConfigureAwait(false);
+            }
+
+            var rows = new List<ScenarioComparisonRow>();
+            if (options.RunScenarios)
+            {
+                TimeProvider clock = options.TimeScale == 1 ? TimeProvider.System : new AcceleratedTimeProvider(TimeProvider.System, options.TimeScale);
+                foreach (Scenario scenario in scenarios)
+                {
+                    progress.WriteLine($"scenario {scenario.Name}");
+                    rows.Add(await ScenarioComparison.RunAsync(scenario, options.Strategy, options.Seed, options.Runs, clock, rigs, tools, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            var hops = new List<HopResult>();
+            if (options.RunHop)
+            {
+                foreach (int concurrency in options.Concurrency)
+                {
+                    progress.WriteLine($"hop at {concurrency} in flight");
+                    for (int k = 0; k < executors.Length; k++)
+                    {
+                        // A fresh scope per measurement: grain keys name the scope, the call and its attempt.
+                        AIFunction tool = k == 0 ? executors[0].Tool : new RemoteToolFunction(new NoOpFunction(), rigs[k - 1].Grains, $"hop-{concurrency}-{Guid.NewGuid():N}");
+                        hops.Add(await HopBench.MeasureAsync(executors[k].Label, tool, concurrency, options.Calls, cancellationToken).ConfigureAwait(false));
+                    }
+                }
+            }
+
+            return (rows, hops);
+        }
+        finally
+        {
+            foreach (ClusterRig rig in rigs)
+            {
+                await rig.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
