@@ -11,6 +11,9 @@ namespace ToolFlow.ClusterBench;
 /// </summary>
 public static class ScenarioOutcome
 {
+    // One line per value: the library's options, unindented.
+    private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>The run's outcome lines.</summary>
     /// <param name="run">The run.</param>
     /// <returns>The lines, conversation by conversation.</returns>
@@ -42,5 +45,5 @@ public static class ScenarioOutcome
         _ => content.GetType().Name,
     };
 
-    private static string Json(object? value) => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
+    private static string Json(object? value) => JsonSerializer.Serialize(value, s_json.GetTypeInfo(typeof(object)));
 }
