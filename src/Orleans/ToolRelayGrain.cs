@@ -10,7 +10,7 @@ internal sealed class ToolRelayGrain(ILocalSiloDetails silo) : Grain, IToolRelay
     {
         var clock = Stopwatch.StartNew();
         string key = this.GetPrimaryKeyString();
-        Task<string>[] running = [.. Enumerable.Range(0, calls).Select(n => CallAsync($"{key}/{n}/1", sleepMs, deadline, clock))];
+        Task<string>[] running = [.. Enumerable.Range(0, calls).Select(n => CallAsync(ToolCallKey.Format("sleep", key, $"{n}", 1, 0), sleepMs, deadline, clock))];
         string[] lines = await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
         return [silo.SiloAddress.ToString(), .. lines];
     }
