@@ -70,8 +70,8 @@ public static class ClusterBenchReport
     private static void WriteHops(StringBuilder text, ClusterBenchOptions options, IReadOnlyList<HopResult> hops)
     {
         text.Append(CultureInfo.InvariantCulture, $"\n### Remote tool hop: a no-op tool through one execution block, {options.Calls} calls per row, closed loop (latency from closing a call to its outcome)\n\n");
-        text.Append("| in flight | executor | p50 ms | p99 ms | calls/s | p50 added | p99 added | calls/s vs local | failed |\n");
-        text.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.Append("| in flight | executor | p50 ms | p99 ms | calls/s | p50 added | p99 added | calls/s vs local | failed | calls per silo |\n");
+        text.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         foreach (IGrouping<int, HopResult> level in hops.GroupBy(h => h.Concurrency))
         {
             HopResult local = level.First();
@@ -80,7 +80,7 @@ public static class ClusterBenchReport
                 bool isLocal = ReferenceEquals(hop, local);
                 text.Append(CultureInfo.InvariantCulture, $"| {hop.Concurrency} | {hop.Executor} | {hop.P50Ms:F3} | {hop.P99Ms:F3} | {hop.CallsPerSecond:F0} | ");
                 text.Append(isLocal ? "| | |" : string.Create(CultureInfo.InvariantCulture, $"{hop.P50Ms - local.P50Ms:F3} | {hop.P99Ms - local.P99Ms:F3} | {hop.CallsPerSecond / local.CallsPerSecond:F3}x |"));
-                text.Append(CultureInfo.InvariantCulture, $" {hop.Failed} |\n");
+                text.Append(CultureInfo.InvariantCulture, $" {hop.Failed} | {string.Join('/', hop.CallsPerSilo)} |\n");
             }
         }
     }

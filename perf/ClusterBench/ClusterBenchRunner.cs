@@ -29,7 +29,7 @@ public static class ClusterBenchRunner
         ArgumentNullException.ThrowIfNull(scenarios);
         ArgumentNullException.ThrowIfNull(progress);
         var tools = new RemoteScenarioTools();
-        AIFunction[] worker = [.. tools.WorkerTools(scenarios.SelectMany(s => s.ToolNames)), new NoOpFunction()];
+        IReadOnlyList<AIFunction> worker = tools.WorkerTools(scenarios.SelectMany(s => s.ToolNames));
         var rigs = new List<ClusterRig>();
         try
         {
@@ -67,7 +67,9 @@ public static class ClusterBenchRunner
                     {
                         // A fresh scope per measurement: grain keys name the scope, the call and its attempt.
                         AIFunction tool = k == 0 ? executors[0].Tool : new RemoteToolFunction(new NoOpFunction(), rigs[k - 1].Grains, $"hop-{concurrency}-{Guid.NewGuid():N}");
-                        hops.Add(await HopBench.MeasureAsync(executors[k].Label, tool, concurrency, options.Calls, cancellationToken).ConfigureAwait(false));
+                        IReadOnlyList<long> before = k == 0 ? [] : rigs[k - 1].NoOpCallsPerSilo;
+                        HopResult hop = await HopBench.MeasureAsync(executors[k].Label, tool, concurrency, options.Calls, cancellationToken).ConfigureAwait(false);
+                        hops.Add(k == 0 ? hop : hop with { CallsPerSilo = [.. rigs[k - 1].NoOpCallsPerSilo.Zip(before, (a, b) => a - b)] });
                     }
                 }
             }

@@ -6,8 +6,9 @@ using ToolFlow.Orleans;
 namespace ToolFlow.ClusterBench;
 
 /// <summary>
-/// An in-process cluster of N silos, each hosting the same tools, and the grain factory of its first silo: calls issued
-/// through it go silo to silo, as a conversation grain's do (not through a client's gateway).
+/// An in-process cluster of N silos, each hosting the same tools and its own <see cref="NoOpFunction"/>, and the grain
+/// factory of its first silo: calls issued through it go silo to silo, as a conversation grain's do (not through a
+/// client's gateway).
 /// </summary>
 public sealed class ClusterRig : IAsyncDisposable
 {
@@ -15,10 +16,12 @@ public sealed class ClusterRig : IAsyncDisposable
     public const int MaxSilos = 8;
 
     private readonly InProcessTestCluster _cluster;
+    private readonly IReadOnlyList<NoOpFunction> _noOps;
 
-    private ClusterRig(InProcessTestCluster cluster, int silos)
+    private ClusterRig(InProcessTestCluster cluster, int silos, IReadOnlyList<NoOpFunction> noOps)
     {
         _cluster = cluster;
+        _noOps = noOps;
         Silos = silos;
         Grains = cluster.Silos[0].ServiceProvider.GetRequiredService<IGrainFactory>();
     }
@@ -29,9 +32,12 @@ public sealed class ClusterRig : IAsyncDisposable
     /// <summary>The first silo's grain factory.</summary>
     public IGrainFactory Grains { get; }
 
+    /// <summary>The no-op calls each silo has answered, in the order the silos started.</summary>
+    public IReadOnlyList<long> NoOpCallsPerSilo => [.. _noOps.Select(n => n.Calls)];
+
     /// <summary>Starts the cluster and waits until every silo has joined.</summary>
     /// <param name="silos">How many silos, from 1 to <see cref="MaxSilos"/>.</param>
-    /// <param name="tools">The tools every silo hosts.</param>
+    /// <param name="tools">The tools every silo hosts, besides the no-op tool.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running rig.</returns>
     public static async Task<ClusterRig> StartAsync(int silos, IReadOnlyList<AIFunction> tools, CancellationToken cancellationToken)
@@ -39,8 +45,14 @@ public sealed class ClusterRig : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(silos, MaxSilos);
         ArgumentNullException.ThrowIfNull(tools);
+        var noOps = new System.Collections.Concurrent.ConcurrentQueue<NoOpFunction>();
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) => silo.Services.AddSingleton(new ToolWorkerRegistry(tools)));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var noOp = new NoOpFunction();
+            noOps.Enqueue(noOp);
+            silo.AddToolFlowWorker([.. tools, noOp]);
+        });
         InProcessTestCluster cluster = builder.Build();
         try
         {
@@ -52,7 +64,7 @@ public sealed class ClusterRig : IAsyncDisposable
             throw;
         }
 
-        return new ClusterRig(cluster, silos);
+        return new ClusterRig(cluster, silos, [.. noOps]);
     }
 
     /// <inheritdoc/>

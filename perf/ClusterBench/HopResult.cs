@@ -8,4 +8,8 @@ namespace ToolFlow.ClusterBench;
 /// <param name="P50Ms">Median latency, in milliseconds.</param>
 /// <param name="P99Ms">99th percentile latency, in milliseconds.</param>
 /// <param name="CallsPerSecond">Calls completed per second of the run.</param>
-public sealed record HopResult(string Executor, int Concurrency, int Calls, int Failed, double P50Ms, double P99Ms, double CallsPerSecond);
+public sealed record HopResult(string Executor, int Concurrency, int Calls, int Failed, double P50Ms, double P99Ms, double CallsPerSecond)
+{
+    /// <summary>How many of the calls each silo ran, in the order the silos started; empty for local execution.</summary>
+    public IReadOnlyList<long> CallsPerSilo { get; init; } = [];
+}

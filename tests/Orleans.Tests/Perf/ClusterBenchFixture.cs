@@ -25,7 +25,7 @@ public sealed class ClusterBenchFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         IEnumerable<string> names = ScenarioNames.SelectMany(n => ScenarioLoader.Load(Path.Combine(ScenariosDirectory, n + ".json")).ToolNames);
-        AIFunction[] tools = [.. Tools.WorkerTools(names), new NoOpFunction()];
+        IReadOnlyList<AIFunction> tools = Tools.WorkerTools(names);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         _rig = await ClusterRig.StartAsync(3, tools, deadline.Token);
     }
