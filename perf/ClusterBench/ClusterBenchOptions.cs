@@ -8,7 +8,7 @@ public sealed class ClusterBenchOptions
 {
     /// <summary>The usage line.</summary>
     public const string Usage =
-        "Usage: ToolFlow.ClusterBench [--cluster N[,N...] (silos, 1 to 8; default 1,3)] [--scenario NAME|FILE]... [--scenarios-dir DIR] "
+        "Usage: ToolFlow.ClusterBench [--cluster N[,N...] (silos, 1 to 8; default 1,3)] [--transport tcp|memory] [--scenario NAME|FILE]... [--scenarios-dir DIR] "
         + "[--strategy await|futures|sequential|after-decode|plan] [--runs N (1 to 100)] [--seed N] [--time-scale X (1 to 1000)] "
         + "[--concurrency N[,N...] (1 to 1024; default 1,16,64)] [--calls N (1 to 1000000; default 2000)] [--only scenarios|hop] "
         + "[--timeout SECONDS (1 to 86400)] [--out FILE]";
@@ -30,6 +30,9 @@ public sealed class ClusterBenchOptions
 
     /// <summary>The clusters to compare with local execution, by silo count. Default 1 and 3.</summary>
     public IReadOnlyList<int> Silos { get; set; } = [1, 3];
+
+    /// <summary>How the silos talk. Default <see cref="ClusterTransport.Tcp"/>.</summary>
+    public ClusterTransport Transport { get; set; } = ClusterTransport.Tcp;
 
     /// <summary>Scenario names (under the scenarios directory) or files. Default: every shipped scenario without an overloadable tool.</summary>
     public IReadOnlyList<string> Scenarios { get; set; } = [];
@@ -84,6 +87,15 @@ public sealed class ClusterBenchOptions
             {
                 case "--cluster":
                     options.Silos = Counts(name, Value(), 1, ClusterRig.MaxSilos);
+                    break;
+                case "--transport":
+                    string transport = Value();
+                    options.Transport = transport switch
+                    {
+                        "tcp" => ClusterTransport.Tcp,
+                        "memory" => ClusterTransport.Memory,
+                        _ => throw new ArgumentException($"--transport is tcp or memory ('{transport}')."),
+                    };
                     break;
                 case "--scenario":
                     scenarios.Add(Value());

@@ -29,6 +29,7 @@ public static class ClusterBenchReport
         ArgumentNullException.ThrowIfNull(hops);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"`{command}`, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; before: {before}; after: {after}.\n");
+        text.Append(CultureInfo.InvariantCulture, $"Silos in one process, talking over {(options.Transport == ClusterTransport.Tcp ? "TCP on 127.0.0.1" : "TestingHost's in-memory transport")}; calls issued from the first silo.\n");
         if (scenarios.Count > 0)
         {
             WriteScenarios(text, options, scenarios);

@@ -36,7 +36,7 @@ public static class ClusterBenchRunner
             foreach (int silos in options.Silos)
             {
                 progress.WriteLine($"starting {ScenarioComparison.Label(silos)}");
-                rigs.Add(await ClusterRig.StartAsync(silos, worker, cancellationToken).ConfigureAwait(false));
+                rigs.Add(await ClusterRig.StartAsync(silos, worker, options.Transport, cancellationToken).ConfigureAwait(false));
             }
 
             (string Label, AIFunction Tool)[] executors =
@@ -47,8 +47,11 @@ public static class ClusterBenchRunner
             }
 
             var rows = new List<ScenarioComparisonRow>();
-            if (options.RunScenarios)
+            if (options.RunScenarios && scenarios.Count > 0)
             {
+                // One fast run of the first scenario per executor first, so no measured run pays the pipeline's JIT.
+                await ScenarioComparison.RunAsync(scenarios[0], options.Strategy, options.Seed, 1, new AcceleratedTimeProvider(TimeProvider.System, 50), rigs, tools, cancellationToken).ConfigureAwait(false);
+
                 TimeProvider clock = options.TimeScale == 1 ? TimeProvider.System : new AcceleratedTimeProvider(TimeProvider.System, options.TimeScale);
                 foreach (Scenario scenario in scenarios)
                 {

@@ -5,7 +5,7 @@ using ToolFlow.Profiling;
 
 namespace ToolFlow.Orleans.Tests.Perf;
 
-/// <summary>One three-silo rig for the class, hosting the tools of the shipped scenarios the tests run and the no-op tool.</summary>
+/// <summary>One three-silo rig for the class (TestingHost's in-process cluster), hosting the tools of the shipped scenarios the tests run and the no-op tool.</summary>
 public sealed class ClusterBenchFixture : IAsyncLifetime
 {
     /// <summary>The shipped scenarios the tests compare: a chain, retries after failures, three conversations, a plan's DAG.</summary>
@@ -27,7 +27,7 @@ public sealed class ClusterBenchFixture : IAsyncLifetime
         IEnumerable<string> names = ScenarioNames.SelectMany(n => ScenarioLoader.Load(Path.Combine(ScenariosDirectory, n + ".json")).ToolNames);
         IReadOnlyList<AIFunction> tools = Tools.WorkerTools(names);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _rig = await ClusterRig.StartAsync(3, tools, deadline.Token);
+        _rig = await ClusterRig.StartAsync(3, tools, ClusterTransport.Memory, deadline.Token);
     }
 
     public async Task DisposeAsync()

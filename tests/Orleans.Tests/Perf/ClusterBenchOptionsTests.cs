@@ -12,6 +12,7 @@ public sealed class ClusterBenchOptionsTests
         ClusterBenchOptions options = ClusterBenchOptions.Parse([]);
 
         Assert.Equal([1, 3], options.Silos);
+        Assert.Equal(ClusterTransport.Tcp, options.Transport);
         Assert.Empty(options.Scenarios);
         Assert.Equal(ExecutionStrategy.Await, options.Strategy);
         Assert.Equal((1, 1, 1.0), (options.Runs, options.Seed, options.TimeScale));
@@ -27,11 +28,12 @@ public sealed class ClusterBenchOptionsTests
     {
         ClusterBenchOptions options = ClusterBenchOptions.Parse(
         [
-            "--cluster", "3,1,3", "--scenario", "straggler", "--scenario", "my.json", "--scenarios-dir", "dir", "--strategy", "futures",
+            "--cluster", "3,1,3", "--transport", "memory", "--scenario", "straggler", "--scenario", "my.json", "--scenarios-dir", "dir", "--strategy", "futures",
             "--runs", "5", "--seed", "7", "--time-scale", "2.5", "--concurrency", "8", "--calls", "100", "--only", "hop", "--timeout", "60", "--out", "r.md",
         ]);
 
         Assert.Equal([3, 1], options.Silos);
+        Assert.Equal(ClusterTransport.Memory, options.Transport);
         Assert.Equal(["straggler", "my.json"], options.Scenarios);
         Assert.Equal("dir", options.ScenariosDirectory);
         Assert.Equal(ExecutionStrategy.Futures, options.Strategy);
@@ -59,6 +61,7 @@ public sealed class ClusterBenchOptionsTests
     [InlineData("--time-scale 1001", "--time-scale is a number from 1 to 1000 ('1001')")]
     [InlineData("--timeout 0", "--timeout is a whole number from 1 to 86400 ('0')")]
     [InlineData("--timeout 86401", "--timeout is a whole number from 1 to 86400 ('86401')")]
+    [InlineData("--transport udp", "--transport is tcp or memory ('udp')")]
     [InlineData("--only both", "--only is scenarios or hop ('both')")]
     [InlineData("--strategy nope", "Unknown strategy 'nope'")]
     [InlineData("--strategy ficc", "The strategy 'ficc' runs Microsoft.Extensions.AI")]
