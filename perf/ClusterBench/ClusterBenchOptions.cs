@@ -10,8 +10,11 @@ public sealed class ClusterBenchOptions
     public const string Usage =
         "Usage: ToolFlow.ClusterBench [--cluster N[,N...] (silos, 1 to 8; default 1,3)] [--transport tcp|memory] [--scenario NAME|FILE]... [--scenarios-dir DIR] "
         + "[--strategy await|futures|sequential|after-decode|plan] [--runs N (1 to 100)] [--seed N] [--time-scale X (1 to 1000)] "
-        + "[--concurrency N[,N...] (1 to 1024; default 1,16,64)] [--calls N (1 to 1000000; default 2000)] [--only scenarios|hop] "
+        + "[--concurrency N[,N...] (1 to 1024; default 1,16,64)] [--calls N (1 to 1000000; default 2000)] [--rounds N (1 to 100; default 3)] [--only scenarios|hop] "
         + "[--timeout SECONDS (1 to 86400)] [--out FILE]";
+
+    /// <summary>The most rounds of the hop measurement.</summary>
+    public const int MaxRounds = 100;
 
     /// <summary>The most runs per scenario and executor.</summary>
     public const int MaxRuns = 100;
@@ -57,6 +60,13 @@ public sealed class ClusterBenchOptions
 
     /// <summary>No-op calls per executor and concurrency. Default 2,000.</summary>
     public int Calls { get; set; } = 2_000;
+
+    /// <summary>
+    /// Rounds of the hop measurement: each round measures every concurrency and executor once, in turn, and the report
+    /// gives each figure's median over the rounds, so a burst of other work on the machine moves one round, not the
+    /// result. Default 3.
+    /// </summary>
+    public int Rounds { get; set; } = 3;
 
     /// <summary>Whether the scenarios run. Default true.</summary>
     public bool RunScenarios { get; set; } = true;
@@ -120,6 +130,9 @@ public sealed class ClusterBenchOptions
                     break;
                 case "--calls":
                     options.Calls = Count(name, Value(), 1, MaxCalls);
+                    break;
+                case "--rounds":
+                    options.Rounds = Count(name, Value(), 1, MaxRounds);
                     break;
                 case "--only":
                     string only = Value();

@@ -17,18 +17,19 @@ public static class ClusterBenchReport
     /// <summary>Writes the report.</summary>
     /// <param name="command">The command that ran.</param>
     /// <param name="options">Its options.</param>
+    /// <param name="started">When it started.</param>
     /// <param name="before">The machine's state before the run.</param>
     /// <param name="after">After it.</param>
     /// <param name="scenarios">The scenario rows.</param>
     /// <param name="hops">The hop results, local first at each concurrency.</param>
     /// <returns>The markdown.</returns>
-    public static string Write(string command, ClusterBenchOptions options, string before, string after, IReadOnlyList<ScenarioComparisonRow> scenarios, IReadOnlyList<HopResult> hops)
+    public static string Write(string command, ClusterBenchOptions options, DateTimeOffset started, string before, string after, IReadOnlyList<ScenarioComparisonRow> scenarios, IReadOnlyList<HopResult> hops)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scenarios);
         ArgumentNullException.ThrowIfNull(hops);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"`{command}`, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; before: {before}; after: {after}.\n");
+        text.Append(CultureInfo.InvariantCulture, $"`{command}`, {started:yyyy-MM-dd HH:mm} to {TimeProvider.System.GetUtcNow():HH:mm} UTC; before: {before}; after: {after}.\n");
         text.Append(CultureInfo.InvariantCulture, $"Silos in one process, talking over {(options.Transport == ClusterTransport.Tcp ? "TCP on 127.0.0.1" : "TestingHost's in-memory transport")}; calls issued from the first silo.\n");
         if (scenarios.Count > 0)
         {
@@ -51,11 +52,11 @@ public static class ClusterBenchReport
         text.Append("|---|---:|---:|").Append(string.Concat(Enumerable.Repeat("---:|", 1 + ((executors.Count - 1) * 2)))).Append("---|\n");
         foreach (ScenarioComparisonRow row in rows)
         {
-            double local = Median(row.Sides[0].EndToEndMs);
+            double local = HopBench.MedianOf(row.Sides[0].EndToEndMs);
             text.Append(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Calls} | {row.LowerBoundMs:F0} | {local:F0} |");
             foreach (ScenarioSide side in row.Sides.Skip(1))
             {
-                double median = Median(side.EndToEndMs);
+                double median = HopBench.MedianOf(side.EndToEndMs);
                 text.Append(CultureInfo.InvariantCulture, $" {median:F0} | {median / local:F3}x |");
             }
 
@@ -70,7 +71,7 @@ public static class ClusterBenchReport
 
     private static void WriteHops(StringBuilder text, ClusterBenchOptions options, IReadOnlyList<HopResult> hops)
     {
-        text.Append(CultureInfo.InvariantCulture, $"\n### Remote tool hop: a no-op tool through one execution block, {options.Calls} calls per row, closed loop (latency from closing a call to its outcome)\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"\n### Remote tool hop: a no-op tool through one execution block, {options.Calls} calls per row and round, closed loop (latency from closing a call to its outcome); each figure the median of {options.Rounds} round(s), failures and calls per silo summed\n\n");
         text.Append("| in flight | executor | p50 ms | p99 ms | calls/s | p50 added | p99 added | calls/s vs local | failed | calls per silo |\n");
         text.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         foreach (IGrouping<int, HopResult> level in hops.GroupBy(h => h.Concurrency))
@@ -84,11 +85,5 @@ public static class ClusterBenchReport
                 text.Append(CultureInfo.InvariantCulture, $" {hop.Failed} | {string.Join('/', hop.CallsPerSilo)} |\n");
             }
         }
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -60,23 +60,24 @@ public static class ClusterBenchRunner
                 }
             }
 
-            var hops = new List<HopResult>();
-            if (options.RunHop)
+            var measured = new List<HopResult>();
+            for (int round = 0; options.RunHop && round < options.Rounds; round++)
             {
                 foreach (int concurrency in options.Concurrency)
                 {
-                    progress.WriteLine($"hop at {concurrency} in flight");
+                    progress.WriteLine($"hop round {round + 1} at {concurrency} in flight");
                     for (int k = 0; k < executors.Length; k++)
                     {
                         // A fresh scope per measurement: grain keys name the scope, the call and its attempt.
                         AIFunction tool = k == 0 ? executors[0].Tool : new RemoteToolFunction(new NoOpFunction(), rigs[k - 1].Grains, $"hop-{concurrency}-{Guid.NewGuid():N}");
                         IReadOnlyList<long> before = k == 0 ? [] : rigs[k - 1].NoOpCallsPerSilo;
                         HopResult hop = await HopBench.MeasureAsync(executors[k].Label, tool, concurrency, options.Calls, cancellationToken).ConfigureAwait(false);
-                        hops.Add(k == 0 ? hop : hop with { CallsPerSilo = [.. rigs[k - 1].NoOpCallsPerSilo.Zip(before, (a, b) => a - b)] });
+                        measured.Add(k == 0 ? hop : hop with { CallsPerSilo = [.. rigs[k - 1].NoOpCallsPerSilo.Zip(before, (a, b) => a - b)] });
                     }
                 }
             }
 
+            IReadOnlyList<HopResult> hops = [.. measured.GroupBy(h => (h.Concurrency, h.Executor)).Select(HopBench.Median)];
             return (rows, hops);
         }
         finally

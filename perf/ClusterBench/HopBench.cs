@@ -82,6 +82,37 @@ public static class HopBench
         return new HopResult(executor, concurrency, calls, failed, Percentile(latencies, 0.50), Percentile(latencies, 0.99), calls / seconds);
     }
 
+    /// <summary>
+    /// One result for several rounds of the same executor and concurrency: the median of each figure, the failures and
+    /// the calls per silo summed.
+    /// </summary>
+    /// <param name="rounds">The rounds' results, all of one executor at one concurrency.</param>
+    /// <returns>The summary.</returns>
+    public static HopResult Median(IEnumerable<HopResult> rounds)
+    {
+        HopResult[] all = [.. rounds];
+        ArgumentOutOfRangeException.ThrowIfZero(all.Length, nameof(rounds));
+        return all[0] with
+        {
+            Failed = all.Sum(h => h.Failed),
+            P50Ms = MedianOf([.. all.Select(h => h.P50Ms)]),
+            P99Ms = MedianOf([.. all.Select(h => h.P99Ms)]),
+            CallsPerSecond = MedianOf([.. all.Select(h => h.CallsPerSecond)]),
+            CallsPerSilo = [.. all[0].CallsPerSilo.Select((_, i) => all.Sum(h => h.CallsPerSilo[i]))],
+        };
+    }
+
+    /// <summary>The median of some values (the mean of the middle two for an even count).</summary>
+    /// <param name="values">At least one value.</param>
+    /// <returns>The median.</returns>
+    public static double MedianOf(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfZero(values.Count, nameof(values));
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     // Nearest rank on sorted values.
     internal static double Percentile(double[] sorted, double p) => sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

@@ -20,6 +20,7 @@ catch (Exception e) when (e is ArgumentException or ScenarioException)
 }
 
 string command = "dotnet run -c Release --project perf/ClusterBench" + (args.Length > 0 ? " -- " + string.Join(' ', args) : string.Empty);
+DateTimeOffset started = TimeProvider.System.GetUtcNow();
 string before = ClusterBenchReport.MachineState();
 using var deadline = new CancellationTokenSource(options.Timeout);
 IReadOnlyList<ScenarioComparisonRow> rows;
@@ -35,7 +36,7 @@ catch (Exception e) when (e is OperationCanceledException or TimeoutException)
     return 1;
 }
 
-string report = ClusterBenchReport.Write(command, options, before, ClusterBenchReport.MachineState(), rows, hops);
+string report = ClusterBenchReport.Write(command, options, started, before, ClusterBenchReport.MachineState(), rows, hops);
 Console.WriteLine(report);
 if (options.Output is not null)
 {

@@ -17,7 +17,7 @@ public sealed class ClusterBenchOptionsTests
         Assert.Equal(ExecutionStrategy.Await, options.Strategy);
         Assert.Equal((1, 1, 1.0), (options.Runs, options.Seed, options.TimeScale));
         Assert.Equal([1, 16, 64], options.Concurrency);
-        Assert.Equal(2_000, options.Calls);
+        Assert.Equal((2_000, 3), (options.Calls, options.Rounds));
         Assert.True(options.RunScenarios && options.RunHop);
         Assert.Null(options.Output);
         Assert.Equal(TimeSpan.FromSeconds(600), options.Timeout);
@@ -29,7 +29,7 @@ public sealed class ClusterBenchOptionsTests
         ClusterBenchOptions options = ClusterBenchOptions.Parse(
         [
             "--cluster", "3,1,3", "--transport", "memory", "--scenario", "straggler", "--scenario", "my.json", "--scenarios-dir", "dir", "--strategy", "futures",
-            "--runs", "5", "--seed", "7", "--time-scale", "2.5", "--concurrency", "8", "--calls", "100", "--only", "hop", "--timeout", "60", "--out", "r.md",
+            "--runs", "5", "--seed", "7", "--time-scale", "2.5", "--concurrency", "8", "--calls", "100", "--rounds", "5", "--only", "hop", "--timeout", "60", "--out", "r.md",
         ]);
 
         Assert.Equal([3, 1], options.Silos);
@@ -39,7 +39,7 @@ public sealed class ClusterBenchOptionsTests
         Assert.Equal(ExecutionStrategy.Futures, options.Strategy);
         Assert.Equal((5, 7, 2.5), (options.Runs, options.Seed, options.TimeScale));
         Assert.Equal([8], options.Concurrency);
-        Assert.Equal(100, options.Calls);
+        Assert.Equal((100, 5), (options.Calls, options.Rounds));
         Assert.False(options.RunScenarios);
         Assert.True(options.RunHop);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
@@ -54,6 +54,8 @@ public sealed class ClusterBenchOptionsTests
     [InlineData("--concurrency 1025", "--concurrency is a whole number from 1 to 1024 ('1025')")]
     [InlineData("--calls 0", "--calls is a whole number from 1 to 1000000 ('0')")]
     [InlineData("--calls 1000001", "--calls is a whole number from 1 to 1000000 ('1000001')")]
+    [InlineData("--rounds 0", "--rounds is a whole number from 1 to 100 ('0')")]
+    [InlineData("--rounds 101", "--rounds is a whole number from 1 to 100 ('101')")]
     [InlineData("--runs 0", "--runs is a whole number from 1 to 100 ('0')")]
     [InlineData("--runs 101", "--runs is a whole number from 1 to 100 ('101')")]
     [InlineData("--seed -1", "--seed is a whole number from 0 to 2147483647 ('-1')")]
