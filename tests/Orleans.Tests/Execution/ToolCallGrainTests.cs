@@ -19,7 +19,7 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
         }
 
         // The key hash spreads evenly: all 40 calls on one of two workers would be a broken hash, not bad luck.
-        Assert.Equal([cluster.Address(1), cluster.Address(2)], silos.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(new[] { cluster.Address(1), cluster.Address(2) }.Order(StringComparer.Ordinal), silos.Keys.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(cluster.Address(0), silos.Keys);
     }
 
@@ -78,6 +78,18 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
         await WorkerTools.Signal(WorkerTools.Cancelled, "grain-deadline").Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_BodyOutlastsTheSilosResponseTimeout_Completes()
+    {
+        // A real duration: the limit under test is Orleans' response timeout, 3 s on this cluster (30 s by default).
+        int ms = (int)WorkerCluster.ResponseTimeout.TotalMilliseconds + 1000;
+        IToolCallGrain grain = cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("sleep", "long", "call_1", 1, 0));
+
+        RemoteToolResult result = await grain.InvokeAsync(new RemoteToolRequest("sleep", $"{{\"ms\": {ms}}}"), CancellationToken.None);
+
+        Assert.Equal($"\"slept {ms}\"", result.ResultJson);
     }
 
     [Fact]
