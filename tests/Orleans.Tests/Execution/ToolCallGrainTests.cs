@@ -24,6 +24,23 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
     }
 
     [Fact]
+    public async Task InvokeAsync_Reruns_EachPlacedAwayFromTheSilosOfTheRunsBefore()
+    {
+        for (int n = 0; n < 10; n++)
+        {
+            var silos = new List<string>();
+            for (int rerun = 0; rerun < 2; rerun++)
+            {
+                IToolCallGrain grain = cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("echo", "rerun", $"call_{n}", 1, rerun));
+                silos.Add((await grain.InvokeAsync(new RemoteToolRequest("echo", """{"q": "r"}"""), CancellationToken.None)).Silo);
+            }
+
+            // Two workers: the re-run goes to the one the first run did not.
+            Assert.NotEqual(silos[0], silos[1]);
+        }
+    }
+
+    [Fact]
     public async Task InvokeAsync_FromTheClusterClient_PlacedOnAWorker()
     {
         IToolCallGrain grain = cluster.Cluster.Client.GetGrain<IToolCallGrain>(ToolCallKey.Format("echo", "client", "call_1", 1, 0));
