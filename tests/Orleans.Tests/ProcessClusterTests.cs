@@ -47,7 +47,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (int n = 0; seen.Count < 3 && n < 300; n++)
             {
-                RemoteToolResult r = await orleans.GetGrain<IToolCallGrain>($"warm/{n}/1").InvokeAsync(new RemoteToolRequest("echo", """{"q": "x"}"""), CancellationToken.None);
+                RemoteToolResult r = await orleans.GetGrain<IToolCallGrain>(ToolCallKey.Format("echo", "warm", $"{n}", 1, 0)).InvokeAsync(new RemoteToolRequest("echo", """{"q": "x"}"""), CancellationToken.None);
                 seen.Add(r.Silo);
             }
 
@@ -55,7 +55,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             // Each call carries its own deadline of 5 s, as a tool call's timeout would.
             Task<RemoteToolResult>[] calls = [.. Enumerable.Range(0, 30).Select(n =>
-                orleans.GetGrain<IToolCallGrain>($"conv/{n}/1").InvokeAsync(new RemoteToolRequest("sleep", """{"ms": 3000}"""), new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token))];
+                orleans.GetGrain<IToolCallGrain>(ToolCallKey.Format("sleep", "conv", $"{n}", 1, 0)).InvokeAsync(new RemoteToolRequest("sleep", """{"ms": 3000}"""), new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token))];
             await Task.Delay(500);
             silos[0].Kill();
             output.WriteLine($"killed silo 0 at {clock.ElapsedMilliseconds} ms");
