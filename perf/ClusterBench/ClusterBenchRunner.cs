@@ -39,11 +39,20 @@ public static class ClusterBenchRunner
                 rigs.Add(await ClusterRig.StartAsync(silos, worker, options.Transport, cancellationToken).ConfigureAwait(false));
             }
 
-            (string Label, AIFunction Tool)[] executors =
-                [("local", new NoOpFunction()), .. rigs.Select(r => (ScenarioComparison.Label(r.Silos), (AIFunction)new RemoteToolFunction(new NoOpFunction(), r.Grains, $"warm-{r.Silos}")))];
-            foreach ((string label, AIFunction tool) in executors)
+            // Local; then per cluster the remote tool, and the bare grain call beside it (its floor).
+            (string Label, Func<AIFunction> Tool, ClusterRig? Rig)[] executors =
+            [
+                ("local", () => new NoOpFunction(), null),
+                .. rigs.SelectMany(r => new (string, Func<AIFunction>, ClusterRig?)[]
+                {
+                    // A fresh scope per measurement: grain keys name the scope, the call and its attempt.
+                    (ScenarioComparison.Label(r.Silos), () => new RemoteToolFunction(new NoOpFunction(), r.Grains, $"hop-{Guid.NewGuid():N}"), r),
+                    ($"{ScenarioComparison.Label(r.Silos)}, bare grain call", () => new BareGrainFunction(r.Grains), null),
+                }),
+            ];
+            foreach ((string label, Func<AIFunction> tool, _) in executors)
             {
-                await HopBench.MeasureAsync(label, tool, 16, Math.Min(WarmUpCalls, options.Calls), cancellationToken).ConfigureAwait(false);
+                await HopBench.MeasureAsync(label, tool(), 16, Math.Min(WarmUpCalls, options.Calls), cancellationToken).ConfigureAwait(false);
             }
 
             var rows = new List<ScenarioComparisonRow>();
@@ -66,13 +75,11 @@ public static class ClusterBenchRunner
                 foreach (int concurrency in options.Concurrency)
                 {
                     progress.WriteLine($"hop round {round + 1} at {concurrency} in flight");
-                    for (int k = 0; k < executors.Length; k++)
+                    foreach ((string label, Func<AIFunction> tool, ClusterRig? rig) in executors)
                     {
-                        // A fresh scope per measurement: grain keys name the scope, the call and its attempt.
-                        AIFunction tool = k == 0 ? executors[0].Tool : new RemoteToolFunction(new NoOpFunction(), rigs[k - 1].Grains, $"hop-{concurrency}-{Guid.NewGuid():N}");
-                        IReadOnlyList<long> before = k == 0 ? [] : rigs[k - 1].NoOpCallsPerSilo;
-                        HopResult hop = await HopBench.MeasureAsync(executors[k].Label, tool, concurrency, options.Calls, cancellationToken).ConfigureAwait(false);
-                        measured.Add(k == 0 ? hop : hop with { CallsPerSilo = [.. rigs[k - 1].NoOpCallsPerSilo.Zip(before, (a, b) => a - b)] });
+                        IReadOnlyList<long> before = rig?.NoOpCallsPerSilo ?? [];
+                        HopResult hop = await HopBench.MeasureAsync(label, tool(), concurrency, options.Calls, cancellationToken).ConfigureAwait(false);
+                        measured.Add(rig is null ? hop : hop with { CallsPerSilo = [.. rig.NoOpCallsPerSilo.Zip(before, (a, b) => a - b)] });
                     }
                 }
             }

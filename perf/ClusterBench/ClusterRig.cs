@@ -93,6 +93,9 @@ public sealed class ClusterRig : IAsyncDisposable
     private static async Task<ClusterRig> StartInMemoryAsync(int silos, Action<ISiloBuilder> addWorker, ConcurrentQueue<NoOpFunction> noOps, CancellationToken cancellationToken)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
+
+        // TestingHost logs every silo to a file by default: a cost on the measured path, and files left behind.
+        builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => addWorker(silo));
         InProcessTestCluster cluster = builder.Build();
         try

@@ -5,7 +5,7 @@ using ToolFlow.Profiling;
 
 namespace ToolFlow.Orleans.Tests.Perf;
 
-/// <summary>One three-silo rig for the class (TestingHost's in-process cluster), hosting the tools of the shipped scenarios the tests run and the no-op tool.</summary>
+/// <summary>One three-silo rig for the collection (TestingHost's in-process cluster), hosting the tools of the shipped scenarios the tests run and the no-op tool.</summary>
 public sealed class ClusterBenchFixture : IAsyncLifetime
 {
     /// <summary>The shipped scenarios the tests compare: a chain, retries after failures, three conversations, a plan's DAG.</summary>
