@@ -18,25 +18,28 @@ public sealed class RemoteFaultTests
     private const int CallsPerTool = 8;
 
     [Fact]
-    public async Task KillWorker_CallsUnderWayThere_SafeOnesRerunElsewhereOthersOutcomeUnknown()
+    public async Task KillWorker_CallsUnderWayThere_SafeOnesRerunElsewhereOthersOutcomeUnknownUnlessKeyed()
     {
         await using InProcessTestCluster cluster = await WorkerCluster.DeployAsync(fastFailureDetection: true, configure: null);
         IGrainFactory front = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<IGrainFactory>();
         AIFunction[] tools = WorkerTools.All("local");
-        AIFunction Tool(string name) => new RemoteToolFunction(tools.Single(t => t.Name == name), front, "kill");
+        AIFunction Tool(string name, int maxReruns = RemoteToolOptions.DefaultMaxReruns) =>
+            new RemoteToolFunction(tools.Single(t => t.Name == name), front, "kill", new RemoteToolOptions { MaxReruns = maxReruns });
         TimeSpan timeout = TimeSpan.FromSeconds(60);
         ToolDescriptor[] descriptors =
         [
             new(Tool("held"), ToolEffects.ReadOnly) { Timeout = timeout },
             new(Tool("held_side_effect"), ToolEffects.SideEffecting) { Timeout = timeout },
             new(Tool("held_keyed"), ToolEffects.SideEffecting) { Timeout = timeout, HonorsIdempotencyKeys = true },
+            // Read-only, but with no re-runs allowed: lost with its silo, it fails as the silo's loss.
+            new(Tool("node_capped", maxReruns: 0), ToolEffects.ReadOnly) { Timeout = timeout },
         ];
-        var block = new ToolExecutionBlock(descriptors, new ToolExecutionBlockOptions { MaxConcurrency = 3 * CallsPerTool });
+        var block = new ToolExecutionBlock(descriptors, new ToolExecutionBlockOptions { MaxConcurrency = 4 * CallsPerTool });
         var events = new List<ToolPipelineEvent>();
         var sink = new ActionBlock<ToolPipelineEvent>(events.Add);
         block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
-        string[] names = ["held", "held_side_effect", "held_keyed"];
-        ToolCall[] calls = [.. Enumerable.Range(0, 3 * CallsPerTool).Select(n => Call(n, names[n % 3], $"kill-{n}"))];
+        string[] names = ["held", "held_side_effect", "held_keyed", "node_capped"];
+        ToolCall[] calls = [.. Enumerable.Range(0, names.Length * CallsPerTool).Select(n => Call(n, names[n % names.Length], $"kill-{n}"))];
         foreach (ToolCall call in calls)
         {
             block.Post(new ToolCallClosed(call) { Turn = 1 });
@@ -60,7 +63,12 @@ public sealed class RemoteFaultTests
 
         string[] expected =
         [
-            .. calls.Select(c => $"{c.CallId} {c.Name} " + (c.Name == "held_side_effect" && ranOn[$"{c.Name} {Tag(c)}"] == victimName ? "OutcomeUnknown" : "completed")),
+            .. calls.Select(c => $"{c.CallId} {c.Name} " + (ranOn[$"{c.Name} {Tag(c)}"] != victimName ? "completed" : c.Name switch
+            {
+                "held_side_effect" => "OutcomeUnknown",
+                "node_capped" => "ToolException",
+                _ => "completed",
+            })),
         ];
         string[] outcomes =
         [

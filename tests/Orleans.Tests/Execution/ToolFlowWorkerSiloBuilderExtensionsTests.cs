@@ -55,6 +55,21 @@ public sealed class ToolFlowWorkerSiloBuilderExtensionsTests
         Assert.Contains("already called", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AddToolCallPlacement_AskedAgainAndByAddToolFlowWorker_OneDirector()
+    {
+        IServiceCollection? services = null;
+
+        OnSilo(silo =>
+        {
+            silo.AddToolCallPlacement().AddToolCallPlacement();
+            silo.AddToolFlowWorker([s_echo]);
+            services = silo.Services;
+        });
+
+        Assert.Single(services!, d => d.IsKeyedService && d.ServiceType == typeof(global::Orleans.Runtime.Placement.IPlacementDirector) && Equals(d.ServiceKey, typeof(ToolWorkerPlacement)));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]
