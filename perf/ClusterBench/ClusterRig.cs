@@ -23,6 +23,7 @@ public sealed class ClusterRig : IAsyncDisposable
     // How long the silos of a TCP rig may take to see each other, and how often the first one looks.
     private static readonly TimeSpan s_joinDeadline = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_joinPoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_stopDeadline = TimeSpan.FromSeconds(30);
 
     private readonly InProcessTestCluster? _cluster;
     private readonly IReadOnlyList<IHost> _hosts;
@@ -82,10 +83,11 @@ public sealed class ClusterRig : IAsyncDisposable
             await _cluster.DisposeAsync().ConfigureAwait(false);
         }
 
-        // The primary last: the others leave its membership first.
+        // The primary last: the others leave its membership first. A stop that hangs is cut short.
         foreach (IHost host in _hosts.Reverse())
         {
-            await host.StopAsync().ConfigureAwait(false);
+            using var stop = new CancellationTokenSource(s_stopDeadline);
+            await host.StopAsync(stop.Token).ConfigureAwait(false);
             host.Dispose();
         }
     }
