@@ -219,21 +219,3 @@ public abstract class ExecutorSuite
         }))),
     ];
 }
-
-/// <summary>The suite with the tools run in the test's process.</summary>
-[Collection(WorkerClusterCollection.Name)]
-public sealed class LocalExecutorSuiteTests : ExecutorSuite
-{
-    protected override string Executor => "local";
-
-    protected override AIFunction Place(AIFunction tool, string scope) => tool;
-}
-
-/// <summary>The suite with the tools run on the shared cluster's workers, sent from its front silo.</summary>
-[Collection(WorkerClusterCollection.Name)]
-public sealed class RemoteExecutorSuiteTests(WorkerCluster cluster) : ExecutorSuite
-{
-    protected override string Executor => "remote";
-
-    protected override AIFunction Place(AIFunction tool, string scope) => new RemoteToolFunction(tool, cluster.Front, scope);
-}
