@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Testing;
 
 namespace ToolFlow.Orleans.Tests;
 
@@ -80,9 +81,15 @@ internal static class WorkerTools
     private static AIFunction Held(string tool, string silo) =>
         AIFunctionFactory.Create((string tag, CancellationToken cancellationToken) => HeldAsync(tool, silo, tag, cancellationToken), tool);
 
-    /// <summary>The caps of the shared cluster's workers.</summary>
-    public static void Caps(ToolWorkerOptions options) =>
+    /// <summary>The clock of the shared cluster's workers (their deadlines): a test moves it.</summary>
+    public static readonly ManualTimeProvider Clock = new();
+
+    /// <summary>The caps and clock of the shared cluster's workers.</summary>
+    public static void Caps(ToolWorkerOptions options)
+    {
         options.LimitConcurrency("node_capped", 1).LimitClusterConcurrency("cluster_capped", 2);
+        options.TimeProvider = Clock;
+    }
 
     // Counts itself running, says it started, then waits for its gate (bounded) or its token.
     private static async Task<string> HeldAsync(string tool, string silo, string tag, CancellationToken cancellationToken)
