@@ -1,0 +1,51 @@
+using System.Net;
+using Microsoft.Extensions.AI;
+using Orleans.Configuration;
+using StackExchange.Redis;
+using ToolFlow.Orleans;
+
+namespace ToolFlow.Samples.ChatUi;
+
+/// <summary>The silo inside a node: Redis clustering and grain storage, fast failure detection, its roles.</summary>
+internal static class ChatUiNode
+{
+    public static void ConfigureSilo(ISiloBuilder silo, ChatUiNodeArguments node, IReadOnlyList<AIFunction> workerTools)
+    {
+        ConfigurationOptions redis = ParseRedis(node.Redis);
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (node.ClusterId, ChatUiNodeArguments.ServiceId));
+        silo.ConfigureEndpoints(IPAddress.Loopback, node.SiloPort, node.GatewayPort, listenOnAnyHostAddress: false);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+        silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis.Clone());
+        silo.UseToolFlowFailureDetection();
+        if (node.Roles.HasFlag(ChatUiNodeRoles.Worker))
+        {
+            silo.Services.AddSingleton(new ToolWorkerRegistry(workerTools));
+        }
+    }
+
+    public static ConfigurationOptions ParseRedis(string endpoint)
+    {
+        try
+        {
+            ConfigurationOptions options = ConfigurationOptions.Parse(endpoint);
+            return options.EndPoints.Count > 0 ? options : throw new ArgumentException("no endpoint");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChatUiArgumentException($"--redis must be HOST:PORT, such as 127.0.0.1:6379 (got '{endpoint}').", e);
+        }
+    }
+
+    // The launcher holds each node's standard input; when the launcher goes, even killed, the pipe closes and so does the node.
+    public static void StopWhenInputCloses(IHostApplicationLifetime lifetime) =>
+        _ = Task.Run(async () =>
+        {
+            using var input = Console.OpenStandardInput();
+            byte[] buffer = new byte[256];
+            while (await input.ReadAsync(buffer).ConfigureAwait(false) > 0)
+            {
+            }
+
+            lifetime.StopApplication();
+        });
+}
