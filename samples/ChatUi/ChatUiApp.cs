@@ -134,6 +134,7 @@ public static class ChatUiApp
         {
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
             builder.UseOrleans(silo => ChatUiNode.ConfigureSilo(silo, node, [.. options.WorkerTools]));
+            await ChatUiNode.ShareCookieKeysAsync(builder.Services, node, cancellationToken).ConfigureAwait(false);
         }
         if (endpoint is not null)
         {

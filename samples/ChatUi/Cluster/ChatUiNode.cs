@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.AI;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -21,6 +22,16 @@ internal static class ChatUiNode
         {
             silo.Services.AddSingleton(new ToolWorkerRegistry(workerTools));
         }
+    }
+
+    // Cookies are protected with keys every node reads from Redis, so a browser signed in on one node is known on all.
+    public static async Task ShareCookieKeysAsync(IServiceCollection services, ChatUiNodeArguments node, CancellationToken cancellationToken)
+    {
+        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(ParseRedis(node.Redis)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        services.AddSingleton<IConnectionMultiplexer>(_ => redis);
+        services.AddDataProtection()
+            .SetApplicationName("toolflow-chat")
+            .PersistKeysToStackExchangeRedis(redis, $"toolflow-chat-keys:{node.ClusterId}");
     }
 
     public static ConfigurationOptions ParseRedis(string endpoint)

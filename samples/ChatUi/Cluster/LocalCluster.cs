@@ -186,7 +186,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var node = new LocalClusterNode(index, roles, RedisProcess.FreePort(), RedisProcess.FreePort(), _options.MaxOutputLines);
         _nodes.Add(node);
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -223,6 +223,10 @@ public sealed class LocalCluster : IAsyncDisposable
         _client = builder.Build();
         await _client.StartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    // The dotnet host running this process when there is one (so a PATH without dotnet still works), else the PATH's.
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
