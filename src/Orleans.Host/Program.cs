@@ -31,7 +31,7 @@ builder.UseOrleans(silo =>
         o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
         o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
     });
-    silo.Services.AddSingleton(new ToolWorkerRegistry(
+    silo.AddToolFlowWorker(
     [
         AIFunctionFactory.Create((string q) => $"echo {q}", "echo"),
         AIFunctionFactory.Create(static async (int ms, CancellationToken cancellationToken) =>
@@ -39,7 +39,7 @@ builder.UseOrleans(silo =>
             await Task.Delay(ms, cancellationToken).ConfigureAwait(false);
             return $"slept {ms}";
         }, "sleep"),
-    ]));
+    ]);
 });
 
 using IHost host = builder.Build();

@@ -21,6 +21,11 @@ public static class ToolIdempotency
     /// </summary>
     public static string? CurrentKey => s_current.Value;
 
-    /// <summary>Sets the key for the rest of the calling async method and what it calls (the call's body).</summary>
-    internal static void Enter(string? key) => s_current.Value = key;
+    /// <summary>
+    /// Sets the key for the rest of the calling async method and what it calls (the call's body). The execution block
+    /// sets it around each attempt; a host that runs a call's body itself (a worker node running a call sent from
+    /// another) sets the key the call carries.
+    /// </summary>
+    /// <param name="key">The call's key, or <see langword="null"/> for none.</param>
+    public static void Enter(string? key) => s_current.Value = key;
 }

@@ -1,8 +1,9 @@
 namespace ToolFlow.Orleans;
 
 /// <summary>
-/// One attempt of one tool call, run on a worker silo that hosts the tool. The grain's key names the attempt
-/// (<c>{conversation}/{callId}/{attempt}</c>), so a re-run after a silo is lost is a new activation, placed anew.
+/// One attempt of one tool call, run on a worker silo that hosts the tool. The grain's key names the tool and the
+/// attempt (<c>{tool}/{scope}/{callId}/{attempt}.{rerun}</c>, the tool escaped as a URI data string), so the placement
+/// reads the tool from it and a re-run after a silo is lost is a new activation, placed anew.
 /// </summary>
 public interface IToolCallGrain : IGrainWithStringKey
 {
