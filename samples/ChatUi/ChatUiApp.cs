@@ -121,6 +121,30 @@ public static class ChatUiApp
             throw new ChatUiArgumentException($"The default scenario '{defaultScenario}' is not among the scenarios.");
         }
 
+        // One factory for both hosts of a conversation: this app's hubs, or (on a cluster) the conversation's grain.
+        ToolPipeline pipelineFor(ToolPipelineChatContext context)
+        {
+            ExecutionStrategy mode = ModeOf(context.Settings);
+            string name = context.Settings.TryGetValue("scenario", out string? s) && !string.IsNullOrEmpty(s) ? s : defaultScenario;
+            if (!scenarios.TryGetValue(name, out ChatScenario? scenario))
+            {
+                throw new ArgumentException($"There is no scenario '{name}'. Choose one of: {string.Join(", ", scenarios.Keys)}.");
+            }
+
+            var turn = new ChatScenarioTurn(mode, options.TimeProvider, context);
+            if (options.Node is null)
+            {
+                return scenario.CreateBuilder(turn).Build();
+            }
+
+            // The conversation's calls go to worker nodes, keyed by the conversation so no two share a grain; its
+            // ledger (in grain storage) lets a turn cut short by a lost node resume without running finished calls again.
+            IGrainFactory grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+            turn = turn with { Place = tool => new RemoteToolFunction(tool, grains, context.ConversationId) };
+            ToolPipelineBuilder pipeline = scenario.CreateBuilder(turn);
+            return (context.Ledger is { } ledger ? pipeline.WithLedger(ledger) : pipeline).Build();
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -132,8 +156,12 @@ public static class ChatUiApp
         builder.Services.AddSingleton(options);
         if (options.Node is { } node)
         {
-            builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-            builder.UseOrleans(silo => ChatUiNode.ConfigureSilo(silo, node, [.. options.WorkerTools]));
+            ChatUiNode.QuietLogs(builder.Logging);
+            builder.UseOrleans(silo =>
+            {
+                ChatUiNode.ConfigureSilo(silo, node, [.. options.WorkerTools]);
+                silo.AddToolFlowConversations(pipelineFor);
+            });
             await ChatUiNode.ShareCookieKeysAsync(builder.Services, node, cancellationToken).ConfigureAwait(false);
         }
         if (endpoint is not null)
@@ -164,11 +192,14 @@ public static class ChatUiApp
                 };
             });
         builder.Services.AddAuthorization();
-        builder.Services.AddToolPipelineChat(o =>
+        void chatOptions(ToolPipelineChatOptions o)
         {
             o.TimeProvider = options.TimeProvider;
             options.ConfigureChat?.Invoke(o);
-        });
+        }
+
+        // On a cluster the endpoints reach each conversation's grain, wherever it lives.
+        _ = options.Node is null ? builder.Services.AddToolPipelineChat(chatOptions) : builder.Services.AddToolPipelineChatOnOrleans(chatOptions);
 
         WebApplication app = builder.Build();
         if (endpoint is not null)
@@ -195,25 +226,7 @@ public static class ChatUiApp
             modes = new[] { "await", "futures" },
         })).RequireAuthorization();
 
-        RouteGroupBuilder chat = app.MapToolPipelineChat(ChatPrefix, context =>
-        {
-            ExecutionStrategy mode = ModeOf(context.Settings);
-            string name = context.Settings.TryGetValue("scenario", out string? s) && !string.IsNullOrEmpty(s) ? s : defaultScenario;
-            if (!scenarios.TryGetValue(name, out ChatScenario? scenario))
-            {
-                throw new ArgumentException($"There is no scenario '{name}'. Choose one of: {string.Join(", ", scenarios.Keys)}.");
-            }
-
-            var turn = new ChatScenarioTurn(mode, options.TimeProvider, context);
-            if (options.Node is not null)
-            {
-                // The conversation's calls go to worker nodes, keyed by the conversation so no two share a grain.
-                IGrainFactory grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-                turn = turn with { Place = tool => new RemoteToolFunction(tool, grains, context.ConversationId) };
-            }
-
-            return scenario.CreateBuilder(turn).Build();
-        });
+        RouteGroupBuilder chat = app.MapToolPipelineChat(ChatPrefix, pipelineFor);
         chat.RequireAuthorization();
         return app;
     }
@@ -269,7 +282,7 @@ public static class ChatUiApp
         }
 
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        ChatUiNode.QuietLogs(builder.Logging);
         builder.UseOrleans(silo => ChatUiNode.ConfigureSilo(silo, node, [.. prepared.Options.WorkerTools]));
         using IHost host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);

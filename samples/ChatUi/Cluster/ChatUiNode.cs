@@ -18,10 +18,8 @@ internal static class ChatUiNode
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
         silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis.Clone());
         silo.UseToolFlowFailureDetection();
-        if (node.Roles.HasFlag(ChatUiNodeRoles.Worker))
-        {
-            silo.Services.AddSingleton(new ToolWorkerRegistry(workerTools));
-        }
+        // Every node sends calls (so places them); only a worker runs them.
+        silo.AddToolFlowWorker(node.Roles.HasFlag(ChatUiNodeRoles.Worker) ? workerTools : []);
     }
 
     // Cookies are protected with keys every node reads from Redis, so a browser signed in on one node is known on all.
@@ -32,6 +30,13 @@ internal static class ChatUiNode
         services.AddDataProtection()
             .SetApplicationName("toolflow-chat")
             .PersistKeysToStackExchangeRedis(redis, $"toolflow-chat-keys:{node.ClusterId}");
+    }
+
+    // Orleans and its placement retries (Polly) log every step at Information; a node's output keeps warnings and up.
+    public static void QuietLogs(ILoggingBuilder logging)
+    {
+        logging.AddFilter("Orleans", LogLevel.Warning);
+        logging.AddFilter("Polly", LogLevel.Warning);
     }
 
     public static ConfigurationOptions ParseRedis(string endpoint)
