@@ -18,6 +18,13 @@ internal static class ChatUiNode
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
         silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis.Clone());
         silo.UseToolFlowFailureDetection();
+
+        // With Orleans' default directory, a node's death deactivates the grains whose directory entries it held,
+        // wherever they run: conversations mid-turn on healthy front nodes. This directory rebuilds the dead node's
+        // share from the live activations instead.
+#pragma warning disable ORLEANSEXP003 // Orleans marks it for evaluation.
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // Every node sends calls (so places them); only a worker runs them.
         silo.AddToolFlowWorker(node.Roles.HasFlag(ChatUiNodeRoles.Worker) ? workerTools : []);
     }

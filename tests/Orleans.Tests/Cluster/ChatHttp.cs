@@ -10,6 +10,7 @@ namespace ToolFlow.Orleans.Tests.Cluster;
 internal sealed class ChatHttp : IDisposable
 {
     private readonly HttpClient _http;
+    private int _reconnects;
 
     private ChatHttp(Uri node, CookieContainer cookies) =>
         _http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = node, Timeout = Timeout.InfiniteTimeSpan };
@@ -64,21 +65,34 @@ internal sealed class ChatHttp : IDisposable
         }
     }
 
-    /// <summary>Reads events until the run in progress completes (or a snapshot shows none running).</summary>
-    public async Task<List<ChatEvent>> ReadRunAsync(string conversation, long? lastEventId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads events until the run in progress completes (or a snapshot shows none running). A stream that ends first
+    /// (its conversation's grain moved) is opened again with the last id seen, as a browser's EventSource does, at
+    /// most <paramref name="maxReconnects"/> times.
+    /// </summary>
+    public async Task<List<ChatEvent>> ReadRunAsync(string conversation, long? lastEventId, CancellationToken cancellationToken, int maxReconnects = 5)
     {
         var events = new List<ChatEvent>();
-        await foreach (ChatEvent e in EventsAsync(conversation, lastEventId, cancellationToken))
+        for (int connection = 0; connection <= maxReconnects; connection++)
         {
-            events.Add(e);
-            if (e.Type == "runCompleted" || (e.Type == "snapshot" && !e.Data.GetProperty("running").GetBoolean() && e.Data.GetProperty("turns").GetArrayLength() > 0))
+            await foreach (ChatEvent e in EventsAsync(conversation, lastEventId, cancellationToken))
             {
-                break;
+                events.Add(e);
+                lastEventId = e.Id;
+                if (e.Type == "runCompleted" || (e.Type == "snapshot" && !e.Data.GetProperty("running").GetBoolean() && e.Data.GetProperty("turns").GetArrayLength() > 0))
+                {
+                    return events;
+                }
             }
+
+            Interlocked.Increment(ref _reconnects);
         }
 
         return events;
     }
+
+    /// <summary>How many times <see cref="ReadRunAsync"/> opened a stream again.</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
 
     public void Dispose() => _http.Dispose();
 
