@@ -118,8 +118,21 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <returns>A task that completes when they are.</returns>
     public async Task WaitForActiveMembersAsync(int count, CancellationToken cancellationToken)
     {
-        while ((await GetActiveSilosAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Count != count)
+        while (true)
         {
+            try
+            {
+                // Bounded: a question sent through a gateway that just died would otherwise wait for the 30 s response timeout.
+                if ((await GetActiveSilosAsync().WaitAsync(TimeSpan.FromSeconds(2), _options.TimeProvider, cancellationToken).ConfigureAwait(false)).Count == count)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+            {
+                // Asked through a node that is gone: the client moves to another gateway; ask again.
+            }
+
             // Membership changes arrive through the table; look again shortly.
             await Task.Delay(TimeSpan.FromMilliseconds(100), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }

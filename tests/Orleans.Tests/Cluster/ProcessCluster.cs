@@ -69,6 +69,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public Task KillAsync(LocalClusterNode node) => Cluster.KillAsync(node);
 
+    /// <summary>Writes a step of the test to its log, so a failure says how far it got.</summary>
+    public void Step(string what) => _output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {what}");
+
     /// <summary>Stops a node with SIGSTOP: it keeps its connections open and answers nothing, as a hung or partitioned node.</summary>
     public static async Task FreezeAsync(LocalClusterNode node)
     {
