@@ -71,10 +71,23 @@ internal sealed partial class ConversationGrain(
     {
         // Streams end and the run stops; a run stopped here left its record "running", so the next activation resumes it.
         await _stopping.CancelAsync().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-        if (_hub is { } hub)
+        if (_hub is not { } hub)
         {
-            await hub.ShutdownAsync().AsTask().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            return;
         }
+
+        if (hub.RunningFrom is null)
+        {
+            // The last run has ended: its save is let finish, so the record is the conversation as it is.
+            await hub.Consuming.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        else
+        {
+            // A run under way goes with this activation as if its node were lost: the ledger keeps what it had.
+            _ledger!.Detach();
+        }
+
+        await hub.ShutdownAsync().AsTask().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 
     public async Task<bool> CreateAsync(string owner, Dictionary<string, string> settings, int maxPerOwner, CancellationToken cancellationToken)
@@ -278,22 +291,30 @@ internal sealed partial class ConversationGrain(
         }
     }
 
-    // An activation with a run going must not be collected as idle: a timer that keeps it alive until the run ends.
+    // An activation with a run going must not be collected as idle: a timer keeps it alive until the run has ended.
     private void KeepAliveWhileRunning()
     {
-        _keepAlive ??= this.RegisterGrainTimer(
-            static (grain, _) =>
-            {
-                if (grain._hub?.RunningFrom is null)
-                {
-                    grain._keepAlive?.Dispose();
-                    grain._keepAlive = null;
-                }
+        if (_keepAlive is not null || _hub is not { } hub)
+        {
+            return;
+        }
 
-                return Task.CompletedTask;
-            },
-            this,
+        _keepAlive = this.RegisterGrainTimer(
+            static _ => Task.CompletedTask,
             new GrainTimerCreationOptions { DueTime = TimeSpan.FromMinutes(1), Period = TimeSpan.FromMinutes(1), KeepAlive = true, Interleave = true });
+        _ = ReleaseWhenDoneAsync(hub.Consuming);
+    }
+
+    // Runs on the activation's scheduler (grain code): the timer is the activation's.
+    private async Task ReleaseWhenDoneAsync(Task consuming)
+    {
+        await consuming.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        if (_hub?.RunningFrom is not null)
+        {
+            KeepAliveWhileRunning();
+        }
     }
 
     [LoggerMessage(10, LogLevel.Warning, "Conversation {ConversationId}: the turn interrupted by a lost node could not be resumed ({Reason}); it was ended.")]

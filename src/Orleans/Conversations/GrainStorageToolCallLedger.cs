@@ -18,6 +18,7 @@ internal sealed class GrainStorageToolCallLedger(GrainStateStore<LedgerRecord> s
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     private readonly InMemoryToolCallLedger _records = new();
+    private volatile bool _detached;
 
     /// <summary>Loads the stored records.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
@@ -33,9 +34,20 @@ internal sealed class GrainStorageToolCallLedger(GrainStateStore<LedgerRecord> s
         }
     }
 
+    /// <summary>
+    /// Stops writing: the activation is going while a run is under way, and what that run does from now on (its calls
+    /// cancelled by the shutdown) must not be recorded as their outcome; the next activation resumes from what is stored.
+    /// </summary>
+    public void Detach() => _detached = true;
+
     public async ValueTask WriteAsync(ToolCallLedgerBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (_detached)
+        {
+            return;
+        }
+
         await store.WriteAsync(
             stored =>
             {
