@@ -6,7 +6,11 @@ namespace ToolFlow.Orleans;
 /// </summary>
 internal interface IToolCapGrain : IGrainWithStringKey
 {
-    /// <summary>Waits until fewer than <paramref name="limit"/> leases are held, then lends <paramref name="lease"/> to <paramref name="holder"/>.</summary>
+    /// <summary>
+    /// Waits until fewer than <paramref name="limit"/> leases are held, then lends <paramref name="lease"/> to
+    /// <paramref name="holder"/>; the wait is bounded by the call's deadline, as the body it stands before.
+    /// </summary>
+    [ResponseTimeout(IToolCallGrain.MaxCallDuration)]
     Task AcquireAsync(string lease, SiloAddress holder, int limit, CancellationToken cancellationToken);
 
     /// <summary>Gives a lease back; a lease not held (never lent, or already taken back) is ignored.</summary>

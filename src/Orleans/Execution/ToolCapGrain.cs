@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace ToolFlow.Orleans;
 
@@ -6,9 +7,11 @@ namespace ToolFlow.Orleans;
 /// <remarks>
 /// Reentrant: an acquirer waits inside its call while releases come in; every change of state is synchronous
 /// between awaits on the activation's one scheduler, so it needs no lock. The leases live in memory: while any is
-/// lent the grain delays its deactivation; a cap grain whose own silo dies starts again with none.
+/// lent the grain delays its deactivation; a cap grain whose own silo dies starts again with none. Placed on the silo
+/// that first asks for a lease (no extra hop for a tool whose calls mostly run on one silo).
 /// </remarks>
 [Reentrant]
+[PreferLocalPlacement]
 internal sealed class ToolCapGrain(IClusterMembershipService membership, ILocalSiloDetails silo) : Grain, IToolCapGrain
 {
     private readonly Dictionary<string, SiloAddress> _leases = new(StringComparer.Ordinal);
@@ -68,7 +71,7 @@ internal sealed class ToolCapGrain(IClusterMembershipService membership, ILocalS
         Task.FromResult(new ToolCapSnapshot(
             silo.SiloAddress,
             new Dictionary<string, SiloAddress>(_leases, StringComparer.Ordinal),
-            _waiters.Count(w => !w.Granted.Task.IsCompleted)));
+            [.. _waiters.Where(w => !w.Granted.Task.IsCompleted).Select(w => w.Holder)]));
 
     private void Lend(string lease, SiloAddress holder)
     {
@@ -78,14 +81,19 @@ internal sealed class ToolCapGrain(IClusterMembershipService membership, ILocalS
     }
 
     // Lends to waiters in arrival order while the first of them fits its limit (first come, first served), dropping
-    // the ones cancelled meanwhile.
+    // the ones cancelled meanwhile and the ones whose silo died while they waited.
     private void Pump()
     {
+        ClusterMembershipSnapshot snapshot = membership.CurrentSnapshot;
         while (_waiters.First is { } first && (first.Value.Granted.Task.IsCompleted || _leases.Count < first.Value.Limit))
         {
             _waiters.RemoveFirst();
             first.Value.Cancellation.Dispose();
-            if (first.Value.Granted.TrySetResult())
+            if (snapshot.GetSiloStatus(first.Value.Holder) == SiloStatus.Dead)
+            {
+                first.Value.Granted.TrySetCanceled();
+            }
+            else if (first.Value.Granted.TrySetResult())
             {
                 Lend(first.Value.Lease, first.Value.Holder);
             }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Metadata;
+using Orleans.Runtime.Placement;
 
 namespace ToolFlow.Orleans;
 
@@ -43,7 +44,20 @@ public static class ToolFlowWorkerSiloBuilderExtensions
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton<ToolWorkerLimits>();
         builder.Services.AddSingleton<IGrainPropertiesProvider, ToolWorkerManifest>();
-        builder.AddPlacementDirector<ToolWorkerPlacement, ToolWorkerPlacementDirector>();
+        return builder.AddToolCallPlacement();
+    }
+
+    /// <summary>
+    /// Lets this silo place tool calls (a call is placed by the silo that sends it), once however often it is asked:
+    /// for code of this assembly that sends calls from a silo that may host no tools (the conversation grains).
+    /// </summary>
+    internal static ISiloBuilder AddToolCallPlacement(this ISiloBuilder builder)
+    {
+        if (!builder.Services.Any(d => d.IsKeyedService && d.ServiceType == typeof(IPlacementDirector) && Equals(d.ServiceKey, typeof(ToolWorkerPlacement))))
+        {
+            builder.AddPlacementDirector<ToolWorkerPlacement, ToolWorkerPlacementDirector>();
+        }
+
         return builder;
     }
 }

@@ -45,6 +45,30 @@ public sealed class RemoteToolFunctionTests(WorkerCluster cluster)
         Assert.Equal(["call_1_0 completed JsonElement \"keyed/call_1_0\""], outcomes);
     }
 
+    [Fact]
+    public async Task InvokeAsync_ToolNoWorkerHosts_FailsWithAnErrorNamingIt()
+    {
+        AIFunction nowhere = AIFunctionFactory.Create((string q) => q, "nowhere");
+        ToolDescriptor[] tools = [new(new RemoteToolFunction(nowhere, cluster.Front, "nowhere"), ToolEffects.ReadOnly)];
+        var block = new ToolExecutionBlock(tools, new ToolExecutionBlockOptions());
+        var events = new List<ToolPipelineEvent>();
+        var sink = new ActionBlock<ToolPipelineEvent>(events.Add);
+        block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+        ToolCall call = Call(0, "nowhere", """{"q": "x"}""");
+        block.Post(new ToolCallClosed(call) { Turn = 1 });
+        block.Post(new ResponseCompleted(new ChatMessage(ChatRole.Assistant, []), [call], ChatFinishReason.ToolCalls, null, null) { Turn = 1 });
+        block.Complete();
+        await sink.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        ToolCallFailed failed = Assert.Single(events.OfType<ToolCallFailed>());
+        Assert.Equal(ToolCallFailureKind.ToolException, failed.Kind);
+        Assert.Contains("No active silo hosts the tool 'nowhere'", failed.Exception?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_NegativeReruns_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RemoteToolOptions { MaxReruns = -1 });
+
     // The outcome of each call, in call order: the result's type and JSON, or its failure kind.
     private static async Task<List<string>> RunAsync(ToolDescriptor[] tools, (string Name, string Json)[] calls)
     {

@@ -19,8 +19,25 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
         }
 
         // The key hash spreads evenly: all 40 calls on one of two workers would be a broken hash, not bad luck.
-        Assert.Equal([cluster.Address(1), cluster.Address(2)], silos.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(new[] { cluster.Address(1), cluster.Address(2) }.Order(StringComparer.Ordinal), silos.Keys.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(cluster.Address(0), silos.Keys);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_Reruns_EachPlacedAwayFromTheSilosOfTheRunsBefore()
+    {
+        for (int n = 0; n < 10; n++)
+        {
+            var silos = new List<string>();
+            for (int rerun = 0; rerun < 2; rerun++)
+            {
+                IToolCallGrain grain = cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("echo", "rerun", $"call_{n}", 1, rerun));
+                silos.Add((await grain.InvokeAsync(new RemoteToolRequest("echo", """{"q": "r"}"""), CancellationToken.None)).Silo);
+            }
+
+            // Two workers: the re-run goes to the one the first run did not.
+            Assert.NotEqual(silos[0], silos[1]);
+        }
     }
 
     [Fact]
@@ -78,6 +95,18 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
         await WorkerTools.Signal(WorkerTools.Cancelled, "grain-deadline").Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_BodyOutlastsTheSilosResponseTimeout_Completes()
+    {
+        // A real duration: the limit under test is Orleans' response timeout, 3 s on this cluster (30 s by default).
+        int ms = (int)WorkerCluster.ResponseTimeout.TotalMilliseconds + 1000;
+        IToolCallGrain grain = cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("sleep", "long", "call_1", 1, 0));
+
+        RemoteToolResult result = await grain.InvokeAsync(new RemoteToolRequest("sleep", $"{{\"ms\": {ms}}}"), CancellationToken.None);
+
+        Assert.Equal($"\"slept {ms}\"", result.ResultJson);
     }
 
     [Fact]

@@ -25,7 +25,10 @@ public sealed class WorkerCluster : IAsyncLifetime
     /// <summary>The silo's address as <see cref="RemoteToolResult.Silo"/> writes it.</summary>
     public string Address(int silo) => Cluster.Silos[silo].SiloAddress.ToString();
 
-    public async Task InitializeAsync() => _cluster = await DeployAsync(fastFailureDetection: false, WorkerTools.Caps);
+    /// <summary>The silos' response timeout here: short, so a test can show a tool call outlasting it.</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(3);
+
+    public async Task InitializeAsync() => _cluster = await DeployAsync(fastFailureDetection: false, WorkerTools.Caps, ResponseTimeout);
 
     public async Task DisposeAsync()
     {
@@ -38,7 +41,7 @@ public sealed class WorkerCluster : IAsyncLifetime
     /// <summary>
     /// Deploys three silos (silo 0 with no tools) and waits, bounded, until silo 0 sees both workers' tools.
     /// </summary>
-    public static async Task<InProcessTestCluster> DeployAsync(bool fastFailureDetection, Action<ToolWorkerOptions>? configure)
+    public static async Task<InProcessTestCluster> DeployAsync(bool fastFailureDetection, Action<ToolWorkerOptions>? configure, TimeSpan? responseTimeout = null)
     {
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((options, silo) =>
@@ -50,6 +53,11 @@ public sealed class WorkerCluster : IAsyncLifetime
             else
             {
                 silo.AddToolFlowWorker(WorkerTools.All(options.SiloName), configure);
+            }
+
+            if (responseTimeout is { } timeout)
+            {
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
             }
 
             if (fastFailureDetection)

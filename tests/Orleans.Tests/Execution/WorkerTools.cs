@@ -23,7 +23,7 @@ internal static class WorkerTools
     /// <summary>Set when a held body saw its token fire, by tag.</summary>
     public static readonly ConcurrentDictionary<string, TaskCompletionSource> Cancelled = new(StringComparer.Ordinal);
 
-    /// <summary>Every body run of the side-effecting tools, by tag and idempotency key.</summary>
+    /// <summary>Every held body started: <c>{tool} {tag} {idempotency key} {silo}</c>.</summary>
     public static readonly ConcurrentQueue<string> Effects = new();
 
     public static TaskCompletionSource Signal(ConcurrentDictionary<string, TaskCompletionSource> signals, string tag) =>
@@ -37,8 +37,14 @@ internal static class WorkerTools
         AIFunctionFactory.Create((int n) => n * 2, "twice"),
         AIFunctionFactory.Create((string city) => new Forecast(city, 21.5, ["sun", "wind"]), "forecast"),
         AIFunctionFactory.Create(() => ToolIdempotency.CurrentKey ?? "(none)", "key"),
+        AIFunctionFactory.Create(async (int ms, CancellationToken cancellationToken) =>
+        {
+            await Task.Delay(ms, cancellationToken).ConfigureAwait(false);
+            return $"slept {ms}";
+        }, "sleep"),
         Held("held", silo),
         Held("held_side_effect", silo),
+        Held("held_keyed", silo),
         Held("node_capped", silo),
         Held("cluster_capped", silo),
     ];
@@ -59,7 +65,7 @@ internal static class WorkerTools
         onSilo.Enter();
         try
         {
-            Effects.Enqueue($"{tool} {tag} {ToolIdempotency.CurrentKey ?? "(none)"}");
+            Effects.Enqueue($"{tool} {tag} {ToolIdempotency.CurrentKey ?? "(none)"} {silo}");
             Signal(Started, tag).TrySetResult();
             try
             {
