@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace ToolFlow.Orleans.Tests.Cluster;
 
 /// <summary>The node hosting a conversation dies between turns; the conversation goes on through another node.</summary>
-public sealed class ConversationFailoverTests(ITestOutputHelper output)
+public sealed class NodeFailoverTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task KillConversationNode_BetweenTurns_ClientResumesThroughAnotherNodeWithTheFullState()
@@ -32,21 +32,25 @@ public sealed class ConversationFailoverTests(ITestOutputHelper output)
             await cluster.Cluster.WaitForActiveMembersAsync(2, ct);
             cluster.Step("two members left; reconnecting through node 1");
 
-            // The client reconnects through the other front node with its Last-Event-ID and sees the whole state.
+            // The page reloads through the other front node (same cookies): its stream opens with the whole state.
             using ChatHttp second = await ChatHttp.OpenAsync(cluster.Nodes[1].ChatUri!, browser, ct);
-            List<ChatEvent> resumed = await second.ReadRunAsync(id, lastSeen, ct);
-            ChatEvent snapshot = Assert.Single(resumed);
+            cluster.Step("page opened on node 1; reading the conversation's state there");
+            ChatEvent snapshot = await FirstAsync(second.EventsAsync(id, null, ct));
             Assert.Equal("snapshot", snapshot.Type);
-            Assert.True(snapshot.Id >= lastSeen, $"ids went back: {snapshot.Id} after {lastSeen}");
+            Assert.Equal(lastSeen, snapshot.Id);
+            Assert.False(snapshot.Data.GetProperty("running").GetBoolean());
             Assert.Equal(Transcript(before), Transcript(snapshot.Data));
             Assert.Equal(Calls(before), Calls(snapshot.Data));
 
-            // The next turn runs on the surviving nodes, from the stored transcript, with ids going on.
+            // An EventSource resumes with its Last-Event-ID there; the next turn runs from the stored transcript with ids going on.
+            Task<List<ChatEvent>> resumed = second.ReadRunAsync(id, lastSeen, ct);
             cluster.Step("resumed; sending the second message");
             await second.SendAsync(id, "b2", ct);
-            List<ChatEvent> turn2 = await second.ReadRunAsync(id, snapshot.Id, ct);
+            List<ChatEvent> turn2 = await resumed;
+            cluster.Step($"second run read to id {turn2[^1].Id}");
             Assert.Equal("finalAnswer", turn2[^1].Data.GetProperty("reason").GetString());
             Assert.All(turn2, e => Assert.True(e.Id > lastSeen, $"event {e.Type} has id {e.Id}, not after {lastSeen}"));
+            Assert.Contains(turn2, e => e.Type == "userMessage" && e.Data.GetProperty("text").GetString() == "b2");
             string answer = turn2[^1].Data.GetProperty("finalText").GetString()!;
             foreach (string call in Calls(before).Select(c => c.Split(' ')[0]))
             {
@@ -54,8 +58,19 @@ public sealed class ConversationFailoverTests(ITestOutputHelper output)
             }
 
             JsonElement after = await second.SnapshotAsync(id, ct);
-            Assert.Equal([.. Transcript(before), "user b2", $"assistant {answer}"], Transcript(after).Where(m => !m.StartsWith("assistant Working", StringComparison.Ordinal) || Transcript(before).Contains(m)));
+            Assert.Equal([.. Transcript(before), "user b2", $"assistant {answer}"], Transcript(after));
+            Assert.Equal(Calls(before), Calls(after));
         });
+    }
+
+    private static async Task<ChatEvent> FirstAsync(IAsyncEnumerable<ChatEvent> events)
+    {
+        await foreach (ChatEvent e in events)
+        {
+            return e;
+        }
+
+        throw new InvalidOperationException("The event stream ended before its first event.");
     }
 
     private static List<string> Transcript(JsonElement snapshot) =>
