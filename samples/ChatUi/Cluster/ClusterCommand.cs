@@ -58,7 +58,7 @@ internal static class ClusterCommand
 
             await using (cluster.ConfigureAwait(false))
             {
-                Console.WriteLine($"Cluster '{cluster.ClusterId}' is up: {nodes} active members, redis-server on {cluster.Redis.Endpoint}.");
+                Console.WriteLine($"Cluster '{cluster.ClusterId}' is up: {nodes} active members, redis-server on {cluster.Redis.Endpoint} (files in {cluster.Redis.Folder}).");
                 foreach (LocalClusterNode node in cluster.Nodes)
                 {
                     Console.WriteLine($"  node {node.Index}: chat on {node.ChatUri} (silo 127.0.0.1:{node.SiloPort})");
