@@ -86,8 +86,11 @@ public sealed class LocalClusterNode
 
     internal void OnExited(int code)
     {
-        string last = string.Join(Environment.NewLine, Output().TakeLast(20));
+        // A crash's first line names it; the stack trace under it can be long.
+        IReadOnlyList<string> lines = Output();
+        int cause = lines.ToList().FindIndex(l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+        string shown = string.Join(Environment.NewLine, cause >= 0 ? lines.Skip(cause).Take(20) : lines.TakeLast(20));
         _exited.TrySetResult();
-        _ready.TrySetException(new InvalidOperationException($"{this} exited with code {code} before it was ready. Its last output:{Environment.NewLine}{last}"));
+        _ready.TrySetException(new InvalidOperationException($"{this} exited with code {code} before it was ready. Its output:{Environment.NewLine}{shown}"));
     }
 }

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace ToolFlow.Orleans.Tests.Cluster;
 
 /// <summary>The README's command, <c>dotnet run --project samples/ChatUi -- --cluster 3</c>, run as a person runs it.</summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed partial class ClusterCommandTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);

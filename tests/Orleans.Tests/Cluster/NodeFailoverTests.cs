@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace ToolFlow.Orleans.Tests.Cluster;
 
 /// <summary>The node hosting a conversation dies between turns; the conversation goes on through another node.</summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class NodeFailoverTests(ITestOutputHelper output)
 {
     [Fact]

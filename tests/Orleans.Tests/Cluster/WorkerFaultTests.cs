@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace ToolFlow.Orleans.Tests.Cluster;
 
 /// <summary>A worker node dies (kill -9, or hangs) with calls of ten conversations under way on it.</summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class WorkerFaultTests(ITestOutputHelper output)
 {
     private const int Conversations = 10;
@@ -34,12 +35,15 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             LocalClusterNode victim = cluster.Nodes.Skip(1).MaxBy(n => started.On(n.SiloPort).Count)!;
             HashSet<string> lost = started.On(victim.SiloPort);
             Assert.NotEmpty(lost);
+            long killedAt = TimeProvider.System.GetTimestamp();
             await cluster.KillAsync(victim);
             await Started.ReleaseAsync(cluster.Redis);
+            await cluster.Cluster.WaitForActiveMembersAsync(2, ct);
+            cluster.Step($"{victim} killed; declared dead after {TimeProvider.System.GetElapsedTime(killedAt).TotalMilliseconds:F0} ms");
 
             IDatabase db = cluster.Redis.GetDatabase();
             await Task.WhenAll(runs.Select(r => r.Events));
-            output.WriteLine($"killed {victim} with {lost.Count} bodies under way; event streams reopened {front.Reconnects} times");
+            cluster.Step($"runs read: {lost.Count} bodies were under way on the killed node; event streams reopened {front.Reconnects} times");
             foreach ((string id, string tag, Task<List<ChatEvent>> events) in runs)
             {
                 List<ChatEvent> seen = await events;
@@ -92,8 +96,11 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             await started.WaitForAsync(6, ct);
             LocalClusterNode victim = cluster.Nodes.Skip(1).MaxBy(n => started.On(n.SiloPort).Count)!;
             HashSet<string> frozen = started.On(victim.SiloPort);
+            long frozenAt = TimeProvider.System.GetTimestamp();
             await ProcessCluster.FreezeAsync(victim);
             await Started.ReleaseAsync(cluster.Redis);
+            await cluster.Cluster.WaitForActiveMembersAsync(2, ct);
+            cluster.Step($"{victim} frozen with {frozen.Count} bodies under way; declared dead after {TimeProvider.System.GetElapsedTime(frozenAt).TotalMilliseconds:F0} ms");
 
             // Bounded well under the response timeout: a call waiting on it would fail this test.
             List<ChatEvent> seen = await run.WaitAsync(TimeSpan.FromSeconds(25), ct);
