@@ -79,7 +79,7 @@ internal sealed partial class ConversationGrain(
         if (hub.RunningFrom is null)
         {
             // The last run has ended: its save is let finish, so the record is the conversation as it is.
-            await hub.Consuming.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await hub.Consuming.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         }
         else
         {

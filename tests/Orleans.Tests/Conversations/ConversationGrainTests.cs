@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Orleans.Core.Internal;
 using Orleans.Runtime;
 using ToolFlow.AspNetCore.Tests;
 using ToolFlow.Pipeline;
@@ -210,4 +211,77 @@ public sealed class ConversationGrainTests(ConversationCluster cluster) : IClass
         Assert.Equal(2, runs.Count);
         Assert.All(runs, r => Assert.Equal(("FinalAnswer", id), (r.Completion, r.ConversationId)));
     });
+
+    [Fact]
+    public Task Recover_GrainDeactivatedMidTurnWithoutItsRunInTheLedger_TurnLostAndTheConversationGoesOn() => TestGuard.RunAsync(async ct =>
+    {
+        var scenario = new ChatScenario(messages => messages[^1].Text == "Second?" ? ChatScenario.Text("Fine.") : OneCall());
+        scenario.WrapLedger = _ => new DroppingLedger();
+        string key = ConversationCluster.Register(scenario);
+        HttpClient[] nina = [.. cluster.Nodes.Select(n => n.Client("nina"))];
+        string id = await CreateAsync(nina[0], key, ct, message: "First?");
+        await using (SseClient sse = await SseClient.ConnectAsync(nina[1], id, ct))
+        {
+            await sse.WaitForQuietAsync(ct, ("call_t1_0", "running"));
+        }
+
+        // The activation goes with its turn under way, as when its node is lost; its pipeline recorded nothing to resume.
+        await cluster.Cluster.Client.GetGrain<IConversationGrain>(id).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        JsonElement lost = await nina[2].GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.False(lost.GetProperty("running").GetBoolean());
+        long last = lost.GetProperty("id").GetInt64();
+        Assert.True(last > ConversationGrain.IdGapAfterLostTurn, $"ids go on past the gap: {last}");
+
+        // What the new activation told clients: the turn was lost, the run ended.
+        await using (SseClient told = await SseClient.ConnectAsync(nina[2], id, ct, lastEventId: last - 2))
+        {
+            SseMessage diagnostic = await told.NextAsync(ct);
+            Assert.Equal(("diagnosticReported", "turn_lost"), (diagnostic.Type, diagnostic.Data.GetProperty("code").GetString()));
+            SseMessage completed = await told.NextAsync(ct);
+            Assert.Equal(("runCompleted", "faulted", last), (completed.Type, completed.Data.GetProperty("reason").GetString(), completed.Id));
+        }
+
+        using HttpResponseMessage next = await nina[1].PostJsonAsync($"chat/conversations/{id}/messages", """{"message": "Second?"}""", ct);
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        await using SseClient after = await SseClient.ConnectAsync(nina[0], id, ct, lastEventId: last);
+        await after.WaitForIdleAsync(ct);
+        JsonElement snapshot = await nina[0].GetJsonAsync($"chat/conversations/{id}", ct);
+        Assert.Equal(
+            ["user@1 First?", "user@2 Second?", "assistant@2 Fine."],
+            snapshot.GetProperty("messages").EnumerateArray().Select(m => $"{m.GetProperty("role").GetString()}@{m.GetProperty("turn").GetInt32()} {m.GetProperty("text").GetString()}"));
+    });
+
+    [Fact]
+    public Task Delete_ThroughAnotherNode_EndsStreamsOnEveryNodeAndForgetsTheConversation() => TestGuard.RunAsync(async ct =>
+    {
+        string key = ConversationCluster.Register(ChatScenario.ByTurn(OneCall(), ChatScenario.Text("Never.")));
+        HttpClient[] omar = [.. cluster.Nodes.Select(n => n.Client("omar"))];
+        string id = await CreateAsync(omar[0], key, ct);
+        await using SseClient sse = await SseClient.ConnectAsync(omar[1], id, ct);
+        await sse.WaitForQuietAsync(ct, ("call_t1_0", "running"));
+
+        using HttpResponseMessage deleted = await omar[2].DeleteAsync($"chat/conversations/{id}", ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // The stream on node 1 ends: reading past what was sent finds its end.
+        Exception ended = await Assert.ThrowsAnyAsync<Exception>(() => sse.ReadUntilAsync("runCompleted", ct));
+        Assert.Contains("the stream ended", ended.Message, StringComparison.Ordinal);
+        foreach (HttpClient client in omar)
+        {
+            using HttpResponseMessage gone = await client.GetAsync($"chat/conversations/{id}", ct);
+            await gone.AssertProblemAsync(404, "conversation_not_found");
+        }
+
+        Assert.Equal(0, await cluster.Cluster.Client.GetGrain<IConversationOwnerGrain>("omar").CountAsync(ct));
+    });
+
+    /// <summary>A ledger that keeps nothing: a pipeline whose runs cannot be resumed.</summary>
+    private sealed class DroppingLedger : IToolCallLedger
+    {
+        public ValueTask WriteAsync(ToolCallLedgerBatch batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<IReadOnlyList<LedgerRunRecord>> ListRunsAsync(CancellationToken cancellationToken) => new([]);
+
+        public ValueTask<LedgerRun?> ReadRunAsync(string runId, CancellationToken cancellationToken) => new((LedgerRun?)null);
+    }
 }
