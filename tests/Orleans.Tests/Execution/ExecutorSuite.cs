@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
 using ToolFlow.Pipeline;
 using ToolFlow.Providers.Scripted;
+using ToolFlow.Testing;
 
 namespace ToolFlow.Orleans.Tests;
 
@@ -126,9 +127,25 @@ public abstract class ExecutorSuite
     {
         string tag = Tag("timeout");
         ScriptedResponse turn = new ScriptedResponse().Call("held", $$"""{"tag": "{{tag}}"}""");
-        var tool = new ToolDescriptor(Place(Tool("held"), "timeout"), ToolEffects.ReadOnly) { Timeout = TimeSpan.FromMilliseconds(200) };
+        // The pipeline's clock is manual: the timeout passes once the body runs, whatever the machine's speed.
+        var clock = new ManualTimeProvider();
+        TimeSpan timeout = TimeSpan.FromHours(1);
+        var tool = new ToolDescriptor(Place(Tool("held"), $"{Executor}-timeout"), ToolEffects.ReadOnly) { Timeout = timeout };
 
-        (List<ToolPipelineEvent> events, _) = await RunAsync([turn, new ScriptedResponse().Text("Too slow.")], [], "timeout", descriptors: [tool]);
+        (List<ToolPipelineEvent> events, _) = await RunAsync(
+            [turn, new ScriptedResponse().Text("Too slow.")],
+            [],
+            "timeout",
+            async (_, e) =>
+            {
+                if (e is ToolCallStarted)
+                {
+                    await WorkerTools.Signal(WorkerTools.Started, tag).Task.WaitAsync(TimeSpan.FromSeconds(30));
+                    clock.Advance(timeout);
+                }
+            },
+            descriptors: [tool],
+            clock: clock);
 
         await WorkerTools.Signal(WorkerTools.Cancelled, tag).Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(["call_t1_0: ToolCallDetected ToolCallClosed ToolCallStarted ToolCallFailed TimedOut"], PerCall(events));
@@ -161,10 +178,11 @@ public abstract class ExecutorSuite
         AIFunction[] tools,
         string scope,
         Func<ToolPipelineRun, ToolPipelineEvent, Task>? onEvent = null,
-        ToolDescriptor[]? descriptors = null)
+        ToolDescriptor[]? descriptors = null,
+        TimeProvider? clock = null)
     {
         var model = new ScriptedChatClient(turns, s_fast);
-        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model);
+        ToolPipelineBuilder builder = ToolPipeline.CreateBuilder(model).WithTimeProvider(clock ?? TimeProvider.System);
         foreach (AIFunction tool in tools)
         {
             ToolEffects effects = tool.Name.Contains("side_effect", StringComparison.Ordinal) ? ToolEffects.SideEffecting : ToolEffects.ReadOnly;
@@ -218,22 +236,4 @@ public abstract class ExecutorSuite
             _ => c.GetType().Name,
         }))),
     ];
-}
-
-/// <summary>The suite with the tools run in the test's process.</summary>
-[Collection(WorkerClusterCollection.Name)]
-public sealed class LocalExecutorSuiteTests : ExecutorSuite
-{
-    protected override string Executor => "local";
-
-    protected override AIFunction Place(AIFunction tool, string scope) => tool;
-}
-
-/// <summary>The suite with the tools run on the shared cluster's workers, sent from its front silo.</summary>
-[Collection(WorkerClusterCollection.Name)]
-public sealed class RemoteExecutorSuiteTests(WorkerCluster cluster) : ExecutorSuite
-{
-    protected override string Executor => "remote";
-
-    protected override AIFunction Place(AIFunction tool, string scope) => new RemoteToolFunction(tool, cluster.Front, scope);
 }

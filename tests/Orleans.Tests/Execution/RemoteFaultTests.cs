@@ -111,15 +111,15 @@ public sealed class RemoteFaultTests
                 .InvokeAsync(new RemoteToolRequest("cluster_capped", $$"""{"tag": "{{tag}}"}"""), CancellationToken.None)),
         ];
         Task[] started = [.. tags.Select(tag => (Task)WorkerTools.Signal(WorkerTools.Started, tag).Task)];
-        await WaitForStartsAsync(started, 2);
-        ToolCapSnapshot full = await WaitForWaitersAsync(cap, 12 - 2);
+        await WorkerTools.WhenCountAsync(started, 2);
+        ToolCapSnapshot full = await WorkerTools.CapWhenAsync(cap, s => s.Waiting.Count >= 12 - 2);
 
         // The victim holds a lease while a call on the other worker waits for one.
         SiloAddress victimAddress = full.Leases.Values.First(holder => full.Waiting.Any(w => !w.Equals(holder)));
         await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(victimAddress)));
 
         // No body has returned: a third start can only come from a lease the dead holder gave back.
-        await WaitForStartsAsync(started, 3);
+        await WorkerTools.WhenCountAsync(started, 3);
         ToolCapSnapshot after = await cap.SnapshotAsync();
         Assert.DoesNotContain(victimAddress, after.Leases.Values);
         Assert.True(after.Leases.Count <= 2, $"{after.Leases.Count} leases");
@@ -131,30 +131,6 @@ public sealed class RemoteFaultTests
         // Calls on the survivor complete; the victim's fail as its silo is gone.
         await Task.WhenAll(calls.Select(c => c.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Contains(calls, c => c.IsCompletedSuccessfully);
-    }
-
-    private static async Task WaitForStartsAsync(Task[] started, int count)
-    {
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (started.Count(t => t.IsCompleted) < count)
-        {
-            await Task.WhenAny(started.Where(t => !t.IsCompleted)).WaitAsync(bound.Token);
-        }
-    }
-
-    // The acquirers reach the cap grain over the network; asks until they all have (bounded by the count of asks).
-    private static async Task<ToolCapSnapshot> WaitForWaitersAsync(IToolCapGrain cap, int waiting)
-    {
-        for (int ask = 0; ; ask++)
-        {
-            ToolCapSnapshot snapshot = await cap.SnapshotAsync();
-            if (snapshot.Waiting.Count >= waiting || ask == 10_000)
-            {
-                return snapshot;
-            }
-
-            await Task.Yield();
-        }
     }
 
     // Where each held call of the test first ran: "{tool} {tag}" -> silo name.

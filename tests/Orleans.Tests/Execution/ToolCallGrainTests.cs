@@ -89,9 +89,13 @@ public sealed class ToolCallGrainTests(WorkerCluster cluster)
     {
         IToolCallGrain grain = cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("held", "deadline", "call_1", 1, 0));
 
-        // No token from the caller (as when the caller's silo died): the request's own deadline stops the body.
+        // No token from the caller (as when the caller's silo died): the request's own deadline, on the worker's
+        // clock, stops the body.
+        TimeSpan timeout = TimeSpan.FromMinutes(1);
         Task<RemoteToolResult> call = grain.InvokeAsync(
-            new RemoteToolRequest("held", """{"tag": "grain-deadline"}""", Timeout: TimeSpan.FromMilliseconds(100)), CancellationToken.None);
+            new RemoteToolRequest("held", """{"tag": "grain-deadline"}""", Timeout: timeout), CancellationToken.None);
+        await WorkerTools.Signal(WorkerTools.Started, "grain-deadline").Task.WaitAsync(TimeSpan.FromSeconds(30));
+        WorkerTools.Clock.Advance(timeout);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
         await WorkerTools.Signal(WorkerTools.Cancelled, "grain-deadline").Task.WaitAsync(TimeSpan.FromSeconds(30));

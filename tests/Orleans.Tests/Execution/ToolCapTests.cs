@@ -30,6 +30,41 @@ public sealed class ToolCapTests(WorkerCluster cluster)
         Assert.Empty(cap.Waiting);
     }
 
+    [Fact]
+    public async Task ClusterCap_WaitingCallCancelled_NeverRunsAndLeavesNoLeaseBehind()
+    {
+        IToolCapGrain cap = cluster.Front.GetGrain<IToolCapGrain>("cluster_capped");
+        string[] tags = ["cap-cancel-0", "cap-cancel-1", "cap-cancel-2"];
+        CancellationTokenSource[] cancels = [new(), new(), new()];
+        Task<RemoteToolResult>[] calls =
+        [
+            .. tags.Select((tag, n) => cluster.Front.GetGrain<IToolCallGrain>(ToolCallKey.Format("cluster_capped", "cap-cancel", $"call_{n}", 1, 0))
+                .InvokeAsync(new RemoteToolRequest("cluster_capped", $$"""{"tag": "{{tag}}"}"""), cancels[n].Token)),
+        ];
+        Task[] started = [.. tags.Select(tag => (Task)WorkerTools.Signal(WorkerTools.Started, tag).Task)];
+        await WorkerTools.WhenCountAsync(started, 2);
+        await WorkerTools.CapWhenAsync(cap, s => s.Waiting.Count == 1);
+        int waiting = Array.FindIndex(started, t => !t.IsCompleted);
+
+        await cancels[waiting].CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => calls[waiting].WaitAsync(TimeSpan.FromSeconds(30)));
+        // The caller gives up at once; the cancellation then travels to the worker and on to the cap grain.
+        await WorkerTools.CapWhenAsync(cap, s => s.Waiting.Count == 0);
+        foreach (string tag in tags)
+        {
+            WorkerTools.Signal(WorkerTools.Gates, tag).TrySetResult();
+        }
+
+        await Task.WhenAll(calls.Where((_, n) => n != waiting)).WaitAsync(TimeSpan.FromSeconds(30));
+        ToolCapSnapshot after = await WorkerTools.CapWhenAsync(cap, s => s.Leases.Count == 0);
+        Assert.Empty(after.Waiting);
+        Assert.False(started[waiting].IsCompleted);
+        foreach (CancellationTokenSource c in cancels)
+        {
+            c.Dispose();
+        }
+    }
+
     // Starts the calls, waits until the cap is full (bodies hold until released), releases every body, then waits for all.
     private async Task RunHeldAsync(string tool, int runningBeforeRelease)
     {
@@ -40,12 +75,7 @@ public sealed class ToolCapTests(WorkerCluster cluster)
                 .InvokeAsync(new RemoteToolRequest(tool, $$"""{"tag": "{{tag}}"}"""), CancellationToken.None)),
         ];
 
-        Task[] started = [.. tags.Select(tag => (Task)WorkerTools.Signal(WorkerTools.Started, tag).Task)];
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (started.Count(t => t.IsCompleted) < runningBeforeRelease)
-        {
-            await Task.WhenAny(started.Where(t => !t.IsCompleted)).WaitAsync(bound.Token);
-        }
+        await WorkerTools.WhenCountAsync([.. tags.Select(tag => (Task)WorkerTools.Signal(WorkerTools.Started, tag).Task)], runningBeforeRelease);
 
         Assert.Equal(runningBeforeRelease, WorkerTools.Running[tool].Now);
         foreach (string tag in tags)

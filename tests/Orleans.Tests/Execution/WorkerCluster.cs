@@ -109,11 +109,3 @@ public sealed class WorkerCluster : IAsyncLifetime
             ToolWorkerManifest.SilosByTool(manifest).TryGetValue("echo", out SiloAddress[]? silos) ? silos.Length : 0;
     }
 }
-
-/// <summary>The collection sharing one <see cref="WorkerCluster"/>.</summary>
-[CollectionDefinition(Name)]
-public sealed class WorkerClusterCollection : ICollectionFixture<WorkerCluster>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "worker cluster";
-}

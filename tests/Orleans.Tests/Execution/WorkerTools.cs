@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using ToolFlow.Blocks;
+using ToolFlow.Testing;
 
 namespace ToolFlow.Orleans.Tests;
 
@@ -25,6 +26,34 @@ internal static class WorkerTools
 
     /// <summary>Every held body started: <c>{tool} {tag} {idempotency key} {silo}</c>.</summary>
     public static readonly ConcurrentQueue<string> Effects = new();
+
+    /// <summary>Waits (bounded) until <paramref name="count"/> of <paramref name="signals"/> are set.</summary>
+    public static async Task WhenCountAsync(Task[] signals, int count)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (signals.Count(t => t.IsCompleted) < count)
+        {
+            await Task.WhenAny(signals.Where(t => !t.IsCompleted)).WaitAsync(bound.Token);
+        }
+    }
+
+    /// <summary>
+    /// Asks the cap grain until <paramref name="done"/> holds: acquirers and releases reach it over the network
+    /// (bounded by the count of asks).
+    /// </summary>
+    public static async Task<ToolCapSnapshot> CapWhenAsync(IToolCapGrain cap, Func<ToolCapSnapshot, bool> done)
+    {
+        for (int ask = 0; ; ask++)
+        {
+            ToolCapSnapshot snapshot = await cap.SnapshotAsync();
+            if (done(snapshot) || ask == 10_000)
+            {
+                return snapshot;
+            }
+
+            await Task.Yield();
+        }
+    }
 
     public static TaskCompletionSource Signal(ConcurrentDictionary<string, TaskCompletionSource> signals, string tag) =>
         signals.GetOrAdd(tag, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -52,9 +81,15 @@ internal static class WorkerTools
     private static AIFunction Held(string tool, string silo) =>
         AIFunctionFactory.Create((string tag, CancellationToken cancellationToken) => HeldAsync(tool, silo, tag, cancellationToken), tool);
 
-    /// <summary>The caps of the shared cluster's workers.</summary>
-    public static void Caps(ToolWorkerOptions options) =>
+    /// <summary>The clock of the shared cluster's workers (their deadlines): a test moves it.</summary>
+    public static readonly ManualTimeProvider Clock = new();
+
+    /// <summary>The caps and clock of the shared cluster's workers.</summary>
+    public static void Caps(ToolWorkerOptions options)
+    {
         options.LimitConcurrency("node_capped", 1).LimitClusterConcurrency("cluster_capped", 2);
+        options.TimeProvider = Clock;
+    }
 
     // Counts itself running, says it started, then waits for its gate (bounded) or its token.
     private static async Task<string> HeldAsync(string tool, string silo, string tag, CancellationToken cancellationToken)
