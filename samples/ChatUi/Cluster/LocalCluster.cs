@@ -232,6 +232,9 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             c.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ChatUiNodeArguments.ServiceId));
             c.UseRedisClustering(o => o.ConfigurationOptions = ChatUiNode.ParseRedis(Redis.Endpoint));
+
+            // Follows membership within a second (default: a minute), so it leaves a dead or hung node's gateway soon.
+            c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
         });
         _client = builder.Build();
         await _client.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -96,11 +96,9 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             await started.WaitForAsync(6, ct);
             LocalClusterNode victim = cluster.Nodes.Skip(1).MaxBy(n => started.On(n.SiloPort).Count)!;
             HashSet<string> frozen = started.On(victim.SiloPort);
-            long frozenAt = TimeProvider.System.GetTimestamp();
             await ProcessCluster.FreezeAsync(victim);
             await Started.ReleaseAsync(cluster.Redis);
-            await cluster.Cluster.WaitForActiveMembersAsync(2, ct);
-            cluster.Step($"{victim} frozen with {frozen.Count} bodies under way; declared dead after {TimeProvider.System.GetElapsedTime(frozenAt).TotalMilliseconds:F0} ms");
+            cluster.Step($"{victim} frozen with {frozen.Count} bodies under way");
 
             // Bounded well under the response timeout: a call waiting on it would fail this test.
             List<ChatEvent> seen = await run.WaitAsync(TimeSpan.FromSeconds(25), ct);
