@@ -20,7 +20,8 @@ namespace ToolFlow.Orleans;
 /// another silo (at most <see cref="RemoteToolOptions.MaxReruns"/> times) when that is safe: its tool is read-only or
 /// idempotent, or it honours idempotency keys (<see cref="ToolDescriptor.HonorsIdempotencyKeys"/>), in which case the
 /// re-run carries the same key. Any other call fails as <see cref="ToolCallFailureKind.OutcomeUnknown"/>, since the
-/// lost attempt may have taken effect.
+/// lost attempt may have taken effect. Called outside an execution block (no <see cref="ToolCallContext"/>), a call
+/// counts as side-effecting, with a fresh call id.
 /// </para>
 /// <para>
 /// The worker's body reads the call's key from <see cref="ToolIdempotency.CurrentKey"/>: the pipeline's key when it

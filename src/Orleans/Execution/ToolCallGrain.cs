@@ -54,7 +54,15 @@ internal sealed class ToolCallGrain(ToolWorkerRegistry registry, ToolWorkerLimit
             if (cap is not null)
             {
                 // Also after a cancelled acquire: the lease may have been lent just as the token fired.
-                await cap.ReleaseAsync(lease).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+                try
+                {
+                    await cap.ReleaseAsync(lease).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+                }
+                catch (Exception e) when (e is OrleansException or TimeoutException)
+                {
+                    // The cap grain is unreachable (its silo died: it starts again with no leases); the body's
+                    // outcome stands.
+                }
             }
 
             slot?.Release();
