@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.AI;
 using ToolFlow.AspNetCore;
+using ToolFlow.Orleans;
 using ToolFlow.Pipeline;
 using ToolFlow.Profiling;
 
@@ -26,13 +28,39 @@ public static class ChatUiApp
 
     /// <summary>Builds the app from command-line arguments and runs it until it is stopped (Ctrl+C).</summary>
     /// <param name="args">The arguments (see <see cref="ChatUiArguments"/>).</param>
-    /// <returns>The exit code: 0, or 2 for bad arguments.</returns>
-    public static async Task<int> RunAsync(string[] args)
+    /// <returns>The exit code: 0, 1 when a cluster or node failed, or 2 for bad arguments.</returns>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, configure: null);
+
+    /// <summary>Runs the app, a cluster (<c>--cluster N</c>) or one node of it (<c>--node</c>) until it is stopped (Ctrl+C).</summary>
+    /// <param name="args">The arguments (see <see cref="ChatUiArguments"/>).</param>
+    /// <param name="configure">Changes the options after the arguments and the defaults are applied (a node host adds its scenarios and tools).</param>
+    /// <returns>The exit code: 0, 1 when a cluster or node failed, or 2 for bad arguments.</returns>
+    public static async Task<int> RunAsync(string[] args, Action<ChatUiOptions>? configure)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            ChatUiArguments arguments = ChatUiArguments.Parse(args);
+            if (arguments.ClusterNodes is int nodes)
+            {
+                return await ClusterCommand.RunAsync(arguments, nodes, args).ConfigureAwait(false);
+            }
+
+            if (arguments.Node is { } node && !node.Roles.HasFlag(ChatUiNodeRoles.Front))
+            {
+                return await RunWorkerAsync(node, await PrepareAsync(arguments, configure, default).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+        catch (ChatUiArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"chatui: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
         WebApplication app;
         try
         {
-            app = await CreateAsync(args).ConfigureAwait(false);
+            app = await CreateAsync(args, configure).ConfigureAwait(false);
         }
         catch (ChatUiArgumentException e)
         {
@@ -42,8 +70,30 @@ public static class ChatUiApp
 
         await using (app.ConfigureAwait(false))
         {
-            await app.StartAsync().ConfigureAwait(false);
-            Console.WriteLine($"ToolFlow chat UI on {AddressOf(app)} (Ctrl+C to stop)");
+            ChatUiNodeArguments? node = app.Services.GetRequiredService<ChatUiOptions>().Node;
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"chatui: could not listen: {e.Message} (is the port taken? choose another with --port)").ConfigureAwait(false);
+                return 1;
+            }
+
+            if (node is null)
+            {
+                Console.WriteLine($"ToolFlow chat UI on {AddressOf(app)} (Ctrl+C to stop)");
+            }
+            else
+            {
+                Console.WriteLine($"{ChatUiNodeArguments.ReadyLine} silo=127.0.0.1:{node.SiloPort} chat={AddressOf(app)}");
+                if (node.Attached)
+                {
+                    ChatUiNode.StopWhenInputCloses(app.Lifetime);
+                }
+            }
+
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
 
@@ -62,38 +112,37 @@ public static class ChatUiApp
     {
         ArgumentNullException.ThrowIfNull(args);
         ChatUiArguments arguments = ChatUiArguments.Parse(args);
-        var options = new ChatUiOptions();
-        if (arguments.Port is int port)
-        {
-            options.Port = port;
-        }
-
-        EndpointModel? endpoint = arguments.Endpoint is null ? null : await EndpointModel.StartAsync(arguments, cancellationToken).ConfigureAwait(false);
-        if (endpoint is not null)
-        {
-            options.Scenarios.Add(endpoint.Scenario);
-        }
-
-        options.Scenarios.Add(SampleScenarios.Travel());
-        options.Scenarios.Add(SampleScenarios.Approvals());
-        options.Scenarios.Add(SampleScenarios.LongTask());
-        foreach (ChatScenario scenario in SampleScenarios.Shipped(Path.Combine(AppContext.BaseDirectory, "scenarios")))
-        {
-            options.Scenarios.Add(scenario);
-        }
-
-        configure?.Invoke(options);
-        if (options.Scenarios.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new ChatUiArgumentException($"Two scenarios are named '{twice.Key}'; each needs a name of its own.");
-        }
-
+        (ChatUiOptions options, EndpointModel? endpoint) = await PrepareAsync(arguments, configure, cancellationToken).ConfigureAwait(false);
         Dictionary<string, ChatScenario> scenarios = options.Scenarios.ToDictionary(s => s.Name, StringComparer.Ordinal);
         string defaultScenario = options.DefaultScenario ?? options.Scenarios.FirstOrDefault()?.Name
             ?? throw new ChatUiArgumentException("There is no scenario to offer.");
         if (!scenarios.ContainsKey(defaultScenario))
         {
             throw new ChatUiArgumentException($"The default scenario '{defaultScenario}' is not among the scenarios.");
+        }
+
+        // One factory for both hosts of a conversation: this app's hubs, or (on a cluster) the conversation's grain.
+        ToolPipeline pipelineFor(ToolPipelineChatContext context)
+        {
+            ExecutionStrategy mode = ModeOf(context.Settings);
+            string name = context.Settings.TryGetValue("scenario", out string? s) && !string.IsNullOrEmpty(s) ? s : defaultScenario;
+            if (!scenarios.TryGetValue(name, out ChatScenario? scenario))
+            {
+                throw new ArgumentException($"There is no scenario '{name}'. Choose one of: {string.Join(", ", scenarios.Keys)}.");
+            }
+
+            var turn = new ChatScenarioTurn(mode, options.TimeProvider, context);
+            if (options.Node is null)
+            {
+                return scenario.CreateBuilder(turn).Build();
+            }
+
+            // The conversation's calls go to worker nodes, keyed by the conversation so no two share a grain; its
+            // ledger (in grain storage) lets a turn cut short by a lost node resume without running finished calls again.
+            IGrainFactory grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+            turn = turn with { Place = tool => new RemoteToolFunction(tool, grains, context.ConversationId) };
+            ToolPipelineBuilder pipeline = scenario.CreateBuilder(turn);
+            return (context.Ledger is { } ledger ? pipeline.WithLedger(ledger) : pipeline).Build();
         }
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -104,6 +153,17 @@ public static class ChatUiApp
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.Services.AddSingleton(options);
+        if (options.Node is { } node)
+        {
+            ChatUiNode.QuietLogs(builder.Logging);
+            builder.UseOrleans(silo =>
+            {
+                ChatUiNode.ConfigureSilo(silo, node, [.. options.WorkerTools]);
+                silo.AddToolFlowConversations(pipelineFor);
+            });
+            await ChatUiNode.ShareCookieKeysAsync(builder.Services, node, cancellationToken).ConfigureAwait(false);
+        }
         if (endpoint is not null)
         {
             // Made by a factory, so the container disposes it (and the MCP servers) when the app stops.
@@ -132,11 +192,14 @@ public static class ChatUiApp
                 };
             });
         builder.Services.AddAuthorization();
-        builder.Services.AddToolPipelineChat(o =>
+        void chatOptions(ToolPipelineChatOptions o)
         {
             o.TimeProvider = options.TimeProvider;
             options.ConfigureChat?.Invoke(o);
-        });
+        }
+
+        // On a cluster the endpoints reach each conversation's grain, wherever it lives.
+        _ = options.Node is null ? builder.Services.AddToolPipelineChat(chatOptions) : builder.Services.AddToolPipelineChatOnOrleans(chatOptions);
 
         WebApplication app = builder.Build();
         if (endpoint is not null)
@@ -163,19 +226,74 @@ public static class ChatUiApp
             modes = new[] { "await", "futures" },
         })).RequireAuthorization();
 
-        RouteGroupBuilder chat = app.MapToolPipelineChat(ChatPrefix, context =>
-        {
-            ExecutionStrategy mode = ModeOf(context.Settings);
-            string name = context.Settings.TryGetValue("scenario", out string? s) && !string.IsNullOrEmpty(s) ? s : defaultScenario;
-            if (!scenarios.TryGetValue(name, out ChatScenario? scenario))
-            {
-                throw new ArgumentException($"There is no scenario '{name}'. Choose one of: {string.Join(", ", scenarios.Keys)}.");
-            }
-
-            return scenario.CreateBuilder(new ChatScenarioTurn(mode, options.TimeProvider, context)).Build();
-        });
+        RouteGroupBuilder chat = app.MapToolPipelineChat(ChatPrefix, pipelineFor);
         chat.RequireAuthorization();
         return app;
+    }
+
+    // The options from the arguments, the defaults and the callback, checked; shared by the app and a worker node.
+    private static async Task<(ChatUiOptions Options, EndpointModel? Endpoint)> PrepareAsync(ChatUiArguments arguments, Action<ChatUiOptions>? configure, CancellationToken cancellationToken)
+    {
+        var options = new ChatUiOptions { Node = arguments.Node };
+        if (arguments.Port is int port)
+        {
+            options.Port = port;
+        }
+
+        EndpointModel? endpoint = arguments.Endpoint is null ? null : await EndpointModel.StartAsync(arguments, cancellationToken).ConfigureAwait(false);
+        if (endpoint is not null)
+        {
+            options.Scenarios.Add(endpoint.Scenario);
+        }
+
+        options.Scenarios.Add(SampleScenarios.Travel());
+        options.Scenarios.Add(SampleScenarios.Approvals());
+        options.Scenarios.Add(SampleScenarios.LongTask());
+        foreach (ChatScenario scenario in SampleScenarios.Shipped(Path.Combine(AppContext.BaseDirectory, "scenarios")))
+        {
+            options.Scenarios.Add(scenario);
+        }
+
+        foreach (AIFunction tool in DemoScenario.CreateTools(options.TimeProvider))
+        {
+            options.WorkerTools.Add(tool);
+        }
+
+        configure?.Invoke(options);
+        if (options.Scenarios.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ChatUiArgumentException($"Two scenarios are named '{twice.Key}'; each needs a name of its own.");
+        }
+
+        if (options.WorkerTools.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twiceTool)
+        {
+            throw new ChatUiArgumentException($"Two worker tools are named '{twiceTool.Key}'; a worker finds a tool by its name.");
+        }
+
+        return (options, endpoint);
+    }
+
+    // A node that only runs tools: a silo without HTTP.
+    private static async Task<int> RunWorkerAsync(ChatUiNodeArguments node, (ChatUiOptions Options, EndpointModel? Endpoint) prepared)
+    {
+        if (prepared.Endpoint is not null)
+        {
+            await prepared.Endpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        ChatUiNode.QuietLogs(builder.Logging);
+        builder.UseOrleans(silo => ChatUiNode.ConfigureSilo(silo, node, [.. prepared.Options.WorkerTools]));
+        using IHost host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        Console.WriteLine($"{ChatUiNodeArguments.ReadyLine} silo=127.0.0.1:{node.SiloPort} chat=-");
+        if (node.Attached)
+        {
+            ChatUiNode.StopWhenInputCloses(host.Services.GetRequiredService<IHostApplicationLifetime>());
+        }
+
+        await host.WaitForShutdownAsync().ConfigureAwait(false);
+        return 0;
     }
 
     /// <summary>The address the app listens on, once started.</summary>

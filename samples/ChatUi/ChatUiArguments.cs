@@ -5,7 +5,8 @@ namespace ToolFlow.Samples.ChatUi;
 
 /// <summary>
 /// The chat app's command line: <c>[--port N] [--endpoint URL --model NAME [--api-key KEY] [--mcp "CMD"]... [--root DIR] [--allow-hidden]]</c>,
-/// the model options as <c>toolflow run</c> takes them.
+/// the model options as <c>toolflow run</c> takes them; plus <c>--cluster N</c> (a local cluster of N nodes) or
+/// <c>--node --redis HOST:PORT --silo-port N --gateway-port N [--cluster-id ID] [--roles front,worker]</c> (one node of it).
 /// </summary>
 public sealed record ChatUiArguments
 {
@@ -30,6 +31,15 @@ public sealed record ChatUiArguments
     /// <summary>Whether the built-in file tools may list and read dot-files and common secret files.</summary>
     public bool AllowHidden { get; init; }
 
+    /// <summary>The most nodes <c>--cluster</c> starts on one machine.</summary>
+    public const int MaxClusterNodes = 9;
+
+    /// <summary>With <c>--cluster N</c>: start a local cluster of this many nodes (redis-server and a process per node).</summary>
+    public int? ClusterNodes { get; init; }
+
+    /// <summary>With <c>--node</c>: run as one node of a cluster.</summary>
+    public ChatUiNodeArguments? Node { get; init; }
+
     /// <summary>Reads a command line.</summary>
     /// <param name="args">The arguments.</param>
     /// <returns>The arguments read.</returns>
@@ -40,6 +50,9 @@ public sealed record ChatUiArguments
         var result = new ChatUiArguments();
         string? endpoint = null;
         var mcp = new List<string>();
+        bool node = false, attached = false;
+        string? redis = null, clusterId = null, roles = null;
+        int? siloPort = null, gatewayPort = null;
         for (int i = 0; i < args.Count; i++)
         {
             string option = args[i];
@@ -47,16 +60,48 @@ public sealed record ChatUiArguments
                 ? args[++i]
                 : throw new ChatUiArgumentException($"{option} needs a value.");
 
+            int PortValue()
+            {
+                string port = Value();
+                return int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p <= 65535
+                    ? p
+                    : throw new ChatUiArgumentException($"{option} must be a number from 0 to 65535 (got '{port}').");
+            }
+
             switch (option)
             {
                 case "--port":
-                    string port = Value();
+                    result = result with { Port = PortValue() };
+                    break;
+                case "--cluster":
+                    string nodes = Value();
                     result = result with
                     {
-                        Port = int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p <= 65535
-                            ? p
-                            : throw new ChatUiArgumentException($"--port must be a number from 0 to 65535 (got '{port}')."),
+                        ClusterNodes = int.TryParse(nodes, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= MaxClusterNodes
+                            ? n
+                            : throw new ChatUiArgumentException($"--cluster must be a number of nodes from 1 to {MaxClusterNodes} (got '{nodes}')."),
                     };
+                    break;
+                case "--node":
+                    node = true;
+                    break;
+                case "--attached":
+                    attached = true;
+                    break;
+                case "--redis":
+                    redis = Value();
+                    break;
+                case "--cluster-id":
+                    clusterId = Value();
+                    break;
+                case "--silo-port":
+                    siloPort = PortValue();
+                    break;
+                case "--gateway-port":
+                    gatewayPort = PortValue();
+                    break;
+                case "--roles":
+                    roles = Value();
                     break;
                 case "--endpoint":
                     endpoint = Value();
@@ -77,8 +122,22 @@ public sealed record ChatUiArguments
                     result = result with { AllowHidden = true };
                     break;
                 default:
-                    throw new ChatUiArgumentException($"unknown option '{option}'. Options: --port N, --endpoint URL, --model NAME, --api-key KEY, --mcp \"COMMAND ARGS\" (repeatable), --root DIR, --allow-hidden.");
+                    throw new ChatUiArgumentException($"unknown option '{option}'. Options: --port N, --endpoint URL, --model NAME, --api-key KEY, --mcp \"COMMAND ARGS\" (repeatable), --root DIR, --allow-hidden, --cluster N, --node.");
             }
+        }
+
+        if (node)
+        {
+            result = result with { Node = ParseNode(redis, clusterId, siloPort, gatewayPort, roles) with { Attached = attached } };
+        }
+        else if (redis is not null || clusterId is not null || siloPort is not null || gatewayPort is not null || roles is not null || attached)
+        {
+            throw new ChatUiArgumentException("--redis, --cluster-id, --silo-port, --gateway-port, --roles and --attached go with --node.");
+        }
+
+        if (node && result.ClusterNodes is not null)
+        {
+            throw new ChatUiArgumentException("--cluster starts nodes and --node is one of them: give one or the other.");
         }
 
         if (endpoint is null)
@@ -109,5 +168,36 @@ public sealed record ChatUiArguments
         }
 
         return result with { Endpoint = uri, ApiKey = result.ApiKey ?? OpenAIEndpoint.DefaultApiKey(endpoint), Mcp = mcp };
+    }
+
+    private static ChatUiNodeArguments ParseNode(string? redis, string? clusterId, int? siloPort, int? gatewayPort, string? roles)
+    {
+        if (string.IsNullOrWhiteSpace(redis) || siloPort is not { } silo || gatewayPort is not { } gateway)
+        {
+            throw new ChatUiArgumentException("--node needs --redis HOST:PORT, --silo-port N and --gateway-port N.");
+        }
+
+        if (silo == 0 || gateway == 0 || silo == gateway)
+        {
+            throw new ChatUiArgumentException("--silo-port and --gateway-port must be two different ports, not 0.");
+        }
+
+        ChatUiNodeRoles parsed = ChatUiNodeRoles.None;
+        foreach (string role in (roles ?? "front,worker").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            parsed |= role switch
+            {
+                "front" => ChatUiNodeRoles.Front,
+                "worker" => ChatUiNodeRoles.Worker,
+                _ => throw new ChatUiArgumentException($"--roles takes front, worker or both (front,worker); got '{role}'."),
+            };
+        }
+
+        if (parsed == ChatUiNodeRoles.None)
+        {
+            throw new ChatUiArgumentException("--roles needs front, worker or both (front,worker).");
+        }
+
+        return new ChatUiNodeArguments(redis, string.IsNullOrWhiteSpace(clusterId) ? ChatUiNodeArguments.DefaultClusterId : clusterId, silo, gateway, parsed);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.AI;
 using ToolFlow.AspNetCore;
 
 namespace ToolFlow.Samples.ChatUi;
@@ -43,4 +44,13 @@ public sealed class ChatUiOptions
 
     /// <summary>Adds middleware ahead of the app's own (after its users are known), e.g. to log or to watch requests.</summary>
     public Action<WebApplication>? ConfigureApp { get; set; }
+
+    /// <summary>
+    /// The tools a worker node runs for the conversations of any node (by name); a scenario sends a call there with
+    /// <see cref="ChatScenarioTurn.Place"/>. Filled with the travel scenario's tools before the configure callback runs.
+    /// </summary>
+    public IList<AIFunction> WorkerTools { get; } = [];
+
+    /// <summary>How this process joins a cluster (<c>--node</c>), or <see langword="null"/> when it runs alone; read-only for the configure callback.</summary>
+    public ChatUiNodeArguments? Node { get; internal set; }
 }

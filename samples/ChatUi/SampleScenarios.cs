@@ -31,7 +31,7 @@ public static class SampleScenarios
         CreateBuilder = turn => ToolPipeline.CreateBuilder(DemoScenario.CreateModel(turn.TimeProvider))
             .WithTimeProvider(turn.TimeProvider)
             .WithStrategy(turn.Mode)
-            .AddTools(DemoScenario.CreateTools(turn.TimeProvider), ToolEffects.ReadOnly),
+            .AddTools(DemoScenario.CreateTools(turn.TimeProvider).Select(turn.Place), ToolEffects.ReadOnly),
     };
 
     /// <summary>

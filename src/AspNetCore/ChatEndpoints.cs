@@ -17,124 +17,117 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 {
     public async Task<Results<JsonHttpResult<ConversationCreatedResponse>, ProblemHttpResult>> CreateAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        ConversationHubs hubs = Hubs(http);
-        if (OwnerOf(http, hubs) is not { } owner)
+        IConversationHost host = Host(http);
+        if (OwnerOf(http, host) is not { } owner)
         {
             return ChatProblems.Unauthenticated();
         }
 
-        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, hubs.Options, optional: false, cancellationToken).ConfigureAwait(false);
-        if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } problem)
+        (CreateConversationRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.CreateConversationRequest, host.Options, optional: false, cancellationToken).ConfigureAwait(false);
+        if ((invalid ?? CheckMessage(body!.Message, host.Options)) is { } problem)
         {
             return problem;
         }
 
-        if (CheckSettings(body!.Settings, hubs.Options, out Dictionary<string, string> settings) is { } settingsProblem)
+        if (CheckSettings(body!.Settings, host.Options, out Dictionary<string, string> settings) is { } settingsProblem)
         {
             return settingsProblem;
         }
 
-        ConversationHub? hub = await hubs.CreateAsync(owner, settings, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        IConversationHandle? conversation = await host.CreateAsync(owner, settings, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return ChatProblems.Of(
                 StatusCodes.Status429TooManyRequests,
                 "too_many_conversations",
                 "Too many conversations",
-                $"An owner may have at most {hubs.Options.MaxConversationsPerOwner} conversations; delete one first.");
+                $"An owner may have at most {host.Options.MaxConversationsPerOwner} conversations; delete one first.");
         }
 
-        if (await StartTurnAsync(http, hub, owner, body.Message!, cancellationToken).ConfigureAwait(false) is { } lost)
+        if (await StartTurnAsync(http, conversation, body.Message!, cancellationToken).ConfigureAwait(false) is { } lost)
         {
             if (lost.ProblemDetails.Status == StatusCodes.Status400BadRequest)
             {
                 // A conversation whose first turn could not start would only hold an owner's place.
-                await hubs.DeleteAsync(hub, cancellationToken).ConfigureAwait(false);
+                await conversation.DeleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return lost;
         }
 
-        string location = $"{http.Request.PathBase}{http.Request.Path}/{Uri.EscapeDataString(hub.Conversation.Id)}";
+        string location = $"{http.Request.PathBase}{http.Request.Path}/{Uri.EscapeDataString(conversation.Id)}";
         http.Response.Headers.Location = location;
-        return TypedResults.Json(new ConversationCreatedResponse(hub.Conversation.Id, location + "/events"), ChatJsonContext.Default.ConversationCreatedResponse, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(new ConversationCreatedResponse(conversation.Id, location + "/events"), ChatJsonContext.Default.ConversationCreatedResponse, statusCode: StatusCodes.Status201Created);
     }
 
     public async Task<Results<JsonHttpResult<ToolPipelineChatSnapshot>, ProblemHttpResult>> GetAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        return hub is null ? problem! : TypedResults.Json(hub.Snapshot(), ChatJsonContext.Default.ToolPipelineChatSnapshot);
-    }
-
-    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, string id, CancellationToken cancellationToken)
-    {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
 
-        await Hubs(http).DeleteAsync(hub, cancellationToken).ConfigureAwait(false);
+        ToolPipelineChatSnapshot? snapshot = await conversation.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        return snapshot is null ? ChatProblems.ConversationNotFound(id) : TypedResults.Json(snapshot, ChatJsonContext.Default.ToolPipelineChatSnapshot);
+    }
+
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    {
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
+        {
+            return problem!;
+        }
+
+        await conversation.DeleteAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 
     public async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> EventsAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
 
         string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
-        ConversationHubs hubs = Hubs(http);
-        ChatSubscription? subscription;
-        bool full;
-        while ((subscription = hub.Subscribe(after, hubs.Options.ClientBufferCapacity, hubs.Options.MaxStreamsPerConversation, out full)) is null)
+        IConversationHost host = Host(http);
+        (ChatEventStream? stream, bool full) = await conversation.OpenEventsAsync(after, cancellationToken).ConfigureAwait(false);
+        if (stream is null)
         {
-            if (full)
-            {
-                return ChatProblems.Of(
+            return full
+                ? ChatProblems.Of(
                     StatusCodes.Status429TooManyRequests,
                     "too_many_streams",
                     "Too many streams",
-                    $"The conversation serves at most {hubs.Options.MaxStreamsPerConversation} event streams at once; close one first.");
-            }
-
-            // The hub was let go of as this request came: subscribe to the conversation's new one.
-            (hub, problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-            if (hub is null)
-            {
-                return problem!;
-            }
+                    $"The conversation serves at most {host.Options.MaxStreamsPerConversation} event streams at once; close one first.")
+                : ChatProblems.ConversationNotFound(id);
         }
 
         // Whether or not the stream is ever read, the subscriber goes when the response does.
-        http.Response.OnCompleted(() =>
-        {
-            hub.Unsubscribe(subscription.Subscriber);
-            return Task.CompletedTask;
-        });
-        return TypedResults.ServerSentEvents(StreamAsync(hub, subscription, hubs.Stopping, http.RequestAborted));
+        http.Response.OnCompleted(() => stream.Close().AsTask());
+        return TypedResults.ServerSentEvents(stream.Items);
     }
 
     public async Task<Results<JsonHttpResult<TurnStartedResponse>, ProblemHttpResult>> PostMessageAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
 
-        ConversationHubs hubs = Hubs(http);
-        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, hubs.Options, optional: false, cancellationToken).ConfigureAwait(false);
-        if ((invalid ?? CheckMessage(body!.Message, hubs.Options)) is { } bodyProblem)
+        IConversationHost host = Host(http);
+        (MessageRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.MessageRequest, host.Options, optional: false, cancellationToken).ConfigureAwait(false);
+        if ((invalid ?? CheckMessage(body!.Message, host.Options)) is { } bodyProblem)
         {
             return bodyProblem;
         }
 
-        if (await StartTurnAsync(http, hub, hub.Conversation.Owner, body!.Message!, cancellationToken).ConfigureAwait(false) is { } notStarted)
+        if (await StartTurnAsync(http, conversation, body!.Message!, cancellationToken).ConfigureAwait(false) is { } notStarted)
         {
             return notStarted;
         }
@@ -144,20 +137,20 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
     public async Task<Results<JsonHttpResult<ControlResponse>, ProblemHttpResult>> CancelTurnAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
 
-        ToolControlResult result = hub.CancelTurn();
-        return result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(result, string.Empty);
+        ToolControlOutcome outcome = await conversation.CancelTurnAsync(cancellationToken).ConfigureAwait(false);
+        return outcome.Result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(outcome.Result, string.Empty);
     }
 
     public async Task<Results<JsonHttpResult<ControlResponse>, ProblemHttpResult>> ControlAsync(HttpContext http, string id, string callId, ChatCallControl control, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
@@ -165,86 +158,76 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
         string? reason = null;
         if (control == ChatCallControl.Deny)
         {
-            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, Hubs(http).Options, optional: true, cancellationToken).ConfigureAwait(false);
+            ToolPipelineChatOptions options = Host(http).Options;
+            (DenyRequest? body, ProblemHttpResult? invalid) = await ReadAsync(http.Request, ChatJsonContext.Default.DenyRequest, options, optional: true, cancellationToken).ConfigureAwait(false);
             if (invalid is not null)
             {
                 return invalid;
             }
 
             reason = body?.Reason;
-            if (reason is not null && reason.Length > Hubs(http).Options.MaxMessageLength)
+            if (reason is not null && reason.Length > options.MaxMessageLength)
             {
-                return TooLong("reason", Hubs(http).Options.MaxMessageLength);
+                return TooLong("reason", options.MaxMessageLength);
             }
         }
 
-        ToolControlResult result = hub.Control(callId, control, reason, out _);
-        return result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(result, callId);
+        ToolControlOutcome outcome = await conversation.ControlAsync(callId, control, reason, cancellationToken).ConfigureAwait(false);
+        return outcome.Result == ToolControlResult.Applied ? Applied() : ChatProblems.Control(outcome.Result, callId);
     }
 
     public async Task<Results<JsonHttpResult<BranchCancelledResponse>, ProblemHttpResult>> CancelBranchAsync(HttpContext http, string id, string callId, CancellationToken cancellationToken)
     {
-        (ConversationHub? hub, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
-        if (hub is null)
+        (IConversationHandle? conversation, ProblemHttpResult? problem) = await FindAsync(http, id, cancellationToken).ConfigureAwait(false);
+        if (conversation is null)
         {
             return problem!;
         }
 
-        ToolControlResult result = hub.Control(callId, ChatCallControl.CancelBranch, null, out int cancelled);
-        return result == ToolControlResult.Applied
-            ? TypedResults.Json(new BranchCancelledResponse("applied", cancelled), ChatJsonContext.Default.BranchCancelledResponse)
-            : ChatProblems.Control(result, callId);
+        ToolControlOutcome outcome = await conversation.ControlAsync(callId, ChatCallControl.CancelBranch, null, cancellationToken).ConfigureAwait(false);
+        return outcome.Result == ToolControlResult.Applied
+            ? TypedResults.Json(new BranchCancelledResponse("applied", outcome.Cancelled), ChatJsonContext.Default.BranchCancelledResponse)
+            : ChatProblems.Control(outcome.Result, callId);
     }
 
-    // Starts a turn on the conversation's hub, finding it again if it was let go of meanwhile; a problem if it did not start.
-    private async Task<ProblemHttpResult?> StartTurnAsync(HttpContext http, ConversationHub hub, string owner, string message, CancellationToken cancellationToken)
+    // Starts a turn on the conversation; a problem if it did not start.
+    private async Task<ProblemHttpResult?> StartTurnAsync(HttpContext http, IConversationHandle conversation, string message, CancellationToken cancellationToken)
     {
-        while (true)
+        ChatTurnStart start;
+        try
         {
-            ChatTurnStart start;
-            try
-            {
-                start = hub.TryStartTurn(message, http, pipelineFactory);
-            }
-            catch (ArgumentException e)
-            {
-                // The factory refused what it was given (the conversation's settings): the caller's mistake, not the server's.
-                return ChatProblems.Of(StatusCodes.Status400BadRequest, "invalid_settings", "Invalid settings", e.Message);
-            }
-
-            switch (start)
-            {
-                case ChatTurnStart.Started:
-                    return null;
-                case ChatTurnStart.TurnRunning:
-                    return ChatProblems.Of(StatusCodes.Status409Conflict, "turn_running", "Turn running", "A turn is running; send the next message when it has completed, or cancel it.");
-            }
-
-            if (await Hubs(http).FindAsync(hub.Conversation.Id, owner, cancellationToken).ConfigureAwait(false) is not { } found)
-            {
-                return ChatProblems.ConversationNotFound(hub.Conversation.Id);
-            }
-
-            hub = found;
+            start = await conversation.StartTurnAsync(message, http, pipelineFactory, cancellationToken).ConfigureAwait(false);
         }
+        catch (ArgumentException e)
+        {
+            // The factory refused what it was given (the conversation's settings): the caller's mistake, not the server's.
+            return ChatProblems.Of(StatusCodes.Status400BadRequest, "invalid_settings", "Invalid settings", e.Message);
+        }
+
+        return start switch
+        {
+            ChatTurnStart.Started => null,
+            ChatTurnStart.TurnRunning => ChatProblems.Of(StatusCodes.Status409Conflict, "turn_running", "Turn running", "A turn is running; send the next message when it has completed, or cancel it."),
+            _ => ChatProblems.ConversationNotFound(conversation.Id),
+        };
     }
 
     private static JsonHttpResult<ControlResponse> Applied() => TypedResults.Json(new ControlResponse("applied"), ChatJsonContext.Default.ControlResponse);
 
-    private static ConversationHubs Hubs(HttpContext http) => http.RequestServices.GetRequiredService<ConversationHubs>();
+    private static IConversationHost Host(HttpContext http) => http.RequestServices.GetRequiredService<IConversationHost>();
 
-    private static string? OwnerOf(HttpContext http, ConversationHubs hubs) => hubs.Options.OwnerOf(http) is { Length: > 0 } owner ? owner : null;
+    private static string? OwnerOf(HttpContext http, IConversationHost host) => host.Options.OwnerOf(http) is { Length: > 0 } owner ? owner : null;
 
-    private static async Task<(ConversationHub? Hub, ProblemHttpResult? Problem)> FindAsync(HttpContext http, string id, CancellationToken cancellationToken)
+    private static async Task<(IConversationHandle? Conversation, ProblemHttpResult? Problem)> FindAsync(HttpContext http, string id, CancellationToken cancellationToken)
     {
-        ConversationHubs hubs = Hubs(http);
-        if (OwnerOf(http, hubs) is not { } owner)
+        IConversationHost host = Host(http);
+        if (OwnerOf(http, host) is not { } owner)
         {
             return (null, ChatProblems.Unauthenticated());
         }
 
-        ConversationHub? hub = await hubs.FindAsync(id, owner, cancellationToken).ConfigureAwait(false);
-        return hub is null ? (null, ChatProblems.ConversationNotFound(id)) : (hub, null);
+        IConversationHandle? conversation = await host.FindAsync(id, owner, cancellationToken).ConfigureAwait(false);
+        return conversation is null ? (null, ChatProblems.ConversationNotFound(id)) : (conversation, null);
     }
 
     private static ProblemHttpResult TooLong(string what, long max, string unit = "characters") =>

@@ -1,6 +1,6 @@
 namespace ToolFlow.AspNetCore;
 
-/// <summary>What asking a hub to start a turn did.</summary>
+/// <summary>What asking a conversation to start a turn did.</summary>
 internal enum ChatTurnStart
 {
     Started,
@@ -8,4 +8,7 @@ internal enum ChatTurnStart
 
     // The hub was let go of meanwhile: find the conversation again and ask that hub.
     Retired,
+
+    // The conversation was deleted meanwhile.
+    NotFound,
 }

@@ -96,8 +96,11 @@ internal sealed class ConversationHub
     }
 
     /// <summary>Starts a turn on <paramref name="message"/>, unless one is running.</summary>
+    /// <param name="message">The user message.</param>
+    /// <param name="host">Where the run is hosted: the request (or none), services, ledger and run options.</param>
+    /// <param name="pipelineFactory">Makes the run's pipeline.</param>
     /// <returns>Whether it started; if not, nothing changed.</returns>
-    public ChatTurnStart TryStartTurn(string message, HttpContext httpContext, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
+    public ChatTurnStart TryStartTurn(string message, ChatTurnHost host, Func<ToolPipelineChatContext, ToolPipeline> pipelineFactory)
     {
         int turn;
         List<ChatMessage> history;
@@ -116,8 +119,8 @@ internal sealed class ConversationHub
         ToolPipelineRun run;
         try
         {
-            ToolPipeline pipeline = pipelineFactory(new ToolPipelineChatContext(httpContext, Conversation.Id, Conversation.Settings, turn));
-            run = pipeline.Start(history, CancellationToken.None);
+            ToolPipeline pipeline = pipelineFactory(host.ContextFor(Conversation, turn));
+            run = host.RunOptions is { } options ? pipeline.Start(history, options, CancellationToken.None) : pipeline.Start(history, CancellationToken.None);
         }
         catch
         {
@@ -129,23 +132,92 @@ internal sealed class ConversationHub
             throw;
         }
 
+        return Adopt(run, turn, history, new UserMessageEvent(message) { Turn = turn, Timestamp = _options.TimeProvider.GetUtcNow() })
+            ? ChatTurnStart.Started
+            : ChatTurnStart.Retired;
+    }
+
+    /// <summary>
+    /// Takes over a run started elsewhere for this conversation (a run resumed from its ledger after the node that
+    /// ran it was lost); its first model turn is <paramref name="firstTurn"/>, and the transcript stays as it is.
+    /// </summary>
+    /// <returns>Whether the hub took it; if not (a turn runs, or the hub is closed), the caller disposes of it.</returns>
+    public bool TryAdopt(ToolPipelineRun run, int firstTurn)
+    {
+        lock (_lock)
+        {
+            if (_retired || _busy)
+            {
+                return false;
+            }
+
+            _busy = true;
+        }
+
+        return Adopt(run, firstTurn, null, null);
+    }
+
+    /// <summary>The first model turn of the running run, if one runs.</summary>
+    public int? RunningFrom
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _run is null ? null : _runFirstTurn;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends a turn that no run will finish (its node was lost and it could not be resumed): a diagnostic with
+    /// <paramref name="code"/>, its unfinished calls failed, <c>runCompleted</c> with reason <c>faulted</c>.
+    /// </summary>
+    public void EndLostTurn(string code, string message)
+    {
+        lock (_lock)
+        {
+            if (_busy)
+            {
+                return;
+            }
+
+            EndFaulted(code, message);
+        }
+    }
+
+    /// <summary>Tells every client something about the conversation as a <c>diagnosticReported</c> event.</summary>
+    public void Report(string code, string message)
+    {
+        lock (_lock)
+        {
+            Publish(new DiagnosticReportedEvent(code, message) { Turn = _state.LastTurn, Timestamp = _options.TimeProvider.GetUtcNow() });
+        }
+    }
+
+    private bool Adopt(ToolPipelineRun run, int turn, List<ChatMessage>? history, ChatEvent? first)
+    {
         lock (_lock)
         {
             if (_closed)
             {
                 // Deleted (or the host stopped) while the pipeline was being made: the run has no conversation.
+                _busy = false;
                 _ = run.DisposeAsync().AsTask();
-                return ChatTurnStart.Retired;
+                return false;
             }
 
-            _messages = history;
+            _messages = history ?? _messages;
             (_run, _runFirstTurn) = (run, turn);
-            Publish(new UserMessageEvent(message) { Turn = turn, Timestamp = _options.TimeProvider.GetUtcNow() });
+            if (first is not null)
+            {
+                Publish(first);
+            }
         }
 
         // The hub reads the run, never the request: a client that goes away changes nothing.
         Consuming = Task.Run(() => ConsumeAsync(run, turn - 1));
-        return ChatTurnStart.Started;
+        return true;
     }
 
     public ToolControlResult CancelTurn()
@@ -335,6 +407,21 @@ internal sealed class ConversationHub
         }
     }
 
+    // Under the lock: a run that will not finish ends here, with a diagnostic, its calls failed and runCompleted.
+    private void EndFaulted(string code, string message)
+    {
+        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        Publish(new DiagnosticReportedEvent(code, message) { Turn = _state.LastTurn, Timestamp = now });
+
+        // Its calls end with it, so neither the page nor a stored snapshot shows one running forever.
+        foreach (ToolPipelineChatCall call in _state.UnfinishedCalls().ToList())
+        {
+            Publish(new ToolCallFailedEvent(call.CallId, call.Name, "cancelled", $"The run faulted before the call ended: {message}", null) { Turn = call.Turn, Timestamp = now });
+        }
+
+        Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = now });
+    }
+
     private async Task ConsumeAsync(ToolPipelineRun run, int turnOffset)
     {
         IReadOnlyList<ChatMessage>? transcript = null;
@@ -369,16 +456,7 @@ internal sealed class ConversationHub
             ChatLog.RunFaulted(_logger, error, Conversation.Id);
             lock (_lock)
             {
-                DateTimeOffset now = _options.TimeProvider.GetUtcNow();
-                Publish(new DiagnosticReportedEvent("run_faulted", error.Message) { Turn = _state.LastTurn, Timestamp = now });
-
-                // Its calls end with it, so neither the page nor a stored snapshot shows one running forever.
-                foreach (ToolPipelineChatCall call in _state.UnfinishedCalls().ToList())
-                {
-                    Publish(new ToolCallFailedEvent(call.CallId, call.Name, "cancelled", $"The run faulted before the call ended: {error.Message}", null) { Turn = call.Turn, Timestamp = now });
-                }
-
-                Publish(new RunCompletedEvent("faulted", string.Empty) { Turn = _state.LastTurn, Timestamp = now });
+                EndFaulted("run_faulted", error.Message);
                 (_run, _busy) = (null, false);
                 _unsaved++;
             }

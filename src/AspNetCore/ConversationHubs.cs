@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 
 namespace ToolFlow.AspNetCore;
 
-/// <summary>The hubs of this process, one per conversation in use, loaded from the store on first use.</summary>
-internal sealed class ConversationHubs
+/// <summary>The hubs of this process, one per conversation in use, loaded from the store on first use: the local <see cref="IConversationHost"/>.</summary>
+internal sealed class ConversationHubs : IConversationHost
 {
     private readonly ConcurrentDictionary<string, ConversationHub> _hubs = new(StringComparer.Ordinal);
 
@@ -79,6 +79,12 @@ internal sealed class ConversationHubs
             _creating.Release();
         }
     }
+
+    async ValueTask<IConversationHandle?> IConversationHost.CreateAsync(string owner, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
+        await CreateAsync(owner, settings, cancellationToken).ConfigureAwait(false) is { } hub ? new LocalConversation(this, hub) : null;
+
+    async ValueTask<IConversationHandle?> IConversationHost.FindAsync(string id, string owner, CancellationToken cancellationToken) =>
+        await FindAsync(id, owner, cancellationToken).ConfigureAwait(false) is { } hub ? new LocalConversation(this, hub) : null;
 
     /// <summary>How many conversations have a hub in memory.</summary>
     public int Count => _hubs.Count;

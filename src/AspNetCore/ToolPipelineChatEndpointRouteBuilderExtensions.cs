@@ -27,7 +27,7 @@ public static class ToolPipelineChatEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(pipelineFactory);
-        if (endpoints.ServiceProvider.GetService<ConversationHubs>() is null)
+        if (endpoints.ServiceProvider.GetService<IConversationHost>() is null)
         {
             throw new InvalidOperationException("The chat services are missing: call services.AddToolPipelineChat() when building the app.");
         }

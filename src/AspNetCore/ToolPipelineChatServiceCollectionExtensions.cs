@@ -25,6 +25,7 @@ public static class ToolPipelineChatServiceCollectionExtensions
 
         services.TryAddSingleton<IToolPipelineChatStore, InMemoryToolPipelineChatStore>();
         services.TryAddSingleton<ConversationHubs>();
+        services.TryAddSingleton<IConversationHost>(static services => services.GetRequiredService<ConversationHubs>());
         return services;
     }
 }

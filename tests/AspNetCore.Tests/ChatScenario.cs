@@ -51,6 +51,9 @@ internal sealed class ChatScenario
 
     public ToolPipelineMode Mode { get; set; } = ToolPipelineMode.Await;
 
+    /// <summary>Wraps the conversation's ledger, when its host gives one (a conversation grain), before the pipeline records into it.</summary>
+    public Func<IToolCallLedger, IToolCallLedger>? WrapLedger { get; set; }
+
     /// <summary>Anything more for the pipeline, applied last.</summary>
     public Action<ToolPipelineBuilder>? Configure { get; set; }
 
@@ -83,6 +86,11 @@ internal sealed class ChatScenario
                 },
                 ToolProgress.BindParameters(new AIFunctionFactoryOptions { Name = "report" })),
             ToolEffects.ReadOnly);
+        if (context.Ledger is { } ledger)
+        {
+            builder.WithLedger(WrapLedger?.Invoke(ledger) ?? ledger);
+        }
+
         Configure?.Invoke(builder);
         return builder.Build();
     }
