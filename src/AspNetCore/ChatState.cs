@@ -33,6 +33,9 @@ internal sealed class ChatState
         }
 
         LastId = snapshot.Id;
+
+        // A stored state may be mid-run (a conversation grain resuming the turn its node lost): it stays running until its runCompleted.
+        Running = snapshot.Running;
         LastTurn = _turns.Count == 0 ? _messages.Select(m => m.Turn).DefaultIfEmpty().Max() : _turns[^1].Turn;
     }
 
