@@ -214,6 +214,23 @@ internal sealed class ChatEndpoints(Func<ToolPipelineChatContext, ToolPipeline> 
 
     private static JsonHttpResult<ControlResponse> Applied() => TypedResults.Json(new ControlResponse("applied"), ChatJsonContext.Default.ControlResponse);
 
+    /// <summary>
+    /// Every route's filter: a conversation that cannot be reached just now (<see cref="IConversationHost.IsUnavailable"/>)
+    /// is a 503 with <c>Retry-After: 1</c>, so a client tries again once the cluster has moved it.
+    /// </summary>
+    public static async ValueTask<object?> UnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!context.HttpContext.Response.HasStarted && Host(context.HttpContext).IsUnavailable(e))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return ChatProblems.ConversationUnavailable();
+        }
+    }
+
     private static IConversationHost Host(HttpContext http) => http.RequestServices.GetRequiredService<IConversationHost>();
 
     private static string? OwnerOf(HttpContext http, IConversationHost host) => host.Options.OwnerOf(http) is { Length: > 0 } owner ? owner : null;

@@ -30,6 +30,10 @@ internal static class ChatProblems
         _ => NoTurnRunning(),
     };
 
+    public static ProblemHttpResult ConversationUnavailable() =>
+        Of(StatusCodes.Status503ServiceUnavailable, "conversation_unavailable", "Conversation unavailable",
+            "The conversation's node cannot be reached just now (it may have died and the conversation is moving); try again.");
+
     public static ProblemHttpResult NoTurnRunning() =>
         Of(StatusCodes.Status409Conflict, "no_turn_running", "No turn running", "The conversation has no turn running.");
 }

@@ -83,6 +83,9 @@ internal sealed class ConversationHubs : IConversationHost
     async ValueTask<IConversationHandle?> IConversationHost.CreateAsync(string owner, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
         await CreateAsync(owner, settings, cancellationToken).ConfigureAwait(false) is { } hub ? new LocalConversation(this, hub) : null;
 
+    // Conversations in this process are always reachable; a failing store is an error, not a moved conversation.
+    bool IConversationHost.IsUnavailable(Exception exception) => false;
+
     async ValueTask<IConversationHandle?> IConversationHost.FindAsync(string id, string owner, CancellationToken cancellationToken) =>
         await FindAsync(id, owner, cancellationToken).ConfigureAwait(false) is { } hub ? new LocalConversation(this, hub) : null;
 

@@ -18,4 +18,11 @@ internal interface IConversationHost
 
     /// <summary>The conversation if it exists and belongs to <paramref name="owner"/>; otherwise <see langword="null"/>, the same for both.</summary>
     ValueTask<IConversationHandle?> FindAsync(string id, string owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown while reaching a conversation, means only that it cannot be
+    /// reached just now (its node died and the cluster has not yet moved it): the endpoints answer 503 with
+    /// <c>Retry-After</c> rather than 500.
+    /// </summary>
+    bool IsUnavailable(Exception exception);
 }

@@ -34,6 +34,7 @@ public static class ToolPipelineChatEndpointRouteBuilderExtensions
 
         var handlers = new ChatEndpoints(pipelineFactory);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
+        group.AddEndpointFilter(ChatEndpoints.UnavailableAsync);
         group.MapPost("/conversations", handlers.CreateAsync);
         group.MapGet("/conversations/{id}", handlers.GetAsync);
         group.MapDelete("/conversations/{id}", handlers.DeleteAsync);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Messaging;
 using ToolFlow.AspNetCore;
 
 namespace ToolFlow.Orleans;
@@ -23,6 +24,15 @@ internal sealed class OrleansConversationHost(IGrainFactory grains, IOptions<Too
         bool created = await grain.CreateAsync(owner, new Dictionary<string, string>(settings, StringComparer.Ordinal), Options.MaxConversationsPerOwner, cancellationToken).ConfigureAwait(false);
         return created ? new OrleansConversation(this, grain, id, owner) : null;
     }
+
+    public bool IsUnavailable(Exception exception) => IsTransient(exception);
+
+    /// <summary>
+    /// The failures of a grain call whose silo died or cannot be reached: once membership declares it dead (about a
+    /// second), the next call activates the conversation elsewhere.
+    /// </summary>
+    internal static bool IsTransient(Exception exception) =>
+        exception is OrleansMessageRejectionException or ConnectionFailedException or TimeoutException;
 
     public async ValueTask<IConversationHandle?> FindAsync(string id, string owner, CancellationToken cancellationToken)
     {
