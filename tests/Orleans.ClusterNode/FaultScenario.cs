@@ -10,11 +10,13 @@ using ToolFlow.Samples.ChatUi;
 namespace ToolFlow.Orleans.ClusterNode;
 
 /// <summary>
-/// The "faults" scenario: the user's message is a tag; turn 1 calls <c>lookup</c> (read-only) and <c>send</c>
-/// (side-effecting) in turn, <c>calls</c> times (setting, default 10), each with the key <c>{tag}/{n}</c>; turn 2 answers
+/// The "faults" scenario: the user's message is a tag; turn 1 calls <c>lookup</c> (read-only), <c>send</c>
+/// (side-effecting) and <c>charge</c> (side-effecting, honours idempotency keys) in turn, <c>calls</c> times (setting,
+/// default 10), each with the key <c>{tag}/{n}</c>; turn 2 answers
 /// with one line per result the model was sent. Each tool body adds one to <c>runs:{key}</c> in the cluster's Redis,
 /// publishes <c>{key} {silo port}</c> on <c>started</c>, and waits until the key <c>released</c> exists (the test sets it
-/// and publishes on <c>release</c>), so the test can kill a node with bodies under way.
+/// and publishes on <c>release</c>), so the test can kill a node with bodies under way. <c>charge</c> also adds its
+/// idempotency key to <c>keys:{key}</c> and applies its effect once per idempotency key (<c>effects:{key}</c>).
 /// </summary>
 internal static class FaultScenario
 {
@@ -30,8 +32,10 @@ internal static class FaultScenario
         s_siloPort = options.Node?.SiloPort ?? 0;
         AIFunction lookup = Tool("lookup");
         AIFunction send = Tool("send");
+        AIFunction charge = Tool("charge");
         options.WorkerTools.Add(lookup);
         options.WorkerTools.Add(send);
+        options.WorkerTools.Add(charge);
         options.DefaultScenario = Name;
         options.Scenarios.Add(new ChatScenario
         {
@@ -45,7 +49,8 @@ internal static class FaultScenario
                     .WithTimeProvider(turn.TimeProvider)
                     .WithMaxConcurrency(calls)
                     .AddTool(new ToolDescriptor(turn.Place(lookup), ToolEffects.ReadOnly) { Timeout = timeout })
-                    .AddTool(new ToolDescriptor(turn.Place(send), ToolEffects.SideEffecting) { Timeout = timeout });
+                    .AddTool(new ToolDescriptor(turn.Place(send), ToolEffects.SideEffecting) { Timeout = timeout })
+                    .AddTool(new ToolDescriptor(turn.Place(charge), ToolEffects.SideEffecting) { Timeout = timeout, HonorsIdempotencyKeys = true });
             },
         });
     }
@@ -58,7 +63,7 @@ internal static class FaultScenario
             var response = new ScriptedResponse().Text("Working.");
             for (int n = 0; n < calls; n++)
             {
-                response.Call(n % 2 == 0 ? "lookup" : "send", $$"""{"key": "{{tag}}/{{n}}"}""");
+                response.Call((n % 3) switch { 0 => "lookup", 1 => "send", _ => "charge" }, $$"""{"key": "{{tag}}/{{n}}"}""");
             }
 
             return response;
@@ -85,6 +90,17 @@ internal static class FaultScenario
             try
             {
                 await db.StringIncrementAsync($"runs:{key}").ConfigureAwait(false);
+                if (name == "charge")
+                {
+                    // The effect: applied once per idempotency key, however often the body runs.
+                    string idempotencyKey = ToolIdempotency.CurrentKey ?? throw new InvalidOperationException("charge was called without an idempotency key.");
+                    await db.SetAddAsync($"keys:{key}", idempotencyKey).ConfigureAwait(false);
+                    if (await db.StringSetAsync($"effect:{idempotencyKey}", 1, when: When.NotExists).ConfigureAwait(false))
+                    {
+                        await db.StringIncrementAsync($"effects:{key}").ConfigureAwait(false);
+                    }
+                }
+
                 await db.PublishAsync(RedisChannel.Literal("started"), $"{key} {s_siloPort.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
                 if (!await db.KeyExistsAsync("released").ConfigureAwait(false))
                 {

@@ -66,6 +66,14 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
                         Assert.Equal("toolCallCompleted", outcome.Type);
                         Assert.True(bodies >= (lost.Contains(key) ? 2 : 1), $"{key}: {bodies} runs");
                     }
+                    else if (name == "charge")
+                    {
+                        // Honours idempotency keys: run again elsewhere under the same key, its effect applied once.
+                        Assert.Equal("toolCallCompleted", outcome.Type);
+                        Assert.True(bodies >= (lost.Contains(key) ? 2 : 1), $"{key}: {bodies} runs");
+                        Assert.Single(await db.SetMembersAsync($"keys:{key}"));
+                        Assert.Equal(1, (long)await db.StringGetAsync($"effects:{key}"));
+                    }
                     else
                     {
                         // A side effect never runs twice; one lost with its node is reported as of unknown outcome.
