@@ -68,14 +68,29 @@ public static class VirtualTime
                 continue;
             }
 
-            // Nothing is queued and no timer is set: some work is still on another thread. Wait for it to come back.
-            if (!scheduler.WaitForWork(TimeSpan.FromSeconds(30)) && !task.IsCompleted)
+            // Nothing is queued and no timer is set: some work is still on another thread. Wait for it to come back,
+            // either as work queued here or as a timer it set (a retry's delay set from the pool), then go round again.
+            if (!WaitForWorkOrTimer(clock, scheduler, TimeSpan.FromSeconds(30)) && !task.IsCompleted)
             {
                 throw new TimeoutException("The run is stuck: no task is queued, no timer is set, and it has not finished.");
             }
         }
 
         task.GetAwaiter().GetResult();
+    }
+
+    private static bool WaitForWorkOrTimer(ManualTimeProvider clock, ManualTaskScheduler scheduler, TimeSpan patience)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < patience)
+        {
+            if (scheduler.WaitForWork(TimeSpan.FromMilliseconds(5)) || clock.PendingTimers > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Waits until the thread pool has taken up every work item queued before this call, twice over, so that short work
