@@ -62,15 +62,8 @@ public sealed class WorkerCluster : IAsyncLifetime
 
             if (fastFailureDetection)
             {
-                // As the silo host: a killed silo is declared dead in about a second.
-                silo.Configure<ClusterMembershipOptions>(o =>
-                {
-                    o.ProbeTimeout = TimeSpan.FromMilliseconds(250);
-                    o.NumMissedProbesLimit = 2;
-                    o.NumVotesForDeathDeclaration = 1;
-                    o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-                    o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
-                });
+                // As the nodes: a killed silo is declared dead in about a second.
+                silo.Configure<ClusterMembershipOptions>(ToolFlowMembershipSiloBuilderExtensions.Apply);
             }
         });
         InProcessTestCluster cluster = builder.Build();
